@@ -1,0 +1,197 @@
+//! Parsing config files into a [`Tree`]: one file per format, one table that says which
+//! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
+
+mod ini;
+mod json;
+mod pgconf;
+mod properties;
+mod text;
+mod toml;
+mod yaml;
+
+pub use text::Line;
+
+use crate::tree::{ParseError, Tree};
+
+/// What a parser reads: the file's text, already checked to be UTF-8.
+type ParseFn = fn(&str) -> Result<Tree, ParseError>;
+
+/// One supported format: its name (as in `format = "..."` and `--as`), the file names and
+/// extensions it is detected from, and its parser.
+pub struct FormatSpec {
+    pub name: &'static str,
+    pub file_names: &'static [&'static str],
+    pub extensions: &'static [&'static str],
+    parse: ParseFn,
+}
+
+/// The table of structured formats, in detection order. A file matched by none of them is
+/// compared line by line (see [`Format::Text`]).
+pub static FORMATS: &[FormatSpec] = &[
+    FormatSpec {
+        name: "yaml",
+        file_names: &[],
+        extensions: &["yml", "yaml"],
+        parse: yaml::parse,
+    },
+    FormatSpec {
+        name: "toml",
+        file_names: &[],
+        extensions: &["toml"],
+        parse: toml::parse,
+    },
+    FormatSpec {
+        name: "json",
+        file_names: &[],
+        extensions: &["json"],
+        parse: json::parse,
+    },
+    FormatSpec {
+        name: "pgconf",
+        file_names: &[
+            "postgresql.conf",
+            "postgresql.auto.conf",
+            "pgpool.conf",
+            "recovery.conf",
+        ],
+        extensions: &[],
+        parse: pgconf::parse,
+    },
+    FormatSpec {
+        name: "ini",
+        file_names: &["my.cnf", "pgbouncer.ini", "php.ini"],
+        extensions: &["ini", "cnf"],
+        parse: ini::parse,
+    },
+    FormatSpec {
+        name: "properties",
+        file_names: &[],
+        extensions: &["properties"],
+        parse: properties::parse,
+    },
+];
+
+/// The format a file is read as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Structured(&'static FormatSpec),
+    /// Unknown formats: significant lines compared with a line diff.
+    Text,
+}
+
+impl std::fmt::Debug for FormatSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for FormatSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for FormatSpec {}
+
+impl Format {
+    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `properties`, `pgconf`, `text`).
+    pub fn from_name(name: &str) -> Option<Format> {
+        if name.eq_ignore_ascii_case("text") {
+            return Some(Format::Text);
+        }
+        FORMATS
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(Format::Structured)
+    }
+
+    /// Every name `from_name` accepts, for error messages and `--help`.
+    pub fn names() -> Vec<&'static str> {
+        FORMATS.iter().map(|f| f.name).chain(["text"]).collect()
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Structured(spec) => spec.name,
+            Format::Text => "text",
+        }
+    }
+
+    /// Detects the format from the file's name: well-known names first, then the extension.
+    pub fn detect(path: &str) -> Format {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if let Some(spec) = FORMATS.iter().find(|f| f.file_names.contains(&name)) {
+            return Format::Structured(spec);
+        }
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        ext.and_then(|ext| FORMATS.iter().find(|f| f.extensions.contains(&ext.as_str())))
+            .map(Format::Structured)
+            .unwrap_or(Format::Text)
+    }
+
+    /// Parses a file's bytes.
+    pub fn parse(&self, bytes: &[u8]) -> Result<Document, ParseError> {
+        let text = decode(bytes)?;
+        match self {
+            Format::Structured(spec) => (spec.parse)(text).map(Document::Tree),
+            Format::Text => Ok(Document::Lines(text::significant_lines(text))),
+        }
+    }
+}
+
+/// A parsed file: a key tree, or for unknown formats its significant lines.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Document {
+    Tree(Tree),
+    Lines(Vec<Line>),
+}
+
+/// Checks that a file is text: UTF-8 (a leading byte-order mark is dropped) with no NUL byte.
+/// Binary garbage is an error at the line and column of the first bad byte.
+fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(text) => match text.find('\0') {
+            None => return Ok(text),
+            Some(at) => at,
+        },
+        Err(e) => e.valid_up_to(),
+    };
+    let before = &bytes[..valid];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = std::str::from_utf8(&before[line_start..]).map_or(1, |s| s.chars().count() + 1);
+    Err(ParseError::new(
+        line,
+        column as u32,
+        "not a text file: expected UTF-8 text without NUL bytes",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_by_name_then_extension() {
+        assert_eq!(Format::detect("/etc/myapp/database.yml").name(), "yaml");
+        assert_eq!(
+            Format::detect("/etc/postgresql/15/main/postgresql.conf").name(),
+            "pgconf"
+        );
+        assert_eq!(Format::detect("/etc/pgbouncer/pgbouncer.ini").name(), "ini");
+        assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "ini");
+        assert_eq!(Format::detect("/etc/app/Config.JSON").name(), "json");
+        assert_eq!(Format::detect("/etc/hosts").name(), "text");
+        assert_eq!(Format::from_name("TOML").map(|f| f.name()), Some("toml"));
+        assert_eq!(Format::from_name("xml"), None);
+    }
+
+    #[test]
+    fn binary_input_is_an_error_at_the_first_bad_byte() {
+        let err = Format::Text.parse(b"ok\nab\xff\xfe").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 3));
+        let err = Format::Text.parse(b"a\0b").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 2));
+        assert!(Format::Text.parse(b"\xEF\xBB\xBFkey value\n").is_ok());
+    }
+}

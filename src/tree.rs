@@ -1,0 +1,235 @@
+//! The normalized form every parser produces: an ordered map from key path to a scalar value
+//! and the 1-based line it was read from. Containers are flattened to their leaves, so the same
+//! dotted key in a `.properties` and a `.yml` file lands on the same path.
+
+use indexmap::IndexMap;
+use std::fmt;
+
+/// One normalized scalar. Equality is semantic (see [`Value::same`]), not structural.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// An empty mapping or list: a leaf of its own so that `x: {}` differs from no `x` at all.
+    EmptyMap,
+    EmptyList,
+}
+
+impl Value {
+    /// Semantic equality: quoting never counts, so a string that spells a number or a
+    /// boolean equals that number or boolean (`"5432"` = `5432`, `50` = `50.0`).
+    pub fn same(&self, other: &Value) -> bool {
+        if self == other {
+            return true;
+        }
+        match (self.as_f64(), other.as_f64()) {
+            (Some(a), Some(b)) => return a == b,
+            (Some(_), None) | (None, Some(_)) => return false,
+            _ => {}
+        }
+        match (self.as_bool(), other.as_bool()) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The value as a number, when it is one or is a string that spells one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Str(s) => parse_number(s),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Str(s) if s == "true" => Some(true),
+            Value::Str(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A plain string value for scalars read from untyped formats (properties, INI, ...).
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    /// The value for a JSON report: numbers stay numbers, everything else is its display text.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or_else(|| serde_json::Value::String(f.to_string())),
+            Value::Str(s) => match s.parse::<i64>() {
+                Ok(i) if i.to_string() == *s => serde_json::Value::from(i),
+                _ => serde_json::Value::String(s.clone()),
+            },
+            Value::EmptyMap => serde_json::json!({}),
+            Value::EmptyList => serde_json::json!([]),
+        }
+    }
+}
+
+/// Parses a decimal, hex-free number the way an operator reads one (`50`, `-3`, `0.5`, `1e3`).
+fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let first = t.as_bytes().first()?;
+    if !(first.is_ascii_digit() || *first == b'-' || *first == b'+' || *first == b'.') {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => f.write_str(s),
+            Value::EmptyMap => f.write_str("{}"),
+            Value::EmptyList => f.write_str("[]"),
+        }
+    }
+}
+
+/// A value and the 1-based line of the live or baseline file it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub value: Value,
+    pub line: u32,
+}
+
+/// Appends one segment to a dotted key path. Segments holding `.`, `[`, `]`, `"` or spaces
+/// are quoted (`plugins."io.containerd.grpc.v1.cri".cni`) so that a path reads back unambiguously.
+pub fn push_key(path: &mut String, segment: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    let needs_quotes = segment.is_empty()
+        || segment
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"' | '\\') || c.is_whitespace());
+    if needs_quotes {
+        path.push('"');
+        for c in segment.chars() {
+            if c == '"' || c == '\\' {
+                path.push('\\');
+            }
+            path.push(c);
+        }
+        path.push('"');
+    } else {
+        path.push_str(segment);
+    }
+}
+
+/// Appends a list index (`servers[0]`).
+pub fn push_index(path: &mut String, index: usize) {
+    use fmt::Write;
+    let _ = write!(path, "[{index}]");
+}
+
+/// The normalized content of one file: leaves in file order, keyed by dotted path.
+/// Inserting a key that is already present replaces its value and line (last one wins),
+/// which is what most formats do with a repeated key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tree {
+    entries: IndexMap<String, Entry>,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree::default()
+    }
+
+    pub fn insert(&mut self, key: impl Into<String>, value: Value, line: u32) {
+        self.entries.insert(key.into(), Entry { value, line });
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries.iter().map(|(k, e)| (k.as_str(), e))
+    }
+}
+
+/// Where a parser gave up: 1-based line and column, and what it expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(line: u32, column: u32, message: impl Into<String>) -> ParseError {
+        ParseError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_number_spelling_are_not_drift() {
+        assert!(Value::text("5432").same(&Value::Int(5432)));
+        assert!(Value::Int(50).same(&Value::Float(50.0)));
+        assert!(Value::text("true").same(&Value::Bool(true)));
+        assert!(!Value::Int(5).same(&Value::Int(50)));
+        assert!(!Value::text("5a").same(&Value::Int(5)));
+        assert!(!Value::Null.same(&Value::text("")));
+    }
+
+    #[test]
+    fn key_segments_with_dots_are_quoted() {
+        let mut p = String::new();
+        push_key(&mut p, "plugins");
+        push_key(&mut p, "io.containerd.grpc.v1.cri");
+        push_key(&mut p, "cni");
+        push_index(&mut p, 0);
+        assert_eq!(p, r#"plugins."io.containerd.grpc.v1.cri".cni[0]"#);
+    }
+
+    #[test]
+    fn last_assignment_wins_and_keeps_its_line() {
+        let mut t = Tree::new();
+        t.insert("max_connections", Value::Int(100), 3);
+        t.insert("max_connections", Value::Int(200), 9);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.get("max_connections").unwrap().line, 9);
+    }
+}
