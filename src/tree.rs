@@ -13,6 +13,9 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(String),
+    /// A number with a unit, kept as written (`128MB`) and compared by `amount`, the quantity
+    /// in the setting's base unit (`16384` pages of 8 kB), so `128MB` = `131072kB` = `16384`.
+    Quantity { amount: f64, text: String },
     /// An empty mapping or list: a leaf of its own so that `x: {}` differs from no `x` at all.
     EmptyMap,
     EmptyList,
@@ -41,6 +44,7 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
+            Value::Quantity { amount, .. } => Some(*amount),
             Value::Str(s) => parse_number(s),
             _ => None,
         }
@@ -73,6 +77,7 @@ impl Value {
                 Ok(i) if i.to_string() == *s => serde_json::Value::from(i),
                 _ => serde_json::Value::String(s.clone()),
             },
+            Value::Quantity { text, .. } => serde_json::Value::String(text.clone()),
             Value::EmptyMap => serde_json::json!({}),
             Value::EmptyList => serde_json::json!([]),
         }
@@ -96,7 +101,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => f.write_str(s),
+            Value::Str(s) | Value::Quantity { text: s, .. } => f.write_str(s),
             Value::EmptyMap => f.write_str("{}"),
             Value::EmptyList => f.write_str("[]"),
         }
