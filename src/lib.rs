@@ -1,5 +1,157 @@
 //! confdrift: collect live config files, normalize them, compare them with the intended state
 //! kept in git, and report drift.
+//!
+//! `run` is the whole program: parse arguments, resolve the config once, run the command,
+//! render the report, and map the outcome to an exit status in one place ([`exit`]).
 
+pub mod baseline;
+pub mod check;
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod diff;
+pub mod diff_cmd;
+pub mod exit;
 pub mod normalize;
+pub mod report;
+pub mod secret;
 pub mod tree;
+
+use clap::Parser;
+use cli::{Cli, ColorChoice, Command, CommonArgs, FailOn, OutputFormat};
+use exit::Outcome;
+use report::{JsonWriter, Report, Severity, TextWriter, Writer};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Runs confdrift with these arguments (the first is the program name).
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Outcome::Trouble.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let (common, result) = match &cli.command {
+        Command::Check(a) => (&a.common, run_check(a)),
+        Command::Diff(a) => (&a.common, run_diff(a)),
+    };
+    match result {
+        Ok(report) => finish(common, &report),
+        Err(e) => {
+            print_error(&e);
+            Outcome::Trouble.into()
+        }
+    }
+}
+
+fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
+    let cfg = config::Config::locate(a.common.config.as_deref())?;
+    let reference = a
+        .baseline_ref
+        .clone()
+        .unwrap_or_else(|| cfg.baseline.reference.clone());
+    let sel = check::Selection {
+        hosts: a.select.hosts.clone(),
+        groups: a.select.groups.clone(),
+    };
+    check::check(&cfg, &sel, &reference, a.jobs)
+}
+
+fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
+    let forced = match &a.as_format {
+        None => None,
+        Some(name) => Some(normalize::Format::from_name(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown format {name:?} for --as; expected one of {}",
+                normalize::Format::names().join(", ")
+            )
+        })?),
+    };
+    diff_cmd::diff_paths(&a.old, &a.new, forced)
+}
+
+/// Renders the report where it was asked for and decides the exit status.
+fn finish(common: &CommonArgs, report: &Report) -> ExitCode {
+    let threshold = match common.fail_on {
+        FailOn::Any => Severity::Info,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Critical => Severity::Critical,
+    };
+    let outcome = Outcome::of(report, threshold);
+    if common.quiet && report.is_clean() {
+        return outcome.into();
+    }
+    let written = match &common.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            writer(common.format, false)
+                .write(report, &mut buf)
+                .and_then(|()| report::write_atomically(path, &buf))
+                .map_err(|e| anyhow::anyhow!("cannot write report to {}: {e}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let color = use_color(common.color, stdout.is_terminal());
+            let mut lock = stdout.lock();
+            writer(common.format, color)
+                .write(report, &mut lock)
+                .and_then(|()| lock.flush())
+                .map_err(anyhow::Error::from)
+        }
+    };
+    match written {
+        Ok(()) => outcome.into(),
+        // A closed pipe (`confdrift check | head`) is the reader's choice, not trouble.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            outcome.into()
+        }
+        Err(e) => {
+            print_error(&e);
+            Outcome::Trouble.into()
+        }
+    }
+}
+
+fn writer(format: OutputFormat, color: bool) -> Box<dyn Writer> {
+    match format {
+        OutputFormat::Text => Box::new(TextWriter { color }),
+        OutputFormat::Json => Box::new(JsonWriter),
+    }
+}
+
+/// Colour is decided once: `--color always|never` wins; `auto` means a terminal and no
+/// `NO_COLOR` (https://no-color.org) and not `TERM=dumb`.
+fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// `error: <message>` with one `caused by:` line per underlying cause.
+fn print_error(e: &anyhow::Error) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {e}");
+    for cause in e.chain().skip(1) {
+        let _ = writeln!(err, "  caused by: {cause}");
+    }
+}

@@ -1,0 +1,204 @@
+//! The intended state, read from git objects at a ref (never from the work tree):
+//! `groups/<group>/<path>` for every host of a group, `hosts/<host>/<path>` winning over it.
+
+use crate::config::BaselineConfig;
+use crate::report::BaselineInfo;
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// One intended file: its blob and where in the baseline directory it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaselineFile {
+    pub oid: Oid,
+    /// `baselines/groups/app/etc/myapp/database.yml`, relative to the repository root.
+    pub source: String,
+}
+
+pub struct Baseline {
+    pub info: BaselineInfo,
+    repo: Repository,
+    /// The baseline directory relative to the repository root (`baselines`), for sources.
+    prefix: String,
+    /// group or host name -> absolute path on the host -> blob
+    groups: HashMap<String, BTreeMap<String, Oid>>,
+    hosts: HashMap<String, BTreeMap<String, Oid>>,
+}
+
+impl Baseline {
+    /// Opens the repository holding `cfg.dir` and reads the baseline tree at `reference`.
+    pub fn open(cfg: &BaselineConfig, reference: &str) -> Result<Baseline> {
+        let repo = Repository::discover(&cfg.repo).map_err(|e| {
+            anyhow!(
+                "baseline: {} is not inside a git repository ({})\n\
+                 hint: the baseline is read from git history; run `git init` and commit it, or set [baseline] repo",
+                cfg.repo.display(),
+                e.message()
+            )
+        })?;
+        let workdir = repo.workdir().ok_or_else(|| {
+            anyhow!(
+                "baseline: {} is a bare repository; expected a work tree",
+                repo.path().display()
+            )
+        })?;
+        let prefix = relative_inside(&cfg.dir, workdir)?;
+        let (info, groups, hosts) = read_tree(&repo, workdir, &prefix, reference)?;
+        let prefix = prefix
+            .to_str()
+            .map(|p| p.trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        Ok(Baseline {
+            info,
+            repo,
+            prefix,
+            groups,
+            hosts,
+        })
+    }
+}
+
+type Owners = HashMap<String, BTreeMap<String, Oid>>;
+
+/// The commit at `reference` and every blob under the baseline directory, by owner.
+fn read_tree(
+    repo: &Repository,
+    workdir: &Path,
+    prefix: &Path,
+    reference: &str,
+) -> Result<(BaselineInfo, Owners, Owners)> {
+    {
+        let commit = repo
+            .revparse_single(reference)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| {
+                anyhow!(
+                    "baseline: ref {reference:?} does not name a commit in {} ({})",
+                    workdir.display(),
+                    e.message()
+                )
+            })?;
+        let info = BaselineInfo {
+            reference: reference.to_string(),
+            commit: commit.id().to_string(),
+            summary: commit.summary().ok().flatten().unwrap_or("").to_string(),
+        };
+        let root = commit.tree()?;
+        let dir_tree = if prefix.as_os_str().is_empty() {
+            root
+        } else {
+            let entry = root.get_path(prefix).map_err(|_| {
+                anyhow!(
+                    "baseline: directory {:?} does not exist at {reference} ({} {:?})\n\
+                     hint: commit the baseline files, or check [baseline] dir",
+                    prefix.display().to_string(),
+                    info.short_id(),
+                    info.summary
+                )
+            })?;
+            entry
+                .to_object(repo)?
+                .peel_to_tree()
+                .with_context(|| format!("baseline: {:?} is not a directory", prefix.display()))?
+        };
+        let mut groups: HashMap<String, BTreeMap<String, Oid>> = HashMap::new();
+        let mut hosts: HashMap<String, BTreeMap<String, Oid>> = HashMap::new();
+        dir_tree.walk(TreeWalkMode::PreOrder, |parent, entry| {
+            if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+                return TreeWalkResult::Ok;
+            }
+            let Ok(name) = entry.name() else {
+                return TreeWalkResult::Ok;
+            };
+            // parent is like "groups/app/etc/myapp/"
+            let mut parts = parent.splitn(3, '/');
+            let (Some(kind), Some(owner)) = (parts.next(), parts.next()) else {
+                return TreeWalkResult::Ok;
+            };
+            let rest = parts.next().unwrap_or("");
+            let path = format!("/{rest}{name}");
+            let map = match kind {
+                "groups" => &mut groups,
+                "hosts" => &mut hosts,
+                _ => return TreeWalkResult::Ok,
+            };
+            map.entry(owner.to_string())
+                .or_default()
+                .insert(path, entry.id());
+            TreeWalkResult::Ok
+        })?;
+        Ok((info, groups, hosts))
+    }
+}
+
+impl Baseline {
+    /// The intended files of `host` in `group`, by absolute path; host files win.
+    pub fn files_for(&self, group: &str, host: &str) -> BTreeMap<String, BaselineFile> {
+        let mut out = BTreeMap::new();
+        for (kind, owner, map) in [
+            ("groups", group, self.groups.get(group)),
+            ("hosts", host, self.hosts.get(host)),
+        ] {
+            for (path, oid) in map.into_iter().flatten() {
+                out.insert(
+                    path.clone(),
+                    BaselineFile {
+                        oid: *oid,
+                        source: if self.prefix.is_empty() {
+                            format!("{kind}/{owner}{path}")
+                        } else {
+                            format!("{}/{kind}/{owner}{path}", self.prefix)
+                        },
+                    },
+                );
+            }
+        }
+        out
+    }
+
+    /// The content of a baseline blob.
+    pub fn read(&self, oid: Oid) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(oid)?.content().to_vec())
+    }
+}
+
+/// The blob id git would give `bytes`: equal ids mean equal content, so parsing can be skipped.
+pub fn blob_id(bytes: &[u8]) -> Option<Oid> {
+    Oid::hash_object(ObjectType::Blob, bytes).ok()
+}
+
+/// `dir` relative to the repository's work tree, resolving symlinks where the path exists.
+fn relative_inside(dir: &Path, workdir: &Path) -> Result<PathBuf> {
+    let workdir = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let dir = canonical_prefix(dir);
+    match dir.strip_prefix(&workdir) {
+        Ok(rel) => Ok(rel.to_path_buf()),
+        Err(_) => bail!(
+            "baseline: directory {} is outside the git repository at {}",
+            dir.display(),
+            workdir.display()
+        ),
+    }
+}
+
+/// Canonicalizes the longest existing ancestor of `path` and appends the rest: the baseline
+/// directory may exist only in git, not in the work tree.
+fn canonical_prefix(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut cur = path.to_path_buf();
+    loop {
+        if let Ok(c) = cur.canonicalize() {
+            return missing.iter().rev().fold(c, |acc, part| acc.join(part));
+        }
+        match (cur.file_name().map(|n| n.to_os_string()), cur.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name);
+                cur = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! `confdrift.toml`: the schema (serde, unknown keys rejected with their line) and its
+//! resolution into a [`Config`] with every default applied and every path made absolute.
+
+use crate::normalize::Format;
+use anyhow::{Context, Result, bail};
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    baseline: RawBaseline,
+    #[serde(default, rename = "group")]
+    groups: Vec<RawGroup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBaseline {
+    repo: Option<PathBuf>,
+    dir: Option<PathBuf>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    name: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    transport: TransportKind,
+    root: Option<PathBuf>,
+    files: Vec<RawFile>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum TransportKind {
+    Dir,
+    Local,
+    Ssh,
+    Command,
+}
+
+/// A file entry: a path or glob, or a table `{ path = "...", format = "..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawFile {
+    Path(String),
+    Table(RawFileTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFileTable {
+    path: String,
+    format: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The config file it was read from.
+    pub path: PathBuf,
+    pub baseline: BaselineConfig,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug)]
+pub struct BaselineConfig {
+    /// Where to look for the git repository (discovered upwards from here).
+    pub repo: PathBuf,
+    /// The baseline directory, absolute; must lie inside the repository.
+    pub dir: PathBuf,
+    /// The commit-ish compared against.
+    pub reference: String,
+}
+
+#[derive(Debug)]
+pub struct Group {
+    pub name: String,
+    pub hosts: Vec<String>,
+    pub transport: Transport,
+    pub files: Vec<FileSpec>,
+}
+
+/// How live files are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// `<root>/<host>/<absolute path>` on this machine (the layout Ansible's `fetch` writes).
+    Dir { root: PathBuf },
+    /// This machine's own filesystem; the host name is only a label.
+    Local,
+}
+
+/// One `files` entry of a group: an absolute path or glob, and an optional forced format.
+#[derive(Clone, Debug)]
+pub struct FileSpec {
+    pub pattern: String,
+    pub format: Option<Format>,
+    /// Present when `pattern` holds glob characters.
+    pub glob: Option<GlobMatcher>,
+}
+
+impl FileSpec {
+    /// Whether `path` (absolute) is selected by this entry.
+    pub fn matches(&self, path: &str) -> bool {
+        match &self.glob {
+            Some(glob) => glob.is_match(path),
+            None => self.pattern == path,
+        }
+    }
+
+    /// The format `path` is read as: the entry's `format`, or detected from the name.
+    pub fn format_for(&self, path: &str) -> Format {
+        self.format.unwrap_or_else(|| Format::detect(path))
+    }
+}
+
+impl Config {
+    /// Finds and loads the config file: `--config`, else `./confdrift.toml`, else `$CONFDRIFT_CONFIG`.
+    pub fn locate(explicit: Option<&Path>) -> Result<Config> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let local = PathBuf::from("confdrift.toml");
+                match std::env::var_os("CONFDRIFT_CONFIG") {
+                    _ if local.is_file() => local,
+                    Some(env) => PathBuf::from(env),
+                    None => bail!(
+                        "no confdrift.toml in the current directory and $CONFDRIFT_CONFIG is not set\n\
+                         hint: pass --config PATH, or run confdrift where confdrift.toml lives"
+                    ),
+                }
+            }
+        };
+        Config::load(&path)
+    }
+
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
+            anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message().trim())
+        })?;
+        resolve(raw, path).map_err(|e| e.context("invalid config file"))
+    }
+
+    /// All host names, in config order, without repeats.
+    pub fn all_hosts(&self) -> Vec<&str> {
+        let mut seen = Vec::new();
+        for h in self.groups.iter().flat_map(|g| &g.hosts) {
+            if !seen.contains(&h.as_str()) {
+                seen.push(h.as_str());
+            }
+        }
+        seen
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let repo = raw
+        .baseline
+        .repo
+        .map(|r| dir.join(r))
+        .unwrap_or_else(|| dir.clone());
+    let baseline = BaselineConfig {
+        dir: repo.join(raw.baseline.dir.unwrap_or_else(|| "baselines".into())),
+        repo,
+        reference: raw.baseline.reference.unwrap_or_else(|| "HEAD".into()),
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    for g in raw.groups {
+        check_name("group", &g.name)?;
+        if groups.iter().any(|o| o.name == g.name) {
+            bail!("group {:?} is defined twice", g.name);
+        }
+        for h in &g.hosts {
+            check_name("host", h).with_context(|| format!("in group {:?}", g.name))?;
+        }
+        let transport = match (g.transport, g.root) {
+            (TransportKind::Dir, Some(root)) => Transport::Dir {
+                root: dir.join(root),
+            },
+            (TransportKind::Dir, None) => bail!(
+                "group {:?}: transport \"dir\" needs `root`, the directory holding <host>/<absolute path>",
+                g.name
+            ),
+            (TransportKind::Local, None) => Transport::Local,
+            (TransportKind::Local, Some(_)) => bail!(
+                "group {:?}: `root` only applies to transport \"dir\"",
+                g.name
+            ),
+            (kind @ (TransportKind::Ssh | TransportKind::Command), _) => bail!(
+                "group {:?}: transport {:?} is not available in this version of confdrift (supported: dir, local)",
+                g.name,
+                format!("{kind:?}").to_lowercase()
+            ),
+        };
+        let files = g
+            .files
+            .into_iter()
+            .map(file_spec)
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("in group {:?}", g.name))?;
+        groups.push(Group {
+            name: g.name,
+            hosts: g.hosts,
+            transport,
+            files,
+        });
+    }
+    Ok(Config {
+        path,
+        baseline,
+        groups,
+    })
+}
+
+/// Host and group names become path components and (later) ssh destinations: refuse anything
+/// that could escape a directory or be read as an option.
+pub fn check_name(what: &str, name: &str) -> Result<()> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':');
+    if name.is_empty()
+        || name.starts_with('-')
+        || name == "."
+        || name == ".."
+        || !name.chars().all(ok_char)
+    {
+        bail!(
+            "invalid {what} name {name:?}: expected letters, digits and . _ - @ : only, not starting with '-'"
+        );
+    }
+    Ok(())
+}
+
+fn file_spec(raw: RawFile) -> Result<FileSpec> {
+    let (pattern, format) = match raw {
+        RawFile::Path(p) => (p, None),
+        RawFile::Table(t) => (t.path, t.format),
+    };
+    if !pattern.starts_with('/') || pattern.split('/').any(|s| s == ".." || s == ".") {
+        bail!("file {pattern:?}: expected an absolute path without . or .. components");
+    }
+    let format = match format {
+        None => None,
+        Some(name) => Some(Format::from_name(&name).with_context(|| {
+            format!(
+                "file {pattern:?}: unknown format {name:?}; expected one of {}",
+                Format::names().join(", ")
+            )
+        })?),
+    };
+    let glob = if pattern.contains(['*', '?', '[', '{']) {
+        // `*` stays within one path segment, as in a shell; `**` crosses segments.
+        let glob = GlobBuilder::new(&pattern)
+            .literal_separator(true)
+            .build()
+            .with_context(|| format!("file {pattern:?}: invalid glob"))?;
+        Some(glob.compile_matcher())
+    } else {
+        None
+    };
+    Ok(FileSpec {
+        pattern,
+        format,
+        glob,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("confdrift.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err =
+            load("[baseline]\ndir = \"b\"\n\n[[group]]\nname = \"app\"\nhostz = []\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains(":6:1:"), "{msg}");
+        assert!(msg.contains("unknown field `hostz`"), "{msg}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file() {
+        let cfg = load(
+            "[[group]]\nname = \"app\"\nhosts = [\"a\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"/etc/x.yml\", { path = \"/etc/y.conf\", format = \"toml\" }, \"/etc/nginx/*.conf\"]\n",
+        )
+        .unwrap();
+        let g = &cfg.groups[0];
+        let Transport::Dir { root } = &g.transport else {
+            panic!("dir transport expected")
+        };
+        assert!(root.is_absolute() && root.ends_with("fleet"));
+        assert_eq!(g.files[1].format.map(|f| f.name()), Some("toml"));
+        assert!(g.files[2].matches("/etc/nginx/site.conf"));
+        assert!(!g.files[2].matches("/etc/nginx/sub/site.conf"));
+        assert!(!g.files[0].matches("/etc/y.yml"));
+        assert_eq!(cfg.baseline.reference, "HEAD");
+    }
+
+    #[test]
+    fn hostile_names_and_paths_are_refused() {
+        for bad in ["-oProxyCommand=x", "../etc", "a b", "a;b", ""] {
+            assert!(check_name("host", bad).is_err(), "{bad}");
+        }
+        assert!(check_name("host", "deploy@10.0.0.7").is_ok());
+        let err = load("[[group]]\nname = \"g\"\nhosts = []\ntransport = \"local\"\nfiles = [\"/etc/../shadow\"]\n")
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("absolute path without"));
+    }
+}

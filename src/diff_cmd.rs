@@ -1,0 +1,124 @@
+//! `confdrift diff OLD NEW`: the same normalization and report, for two files or two
+//! directories compared file by file. `baseline` is OLD's value and `live` is NEW's.
+
+use crate::check::finding_from_change;
+use crate::collect::MAX_FILE_BYTES;
+use crate::diff::diff;
+use crate::normalize::Format;
+use crate::report::{Finding, Kind, Problem, Report, Severity};
+use anyhow::{Result, bail};
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::Path;
+
+pub fn diff_paths(old: &Path, new: &Path, forced: Option<Format>) -> Result<Report> {
+    let mut report = Report::default();
+    match (old.is_dir(), new.is_dir()) {
+        (false, false) => {
+            let name = new.to_string_lossy();
+            diff_file(old, new, &name, forced, &mut report);
+            report.files = 1;
+        }
+        (true, true) => {
+            let rel = |root: &Path| -> BTreeSet<String> {
+                walkdir::WalkDir::new(root)
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .filter(|e| e.file_type().is_file())
+                    .filter_map(|e| {
+                        let r = e.path().strip_prefix(root).ok()?;
+                        r.to_str().map(str::to_string)
+                    })
+                    .collect()
+            };
+            let (olds, news) = (rel(old), rel(new));
+            for name in olds.union(&news) {
+                let (o, n) = (old.join(name), new.join(name));
+                match (olds.contains(name), news.contains(name)) {
+                    (true, true) => diff_file(&o, &n, name, forced, &mut report),
+                    (true, false) => report.findings.push(whole_file(
+                        name,
+                        Kind::MissingFile,
+                        format!("only in {}", old.display()),
+                    )),
+                    _ => report.findings.push(whole_file(
+                        name,
+                        Kind::UnexpectedFile,
+                        format!("only in {}", new.display()),
+                    )),
+                }
+                report.files += 1;
+            }
+        }
+        _ => bail!(
+            "cannot compare a file with a directory: {} and {}",
+            old.display(),
+            new.display()
+        ),
+    }
+    report.sort();
+    Ok(report)
+}
+
+fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
+    Finding {
+        host: None,
+        group: None,
+        file: name.to_string(),
+        key: None,
+        kind,
+        severity: Severity::Warning,
+        baseline: None,
+        live: None,
+        line: None,
+        baseline_line: None,
+        baseline_source: None,
+        message,
+    }
+}
+
+fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report: &mut Report) {
+    let format = forced.unwrap_or_else(|| match Format::detect(name) {
+        Format::Text => Format::detect(&old.to_string_lossy()),
+        f => f,
+    });
+    let mut docs = Vec::with_capacity(2);
+    for path in [old, new] {
+        let shown = path.display().to_string();
+        let problem = |line, column, message| Problem {
+            host: None,
+            file: Some(shown.clone()),
+            line,
+            column,
+            message,
+        };
+        match read(path) {
+            Err(msg) => report.errors.push(problem(None, None, msg)),
+            Ok(bytes) => match format.parse(&bytes) {
+                Ok(doc) => docs.push(doc),
+                Err(e) => report
+                    .errors
+                    .push(problem(Some(e.line), Some(e.column), e.message)),
+            },
+        }
+    }
+    if let [o, n] = docs.as_slice() {
+        for c in diff(o, n) {
+            report
+                .findings
+                .push(finding_from_change(None, None, name, None, c));
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("too large: the limit is {MAX_FILE_BYTES} bytes"));
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,189 @@
+//! The report: plain, sorted data between the engine and the writers. One writer per format,
+//! each in its own file behind [`Writer`].
+
+mod json;
+mod text;
+
+use crate::tree::Value;
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+pub use json::JsonWriter;
+pub use text::TextWriter;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Changed,
+    Added,
+    Removed,
+    MissingFile,
+    UnexpectedFile,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Changed => "changed",
+            Kind::Added => "added",
+            Kind::Removed => "removed",
+            Kind::MissingFile => "missing_file",
+            Kind::UnexpectedFile => "unexpected_file",
+        }
+    }
+}
+
+/// One difference worth an operator's attention.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub host: Option<String>,
+    pub group: Option<String>,
+    /// The file's absolute path on the host (for `diff`: the NEW path).
+    pub file: String,
+    /// Key path; `None` for whole-file findings.
+    pub key: Option<String>,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub baseline: Option<Value>,
+    pub live: Option<Value>,
+    /// Line in the live file.
+    pub line: Option<u32>,
+    /// Line in the baseline file.
+    pub baseline_line: Option<u32>,
+    /// Where the baseline came from (`groups/app/etc/x.yml` inside the baseline directory).
+    pub baseline_source: Option<String>,
+    pub message: String,
+}
+
+/// Trouble: something that could not be checked. The run goes on; the exit status is 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub host: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    /// `app-3:/etc/myapp/database.yml:4:9: did not find expected ',' in flow sequence`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut place = Vec::new();
+        if let Some(h) = &self.host {
+            place.push(h.clone());
+        }
+        if let Some(file) = &self.file {
+            place.push(file.clone());
+        }
+        if let Some(l) = self.line {
+            place.push(l.to_string());
+            if let Some(c) = self.column {
+                place.push(c.to_string());
+            }
+        }
+        if place.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", place.join(":"), self.message)
+        }
+    }
+}
+
+/// The commit compared against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaselineInfo {
+    pub reference: String,
+    pub commit: String,
+    pub summary: String,
+}
+
+impl BaselineInfo {
+    pub fn short_id(&self) -> &str {
+        &self.commit[..self.commit.len().min(7)]
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    pub baseline: Option<BaselineInfo>,
+    /// Hosts checked (selected), and files compared.
+    pub hosts: usize,
+    pub files: usize,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<Problem>,
+}
+
+impl Report {
+    /// Puts findings in their fixed order (host, file, key, kind) and errors by host and file.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.host, &a.file, &a.key, a.kind, &a.group)
+                .cmp(&(&b.host, &b.file, &b.key, b.kind, &b.group))
+        });
+        self.errors.sort_by(|a, b| {
+            (&a.host, &a.file, a.line, &a.message).cmp(&(&b.host, &b.file, b.line, &b.message))
+        });
+    }
+
+    pub fn drifted_hosts(&self) -> usize {
+        let mut hosts: Vec<&Option<String>> = self.findings.iter().map(|f| &f.host).collect();
+        hosts.dedup();
+        hosts.len()
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.errors.is_empty()
+    }
+}
+
+/// A report format.
+pub trait Writer {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a reader
+/// never sees half a report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

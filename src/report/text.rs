@@ -1,0 +1,189 @@
+//! `--format text`: for people. A one-line summary first, then host → file → key with the
+//! baseline and live values and where each was read, then the trouble.
+
+use super::{Finding, Kind, Report, Severity, Writer};
+use anstyle::{AnsiColor, Effects, Style};
+use std::fmt::Write as _;
+use std::io::Write;
+
+pub struct TextWriter {
+    /// Emit ANSI colour (decided once, by the caller, from --color, NO_COLOR and the terminal).
+    pub color: bool,
+}
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+
+impl TextWriter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let style = match s {
+            Severity::Critical => RED.effects(Effects::BOLD),
+            Severity::Warning => YELLOW,
+            Severity::Info => CYAN,
+        };
+        self.paint(style, &format!("{:<8}", s.name()))
+    }
+}
+
+impl Writer for TextWriter {
+    fn write(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut s = String::new();
+        summary(self, r, &mut s);
+        let mut host: Option<&Option<String>> = None;
+        let mut file: Option<(&Option<String>, &str)> = None;
+        for f in &r.findings {
+            if host != Some(&f.host) {
+                s.push('\n');
+                if let Some(h) = &f.host {
+                    let group = f.group.as_deref().map(|g| format!(" (group {g})"));
+                    let _ = writeln!(s, "{}{}", self.paint(BOLD, h), group.unwrap_or_default());
+                }
+                host = Some(&f.host);
+                file = None;
+            }
+            if file != Some((&f.host, &f.file)) {
+                let _ = writeln!(s, "  {}", self.paint(CYAN.effects(Effects::BOLD), &f.file));
+                file = Some((&f.host, &f.file));
+            }
+            finding(self, f, &mut s);
+        }
+        if !r.errors.is_empty() {
+            let _ = writeln!(s, "\n{} ({}):", self.paint(BOLD, "errors"), r.errors.len());
+            for e in &r.errors {
+                let _ = writeln!(
+                    s,
+                    "  {}: {e}",
+                    self.paint(RED.effects(Effects::BOLD), "error")
+                );
+            }
+        }
+        out.write_all(s.as_bytes())
+    }
+}
+
+fn summary(w: &TextWriter, r: &Report, s: &mut String) {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let errors = match r.errors.len() {
+        0 => String::new(),
+        n => format!(
+            "; {}",
+            w.paint(RED.effects(Effects::BOLD), &plural(n, "error"))
+        ),
+    };
+    let scope = if r.hosts > 0 {
+        format!("{} ({})", plural(r.hosts, "host"), plural(r.files, "file"))
+    } else {
+        plural(r.files, "file")
+    };
+    if r.findings.is_empty() {
+        let verdict = if r.errors.is_empty() {
+            w.paint(GREEN.effects(Effects::BOLD), "no drift")
+        } else {
+            w.paint(BOLD, "no drift found")
+        };
+        let _ = writeln!(s, "confdrift: {verdict} in {scope}{errors}");
+    } else {
+        let where_ = if r.hosts > 0 {
+            format!("on {} of {}", r.drifted_hosts(), plural(r.hosts, "host"))
+        } else {
+            format!("in {scope}")
+        };
+        let _ = writeln!(
+            s,
+            "confdrift: {} {where_}: {} ({} critical, {} warning, {} info){errors}",
+            w.paint(RED.effects(Effects::BOLD), "DRIFT"),
+            plural(r.findings.len(), "finding"),
+            r.count(Severity::Critical),
+            r.count(Severity::Warning),
+            r.count(Severity::Info),
+        );
+    }
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            s,
+            "{}",
+            w.paint(
+                DIM,
+                &format!(
+                    "baseline: {} at {} \"{}\"",
+                    b.reference,
+                    b.short_id(),
+                    b.summary
+                )
+            )
+        );
+    }
+}
+
+fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
+    let kind = format!("{:<15}", f.kind.name());
+    match &f.key {
+        Some(key) => {
+            let _ = writeln!(
+                s,
+                "    {} {} {}",
+                w.severity(f.severity),
+                kind,
+                w.paint(BOLD, key)
+            );
+        }
+        None => {
+            let _ = writeln!(s, "    {} {} {}", w.severity(f.severity), kind, f.message);
+            return;
+        }
+    }
+    let base_at = match (&f.baseline_source, f.baseline_line) {
+        (Some(src), Some(l)) => format!("{src}:{l}"),
+        (None, Some(l)) => format!("line {l}"),
+        _ => String::new(),
+    };
+    let live_at = match (&f.host, f.line) {
+        (Some(h), Some(l)) => format!("{h}:{}:{l}", f.file),
+        (None, Some(l)) => format!("{}:{l}", f.file),
+        _ => String::new(),
+    };
+    let show = |v: &Option<crate::tree::Value>| match v {
+        Some(v) => v.to_string(),
+        None => "(absent)".to_string(),
+    };
+    let (b, l) = (show(&f.baseline), show(&f.live));
+    let width = b
+        .lines()
+        .chain(l.lines())
+        .map(|x| x.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    for (label, value, at, style) in [("baseline", b, base_at, RED), ("live", l, live_at, GREEN)] {
+        let style = if matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed) {
+            style
+        } else {
+            Style::new()
+        };
+        let mut lines = value.lines();
+        let first = lines.next().unwrap_or("");
+        let pad = width.saturating_sub(first.chars().count());
+        let _ = writeln!(
+            s,
+            "        {label:<9}{}{}  {}",
+            w.paint(style, first),
+            " ".repeat(pad),
+            w.paint(DIM, &at)
+        );
+        for more in lines {
+            let _ = writeln!(s, "        {:<9}{}", "", w.paint(style, more));
+        }
+    }
+}
