@@ -1,0 +1,70 @@
+//! `confdrift diff OLD NEW`: files and directories, with `--as`.
+
+use crate::harness::{Fleet, kinds, run_in};
+
+#[test]
+fn two_files_with_the_same_normalization() {
+    let f = Fleet::new("");
+    let old = f.write("old/app.yml", "a:\n  pool: 50\n  host: db\n");
+    let new = f.write("new/app.yml", "# comment\na: {host: \"db\", pool: 60}\n");
+    let out = f.run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let fnd = &r["findings"][0];
+    assert_eq!(fnd["key"], "a.pool");
+    assert_eq!(fnd["baseline"], 50);
+    assert_eq!(fnd["live"], 60);
+    assert_eq!(fnd["host"], serde_json::Value::Null);
+    assert_eq!(fnd["group"], serde_json::Value::Null);
+    assert_eq!((fnd["baseline_line"].as_u64(), fnd["line"].as_u64()), (Some(2), Some(2)));
+
+    let same = f.write("new/same.yml", "a: {host: db, pool: 50}\n");
+    assert_eq!(f.run(&["diff", old.to_str().unwrap(), same.to_str().unwrap()]).code, 0);
+}
+
+#[test]
+fn directories_file_by_file() {
+    let f = Fleet::new("");
+    f.write("a/etc/x.properties", "k=1\n");
+    f.write("a/etc/gone.json", "{}\n");
+    f.write("b/etc/x.properties", "k=2\n");
+    f.write("b/etc/new.toml", "z = 1\n");
+    let out = run_in(f.path(), &["diff", "a", "b", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let k: Vec<(String, String)> = kinds(&out.json()).into_iter().map(|k| (k.1, k.3)).collect();
+    assert_eq!(
+        k,
+        [
+            ("etc/gone.json".to_string(), "missing_file".to_string()),
+            ("etc/new.toml".into(), "unexpected_file".into()),
+            ("etc/x.properties".into(), "changed".into()),
+        ]
+    );
+}
+
+#[test]
+fn as_forces_a_format_for_a_misleading_extension() {
+    let f = Fleet::new("");
+    let old = f.write("old.conf", "[server]\nport = 1\n");
+    let new = f.write("new.conf", "[server]\n# moved\nport = 2\n");
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let as_toml = f.run(&["diff", o, n, "--as", "toml", "--format", "json"]).json();
+    assert_eq!(as_toml["findings"][0]["key"], "server.port");
+    let as_text = f.run(&["diff", o, n, "--format", "json"]).json();
+    assert_eq!(as_text["findings"][0]["key"], "@@ -2,1 +3,1 @@");
+    let bad = f.run(&["diff", o, n, "--as", "xml"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown format \"xml\""), "{}", bad.stderr);
+}
+
+#[test]
+fn unparsable_side_is_trouble() {
+    let f = Fleet::new("");
+    let old = f.write("old.json", "{\"a\": 1}");
+    let new = f.write("new.json", "{\"a\": 1,,}");
+    let out = f.run(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(out.code, 2);
+    assert!(out.stdout.contains("new.json:1:"), "{}", out.stdout);
+    let missing = f.run(&["diff", old.to_str().unwrap(), "nope.json"]);
+    assert_eq!(missing.code, 2);
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one binary, real files, real git repositories, the real `confdrift`.
+
+mod bad_input;
+mod check;
+mod demo;
+mod diff;
+mod harness;
+mod reports;
