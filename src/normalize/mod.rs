@@ -3,6 +3,7 @@
 
 mod ini;
 mod json;
+mod nodes;
 mod pgconf;
 mod properties;
 mod text;
@@ -123,9 +124,13 @@ impl Format {
             return Format::Structured(spec);
         }
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        ext.and_then(|ext| FORMATS.iter().find(|f| f.extensions.contains(&ext.as_str())))
-            .map(Format::Structured)
-            .unwrap_or(Format::Text)
+        ext.and_then(|ext| {
+            FORMATS
+                .iter()
+                .find(|f| f.extensions.contains(&ext.as_str()))
+        })
+        .map(Format::Structured)
+        .unwrap_or(Format::Text)
     }
 
     /// Parses a file's bytes.
@@ -158,7 +163,10 @@ fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
     };
     let before = &bytes[..valid];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let column = std::str::from_utf8(&before[line_start..]).map_or(1, |s| s.chars().count() + 1);
     Err(ParseError::new(
         line,
