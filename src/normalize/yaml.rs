@@ -101,10 +101,12 @@ fn to_parse_error(err: serde_saphyr::Error) -> ParseError {
     // and any control characters are not wanted there.
     let message = message.lines().next().unwrap_or("").trim();
     let message: String = message.chars().filter(|c| !c.is_control()).collect();
-    let message = if message.is_empty() {
-        "invalid YAML".to_string()
-    } else {
-        message
+    let message = match message.as_str() {
+        "" => "invalid YAML".to_string(),
+        // The scanner says what is open; say what is missing too.
+        "unclosed bracket '['" => "unclosed bracket '[': expected ']'".to_string(),
+        "unclosed bracket '{'" => "unclosed bracket '{': expected '}'".to_string(),
+        _ => message,
     };
     ParseError::new(line, column, message)
 }
@@ -482,7 +484,7 @@ production:
     fn broken_input_reports_line_and_column() {
         let e = parse("a: [1, 2\n").unwrap_err();
         assert_eq!((e.line, e.column), (1, 4), "{e:?}");
-        assert!(e.message.contains("unclosed bracket"), "{e:?}");
+        assert_eq!(e.message, "unclosed bracket '[': expected ']'");
 
         let e = parse("name: app\nlist: [1, 2\nother: 3\n").unwrap_err();
         assert_eq!(e.line, 3, "{e:?}");
