@@ -3,6 +3,7 @@
 
 mod ini;
 mod json;
+mod nodes;
 mod pgconf;
 mod properties;
 mod text;
