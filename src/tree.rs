@@ -15,7 +15,10 @@ pub enum Value {
     Str(String),
     /// A number with a unit, kept as written (`128MB`) and compared by `amount`, the quantity
     /// in the setting's base unit (`16384` pages of 8 kB), so `128MB` = `131072kB` = `16384`.
-    Quantity { amount: f64, text: String },
+    Quantity {
+        amount: f64,
+        text: String,
+    },
     /// An empty mapping or list: a leaf of its own so that `x: {}` differs from no `x` at all.
     EmptyMap,
     EmptyList,

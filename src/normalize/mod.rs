@@ -59,9 +59,15 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "ini",
-        file_names: &["my.cnf", "pgbouncer.ini", "php.ini"],
-        extensions: &["ini", "cnf"],
+        file_names: &["pgbouncer.ini", "php.ini"],
+        extensions: &["ini"],
         parse: ini::parse,
+    },
+    FormatSpec {
+        name: "mycnf",
+        file_names: &["my.cnf"],
+        extensions: &["cnf"],
+        parse: ini::parse_mycnf,
     },
     FormatSpec {
         name: "properties",
@@ -93,7 +99,8 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `properties`, `pgconf`, `text`).
+    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
+    /// `text`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -123,9 +130,13 @@ impl Format {
             return Format::Structured(spec);
         }
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        ext.and_then(|ext| FORMATS.iter().find(|f| f.extensions.contains(&ext.as_str())))
-            .map(Format::Structured)
-            .unwrap_or(Format::Text)
+        ext.and_then(|ext| {
+            FORMATS
+                .iter()
+                .find(|f| f.extensions.contains(&ext.as_str()))
+        })
+        .map(Format::Structured)
+        .unwrap_or(Format::Text)
     }
 
     /// Parses a file's bytes.
@@ -158,7 +169,10 @@ fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
     };
     let before = &bytes[..valid];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let column = std::str::from_utf8(&before[line_start..]).map_or(1, |s| s.chars().count() + 1);
     Err(ParseError::new(
         line,
@@ -179,7 +193,11 @@ mod tests {
             "pgconf"
         );
         assert_eq!(Format::detect("/etc/pgbouncer/pgbouncer.ini").name(), "ini");
-        assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "ini");
+        assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "mycnf");
+        assert_eq!(
+            Format::detect("/etc/mysql/mariadb.conf.d/50-server.cnf").name(),
+            "mycnf"
+        );
         assert_eq!(Format::detect("/etc/app/Config.JSON").name(), "json");
         assert_eq!(Format::detect("/etc/hosts").name(), "text");
         assert_eq!(Format::from_name("TOML").map(|f| f.name()), Some("toml"));

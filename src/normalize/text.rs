@@ -35,8 +35,14 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                Line { number: 3, text: "a b".into() },
-                Line { number: 5, text: "c".into() },
+                Line {
+                    number: 3,
+                    text: "a b".into()
+                },
+                Line {
+                    number: 5,
+                    text: "c".into()
+                },
             ]
         );
     }
