@@ -579,12 +579,12 @@ admin_users = postgres # still the value
             "../../fixtures/upstream/mariadb-server/50-mysqld_safe.cnf"
         ))
         .unwrap();
-        assert_eq!(get(&t, "mysqld_safe.nice"), (&s("0"), 24));
+        assert_eq!(get(&t, "mysqld_safe.nice"), (&s("0"), 26));
         assert_eq!(
             get(&t, "mysqld_safe.skip_log_error"),
-            (&Value::Bool(true), 25)
+            (&Value::Bool(true), 27)
         );
-        assert_eq!(get(&t, "mysqld_safe.syslog"), (&Value::Bool(true), 26));
+        assert_eq!(get(&t, "mysqld_safe.syslog"), (&Value::Bool(true), 28));
 
         let t = parse_mycnf(include_str!(
             "../../fixtures/upstream/mariadb-server/wsrep.cnf"
