@@ -60,9 +60,15 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "ini",
-        file_names: &["my.cnf", "pgbouncer.ini", "php.ini"],
-        extensions: &["ini", "cnf"],
+        file_names: &["pgbouncer.ini", "php.ini"],
+        extensions: &["ini"],
         parse: ini::parse,
+    },
+    FormatSpec {
+        name: "mycnf",
+        file_names: &["my.cnf"],
+        extensions: &["cnf"],
+        parse: ini::parse_mycnf,
     },
     FormatSpec {
         name: "properties",
@@ -94,7 +100,8 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `properties`, `pgconf`, `text`).
+    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
+    /// `text`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -187,7 +194,11 @@ mod tests {
             "pgconf"
         );
         assert_eq!(Format::detect("/etc/pgbouncer/pgbouncer.ini").name(), "ini");
-        assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "ini");
+        assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "mycnf");
+        assert_eq!(
+            Format::detect("/etc/mysql/mariadb.conf.d/50-server.cnf").name(),
+            "mycnf"
+        );
         assert_eq!(Format::detect("/etc/app/Config.JSON").name(), "json");
         assert_eq!(Format::detect("/etc/hosts").name(), "text");
         assert_eq!(Format::from_name("TOML").map(|f| f.name()), Some("toml"));
