@@ -161,13 +161,16 @@ pub enum Document {
 /// Binary garbage is an error at the line and column of the first bad byte.
 fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let valid = match std::str::from_utf8(bytes) {
-        Ok(text) => match text.find('\0') {
-            None => return Ok(text),
-            Some(at) => at,
-        },
+    let valid_up_to = match std::str::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => return Ok(text),
+        Ok(text) => text.len(),
         Err(e) => e.valid_up_to(),
     };
+    // The first bad byte: a NUL inside the valid prefix, or the first invalid UTF-8 byte.
+    let valid = bytes[..valid_up_to]
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(valid_up_to);
     let before = &bytes[..valid];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
     let line_start = before
@@ -211,6 +214,12 @@ mod tests {
         assert_eq!((err.line, err.column), (2, 3));
         let err = Format::Text.parse(b"a\0b").unwrap_err();
         assert_eq!((err.line, err.column), (1, 2));
+        let err = Format::Text.parse(b"a\n\0\n\xff").unwrap_err();
+        assert_eq!(
+            (err.line, err.column),
+            (2, 1),
+            "a NUL before invalid UTF-8 is first"
+        );
         assert!(Format::Text.parse(b"\xEF\xBB\xBFkey value\n").is_ok());
     }
 }

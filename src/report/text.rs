@@ -175,13 +175,13 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         let mut lines = value.lines();
         let first = lines.next().unwrap_or("");
         let pad = width.saturating_sub(first.chars().count());
-        let _ = writeln!(
-            s,
+        let line = format!(
             "        {label:<9}{}{}  {}",
             w.paint(style, first),
             " ".repeat(pad),
             w.paint(DIM, &at)
         );
+        let _ = writeln!(s, "{}", line.trim_end());
         for more in lines {
             let _ = writeln!(s, "        {:<9}{}", "", w.paint(style, more));
         }

@@ -7,7 +7,10 @@ use crate::harness::{Fleet, app_config, kinds};
 /// `/etc/app/<name>`; the baseline of that file is `good`.
 fn fleet_with(name: &str, good: &str, bad: &[u8]) -> Fleet {
     let file = format!("/etc/app/{name}");
-    let f = Fleet::new(&app_config(&["app-1", "app-2"], &["/etc/app/app.properties", &file]));
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2"],
+        &["/etc/app/app.properties", &file],
+    ));
     f.group_baseline("app", "/etc/app/app.properties", "pool=50\n");
     f.group_baseline("app", &file, good);
     f.commit("baseline");
@@ -21,7 +24,11 @@ fn fleet_with(name: &str, good: &str, bad: &[u8]) -> Fleet {
 /// Runs check; asserts exit 2, the pool drift still reported, and one error; returns it.
 fn one_error(f: &Fleet) -> serde_json::Value {
     let out = f.run(&["check", "--format", "json"]);
-    assert_eq!(out.code, 2, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     let r = out.json();
     let k = kinds(&r);
     assert!(
@@ -40,7 +47,11 @@ fn one_error(f: &Fleet) -> serde_json::Value {
 
 #[test]
 fn truncated_json() {
-    let f = fleet_with("app.json", "{\"pool\": 50, \"hosts\": [\"a\", \"b\"]}\n", b"{\"pool\": 50,\n \"hosts\": [\"a\",");
+    let f = fleet_with(
+        "app.json",
+        "{\"pool\": 50, \"hosts\": [\"a\", \"b\"]}\n",
+        b"{\"pool\": 50,\n \"hosts\": [\"a\",",
+    );
     let e = one_error(&f);
     assert_eq!(e["host"], "app-1");
     assert_eq!(e["file"], "/etc/app/app.json");
@@ -75,7 +86,10 @@ fn binary_garbage() {
     let f = fleet_with("settings.yml", "pool: 50\n", &garbage);
     let e = one_error(&f);
     assert_eq!(e["line"], 2);
-    assert!(e["message"].as_str().unwrap().contains("not a text file"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("not a text file"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -84,13 +98,26 @@ fn an_empty_file_is_a_file_with_no_keys() {
     let out = f.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let k = kinds(&out.json());
-    assert!(k.contains(&("app-1".into(), "/etc/app/settings.toml".into(), "pool".into(), "removed".into())));
-    assert!(k.contains(&("app-1".into(), "/etc/app/settings.toml".into(), "name".into(), "removed".into())));
+    assert!(k.contains(&(
+        "app-1".into(),
+        "/etc/app/settings.toml".into(),
+        "pool".into(),
+        "removed".into()
+    )));
+    assert!(k.contains(&(
+        "app-1".into(),
+        "/etc/app/settings.toml".into(),
+        "name".into(),
+        "removed".into()
+    )));
 }
 
 #[test]
 fn a_missing_host_directory_is_an_unreachable_host() {
-    let f = Fleet::new(&app_config(&["app-1", "app-9"], &["/etc/app/app.properties"]));
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-9"],
+        &["/etc/app/app.properties"],
+    ));
     f.group_baseline("app", "/etc/app/app.properties", "pool=50\n");
     f.commit("baseline");
     f.live("app-1", "/etc/app/app.properties", "pool=5\n");
@@ -100,12 +127,20 @@ fn a_missing_host_directory_is_an_unreachable_host() {
     assert_eq!(kinds(&r).len(), 1, "app-1's drift is reported");
     assert_eq!(r["errors"][0]["host"], "app-9");
     assert_eq!(r["errors"][0]["file"], serde_json::Value::Null);
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("unreachable"));
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable")
+    );
 }
 
 #[test]
 fn a_baseline_that_does_not_parse_is_reported_once_not_per_host() {
-    let f = Fleet::new(&app_config(&["app-1", "app-2"], &["/etc/app/a.json", "/etc/app/b.properties"]));
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2"],
+        &["/etc/app/a.json", "/etc/app/b.properties"],
+    ));
     f.group_baseline("app", "/etc/app/a.json", "{\"x\": [1,}\n");
     f.group_baseline("app", "/etc/app/b.properties", "y=1\n");
     f.commit("broken baseline");
@@ -117,17 +152,27 @@ fn a_baseline_that_does_not_parse_is_reported_once_not_per_host() {
     assert_eq!(r.code, 2);
     let r = r.json();
     assert_eq!(r["errors"].as_array().unwrap().len(), 1);
-    assert_eq!(r["errors"][0]["file"], "baselines/groups/app/etc/app/a.json");
+    assert_eq!(
+        r["errors"][0]["file"],
+        "baselines/groups/app/etc/app/a.json"
+    );
     assert_eq!(r["errors"][0]["line"], 1);
     assert_eq!(kinds(&r).len(), 2, "both hosts' other drift is reported");
 }
 
 #[test]
 fn unknown_config_key_names_the_key_and_line() {
-    let f = Fleet::new("[baseline]\ndir = \"baselines\"\n\n[[group]]\nname = \"app\"\nhost = [\"a\"]\n");
+    let f = Fleet::new(
+        "[baseline]\ndir = \"baselines\"\n\n[[group]]\nname = \"app\"\nhost = [\"a\"]\n",
+    );
     let out = f.run(&["check"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("confdrift.toml:6:1: unknown field `host`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("confdrift.toml:6:1: unknown field `host`"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -140,7 +185,8 @@ fn a_ref_that_does_not_exist() {
     let out = f.run(&["check", "--baseline-ref", "release-9"]);
     assert_eq!(out.code, 2);
     assert!(
-        out.stderr.contains("ref \"release-9\" does not name a commit"),
+        out.stderr
+            .contains("ref \"release-9\" does not name a commit"),
         "{}",
         out.stderr
     );
@@ -149,10 +195,18 @@ fn a_ref_that_does_not_exist() {
 #[test]
 fn a_baseline_outside_git_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("confdrift.toml"), app_config(&["a"], &["/etc/x.yml"])).unwrap();
+    std::fs::write(
+        dir.path().join("confdrift.toml"),
+        app_config(&["a"], &["/etc/x.yml"]),
+    )
+    .unwrap();
     let out = crate::harness::run_in(dir.path(), &["check"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("is not inside a git repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not inside a git repository"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -162,7 +216,12 @@ fn a_missing_baseline_directory_at_the_ref() {
     f.commit("empty");
     let out = f.run(&["check"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("directory \"baselines\" does not exist at HEAD"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("directory \"baselines\" does not exist at HEAD"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

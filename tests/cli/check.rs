@@ -3,7 +3,8 @@
 
 use crate::harness::{Fleet, app_config, kinds};
 
-const DB_YML: &str = "production:\n  adapter: postgresql\n  host: db-1\n  pool: 50\n  timeout: 5000\n";
+const DB_YML: &str =
+    "production:\n  adapter: postgresql\n  host: db-1\n  pool: 50\n  timeout: 5000\n";
 
 fn t(h: &str, f: &str, k: &str, kind: &str) -> (String, String, String, String) {
     (h.into(), f.into(), k.into(), kind.into())
@@ -26,9 +27,24 @@ fn changed_added_removed_with_lines_on_both_sides() {
     assert_eq!(
         kinds(&r),
         vec![
-            t("app-2", "/etc/app/database.yml", "production.host", "removed"),
-            t("app-2", "/etc/app/database.yml", "production.pool", "changed"),
-            t("app-2", "/etc/app/database.yml", "production.reaping_frequency", "added"),
+            t(
+                "app-2",
+                "/etc/app/database.yml",
+                "production.host",
+                "removed"
+            ),
+            t(
+                "app-2",
+                "/etc/app/database.yml",
+                "production.pool",
+                "changed"
+            ),
+            t(
+                "app-2",
+                "/etc/app/database.yml",
+                "production.reaping_frequency",
+                "added"
+            ),
         ]
     );
     let pool = &r["findings"][1];
@@ -47,7 +63,10 @@ fn changed_added_removed_with_lines_on_both_sides() {
 
 #[test]
 fn comments_order_whitespace_and_quoting_are_not_drift() {
-    let f = Fleet::new(&app_config(&["app-1"], &["/etc/app/database.yml", "/etc/app/app.properties"]));
+    let f = Fleet::new(&app_config(
+        &["app-1"],
+        &["/etc/app/database.yml", "/etc/app/app.properties"],
+    ));
     f.group_baseline("app", "/etc/app/database.yml", DB_YML);
     f.group_baseline("app", "/etc/app/app.properties", "a.b=1\nc = two\n");
     f.commit("baseline");
@@ -56,15 +75,27 @@ fn comments_order_whitespace_and_quoting_are_not_drift() {
         "/etc/app/database.yml",
         "# reformatted\nproduction: {timeout: 5000, pool: \"50\", host: 'db-1', adapter: postgresql}\n",
     );
-    f.live("app-1", "/etc/app/app.properties", "# x\n\nc:two\n   a.b  =  1\n");
+    f.live(
+        "app-1",
+        "/etc/app/app.properties",
+        "# x\n\nc:two\n   a.b  =  1\n",
+    );
     let out = f.run(&["check"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.starts_with("confdrift: no drift in 1 host (2 files)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with("confdrift: no drift in 1 host (2 files)"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn missing_and_unexpected_files_with_globs() {
-    let cfg = app_config(&["web-1"], &["/etc/nginx/conf.d/*.conf", "/etc/app/main.toml"]);
+    let cfg = app_config(
+        &["web-1"],
+        &["/etc/nginx/conf.d/*.conf", "/etc/app/main.toml"],
+    );
     let f = Fleet::new(&cfg);
     f.group_baseline("app", "/etc/nginx/conf.d/a.conf", "server_tokens off;\n");
     f.group_baseline("app", "/etc/nginx/conf.d/b.conf", "gzip on;\n");
@@ -74,7 +105,11 @@ fn missing_and_unexpected_files_with_globs() {
     f.commit("baseline");
     f.live("web-1", "/etc/nginx/conf.d/a.conf", "server_tokens off;\n");
     f.live("web-1", "/etc/nginx/conf.d/c.conf", "gzip off;\n");
-    f.live("web-1", "/etc/nginx/conf.d/sub/deep.conf", "ignored: * stays in one segment\n");
+    f.live(
+        "web-1",
+        "/etc/nginx/conf.d/sub/deep.conf",
+        "ignored: * stays in one segment\n",
+    );
     let out = f.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(
@@ -89,7 +124,10 @@ fn missing_and_unexpected_files_with_globs() {
 
 #[test]
 fn host_override_wins_over_the_group_file() {
-    let f = Fleet::new(&app_config(&["app-1", "app-2"], &["/etc/app/app.properties"]));
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2"],
+        &["/etc/app/app.properties"],
+    ));
     f.group_baseline("app", "/etc/app/app.properties", "threads=8\n");
     f.host_baseline("app-2", "/etc/app/app.properties", "threads=16\n");
     f.commit("baseline");
@@ -98,7 +136,10 @@ fn host_override_wins_over_the_group_file() {
     let out = f.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 1);
     let r = out.json();
-    assert_eq!(kinds(&r), vec![t("app-1", "/etc/app/app.properties", "threads", "changed")]);
+    assert_eq!(
+        kinds(&r),
+        vec![t("app-1", "/etc/app/app.properties", "threads", "changed")]
+    );
     assert_eq!(
         r["findings"][0]["baseline_file"],
         "baselines/groups/app/etc/app/app.properties"
@@ -155,14 +196,25 @@ fn host_and_group_selection() {
     assert_eq!(hosts(&[]), ["app-1", "app-2", "db-1"]);
     assert_eq!(hosts(&["--host", "app-2"]), ["app-2"]);
     assert_eq!(hosts(&["--group", "db"]), ["db-1"]);
-    assert_eq!(hosts(&["--group", "db", "--host", "app-1"]), ["app-1", "db-1"]);
+    assert_eq!(
+        hosts(&["--group", "db", "--host", "app-1"]),
+        ["app-1", "db-1"]
+    );
 
     let unknown = f.run(&["check", "--host", "app-9"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("unknown host \"app-9\""), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("unknown host \"app-9\""),
+        "{}",
+        unknown.stderr
+    );
     let unknown = f.run(&["check", "--group", "cache"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("the groups are: app, db"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("the groups are: app, db"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -175,29 +227,47 @@ fn fail_on_threshold_and_quiet() {
     assert_eq!(f.run(&["check", "--fail-on", "warning"]).code, 1);
     let crit = f.run(&["check", "--fail-on", "critical"]);
     assert_eq!(crit.code, 0);
-    assert!(crit.stdout.contains("DRIFT"), "still reported: {}", crit.stdout);
+    assert!(
+        crit.stdout.contains("DRIFT"),
+        "still reported: {}",
+        crit.stdout
+    );
 
     f.live("app-1", "/etc/app.properties", "x=1\n");
     let quiet = f.run(&["check", "-q"]);
-    assert_eq!((quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()), (0, "", ""));
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()),
+        (0, "", "")
+    );
 }
 
 #[test]
 fn secrets_never_reach_the_report() {
-    let f = Fleet::new(&app_config(&["app-1"], &["/etc/app/database.yml", "/etc/app/app.properties"]));
+    let f = Fleet::new(&app_config(
+        &["app-1"],
+        &["/etc/app/database.yml", "/etc/app/app.properties"],
+    ));
     f.group_baseline(
         "app",
         "/etc/app/database.yml",
         "production:\n  password: old-Secret-1\n  url: postgres://app:old-Secret-2@db/app\n",
     );
-    f.group_baseline("app", "/etc/app/app.properties", "db.api_token=old-Secret-3\n");
+    f.group_baseline(
+        "app",
+        "/etc/app/app.properties",
+        "db.api_token=old-Secret-3\n",
+    );
     f.commit("baseline");
     f.live(
         "app-1",
         "/etc/app/database.yml",
         "production:\n  password: new-Secret-1\n  url: postgres://app:new-Secret-2@db/app2\n",
     );
-    f.live("app-1", "/etc/app/app.properties", "db.api_token=new-Secret-3\n");
+    f.live(
+        "app-1",
+        "/etc/app/app.properties",
+        "db.api_token=new-Secret-3\n",
+    );
     for format in ["text", "json"] {
         let out = f.run(&["check", "--format", format, "-v"]);
         assert_eq!(out.code, 1, "{}", out.stderr);
@@ -206,10 +276,12 @@ fn secrets_never_reach_the_report() {
         assert!(all.contains("[redacted]"), "{all}");
     }
     let r = f.run(&["check", "--format", "json"]).json();
-    assert_eq!(r["summary"]["findings"], 3, "changes to secrets are still reported");
     assert_eq!(
-        r["findings"][2]["live"],
-        "postgres://app:[redacted]@db/app2",
+        r["summary"]["findings"], 3,
+        "changes to secrets are still reported"
+    );
+    assert_eq!(
+        r["findings"][2]["live"], "postgres://app:[redacted]@db/app2",
         "the rest of a URL is kept"
     );
 }

@@ -23,12 +23,22 @@ fn the_demo_fleet_shows_the_pool_outage() {
         "app-3 is reformatted but equivalent; shared_buffers is 2GB written in kB"
     );
     let pool = &r["findings"][1];
-    assert_eq!((pool["baseline"].as_i64(), pool["live"].as_i64()), (Some(50), Some(5)));
+    assert_eq!(
+        (pool["baseline"].as_i64(), pool["live"].as_i64()),
+        (Some(50), Some(5))
+    );
     assert_eq!(r["summary"]["hosts"], 4);
     assert_eq!(r["summary"]["files"], 8);
 
     let text = run_in(root, &["check"]);
     assert_eq!(text.code, 1);
-    assert!(text.stdout.starts_with("confdrift: DRIFT on 2 of 4 hosts"), "{}", text.stdout);
-    assert!(!text.stdout.contains("s3cret"), "the demo's password must never be printed");
+    assert!(
+        text.stdout.starts_with("confdrift: DRIFT on 2 of 4 hosts"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        !text.stdout.contains("s3cret"),
+        "the demo's password must never be printed"
+    );
 }

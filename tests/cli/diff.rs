@@ -7,7 +7,13 @@ fn two_files_with_the_same_normalization() {
     let f = Fleet::new("");
     let old = f.write("old/app.yml", "a:\n  pool: 50\n  host: db\n");
     let new = f.write("new/app.yml", "# comment\na: {host: \"db\", pool: 60}\n");
-    let out = f.run(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--format", "json"]);
+    let out = f.run(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let r = out.json();
     let fnd = &r["findings"][0];
@@ -16,10 +22,17 @@ fn two_files_with_the_same_normalization() {
     assert_eq!(fnd["live"], 60);
     assert_eq!(fnd["host"], serde_json::Value::Null);
     assert_eq!(fnd["group"], serde_json::Value::Null);
-    assert_eq!((fnd["baseline_line"].as_u64(), fnd["line"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (fnd["baseline_line"].as_u64(), fnd["line"].as_u64()),
+        (Some(2), Some(2))
+    );
 
     let same = f.write("new/same.yml", "a: {host: db, pool: 50}\n");
-    assert_eq!(f.run(&["diff", old.to_str().unwrap(), same.to_str().unwrap()]).code, 0);
+    assert_eq!(
+        f.run(&["diff", old.to_str().unwrap(), same.to_str().unwrap()])
+            .code,
+        0
+    );
 }
 
 #[test]
@@ -48,13 +61,19 @@ fn as_forces_a_format_for_a_misleading_extension() {
     let old = f.write("old.conf", "[server]\nport = 1\n");
     let new = f.write("new.conf", "[server]\n# moved\nport = 2\n");
     let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
-    let as_toml = f.run(&["diff", o, n, "--as", "toml", "--format", "json"]).json();
+    let as_toml = f
+        .run(&["diff", o, n, "--as", "toml", "--format", "json"])
+        .json();
     assert_eq!(as_toml["findings"][0]["key"], "server.port");
     let as_text = f.run(&["diff", o, n, "--format", "json"]).json();
     assert_eq!(as_text["findings"][0]["key"], "@@ -2,1 +3,1 @@");
     let bad = f.run(&["diff", o, n, "--as", "xml"]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("unknown format \"xml\""), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("unknown format \"xml\""),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]

@@ -100,7 +100,10 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Output {
         .output()
         .unwrap();
     Output {
-        code: out.status.code().expect("confdrift was killed by a signal (a panic?)"),
+        code: out
+            .status
+            .code()
+            .expect("confdrift was killed by a signal (a panic?)"),
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     }

@@ -3,7 +3,10 @@
 use crate::harness::{Fleet, app_config};
 
 fn drifted_fleet() -> Fleet {
-    let f = Fleet::new(&app_config(&["app-1", "app-2"], &["/etc/app/database.yml", "/etc/app/hosts"]));
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2"],
+        &["/etc/app/database.yml", "/etc/app/hosts"],
+    ));
     f.group_baseline(
         "app",
         "/etc/app/database.yml",
@@ -46,11 +49,21 @@ fn json_report_fields() {
     assert_eq!(r["baseline"]["commit"].as_str().unwrap().len(), 40);
     let s = &r["summary"];
     assert_eq!(
-        (s["hosts"].as_u64(), s["files"].as_u64(), s["drifted_hosts"].as_u64()),
+        (
+            s["hosts"].as_u64(),
+            s["files"].as_u64(),
+            s["drifted_hosts"].as_u64()
+        ),
         (Some(2), Some(4), Some(1))
     );
-    assert_eq!((s["findings"].as_u64(), s["errors"].as_u64()), (Some(5), Some(0)));
-    assert_eq!(s["by_severity"], serde_json::json!({"critical": 0, "warning": 5, "info": 0}));
+    assert_eq!(
+        (s["findings"].as_u64(), s["errors"].as_u64()),
+        (Some(5), Some(0))
+    );
+    assert_eq!(
+        s["by_severity"],
+        serde_json::json!({"critical": 0, "warning": 5, "info": 0})
+    );
     let keys: Vec<&str> = r["findings"]
         .as_array()
         .unwrap()
@@ -82,8 +95,18 @@ fn json_report_fields() {
     assert_eq!(
         finding_keys,
         [
-            "host", "group", "file", "key", "kind", "severity", "baseline", "live", "line",
-            "baseline_line", "baseline_file", "message"
+            "host",
+            "group",
+            "file",
+            "key",
+            "kind",
+            "severity",
+            "baseline",
+            "live",
+            "line",
+            "baseline_line",
+            "baseline_file",
+            "message"
         ]
     );
 }
@@ -105,5 +128,10 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
     assert!(leftovers.is_empty(), "no temporary file is left behind");
     let bad = f.run(&["check", "--output", "no/such/dir/report.txt"]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("cannot write report to no/such/dir/report.txt"), "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("cannot write report to no/such/dir/report.txt"),
+        "{}",
+        bad.stderr
+    );
 }
