@@ -47,11 +47,32 @@ enum TransportKind {
 }
 
 /// A file entry: a path or glob, or a table `{ path = "...", format = "..." }`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum RawFile {
     Path(String),
     Table(RawFileTable),
+}
+
+// Written by hand rather than `#[serde(untagged)]`, whose error ("did not match any variant")
+// would hide the real cause, such as a misspelled key in the table.
+impl<'de> Deserialize<'de> for RawFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path, or a table { path = \"...\", format = \"...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawFile, E> {
+                Ok(RawFile::Path(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawFile, A::Error> {
+                RawFileTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawFile::Table)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +321,24 @@ mod tests {
         let msg = format!("{err:#}");
         assert!(msg.contains(":6:1:"), "{msg}");
         assert!(msg.contains("unknown field `hostz`"), "{msg}");
+    }
+
+    #[test]
+    fn file_entries_say_what_is_wrong() {
+        let base = "[[group]]\nname = \"g\"\nhosts = []\ntransport = \"local\"\n";
+        let err = load(&format!(
+            "{base}files = [{{ path = \"/x\", fromat = \"toml\" }}]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown field `fromat`"),
+            "{err:#}"
+        );
+        let err = load(&format!("{base}files = [5]\n")).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("expected a path, or a table"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -285,3 +285,49 @@ fn secrets_never_reach_the_report() {
         "the rest of a URL is kept"
     );
 }
+
+#[test]
+fn local_transport_reads_this_machine() {
+    // The "live" files are real absolute paths on this machine (inside a temp dir).
+    let live = tempfile::tempdir().unwrap();
+    let live_dir = live.path().canonicalize().unwrap();
+    let abs = format!("{}/app.properties", live_dir.display());
+    let cfg = format!(
+        "[[group]]\nname = \"self\"\nhosts = [\"localhost\"]\ntransport = \"local\"\nfiles = [{abs:?}, \"{}/*.yml\"]\n",
+        live_dir.display()
+    );
+    let f = Fleet::new(&cfg);
+    f.group_baseline("self", &abs, "threads=8\n");
+    f.commit("baseline");
+    std::fs::write(&abs, "threads=4\n").unwrap();
+    std::fs::write(live_dir.join("extra.yml"), "a: 1\n").unwrap();
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let yml = format!("{}/extra.yml", live_dir.display());
+    assert_eq!(
+        kinds(&out.json()),
+        vec![
+            t("localhost", &abs, "threads", "changed"),
+            t("localhost", &yml, "", "unexpected_file"),
+        ]
+    );
+}
+
+#[test]
+fn hosts_are_checked_in_parallel_with_the_same_result() {
+    let hosts: Vec<String> = (0..24).map(|i| format!("app-{i:02}")).collect();
+    let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let f = Fleet::new(&app_config(&names, &["/etc/app.properties"]));
+    f.group_baseline("app", "/etc/app.properties", "pool=50\n");
+    f.commit("baseline");
+    for (i, h) in names.iter().enumerate() {
+        let pool = if i % 5 == 0 { 5 } else { 50 };
+        f.live(h, "/etc/app.properties", format!("# {h}\npool = {pool}\n"));
+    }
+    let one = f.run(&["check", "--format", "json", "-j", "1"]);
+    let many = f.run(&["check", "--format", "json", "-j", "8"]);
+    assert_eq!(one.code, 1);
+    assert_eq!(one.stdout, many.stdout);
+    let drifted: Vec<String> = kinds(&one.json()).into_iter().map(|k| k.0).collect();
+    assert_eq!(drifted, ["app-00", "app-05", "app-10", "app-15", "app-20"]);
+}

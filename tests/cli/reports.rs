@@ -135,3 +135,16 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
         bad.stderr
     );
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let f = drifted_fleet();
+    let piped = f.run(&["check"]);
+    assert!(!piped.stdout.contains('\x1b'), "no colour in a pipe");
+    let always = f.run(&["check", "--color", "always"]);
+    assert!(always.stdout.contains("\x1b["), "{}", always.stdout);
+    let to_file = f.run(&["check", "--color", "always", "--output", "r.txt"]);
+    assert_eq!(to_file.code, 1);
+    let written = std::fs::read_to_string(f.path().join("r.txt")).unwrap();
+    assert!(!written.contains('\x1b'), "never colour in a file");
+}
