@@ -274,9 +274,6 @@ fn file_spec(raw: RawFile) -> Result<FileSpec> {
         RawFile::Path(p) => (p, None),
         RawFile::Table(t) => (t.path, t.format),
     };
-    if !pattern.starts_with('/') || pattern.split('/').any(|s| s == ".." || s == ".") {
-        bail!("file {pattern:?}: expected an absolute path without . or .. components");
-    }
     let format = match format {
         None => None,
         Some(name) => Some(Format::from_name(&name).with_context(|| {
@@ -286,21 +283,34 @@ fn file_spec(raw: RawFile) -> Result<FileSpec> {
             )
         })?),
     };
-    let glob = if pattern.contains(['*', '?', '[', '{']) {
-        // `*` stays within one path segment, as in a shell; `**` crosses segments.
-        let glob = GlobBuilder::new(&pattern)
-            .literal_separator(true)
-            .build()
-            .with_context(|| format!("file {pattern:?}: invalid glob"))?;
-        Some(glob.compile_matcher())
-    } else {
-        None
-    };
-    Ok(FileSpec {
-        pattern,
-        format,
-        glob,
-    })
+    FileSpec::new(&pattern, format)
+}
+
+impl FileSpec {
+    /// A file entry for an absolute path or glob, refusing `.` and `..` components.
+    pub fn new(pattern: &str, format: Option<Format>) -> Result<FileSpec> {
+        if !pattern.starts_with('/')
+            || pattern.split('/').any(|s| s == ".." || s == ".")
+            || pattern.contains(['\n', '\0'])
+        {
+            bail!("file {pattern:?}: expected an absolute path without . or .. components");
+        }
+        let glob = if pattern.contains(['*', '?', '[', '{']) {
+            // `*` stays within one path segment, as in a shell; `**` crosses segments.
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .with_context(|| format!("file {pattern:?}: invalid glob"))?;
+            Some(glob.compile_matcher())
+        } else {
+            None
+        };
+        Ok(FileSpec {
+            pattern: pattern.to_string(),
+            format,
+            glob,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! [`Snapshot`]; a host it cannot reach at all is an `Err` naming the cause.
 
 mod fs;
+mod remote;
 
 use crate::config::{FileSpec, Transport};
 use std::collections::BTreeMap;
