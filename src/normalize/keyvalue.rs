@@ -466,3 +466,385 @@ fn parse_dialect(text: &str, dialect: &Dialect) -> Result<Tree, ParseError> {
     }
     Ok(reader.tree)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SSHD_CONFIG: &str = include_str!("../../fixtures/upstream/openssh-server/sshd_config");
+    const SSH_CONFIG: &str = include_str!("../../fixtures/upstream/openssh-client/ssh_config");
+    const REDIS_CONF: &str = include_str!("../../fixtures/upstream/redis-server/redis.conf");
+    const SYSCTL_CONF: &str = include_str!("../../fixtures/upstream/procps/sysctl.conf");
+
+    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
+        let e = t.get(key).unwrap_or_else(|| {
+            panic!(
+                "missing key {key}; have {:?}",
+                t.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            )
+        });
+        (&e.value, e.line)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::text(v)
+    }
+
+    fn same_tree(a: &Tree, b: &Tree) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
+    }
+
+    /// The keys whose values differ or that only one side has.
+    fn drift(a: &Tree, b: &Tree) -> Vec<String> {
+        let mut out: Vec<String> = a
+            .iter()
+            .filter(|(k, e)| !b.get(k).is_some_and(|o| o.value.same(&e.value)))
+            .map(|(k, _)| k.to_string())
+            .collect();
+        out.extend(
+            b.iter()
+                .filter(|(k, _)| a.get(k).is_none())
+                .map(|(k, _)| k.to_string()),
+        );
+        out
+    }
+
+    /// The file without comment lines and blank lines.
+    fn without_comments(text: &str, comment: &[char]) -> String {
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with(comment))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn sshd_shipped_config() {
+        let t = parse_sshd(SSHD_CONFIG).unwrap();
+        assert_eq!(t.len(), 7, "{t:?}");
+        assert_eq!(
+            get(&t, "include[0]"),
+            (&s("/etc/ssh/sshd_config.d/*.conf"), 12)
+        );
+        assert_eq!(get(&t, "kbdinteractiveauthentication"), (&s("no"), 62));
+        assert_eq!(get(&t, "usepam"), (&s("yes"), 85));
+        assert_eq!(get(&t, "x11forwarding"), (&s("yes"), 90));
+        assert_eq!(get(&t, "acceptenv[0]"), (&s("LANG LC_*"), 112));
+        assert_eq!(
+            get(&t, "subsystem[0]"),
+            (&s("sftp /usr/lib/openssh/sftp-server"), 115)
+        );
+        let bare = parse_sshd(&without_comments(SSHD_CONFIG, &['#'])).unwrap();
+        assert!(same_tree(&t, &bare));
+    }
+
+    #[test]
+    fn sshd_rewrites_are_not_drift() {
+        let t = parse_sshd(SSHD_CONFIG).unwrap();
+        let rewritten = "\
+subsystem \"sftp\"   /usr/lib/openssh/sftp-server
+PRINTMOTD=no
+X11Forwarding = yes   # remote X
+usepam \"yes\"
+AcceptEnv   LANG\tLC_*
+kbdinteractiveauthentication no
+include /etc/ssh/sshd_config.d/*.conf
+";
+        assert!(same_tree(&t, &parse_sshd(rewritten).unwrap()));
+    }
+
+    #[test]
+    fn sshd_first_value_wins_lists_accumulate_and_match_sections() {
+        let t = parse_sshd(SSHD_CONFIG).unwrap();
+        // An edit of a value, at its line.
+        let edited =
+            parse_sshd(&SSHD_CONFIG.replace("X11Forwarding yes", "X11Forwarding no")).unwrap();
+        assert_eq!(drift(&t, &edited), ["x11forwarding"]);
+        assert_eq!(get(&edited, "x11forwarding"), (&s("no"), 90));
+        // A repeated keyword appended at the end: sshd keeps the first value, so no drift...
+        let appended = parse_sshd(&format!("{SSHD_CONFIG}X11Forwarding no\n")).unwrap();
+        assert!(same_tree(&t, &appended));
+        // ...but the same line prepended wins.
+        let prepended = parse_sshd(&format!("X11Forwarding no\n{SSHD_CONFIG}")).unwrap();
+        assert_eq!(drift(&t, &prepended), ["x11forwarding"]);
+        assert_eq!(get(&prepended, "x11forwarding"), (&s("no"), 1));
+        // An accumulating keyword appended is a new list item.
+        let more = parse_sshd(&format!("{SSHD_CONFIG}AcceptEnv TZ\nPort 2222\nPort 22\n")).unwrap();
+        assert_eq!(drift(&t, &more), ["acceptenv[1]", "port[0]", "port[1]"]);
+        assert_eq!(get(&more, "acceptenv[1]"), (&s("TZ"), 123));
+        assert_eq!(get(&more, "port[1]"), (&s("22"), 125));
+        // The shipped Match example, enabled: a section to the end of the file.
+        let lines: Vec<String> = SSHD_CONFIG
+            .lines()
+            .enumerate()
+            .map(|(i, l)| match l.strip_prefix('#') {
+                Some(rest) if i + 1 >= 118 => rest.to_string(),
+                _ => l.to_string(),
+            })
+            .collect();
+        let m = parse_sshd(&(lines.join("\n") + "\n")).unwrap();
+        assert_eq!(
+            drift(&t, &m),
+            [
+                "match.\"User anoncvs\".x11forwarding",
+                "match.\"User anoncvs\".allowtcpforwarding",
+                "match.\"User anoncvs\".permittty",
+                "match.\"User anoncvs\".forcecommand",
+            ]
+        );
+        assert_eq!(
+            get(&m, "match.\"User anoncvs\".x11forwarding"),
+            (&s("no"), 119)
+        );
+        assert_eq!(
+            get(&m, "match.\"User anoncvs\".forcecommand"),
+            (&s("cvs server"), 122)
+        );
+        // Criteria spacing is not drift; a second Match ends the first.
+        let m2 = parse_sshd(
+            "Match   User\tanoncvs\n X11Forwarding no\nMatch Address 10.0.0.0/8\n\
+             X11Forwarding yes\nX11Forwarding no\n",
+        )
+        .unwrap();
+        assert_eq!(
+            get(&m2, "match.\"User anoncvs\".x11forwarding"),
+            (&s("no"), 2)
+        );
+        assert_eq!(
+            get(&m2, "match.\"Address 10.0.0.0/8\".x11forwarding"),
+            (&s("yes"), 4)
+        );
+    }
+
+    #[test]
+    fn ssh_client_shipped_config_has_host_sections() {
+        let t = parse_ssh(SSH_CONFIG).unwrap();
+        assert_eq!(
+            get(&t, "include[0]"),
+            (&s("/etc/ssh/ssh_config.d/*.conf"), 19)
+        );
+        assert_eq!(get(&t, "host.*.sendenv[0]"), (&s("LANG LC_*"), 51));
+        assert_eq!(get(&t, "host.*.hashknownhosts"), (&s("yes"), 52));
+        assert_eq!(get(&t, "host.*.gssapiauthentication"), (&s("yes"), 53));
+        assert_eq!(t.len(), 4);
+        let bare = parse_ssh(&without_comments(SSH_CONFIG, &['#'])).unwrap();
+        assert!(same_tree(&t, &bare));
+        let enabled =
+            parse_ssh(&SSH_CONFIG.replace("#   ForwardAgent no", "    ForwardAgent yes")).unwrap();
+        assert_eq!(drift(&t, &enabled), ["host.*.forwardagent"]);
+        assert_eq!(get(&enabled, "host.*.forwardagent"), (&s("yes"), 22));
+    }
+
+    #[test]
+    fn redis_shipped_config() {
+        let t = parse_redis(REDIS_CONF).unwrap();
+        assert_eq!(t.len(), 71, "{}", t.len());
+        assert_eq!(get(&t, "bind"), (&s("127.0.0.1 -::1"), 87));
+        assert_eq!(get(&t, "port"), (&s("6379"), 138));
+        assert_eq!(get(&t, "dir"), (&s("/var/lib/redis"), 504));
+        assert_eq!(
+            get(&t, "proc-title-template"),
+            (&s("{title} {listen-addr} {server-mode}"), 410)
+        );
+        assert_eq!(get(&t, "appendfilename").0, &s("appendonly.aof"));
+        assert_eq!(get(&t, "notify-keyspace-events"), (&s(""), 1906));
+        assert_eq!(
+            get(&t, "auto-aof-rewrite-min-size"),
+            (
+                &Value::Quantity {
+                    amount: 64.0 * 1024.0 * 1024.0,
+                    text: "64mb".into()
+                },
+                1480
+            )
+        );
+        assert_eq!(
+            get(&t, "client-output-buffer-limit[1]"),
+            (&s("replica 256mb 64mb 60"), 2046)
+        );
+        assert_eq!(get(&t, "list-max-listpack-size").0, &s("-2"));
+        let bare = parse_redis(&without_comments(REDIS_CONF, &['#'])).unwrap();
+        assert!(same_tree(&t, &bare));
+    }
+
+    #[test]
+    fn redis_units_case_quotes_and_edits() {
+        let t = parse_redis(REDIS_CONF).unwrap();
+        let rewritten = without_comments(REDIS_CONF, &['#'])
+            .replace(
+                "auto-aof-rewrite-min-size 64mb",
+                "AUTO-AOF-REWRITE-MIN-SIZE 65536KB",
+            )
+            .replace("dir /var/lib/redis", "dir   '/var/lib/redis'")
+            .replace("port 6379", "Port \"6379\"");
+        let r = parse_redis(&rewritten).unwrap();
+        assert!(same_tree(&t, &r), "{:?}", drift(&t, &r));
+        for (a, b, same) in [
+            ("1gb", "1024mb", true),
+            ("1GB", "1073741824", true),
+            ("1g", "1000000000", true),
+            ("1k", "1000", true),
+            ("1kb", "1024", true),
+            ("1g", "1gb", false),
+            ("2mb", "2m", false),
+        ] {
+            let x = parse_redis(&format!("maxmemory {a}\n")).unwrap();
+            let y = parse_redis(&format!("maxmemory {b}\n")).unwrap();
+            assert_eq!(same_tree(&x, &y), same, "{a} vs {b}");
+        }
+        // A commented directive enabled; last one wins; lists accumulate.
+        let enabled = parse_redis(
+            &REDIS_CONF
+                .replace("# maxmemory <bytes>", "maxmemory 2gb")
+                .replace(
+                    "# save 3600 1 300 100 60 10000",
+                    "save 3600 1 300 100 60 10000",
+                )
+                .replace("# rename-command CONFIG \"\"", "rename-command CONFIG \"\""),
+        )
+        .unwrap();
+        assert_eq!(
+            drift(&t, &enabled),
+            ["save[0]", "rename-command[0]", "maxmemory"]
+        );
+        assert_eq!(get(&enabled, "maxmemory").1, 1119);
+        assert_eq!(get(&enabled, "rename-command[0]"), (&s("CONFIG "), 1071));
+        let appended = parse_redis(&format!("{REDIS_CONF}port 6380\nsave 60 1\n")).unwrap();
+        assert_eq!(drift(&t, &appended), ["port", "save[0]"]);
+        assert_eq!(get(&appended, "port"), (&s("6380"), 2277));
+    }
+
+    #[test]
+    fn sysctl_shipped_config_and_spellings() {
+        assert!(parse_sysctl(SYSCTL_CONF).unwrap().is_empty());
+        let enabled: String = SYSCTL_CONF
+            .lines()
+            .map(|l| match l.strip_prefix('#') {
+                Some(rest) if rest.contains('=') && !rest.starts_with(' ') => format!("{rest}\n"),
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        let t = parse_sysctl(&enabled).unwrap();
+        assert_eq!(t.len(), 14);
+        assert_eq!(get(&t, "kernel.domainname"), (&s("example.com"), 7));
+        assert_eq!(get(&t, "kernel.printk"), (&s("3 4 1 3"), 10));
+        assert_eq!(get(&t, "net.ipv4.ip_forward"), (&s("1"), 28));
+        assert_eq!(get(&t, "net.ipv4.conf.all.accept_redirects"), (&s("0"), 44));
+        assert_eq!(get(&t, "kernel.sysrq"), (&s("438"), 67));
+        let rewritten = without_comments(&enabled, &['#', ';'])
+            .replace("kernel.printk = 3 4 1 3", "kernel/printk=3\t4  1 3")
+            .replace(
+                "net.ipv4.ip_forward=1",
+                "-net.ipv4.ip_forward = 1 ; not a comment",
+            )
+            .replace(
+                "kernel.sysrq=438",
+                "; sysrq\nkernel.sysrq = 1\nkernel.sysrq=438",
+            );
+        let r = parse_sysctl(&rewritten).unwrap();
+        assert_eq!(drift(&t, &r), ["net.ipv4.ip_forward"]);
+        assert_eq!(get(&r, "net.ipv4.ip_forward").0, &s("1 ; not a comment"));
+        let r = parse_sysctl(&rewritten.replace(" ; not a comment", "")).unwrap();
+        assert!(same_tree(&t, &r));
+        let edited = parse_sysctl(&format!("{enabled}net.ipv4.ip_forward = 0\n")).unwrap();
+        assert_eq!(drift(&t, &edited), ["net.ipv4.ip_forward"]);
+        assert_eq!(get(&edited, "net.ipv4.ip_forward"), (&s("0"), 69));
+        let vlan = parse_sysctl("net/ipv4/conf/eth0.100/forwarding = 1\n").unwrap();
+        assert_eq!(get(&vlan, "net.ipv4.conf.eth0/100.forwarding").0, &s("1"));
+        let same = parse_sysctl("net.ipv4.conf.eth0/100.forwarding = 1\n").unwrap();
+        assert!(same_tree(&vlan, &same));
+        let tcp = parse_sysctl("net.ipv4.tcp_rmem = 4096\t87380   6291456\n").unwrap();
+        assert_eq!(get(&tcp, "net.ipv4.tcp_rmem").0, &s("4096 87380 6291456"));
+    }
+
+    #[test]
+    fn errors_name_line_column_and_what_was_expected() {
+        type Parser = fn(&str) -> Result<Tree, ParseError>;
+        let cases: &[(Parser, &str, u32, u32, &str)] = &[
+            (
+                parse_sysctl,
+                "a.b = 1\nkernel.sysrq 1\n",
+                2,
+                14,
+                "expected '='",
+            ),
+            (parse_sysctl, "= 1\n", 1, 1, "expected a keyword"),
+            (
+                parse_sshd,
+                "Port 22\nPermitRootLogin\n",
+                2,
+                16,
+                "expected a value after 'PermitRootLogin'",
+            ),
+            (
+                parse_sshd,
+                "Banner \"/etc/issue\n",
+                1,
+                8,
+                "expected a closing \"",
+            ),
+            (parse_sshd, "Match\n", 1, 6, "expected a value"),
+            (parse_ssh, "Host = \n", 1, 8, "expected a value"),
+            (
+                parse_redis,
+                "dir \"/var/lib\n",
+                1,
+                5,
+                "expected a closing \"",
+            ),
+            (
+                parse_redis,
+                "dir '/var'/lib\n",
+                1,
+                11,
+                "after the closing quote",
+            ),
+        ];
+        for &(parse, text, line, col, msg) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, e.column), (line, col), "{text:?}: {e}");
+            assert!(e.message.contains(msg), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn quoting_escapes_and_junk_never_panic() {
+        let t = parse_sshd("Banner \"/etc/my issue\" # c\nForceCommand a\\\"b 'c d'\n").unwrap();
+        assert_eq!(get(&t, "banner").0, &s("/etc/my issue"));
+        assert_eq!(get(&t, "forcecommand").0, &s("a\"b c d"));
+        let r = parse_redis("requirepass \"a\\x41\\n\\\"\"\nmasterauth 'it\\'s'\n").unwrap();
+        assert_eq!(get(&r, "requirepass").0, &s("aA\n\""));
+        assert_eq!(get(&r, "masterauth").0, &s("it's"));
+        let long = "x".repeat(200_000);
+        for parse in [parse_sshd, parse_ssh, parse_redis, parse_sysctl] {
+            for junk in [
+                "",
+                "=",
+                "==",
+                "a=",
+                "\"",
+                "'",
+                "a \"\\",
+                "a \"\\x",
+                "a \"\\x4",
+                "é ü",
+                "a 'é\\",
+                "-",
+                "-=",
+                "/",
+                "a/b.c=1",
+                "\u{feff}a 1",
+                "a\r\n",
+                "a \"x\"\"y\"",
+                "\x0b\x0c",
+                "maxmemory 99999999999999999999gb",
+                "maxmemory -1kb",
+                "Match x\nMatch",
+                &long,
+            ] {
+                let _ = parse(junk);
+            }
+        }
+    }
+}
