@@ -7,6 +7,8 @@
 //! - `"..."` and `'...'` are one word without their quotes; in every word `\"`, `\'`, `\\` drop
 //!   their backslash and `\t`, `\r`, `\n` are decoded, other backslashes stay. A closing quote
 //!   must be followed by whitespace, `;`, `{` or `)`. `$variables` are kept as text.
+//!   As in nginx, a `)` right after a quote is a word of its own, so `if ($a = "x")` has the
+//!   arguments `($a = x )` while `if ($a = x)` has `($a = x)`: that respelling shows as drift.
 //!
 //! Key paths:
 //! - A directive `name arg1 arg2;` in block path `P` is `P.name` with value `arg1 arg2` (its
@@ -312,4 +314,287 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
     let mut tree = Tree::new();
     flatten(&nodes, "", &mut tree);
     Ok(tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NGINX_CONF: &str = include_str!("../../fixtures/upstream/nginx-common/nginx.conf");
+    const DEFAULT_SITE: &str =
+        include_str!("../../fixtures/upstream/nginx-common/sites-available-default");
+
+    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
+        let e = t.get(key).unwrap_or_else(|| {
+            panic!(
+                "missing key {key}; have {:?}",
+                t.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            )
+        });
+        (&e.value, e.line)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::text(v)
+    }
+
+    fn same_tree(a: &Tree, b: &Tree) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
+    }
+
+    fn drift(a: &Tree, b: &Tree) -> Vec<String> {
+        let mut out: Vec<String> = a
+            .iter()
+            .filter(|(k, e)| !b.get(k).is_some_and(|o| o.value.same(&e.value)))
+            .map(|(k, _)| k.to_string())
+            .collect();
+        out.extend(
+            b.iter()
+                .filter(|(k, _)| a.get(k).is_none())
+                .map(|(k, _)| k.to_string()),
+        );
+        out
+    }
+
+    fn without_comments(text: &str) -> String {
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    /// Uncomments lines `from..=to` (1-based) that start with `#`.
+    fn enable(text: &str, from: usize, to: usize) -> String {
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let l = if (from..=to).contains(&(i + 1)) {
+                    let start = l.len() - l.trim_start().len();
+                    match l[start..].strip_prefix('#') {
+                        Some(rest) => format!("{}{rest}", &l[..start]),
+                        None => l.to_string(),
+                    }
+                } else {
+                    l.to_string()
+                };
+                format!("{l}\n")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shipped_nginx_conf() {
+        let t = parse(NGINX_CONF).unwrap();
+        assert_eq!(get(&t, "user"), (&s("www-data"), 1));
+        assert_eq!(
+            get(&t, "include"),
+            (&s("/etc/nginx/modules-enabled/*.conf"), 5)
+        );
+        assert_eq!(get(&t, "events.worker_connections"), (&s("768"), 8));
+        assert_eq!(get(&t, "http.sendfile"), (&s("on"), 18));
+        assert_eq!(
+            get(&t, "http.include[0]"),
+            (&s("/etc/nginx/mime.types"), 26)
+        );
+        assert_eq!(
+            get(&t, "http.include[2]"),
+            (&s("/etc/nginx/sites-enabled/*"), 60)
+        );
+        assert_eq!(
+            get(&t, "http.ssl_protocols"),
+            (&s("TLSv1 TLSv1.1 TLSv1.2 TLSv1.3"), 33)
+        );
+        assert_eq!(t.len(), 17, "{t:?}");
+        assert!(same_tree(
+            &t,
+            &parse(&without_comments(NGINX_CONF)).unwrap()
+        ));
+    }
+
+    #[test]
+    fn shipped_default_site() {
+        let t = parse(DEFAULT_SITE).unwrap();
+        assert_eq!(get(&t, "server.listen[0]"), (&s("80 default_server"), 22));
+        assert_eq!(
+            get(&t, "server.listen[1]"),
+            (&s("[::]:80 default_server"), 23)
+        );
+        assert_eq!(get(&t, "server.server_name"), (&s("_"), 46));
+        assert_eq!(
+            get(&t, "server.location./.try_files"),
+            (&s("$uri $uri/ =404"), 51)
+        );
+        assert_eq!(t.len(), 6, "{t:?}");
+        assert!(same_tree(
+            &t,
+            &parse(&without_comments(DEFAULT_SITE)).unwrap()
+        ));
+    }
+
+    #[test]
+    fn rewrites_are_not_drift() {
+        let t = parse(NGINX_CONF).unwrap();
+        let rewritten = "\
+http { gzip \"on\"; sendfile on ; tcp_nopush  on;
+  include /etc/nginx/mime.types; types_hash_max_size '2048';
+  default_type application/octet-stream; ssl_protocols TLSv1\tTLSv1.1 TLSv1.2 TLSv1.3;
+  ssl_prefer_server_ciphers on; access_log /var/log/nginx/access.log;
+  include /etc/nginx/conf.d/*.conf; include \"/etc/nginx/sites-enabled/*\";
+}
+events { worker_connections 768; }  # moved up
+user www-data; worker_processes auto; pid /run/nginx.pid;
+error_log /var/log/nginx/error.log; include /etc/nginx/modules-enabled/*.conf;
+";
+        let r = parse(rewritten).unwrap();
+        assert!(same_tree(&t, &r), "{:?}", drift(&t, &r));
+        // Reordering items of a list is drift: include order matters to nginx.
+        let swapped = rewritten.replace(
+            "include /etc/nginx/conf.d/*.conf; include \"/etc/nginx/sites-enabled/*\";",
+            "include \"/etc/nginx/sites-enabled/*\"; include /etc/nginx/conf.d/*.conf;",
+        );
+        assert_eq!(
+            drift(&t, &parse(&swapped).unwrap()),
+            ["http.include[1]", "http.include[2]"]
+        );
+    }
+
+    #[test]
+    fn edits_are_found_at_the_right_key_and_line() {
+        let t = parse(DEFAULT_SITE).unwrap();
+        let edited = parse(&DEFAULT_SITE.replace("=404;", "=403;")).unwrap();
+        assert_eq!(drift(&t, &edited), ["server.location./.try_files"]);
+        // The commented PHP and .ht locations enabled.
+        let php = parse(&enable(&enable(DEFAULT_SITE, 56, 63), 68, 70)).unwrap();
+        assert_eq!(
+            drift(&t, &php),
+            [
+                "server.location.\"~ \\\\.php$\".include",
+                "server.location.\"~ \\\\.php$\".fastcgi_pass[0]",
+                "server.location.\"~ \\\\.php$\".fastcgi_pass[1]",
+                "server.location.\"~ /\\\\.ht\".deny",
+            ]
+        );
+        assert_eq!(
+            get(&php, "server.location.\"~ \\\\.php$\".fastcgi_pass[1]"),
+            (&s("127.0.0.1:9000"), 62)
+        );
+        assert_eq!(
+            get(&php, "server.location.\"~ /\\\\.ht\".deny"),
+            (&s("all"), 69)
+        );
+        // The example.com server enabled: `server` now repeats, so both become list items.
+        let two = parse(&enable(DEFAULT_SITE, 79, 91)).unwrap();
+        assert_eq!(
+            get(&two, "server[0].listen[0]"),
+            (&s("80 default_server"), 22)
+        );
+        assert_eq!(get(&two, "server[1].listen[1]"), (&s("[::]:80"), 81));
+        assert_eq!(get(&two, "server[1].server_name"), (&s("example.com"), 83));
+        assert_eq!(
+            get(&two, "server[1].location./.try_files"),
+            (&s("$uri $uri/ =404"), 89)
+        );
+        assert!(two.get("server.listen[0]").is_none());
+    }
+
+    #[test]
+    fn blocks_with_arguments_and_empty_blocks() {
+        let t = parse(
+            "http {\n upstream app { server 10.0.0.1:8080; server 10.0.0.2:8080 backup; }\n\
+             map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n\
+             server { location /api { proxy_pass http://app; } location = /health {}\n\
+             if ($request_method = \"POST\") { return 405; } add_header X-A \"a b\"; \
+             add_header X-B ${host}x; }\n}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            get(&t, "http.upstream.app.server[1]"),
+            (&s("10.0.0.2:8080 backup"), 2)
+        );
+        assert_eq!(
+            get(&t, "http.map.\"$http_upgrade $connection_upgrade\".\"\"").0,
+            &s("close")
+        );
+        assert_eq!(
+            get(&t, "http.server.location./api.proxy_pass").0,
+            &s("http://app")
+        );
+        assert_eq!(
+            get(&t, "http.server.location.\"= /health\""),
+            (&Value::EmptyMap, 4)
+        );
+        assert_eq!(
+            get(&t, "http.server.if.\"($request_method = POST )\".return").0,
+            &s("405")
+        );
+        assert_eq!(get(&t, "http.server.add_header[0]").0, &s("X-A a b"));
+        assert_eq!(get(&t, "http.server.add_header[1]").0, &s("X-B ${host}x"));
+        let e = parse("a \"x\\\"y\" 'it\\'s' b\\;c;").unwrap();
+        assert_eq!(get(&e, "a").0, &s("x\"y it's b\\;c"));
+    }
+
+    #[test]
+    fn errors_have_line_and_column() {
+        let cases: &[(&str, u32, u32, &str)] = &[
+            (
+                "http {\n  sendfile on\n}\n",
+                3,
+                1,
+                "expected ';' to end the directive 'sendfile'",
+            ),
+            ("events {\n}\n}\n", 3, 1, "no block is open"),
+            (
+                "http {\n server {\n",
+                3,
+                1,
+                "expected '}' to close the 'server' block opened at line 2, column 9",
+            ),
+            ("user www-data", 1, 14, "expected ';'"),
+            ("root \"/var/www;\n", 1, 6, "expected a closing \""),
+            ("root '/var'x;\n", 1, 12, "after the closing quote"),
+            ("  ;", 1, 3, "unexpected ';'"),
+            ("x;\n {", 2, 2, "unexpected '{'"),
+        ];
+        for &(text, line, col, msg) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, e.column), (line, col), "{text:?}: {e}");
+            assert!(e.message.contains(msg), "{text:?}: {e}");
+        }
+        let deep = "a {".repeat(MAX_DEPTH) + &"}".repeat(MAX_DEPTH);
+        assert!(parse(&deep).is_ok());
+        let too_deep = "a {".repeat(100_000);
+        let e = parse(&too_deep).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 3 * MAX_DEPTH as u32 + 3));
+        assert!(e.message.contains("deeper than 64"), "{e}");
+    }
+
+    #[test]
+    fn junk_never_panics() {
+        let long = "x".repeat(300_000);
+        for junk in [
+            "",
+            "{",
+            "}",
+            ";",
+            "\"",
+            "'",
+            "\\",
+            "a \\",
+            "a \"\\",
+            "${",
+            "a ${b;",
+            "a ${b}",
+            "é ü;",
+            "# only a comment",
+            "a\r\n;",
+            "a \"x\")",
+            "a {\u{feff}}",
+            &long,
+        ] {
+            let _ = parse(junk);
+        }
+        assert_eq!(parse(&format!("{long};")).unwrap().len(), 1);
+    }
 }
