@@ -1,8 +1,11 @@
 //! Parsing config files into a [`Tree`]: one file per format, one table that says which
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
+mod dotenv;
 mod ini;
 mod json;
+mod keyvalue;
+mod nginx;
 mod nodes;
 mod pgconf;
 mod properties;
@@ -23,6 +26,9 @@ pub struct FormatSpec {
     pub name: &'static str,
     pub file_names: &'static [&'static str],
     pub extensions: &'static [&'static str],
+    /// Name patterns for files whose name alone is not enough: `.env.*` (the file name), or
+    /// `sysctl.d/*.conf` (the last segments of the path). One `*` per segment at most.
+    pub patterns: &'static [&'static str],
     parse: ParseFn,
 }
 
@@ -32,18 +38,21 @@ pub static FORMATS: &[FormatSpec] = &[
     FormatSpec {
         name: "yaml",
         file_names: &[],
+        patterns: &[],
         extensions: &["yml", "yaml"],
         parse: yaml::parse,
     },
     FormatSpec {
         name: "toml",
         file_names: &[],
+        patterns: &[],
         extensions: &["toml"],
         parse: toml::parse,
     },
     FormatSpec {
         name: "json",
         file_names: &[],
+        patterns: &[],
         extensions: &["json"],
         parse: json::parse,
     },
@@ -55,26 +64,76 @@ pub static FORMATS: &[FormatSpec] = &[
             "pgpool.conf",
             "recovery.conf",
         ],
+        patterns: &[],
         extensions: &[],
         parse: pgconf::parse,
     },
     FormatSpec {
         name: "ini",
         file_names: &["pgbouncer.ini", "php.ini"],
+        patterns: &[],
         extensions: &["ini"],
         parse: ini::parse,
     },
     FormatSpec {
         name: "mycnf",
         file_names: &["my.cnf"],
+        patterns: &[],
         extensions: &["cnf"],
         parse: ini::parse_mycnf,
     },
     FormatSpec {
         name: "properties",
         file_names: &[],
+        patterns: &[],
         extensions: &["properties"],
         parse: properties::parse,
+    },
+    FormatSpec {
+        name: "env",
+        file_names: &[".env"],
+        patterns: &[".env.*"],
+        extensions: &["env"],
+        parse: dotenv::parse,
+    },
+    FormatSpec {
+        name: "sshd",
+        file_names: &["sshd_config"],
+        patterns: &["sshd_config.d/*.conf"],
+        extensions: &[],
+        parse: keyvalue::parse_sshd,
+    },
+    FormatSpec {
+        name: "ssh",
+        file_names: &["ssh_config"],
+        patterns: &["ssh_config.d/*.conf"],
+        extensions: &[],
+        parse: keyvalue::parse_ssh,
+    },
+    FormatSpec {
+        name: "redis",
+        file_names: &["redis.conf", "sentinel.conf"],
+        patterns: &["redis-*.conf", "redis/*.conf"],
+        extensions: &[],
+        parse: keyvalue::parse_redis,
+    },
+    FormatSpec {
+        name: "sysctl",
+        file_names: &["sysctl.conf"],
+        patterns: &["sysctl.d/*.conf"],
+        extensions: &[],
+        parse: keyvalue::parse_sysctl,
+    },
+    FormatSpec {
+        name: "nginx",
+        file_names: &["nginx.conf"],
+        patterns: &[
+            "nginx/conf.d/*.conf",
+            "nginx/sites-available/*",
+            "nginx/sites-enabled/*",
+        ],
+        extensions: &[],
+        parse: nginx::parse,
     },
 ];
 
@@ -101,7 +160,7 @@ impl Eq for FormatSpec {}
 
 impl Format {
     /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
-    /// `text`).
+    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `text`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -130,6 +189,12 @@ impl Format {
         if let Some(spec) = FORMATS.iter().find(|f| f.file_names.contains(&name)) {
             return Format::Structured(spec);
         }
+        if let Some(spec) = FORMATS
+            .iter()
+            .find(|f| f.patterns.iter().any(|p| path_matches(path, p)))
+        {
+            return Format::Structured(spec);
+        }
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
         ext.and_then(|ext| {
             FORMATS
@@ -148,6 +213,24 @@ impl Format {
             Format::Text => Ok(Document::Lines(text::significant_lines(text))),
         }
     }
+}
+
+/// Whether the last segments of `path` match `pattern`, segment by segment; a segment of the
+/// pattern may hold one `*` (any text, possibly empty, without `/`).
+fn path_matches(path: &str, pattern: &str) -> bool {
+    let mut path_segments = path.rsplit('/');
+    pattern.rsplit('/').all(|want| {
+        path_segments
+            .next()
+            .is_some_and(|seg| match want.split_once('*') {
+                Some((prefix, suffix)) => {
+                    seg.len() >= prefix.len() + suffix.len()
+                        && seg.starts_with(prefix)
+                        && seg.ends_with(suffix)
+                }
+                None => seg == want,
+            })
+    })
 }
 
 /// A parsed file: a key tree, or for unknown formats its significant lines.
@@ -206,6 +289,38 @@ mod tests {
         assert_eq!(Format::detect("/etc/hosts").name(), "text");
         assert_eq!(Format::from_name("TOML").map(|f| f.name()), Some("toml"));
         assert_eq!(Format::from_name("xml"), None);
+    }
+
+    #[test]
+    fn detection_of_env_keyword_and_nginx_files() {
+        for (path, format) in [
+            ("/srv/app/.env", "env"),
+            ("/srv/app/.env.production", "env"),
+            ("/srv/app/app.env", "env"),
+            ("/srv/app/.envrc", "text"),
+            ("/etc/ssh/sshd_config", "sshd"),
+            ("/etc/ssh/sshd_config.d/10-hardening.conf", "sshd"),
+            ("/etc/ssh/ssh_config", "ssh"),
+            ("/etc/ssh/ssh_config.d/proxy.conf", "ssh"),
+            ("/etc/redis/redis.conf", "redis"),
+            ("/etc/redis/sentinel.conf", "redis"),
+            ("/etc/redis/redis-cache.conf", "redis"),
+            ("/etc/sysctl.conf", "sysctl"),
+            ("/etc/sysctl.d/99-tuning.conf", "sysctl"),
+            ("/etc/sysctl.d/README", "text"),
+            ("/etc/nginx/nginx.conf", "nginx"),
+            ("/etc/nginx/sites-available/default", "nginx"),
+            ("/etc/nginx/sites-enabled/app", "nginx"),
+            ("/etc/nginx/conf.d/gzip.conf", "nginx"),
+            ("/etc/httpd/conf.d/ssl.conf", "text"),
+            ("sysctl.d/x.conf", "sysctl"),
+            ("x.conf", "text"),
+        ] {
+            assert_eq!(Format::detect(path).name(), format, "{path}");
+        }
+        for name in ["env", "sshd", "ssh", "redis", "sysctl", "nginx"] {
+            assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
+        }
     }
 
     #[test]
