@@ -6,3 +6,4 @@ mod demo;
 mod diff;
 mod harness;
 mod reports;
+mod upstream;
