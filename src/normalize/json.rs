@@ -8,6 +8,8 @@
 //!   An error at the end of the input points just past the last character read.
 //! - Integers that fit `i64` are `Int`; other numbers are `Float` when finite in `f64`;
 //!   anything bigger (`1e400`, `123456789012345678901234567890`) stays a string of its text.
+//! - Arrays of objects with a unique `name`, `id`, ... are keyed by it (`servers[name=web]`,
+//!   see `nodes`); other arrays by position (`servers[0]`).
 //! - Repeated keys: the last one wins (as `serde_json` and JavaScript do).
 //! - Nesting deeper than 256 objects/arrays is refused (stack safety).
 //! - An empty (whitespace-only) file is an empty tree, like an empty YAML or TOML file.

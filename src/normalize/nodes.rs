@@ -4,9 +4,39 @@
 //! Readers build this instead of writing leaves directly so that a repeated key replaces the
 //! whole earlier value (`{"a": {"x": 1}, "a": {"y": 2}}` is `a.y` only, as every JSON, YAML
 //! and TOML loader reads it), not merges its leaves.
+//!
+//! # List items keyed by identity
+//!
+//! A list whose items are all mappings that carry a scalar identity field is keyed by that
+//! field instead of by position, so that inserting or removing one item does not shift every
+//! later one into a "changed" finding:
+//!
+//! ```text
+//! servers:                      servers[name=web].port = 80
+//!   - name: web                 servers[name=web].name = web
+//!     port: 80                  servers[name="db 1"].port = 5432
+//!   - name: db 1
+//!     port: 5432
+//! ```
+//!
+//! - The identity field is the first of [`IDENTITY_FIELDS`] (`name`, `id`, `key`, `job_name`)
+//!   that *every* item of the list has as a scalar (string, number or boolean), with values
+//!   that are all different. Values are compared as written out (`id: 1` and `id: "1"` are the
+//!   same identity, as quoting never counts). Otherwise the list keeps positions
+//!   (`servers[0].port`): lists of scalars, items without the field, a repeated value.
+//! - The segment is `[FIELD=VALUE]`, which can never be mistaken for a position `[0]`. A value
+//!   that is empty or holds `.`, `[`, `]`, `=`, `"`, `\` or whitespace is quoted the way key
+//!   segments are: `[name="web.1"]`, with `"` and `\` escaped by a backslash.
+//! - The item's own identity field stays a leaf (`servers[name=web].name`), and every leaf
+//!   keeps its line.
 
 use crate::tree::{self, Tree, Value};
 use indexmap::IndexMap;
+use std::collections::HashSet;
+
+/// Fields that identify an item of a list of mappings, in order of preference (see the module
+/// documentation). `job_name` is what Prometheus `scrape_configs` items are known by.
+pub(crate) const IDENTITY_FIELDS: &[&str] = &["name", "id", "key", "job_name"];
 
 /// A node and the line of the file it was read from.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,14 +79,77 @@ impl Located {
             }
             Node::List(list) => {
                 let len = path.len();
-                for (i, child) in list.iter().enumerate() {
-                    tree::push_index(path, i);
-                    child.flatten_into(path, tree);
-                    path.truncate(len);
+                match identities(list) {
+                    Some((field, values)) => {
+                        for (child, value) in list.iter().zip(&values) {
+                            push_identity(path, field, value);
+                            child.flatten_into(path, tree);
+                            path.truncate(len);
+                        }
+                    }
+                    None => {
+                        for (i, child) in list.iter().enumerate() {
+                            tree::push_index(path, i);
+                            child.flatten_into(path, tree);
+                            path.truncate(len);
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+/// The identity field of a list and each item's value of it, when every item is a mapping
+/// with that field as a scalar and the values are all different.
+fn identities(list: &[Located]) -> Option<(&'static str, Vec<String>)> {
+    if list.is_empty() || !list.iter().all(|item| matches!(item.node, Node::Map(_))) {
+        return None;
+    }
+    IDENTITY_FIELDS.iter().find_map(|&field| {
+        let mut seen = HashSet::with_capacity(list.len());
+        let mut values = Vec::with_capacity(list.len());
+        for item in list {
+            let Node::Map(map) = &item.node else {
+                return None;
+            };
+            let value = match map.get(field).map(|v| &v.node) {
+                Some(Node::Leaf(
+                    v @ (Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)),
+                )) => v.to_string(),
+                _ => return None,
+            };
+            if !seen.insert(value.clone()) {
+                return None;
+            }
+            values.push(value);
+        }
+        Some((field, values))
+    })
+}
+
+/// Appends an identity segment (`[name=web]`, `[name="web.1"]`).
+fn push_identity(path: &mut String, field: &str, value: &str) {
+    path.push('[');
+    path.push_str(field);
+    path.push('=');
+    let needs_quotes = value.is_empty()
+        || value
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '=' | '"' | '\\') || c.is_whitespace());
+    if needs_quotes {
+        path.push('"');
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                path.push('\\');
+            }
+            path.push(c);
+        }
+        path.push('"');
+    } else {
+        path.push_str(value);
+    }
+    path.push(']');
 }
 
 /// Byte offset -> 1-based line and column (in characters), for readers whose parser reports
@@ -126,6 +219,91 @@ mod tests {
         assert_eq!(index.line_column(7), (2, 4), "é is one column");
         assert_eq!(index.line_column(6), (2, 3), "inside é");
         assert_eq!(index.line_column(100), (4, 2), "past the end");
+    }
+
+    fn keys(tree: &Tree) -> Vec<(&str, u32)> {
+        tree.iter().map(|(k, e)| (k, e.line)).collect()
+    }
+
+    #[test]
+    fn list_items_with_a_name_are_keyed_by_it() {
+        let t = super::super::yaml::parse(
+            "servers:\n  - name: web\n    port: 80\n  - name: db 1\n    port: 5432\n",
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&t),
+            vec![
+                ("servers[name=web].name", 2),
+                ("servers[name=web].port", 3),
+                ("servers[name=\"db 1\"].name", 4),
+                ("servers[name=\"db 1\"].port", 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_field_preference_quoting_and_fallbacks() {
+        let yaml = |s: &str| super::super::yaml::parse(s).unwrap();
+        // `id` when not every item has a `name`; numbers and quoted numbers are one identity.
+        let t = yaml("l:\n- {id: 1, name: a, v: x}\n- {id: '2', v: y}\n");
+        assert_eq!(t.get("l[id=2].v").unwrap().value, Value::text("y"));
+        assert_eq!(t.get("l[id=1].name").unwrap().line, 2);
+        // Values with dots, brackets, `=`, quotes or backslashes are quoted and escaped.
+        let t = yaml("l:\n- key: 'a.b'\n- key: 'x=]'\n- key: 'q\"\\'\n- key: ''\n");
+        let k: Vec<&str> = t.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            k,
+            [
+                r#"l[key="a.b"].key"#,
+                r#"l[key="x=]"].key"#,
+                r#"l[key="q\"\\"].key"#,
+                r#"l[key=""].key"#
+            ]
+        );
+        // Repeated identity, a missing field, a non-scalar field, scalars: positions.
+        for text in [
+            "l:\n- {name: a, v: 1}\n- {name: a, v: 2}\n",
+            "l:\n- {name: a, v: 1}\n- {v: 2}\n",
+            "l:\n- {name: [a], v: 1}\n",
+            "l:\n- {name: ~, v: 1}\n",
+            "l:\n- {name: a}\n- b\n",
+        ] {
+            let t = yaml(text);
+            assert!(
+                t.get("l[0].v").is_some() || t.get("l[1]").is_some(),
+                "{t:?}"
+            );
+            assert!(t.iter().all(|(k, _)| !k.contains('=')), "{t:?}");
+        }
+        // A repeated `name` falls through to a unique `id`.
+        let t = yaml("l:\n- {name: a, id: 1}\n- {name: a, id: 2}\n");
+        assert!(t.get("l[id=2].name").is_some(), "{t:?}");
+    }
+
+    #[test]
+    fn inserting_an_item_in_front_adds_keys_and_changes_none() {
+        let before = "spec:\n  containers:\n  - name: app\n    image: app:1.2\n    ports:\n    - containerPort: 8080\n  - name: sidecar\n    image: envoy:1.27\n";
+        let after = "spec:\n  containers:\n  - name: init-db\n    image: busybox\n  - name: app\n    image: app:1.2\n    ports:\n    - containerPort: 8080\n  - name: sidecar\n    image: envoy:1.27\n";
+        let a = super::super::yaml::parse(before).unwrap();
+        let b = super::super::yaml::parse(after).unwrap();
+        let added: Vec<&str> = b
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| a.get(k).is_none())
+            .collect();
+        assert_eq!(
+            added,
+            [
+                "spec.containers[name=init-db].name",
+                "spec.containers[name=init-db].image"
+            ]
+        );
+        assert!(
+            a.iter()
+                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
+        );
+        assert_eq!(b.get("spec.containers[name=app].image").unwrap().line, 6);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! - Tables become nested paths; a quoted key with dots stays one segment
 //!   (`plugins."io.containerd.grpc.v1.cri".cni.bin_dir`); arrays and arrays of tables get
-//!   indexes (`servers[0].host`). Inline tables equal the same standard tables.
+//!   indexes (`servers[0].host`), or the item's identity when every table has a unique
+//!   `name`, `id`, ... (`servers[name=web].host`, see `nodes`). Inline tables equal the same
+//!   standard tables.
 //! - Datetimes are strings of their TOML text as the crate prints them (RFC 3339, so
 //!   `1979-05-27 07:32:00Z` and `1979-05-27T07:32:00Z` are equal).
 //! - Integers that do not fit `i64` and non-finite floats (`inf`, `nan`) are strings.

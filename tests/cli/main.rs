@@ -6,3 +6,5 @@ mod demo;
 mod diff;
 mod harness;
 mod reports;
+mod roundtrip;
+mod upstream;
