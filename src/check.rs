@@ -64,7 +64,7 @@ pub fn check(
     let parsed = parse_baseline(&baseline, &targets, &mut report.errors);
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or(0))
+        .num_threads(jobs.unwrap_or_else(|| default_jobs(&targets)))
         .build()?;
     let results: Vec<(Vec<Finding>, Vec<Problem>, usize)> = pool.install(|| {
         targets
@@ -83,6 +83,19 @@ pub fn check(
     report.hosts = hosts.len();
     report.sort();
     Ok(report)
+}
+
+/// Hosts in parallel by default: one per CPU for local files; for hosts over the network,
+/// where the time is spent waiting, 16 at once (or more on a large machine).
+fn default_jobs(targets: &[Target]) -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let remote = targets.iter().any(|t| {
+        matches!(
+            t.group.transport,
+            crate::config::Transport::Ssh(_) | crate::config::Transport::Command { .. }
+        )
+    });
+    if remote { cpus.max(16) } else { cpus }
 }
 
 /// The (group, host) pairs to check, refusing names the config does not know.

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 struct RawConfig {
     #[serde(default)]
     baseline: RawBaseline,
+    #[serde(default)]
+    ssh: RawSsh,
     #[serde(default, rename = "group")]
     groups: Vec<RawGroup>,
 }
@@ -26,6 +29,16 @@ struct RawBaseline {
     reference: Option<String>,
 }
 
+/// `[ssh]`, and a group's own `ssh = { ... }` (its keys win over `[ssh]`'s).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSsh {
+    config: Option<PathBuf>,
+    options: Option<Vec<String>>,
+    connect_timeout: Option<u64>,
+    timeout: Option<u64>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGroup {
@@ -34,6 +47,11 @@ struct RawGroup {
     hosts: Vec<String>,
     transport: TransportKind,
     root: Option<PathBuf>,
+    ssh: Option<RawSsh>,
+    /// `command` transport: argv template with `{host}` and `{path}`.
+    command: Option<Vec<String>>,
+    /// `command` transport: seconds for one host (default 60).
+    timeout: Option<u64>,
     files: Vec<RawFile>,
 }
 
@@ -116,6 +134,25 @@ pub enum Transport {
     Dir { root: PathBuf },
     /// This machine's own filesystem; the host name is only a label.
     Local,
+    /// The system OpenSSH client, one connection per host.
+    Ssh(SshSettings),
+    /// A user's program run once per file (`kubectl exec {host} -- cat {path}`), no shell.
+    Command {
+        argv: Vec<String>,
+        timeout: Duration,
+    },
+}
+
+/// How `ssh` is run: the user's own ssh config applies unless `config` names another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SshSettings {
+    /// Passed as `-F`.
+    pub config: Option<PathBuf>,
+    /// Extra arguments placed before the destination (`-o ServerAliveInterval=5`).
+    pub options: Vec<String>,
+    pub connect_timeout: Duration,
+    /// For one host, connection included.
+    pub timeout: Duration,
 }
 
 /// One `files` entry of a group: an absolute path or glob, and an optional forced format.
@@ -213,7 +250,30 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
         for h in &g.hosts {
             check_name("host", h).with_context(|| format!("in group {:?}", g.name))?;
         }
+        let ssh_only = |what: &str, present: bool| -> Result<()> {
+            if present {
+                bail!(
+                    "group {:?}: `{what}` does not apply to this transport",
+                    g.name
+                );
+            }
+            Ok(())
+        };
+        if g.transport != TransportKind::Ssh {
+            ssh_only("ssh", g.ssh.is_some())?;
+        }
+        if g.transport != TransportKind::Command {
+            ssh_only("command", g.command.is_some())?;
+            ssh_only("timeout", g.timeout.is_some())?;
+        }
         let transport = match (g.transport, g.root) {
+            (TransportKind::Ssh, None) => {
+                Transport::Ssh(ssh_settings(&raw.ssh, g.ssh.as_ref(), &dir))
+            }
+            (TransportKind::Command, None) => Transport::Command {
+                argv: command_template(&g.name, g.command.as_deref())?,
+                timeout: Duration::from_secs(g.timeout.unwrap_or(60).max(1)),
+            },
             (TransportKind::Dir, Some(root)) => Transport::Dir {
                 root: dir.join(root),
             },
@@ -222,14 +282,9 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
                 g.name
             ),
             (TransportKind::Local, None) => Transport::Local,
-            (TransportKind::Local, Some(_)) => bail!(
+            (_, Some(_)) => bail!(
                 "group {:?}: `root` only applies to transport \"dir\"",
                 g.name
-            ),
-            (kind @ (TransportKind::Ssh | TransportKind::Command), _) => bail!(
-                "group {:?}: transport {:?} is not available in this version of confdrift (supported: dir, local)",
-                g.name,
-                format!("{kind:?}").to_lowercase()
             ),
         };
         let files = g
@@ -238,6 +293,15 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
             .map(file_spec)
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("in group {:?}", g.name))?;
+        if matches!(transport, Transport::Command { .. })
+            && let Some(f) = files.iter().find(|f| f.glob.is_some())
+        {
+            bail!(
+                "group {:?}: file {:?}: globs need the ssh, dir or local transport (the command transport reads one named file at a time)",
+                g.name,
+                f.pattern
+            );
+        }
         groups.push(Group {
             name: g.name,
             hosts: g.hosts,
@@ -250,6 +314,41 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
         baseline,
         groups,
     })
+}
+
+/// `[ssh]` with a group's own `ssh = {...}` over it, and the defaults.
+fn ssh_settings(global: &RawSsh, group: Option<&RawSsh>, dir: &Path) -> SshSettings {
+    let pick = |f: fn(&RawSsh) -> Option<u64>, default: u64| {
+        group
+            .and_then(f)
+            .or_else(|| f(global))
+            .unwrap_or(default)
+            .max(1)
+    };
+    SshSettings {
+        config: group
+            .and_then(|g| g.config.clone())
+            .or_else(|| global.config.clone())
+            .map(|c| dir.join(c)),
+        options: group
+            .and_then(|g| g.options.clone())
+            .or_else(|| global.options.clone())
+            .unwrap_or_default(),
+        connect_timeout: Duration::from_secs(pick(|s| s.connect_timeout, 10)),
+        timeout: Duration::from_secs(pick(|s| s.timeout, 60)),
+    }
+}
+
+fn command_template(group: &str, argv: Option<&[String]>) -> Result<Vec<String>> {
+    let Some(argv) = argv.filter(|a| !a.is_empty() && !a[0].is_empty()) else {
+        bail!(
+            "group {group:?}: transport \"command\" needs `command`, e.g. [\"kubectl\", \"exec\", \"{{host}}\", \"--\", \"cat\", \"{{path}}\"]"
+        );
+    };
+    if !argv.iter().any(|a| a.contains("{path}")) {
+        bail!("group {group:?}: `command` must contain {{path}} where the file's path goes");
+    }
+    Ok(argv.to_vec())
 }
 
 /// Host and group names become path components and (later) ssh destinations: refuse anything

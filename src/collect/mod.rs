@@ -1,8 +1,11 @@
 //! Collecting live files from hosts. A transport turns (host, file entries) into a
 //! [`Snapshot`]; a host it cannot reach at all is an `Err` naming the cause.
 
+mod command;
 mod fs;
+mod process;
 mod remote;
+mod ssh;
 
 use crate::config::{FileSpec, Transport};
 use std::collections::BTreeMap;
@@ -41,5 +44,7 @@ pub fn collect(transport: &Transport, host: &str, specs: &[FileSpec]) -> Result<
             Ok(fs::collect(&host_root, specs))
         }
         Transport::Local => Ok(fs::collect(std::path::Path::new("/"), specs)),
+        Transport::Ssh(settings) => ssh::collect(settings, host, specs),
+        Transport::Command { argv, timeout } => command::collect(argv, *timeout, host, specs),
     }
 }
