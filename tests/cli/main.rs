@@ -7,4 +7,6 @@ mod diff;
 mod harness;
 mod reports;
 mod roundtrip;
+mod ssh;
+mod sshd;
 mod upstream;

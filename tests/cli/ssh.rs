@@ -1,0 +1,224 @@
+//! The ssh transport against real sshd servers (see `sshd.rs`), and the command transport.
+
+use crate::harness::{Fleet, kinds};
+use crate::sshd::{Behaviour, Lab};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const DB: &str = "production:\n  pool: 50\n  host: db-1\n";
+
+/// Writes a host's files into `<lab>/files/<host>/...` (seen by that host's sshd at `mount`).
+fn files(lab: &Lab, host: &str, rel: &str, content: &str) -> std::path::PathBuf {
+    let root = lab.path().join("files").join(host);
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+    root
+}
+
+fn ssh_config(lab: &Lab, hosts: &[&str], patterns: &[&str], timeout: u64) -> String {
+    let q = |xs: Vec<String>| {
+        xs.iter()
+            .map(|x| format!("{x:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "[ssh]\nconfig = {:?}\nconnect_timeout = {timeout}\ntimeout = {timeout}\n\n[[group]]\nname = \"app\"\nhosts = [{}]\ntransport = \"ssh\"\nfiles = [{}]\n",
+        lab.ssh_config().display().to_string(),
+        q(hosts.iter().map(|h| h.to_string()).collect()),
+        q(patterns
+            .iter()
+            .map(|p| format!("{}{p}", lab.mount.display()))
+            .collect()),
+    )
+}
+
+#[test]
+fn drift_missing_files_and_globs_over_ssh() {
+    let mut lab = Lab::new();
+    let m = lab.mount.display().to_string();
+    let a1 = files(&lab, "app-1", "etc/app/database.yml", DB);
+    files(&lab, "app-1", "etc/app/conf.d/a.conf", "gzip on;\n");
+    let a2 = files(
+        &lab,
+        "app-2",
+        "etc/app/database.yml",
+        "production:\n  host: db-1\n  pool: 5\n",
+    );
+    files(&lab, "app-2", "etc/app/conf.d/a.conf", "gzip on;\n");
+    files(&lab, "app-2", "etc/app/conf.d/b.conf", "gzip off;\n");
+    let a3 = files(&lab, "app-3", "etc/app/conf.d/a.conf", "gzip on;\n");
+    lab.host("app-1", Behaviour::Serve(a1));
+    lab.host("app-2", Behaviour::Serve(a2));
+    lab.host("app-3", Behaviour::Serve(a3));
+
+    let f = Fleet::new(&ssh_config(
+        &lab,
+        &["app-1", "app-2", "app-3"],
+        &["/etc/app/database.yml", "/etc/app/conf.d/*.conf"],
+        10,
+    ));
+    f.group_baseline("app", &format!("{m}/etc/app/database.yml"), DB);
+    f.group_baseline("app", &format!("{m}/etc/app/conf.d/a.conf"), "gzip on;\n");
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let t = |h: &str, p: &str, k: &str, kind: &str| {
+        (
+            h.to_string(),
+            format!("{m}{p}"),
+            k.to_string(),
+            kind.to_string(),
+        )
+    };
+    assert_eq!(
+        kinds(&out.json()),
+        vec![
+            t("app-2", "/etc/app/conf.d/b.conf", "", "unexpected_file"),
+            t(
+                "app-2",
+                "/etc/app/database.yml",
+                "production.pool",
+                "changed"
+            ),
+            t("app-3", "/etc/app/database.yml", "", "missing_file"),
+        ]
+    );
+}
+
+#[test]
+fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
+    let mut lab = Lab::new();
+    let m = lab.mount.display().to_string();
+    let ok = files(
+        &lab,
+        "good",
+        "etc/app/database.yml",
+        "production:\n  pool: 5\n  host: db-1\n",
+    );
+    lab.host("good", Behaviour::Serve(ok.clone()));
+    lab.host("down", Behaviour::Down);
+    lab.host("silent", Behaviour::Silent);
+    lab.host("stalls", Behaviour::Force(ok.clone(), "sleep 60"));
+    lab.host(
+        "garbage",
+        Behaviour::Force(ok.clone(), "echo Welcome to the machine"),
+    );
+    lab.host("truncated", Behaviour::Force(ok, "sh -s | head -c 80"));
+    let hosts = ["good", "down", "silent", "stalls", "garbage", "truncated"];
+    let f = Fleet::new(&ssh_config(&lab, &hosts, &["/etc/app/database.yml"], 3));
+    f.group_baseline("app", &format!("{m}/etc/app/database.yml"), DB);
+    f.commit("baseline");
+    let start = Instant::now();
+    let out = f.run(&["check", "--format", "json"]);
+    let took = start.elapsed();
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        took < Duration::from_secs(15),
+        "bounded by the timeouts, took {took:?}"
+    );
+    let r = out.json();
+    assert_eq!(
+        kinds(&r).len(),
+        1,
+        "the good host's drift is reported: {}",
+        out.stdout
+    );
+    let errors: Vec<(String, String)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["host"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let msg = |h: &str| {
+        errors
+            .iter()
+            .find(|e| e.0 == h)
+            .map(|e| e.1.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    assert!(msg("down").contains("Connection refused"), "{errors:?}");
+    assert!(
+        msg("silent").contains("timed out") || msg("silent").contains("banner"),
+        "{errors:?}"
+    );
+    assert!(msg("stalls").contains("timed out after 3s"), "{errors:?}");
+    assert!(
+        msg("garbage").contains("unexpected output from the host"),
+        "{errors:?}"
+    );
+    assert!(msg("truncated").contains("ended early"), "{errors:?}");
+}
+
+#[test]
+fn hostile_host_names_never_reach_ssh() {
+    let canary = tempfile::tempdir().unwrap();
+    let pwned = canary.path().join("pwned");
+    for bad in [
+        format!("-oProxyCommand=touch {}", pwned.display()),
+        format!("a;touch {}", pwned.display()),
+        "$(reboot)".to_string(),
+    ] {
+        let cfg = format!(
+            "[[group]]\nname = \"app\"\nhosts = [{bad:?}]\ntransport = \"ssh\"\nfiles = [\"/etc/x.yml\"]\n"
+        );
+        let f = Fleet::new(&cfg);
+        let out = f.run(&["check"]);
+        assert_eq!(out.code, 2);
+        assert!(out.stderr.contains("invalid host name"), "{}", out.stderr);
+    }
+    assert!(!pwned.exists());
+}
+
+#[test]
+fn command_transport_runs_a_template_without_a_shell() {
+    let f = Fleet::new("");
+    let root = f.path().display().to_string();
+    // Behaves like `kubectl exec POD -- cat PATH`: a missing pod is an error of its own.
+    f.write(
+        "kubectl-like",
+        "#!/bin/sh\n[ -d \"$ROOT/fleet/$1\" ] || { echo \"Error from server (NotFound): pods \\\"$1\\\" not found\" >&2; exit 1; }\nexec cat \"$ROOT/fleet/$1$2\"\n",
+    );
+    let cfg = format!(
+        "[[group]]\nname = \"pods\"\nhosts = [\"pod-a\", \"pod-b\", \"pod-gone\"]\ntransport = \"command\"\ncommand = [\"env\", \"ROOT={root}\", \"sh\", \"{root}/kubectl-like\", \"{{host}}\", \"{{path}}\"]\ntimeout = 5\nfiles = [\"/etc/app.properties\", \"/etc/extra.properties\"]\n"
+    );
+    f.write("confdrift.toml", &cfg);
+    f.group_baseline("pods", "/etc/app.properties", "pool=50\n");
+    f.commit("baseline");
+    f.live("pod-a", "/etc/app.properties", "pool=50\n");
+    f.live("pod-b", "/etc/app.properties", "pool=5\n");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let r = out.json();
+    assert_eq!(
+        kinds(&r),
+        vec![(
+            "pod-b".into(),
+            "/etc/app.properties".into(),
+            "pool".into(),
+            "changed".into()
+        )]
+    );
+    assert_eq!(r["errors"][0]["host"], "pod-gone");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pods \"pod-gone\" not found"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        r["errors"].as_array().unwrap().len(),
+        1,
+        "a missing file is not an error"
+    );
+    assert!(!Path::new(&format!("{root}/fleet/pod-a/etc/extra.properties")).exists());
+}
