@@ -64,7 +64,7 @@ pub fn check(
     let parsed = parse_baseline(&baseline, &targets, &mut report.errors);
 
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or_else(|| default_jobs(&targets)))
+        .num_threads(jobs.unwrap_or_else(|| default_jobs(targets.iter().map(|t| t.group))))
         .build()?;
     let results: Vec<(Vec<Finding>, Vec<Problem>, usize)> = pool.install(|| {
         targets
@@ -87,11 +87,11 @@ pub fn check(
 
 /// Hosts in parallel by default: one per CPU for local files; for hosts over the network,
 /// where the time is spent waiting, 16 at once (or more on a large machine).
-fn default_jobs(targets: &[Target]) -> usize {
+pub(crate) fn default_jobs<'a>(mut groups: impl Iterator<Item = &'a Group>) -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let remote = targets.iter().any(|t| {
+    let remote = groups.any(|g| {
         matches!(
-            t.group.transport,
+            g.transport,
             crate::config::Transport::Ssh(_) | crate::config::Transport::Command { .. }
         )
     });
@@ -99,7 +99,7 @@ fn default_jobs(targets: &[Target]) -> usize {
 }
 
 /// The (group, host) pairs to check, refusing names the config does not know.
-fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<(&'a Group, &'a str)>> {
+pub(crate) fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<(&'a Group, &'a str)>> {
     let known_hosts = cfg.all_hosts();
     for h in &sel.hosts {
         if !known_hosts.contains(&h.as_str()) {

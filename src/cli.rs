@@ -19,8 +19,24 @@ pub struct Cli {
 pub enum Command {
     /// Collect live files from every selected host, compare with the baseline, report
     Check(CheckArgs),
+    /// Fetch the live files of the selected hosts into DIR/<host>/<absolute path>
+    Collect(CollectArgs),
     /// Semantic diff of two files, or of two directories file by file
     Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Directory to write into (created if needed); each host's snapshot is replaced whole
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
+    #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -32,7 +48,7 @@ pub struct CheckArgs {
     /// Compare against this git commit-ish instead of the config's `baseline.ref`
     #[arg(long, value_name = "REF", env = "CONFDRIFT_BASELINE_REF")]
     pub baseline_ref: Option<String>,
-    /// Check hosts in parallel, at most N at once (default: number of CPUs)
+    /// Check at most N hosts at once (default: CPUs; 16 or more for ssh and command)
     #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
     pub jobs: Option<usize>,
 }

@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod collect;
+pub mod collect_cmd;
 pub mod config;
 pub mod diff;
 pub mod diff_cmd;
@@ -45,6 +46,15 @@ where
     let (common, result) = match &cli.command {
         Command::Check(a) => (&a.common, run_check(a)),
         Command::Diff(a) => (&a.common, run_diff(a)),
+        Command::Collect(a) => {
+            return match run_collect(a) {
+                Ok(report) => finish_collect(a, &report),
+                Err(e) => {
+                    print_error(&e);
+                    Outcome::Trouble.into()
+                }
+            };
+        }
     };
     match result {
         Ok(report) => finish(common, &report),
@@ -66,6 +76,45 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
         groups: a.select.groups.clone(),
     };
     check::check(&cfg, &sel, &reference, a.jobs)
+}
+
+fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
+    let cfg = config::Config::locate(a.common.config.as_deref())?;
+    let sel = check::Selection {
+        hosts: a.select.hosts.clone(),
+        groups: a.select.groups.clone(),
+    };
+    collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs)
+}
+
+/// `collect` reports what it wrote; JSON gives the same report shape as `check`, no findings.
+fn finish_collect(a: &cli::CollectArgs, report: &Report) -> ExitCode {
+    let outcome = Outcome::of(report, Severity::Info);
+    if a.common.format == OutputFormat::Json {
+        return finish(&a.common, report);
+    }
+    if a.common.quiet && report.is_clean() {
+        return outcome.into();
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "confdrift: collected {} file{} from {} host{} into {}{}",
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        report.hosts,
+        if report.hosts == 1 { "" } else { "s" },
+        a.out.display(),
+        match report.errors.len() {
+            0 => String::new(),
+            1 => "; 1 error".to_string(),
+            n => format!("; {n} errors"),
+        }
+    );
+    for e in &report.errors {
+        let _ = writeln!(out, "  error: {e}");
+    }
+    outcome.into()
 }
 
 fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {

@@ -222,3 +222,60 @@ fn command_transport_runs_a_template_without_a_shell() {
     );
     assert!(!Path::new(&format!("{root}/fleet/pod-a/etc/extra.properties")).exists());
 }
+
+#[test]
+fn collect_writes_the_fetch_layout_and_replaces_snapshots_whole() {
+    let mut lab = Lab::new();
+    let m = lab.mount.display().to_string();
+    let a1 = files(&lab, "app-1", "etc/app/database.yml", DB);
+    files(&lab, "app-1", "etc/app/conf.d/a.conf", "a\n");
+    files(&lab, "app-1", "etc/app/conf.d/b.conf", "b\n");
+    lab.host("app-1", Behaviour::Serve(a1.clone()));
+    lab.host("app-2", Behaviour::Down);
+    let f = Fleet::new(&ssh_config(
+        &lab,
+        &["app-1", "app-2"],
+        &["/etc/app/database.yml", "/etc/app/conf.d/*.conf"],
+        5,
+    ));
+    // an old snapshot of app-2, which must survive app-2 being unreachable
+    f.write("snap/app-2/etc/old.yml", "old: true\n");
+
+    let out = f.run(&["collect", "--out", "snap"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("confdrift: collected 3 files from 2 hosts into snap; 1 error"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("error: app-2: "), "{}", out.stdout);
+    let snap = f.path().join("snap");
+    let read = |p: &str| std::fs::read_to_string(snap.join(p)).ok();
+    assert_eq!(
+        read(&format!("app-1{m}/etc/app/database.yml")).as_deref(),
+        Some(DB)
+    );
+    assert_eq!(
+        read(&format!("app-1{m}/etc/app/conf.d/b.conf")).as_deref(),
+        Some("b\n")
+    );
+    assert_eq!(read("app-2/etc/old.yml").as_deref(), Some("old: true\n"));
+
+    // b.conf is deleted on the host: the next snapshot has no trace of it
+    std::fs::remove_file(a1.join("etc/app/conf.d/b.conf")).unwrap();
+    let again = f.run(&["collect", "--out", "snap", "--host", "app-1"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert_eq!(read(&format!("app-1{m}/etc/app/conf.d/b.conf")), None);
+    assert_eq!(
+        read(&format!("app-1{m}/etc/app/conf.d/a.conf")).as_deref(),
+        Some("a\n")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&snap)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
