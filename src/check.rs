@@ -39,6 +39,7 @@ pub fn check(
     sel: &Selection,
     reference: &str,
     jobs: Option<usize>,
+    quiet: bool,
 ) -> Result<Report> {
     let targets = select(cfg, sel)?;
     let baseline = Baseline::open(&cfg.baseline, reference)?;
@@ -66,12 +67,18 @@ pub fn check(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or_else(|| default_jobs(targets.iter().map(|t| t.group))))
         .build()?;
+    let bar = crate::progress::hosts(targets.len(), quiet);
     let results: Vec<(Vec<Finding>, Vec<Problem>, usize)> = pool.install(|| {
         targets
             .par_iter()
-            .map(|t| check_target(t, &parsed))
+            .map(|t| {
+                let r = check_target(t, &parsed);
+                bar.inc(1);
+                r
+            })
             .collect()
     });
+    bar.finish_and_clear();
 
     let mut hosts = BTreeSet::new();
     for (t, (findings, errors, files)) in targets.iter().zip(results) {

@@ -18,6 +18,7 @@ pub fn collect_into(
     sel: &Selection,
     out: &Path,
     jobs: Option<usize>,
+    quiet: bool,
 ) -> Result<Report> {
     let targets = select(cfg, sel)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -33,12 +34,18 @@ pub fn collect_into(
             None => hosts.push((h, vec![g])),
         }
     }
+    let bar = crate::progress::hosts(hosts.len(), quiet);
     let results: Vec<(usize, Vec<Problem>)> = pool.install(|| {
         hosts
             .par_iter()
-            .map(|(host, groups)| collect_host(host, groups, out))
+            .map(|(host, groups)| {
+                let r = collect_host(host, groups, out);
+                bar.inc(1);
+                r
+            })
             .collect()
     });
+    bar.finish_and_clear();
     let mut report = Report {
         hosts: hosts.len(),
         ..Report::default()
@@ -102,15 +109,17 @@ fn collect_host(host: &str, groups: &[&crate::config::Group], out: &Path) -> (us
 /// `root/<path>` for an absolute path made only of normal components; `None` otherwise, so
 /// nothing a host sends can point outside `root`.
 fn target(root: &Path, abs: &str) -> Option<PathBuf> {
-    let rel = Path::new(abs).strip_prefix("/").ok()?;
-    let mut dest = root.to_path_buf();
-    for c in rel.components() {
-        match c {
-            Component::Normal(part) => dest.push(part),
-            _ => return None,
-        }
+    let rel = abs.strip_prefix('/')?;
+    let plain = |seg: &str| !seg.is_empty() && seg != "." && seg != "..";
+    if !rel.split('/').all(plain) {
+        return None;
     }
-    (dest != root).then_some(dest)
+    let dest = root.join(rel);
+    debug_assert!(
+        dest.components()
+            .all(|c| !matches!(c, Component::ParentDir))
+    );
+    Some(dest)
 }
 
 fn write_file(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {

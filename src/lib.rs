@@ -14,6 +14,7 @@ pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
 pub mod normalize;
+pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod tree;
@@ -75,7 +76,7 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
         hosts: a.select.hosts.clone(),
         groups: a.select.groups.clone(),
     };
-    check::check(&cfg, &sel, &reference, a.jobs)
+    check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)
 }
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
@@ -84,7 +85,7 @@ fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
         hosts: a.select.hosts.clone(),
         groups: a.select.groups.clone(),
     };
-    collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs)
+    collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs, a.common.quiet)
 }
 
 /// `collect` reports what it wrote; JSON gives the same report shape as `check`, no findings.

@@ -328,6 +328,10 @@ fn hosts_are_checked_in_parallel_with_the_same_result() {
     let many = f.run(&["check", "--format", "json", "-j", "8"]);
     assert_eq!(one.code, 1);
     assert_eq!(one.stdout, many.stdout);
+    assert_eq!(
+        many.stderr, "",
+        "no progress bar when stderr is not a terminal"
+    );
     let drifted: Vec<String> = kinds(&one.json()).into_iter().map(|k| k.0).collect();
     assert_eq!(drifted, ["app-00", "app-05", "app-10", "app-15", "app-20"]);
 }
