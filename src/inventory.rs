@@ -51,6 +51,9 @@ pub const MAX_HOSTS: usize = 100_000;
 pub const MAX_GROUPS: usize = 10_000;
 /// Most host-in-group steps spent working out memberships (bounds deep, wide hierarchies).
 const MAX_MEMBERSHIP_WORK: usize = 20_000_000;
+/// Most host entries (a host named on a line, or a variable set on it) an inventory may make,
+/// counting every expansion of every range: bounds repeated huge ranges.
+const MAX_HOST_ENTRIES: usize = 1_000_000;
 /// Largest inventory file [`load`] reads.
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
@@ -241,6 +244,8 @@ struct Builder {
     hosts: Vec<String>,
     host_index: HashMap<String, u32>,
     host_vars: Vec<RawVars>,
+    /// Host entries made so far (see [`MAX_HOST_ENTRIES`]).
+    entries: usize,
 }
 
 fn err(line: u32, message: impl Into<String>) -> ParseError {
@@ -255,6 +260,7 @@ impl Builder {
             hosts: Vec::new(),
             host_index: HashMap::new(),
             host_vars: Vec::new(),
+            entries: 0,
         };
         for name in ["all", "ungrouped"] {
             b.group_index.insert(name.to_string(), b.groups.len());
@@ -298,6 +304,7 @@ impl Builder {
     fn add_hosts(&mut self, g: usize, pattern: &str, line: u32) -> Result<Vec<u32>, ParseError> {
         let (pattern, port) = split_port(pattern).map_err(|m| err(line, m))?;
         let names = expand_ranges(pattern).map_err(|m| err(line, m))?;
+        self.count_entries(names.len(), line)?;
         let mut added = Vec::with_capacity(names.len());
         for name in names {
             let h = match self.host_index.get(&name) {
@@ -334,10 +341,25 @@ impl Builder {
         value: Option<&str>,
         line: u32,
     ) -> Result<(), ParseError> {
+        self.count_entries(hosts.len(), line)?;
         for &h in hosts {
             self.host_vars[h as usize]
                 .set(key, value)
                 .map_err(|m| err(line, m))?;
+        }
+        Ok(())
+    }
+
+    fn count_entries(&mut self, n: usize, line: u32) -> Result<(), ParseError> {
+        self.entries = self.entries.saturating_add(n);
+        if self.entries > MAX_HOST_ENTRIES {
+            return Err(err(
+                line,
+                format!(
+                    "inventory too large: expected at most {MAX_HOST_ENTRIES} host entries \
+                     (hosts listed and variables set, ranges expanded)"
+                ),
+            ));
         }
         Ok(())
     }
@@ -1082,7 +1104,7 @@ fn scalar<'a>(var: &str, value: &'a Spanned<Y>) -> Result<Option<&'a str>, Parse
     match &value.value {
         Y::Scalar(s) => Ok(Some(s)),
         Y::Null => Ok(None),
-        Y::Map(_) | Y::Seq if var.starts_with("ansible_") && is_connection_var(var) => Err(err(
+        Y::Map(_) | Y::Seq if is_connection_var(var) => Err(err(
             line_of(&value.referenced),
             format!("{var}: expected a single value, found a mapping or list"),
         )),
@@ -1650,6 +1672,13 @@ all:
         let e = ini_err(text);
         assert_eq!(e.line, 4);
         assert!(e.message.contains("too many hosts"), "{e}");
+        // The same huge range over and over.
+        let mut text = String::from("[a]\n");
+        for _ in 0..12 {
+            text.push_str("h[0:99999]\n");
+        }
+        let e = ini_err(&text);
+        assert!(e.message.contains("inventory too large"), "{e}");
     }
 
     #[test]
