@@ -13,6 +13,7 @@ pub mod config;
 pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
+pub mod inventory;
 pub mod normalize;
 pub mod progress;
 pub mod report;
