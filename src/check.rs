@@ -202,7 +202,8 @@ fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Probl
         column: e.map(|e| e.column),
         message,
     };
-    let snap = match collect::collect(&t.group.transport, t.host, &t.group.files) {
+    let vars = t.group.vars.get(t.host);
+    let snap = match collect::collect(&t.group.transport, t.host, vars, &t.group.files) {
         Ok(s) => s,
         Err(msg) => {
             errors.push(problem(None, None, msg));

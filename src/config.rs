@@ -1,6 +1,7 @@
 //! `confdrift.toml`: the schema (serde, unknown keys rejected with their line) and its
 //! resolution into a [`Config`] with every default applied and every path made absolute.
 
+use crate::inventory::{HostVars, Inventory};
 use crate::normalize::Format;
 use anyhow::{Context, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
@@ -16,6 +17,7 @@ struct RawConfig {
     baseline: RawBaseline,
     #[serde(default)]
     ssh: RawSsh,
+    inventory: Option<RawInventory>,
     #[serde(default, rename = "group")]
     groups: Vec<RawGroup>,
 }
@@ -27,6 +29,13 @@ struct RawBaseline {
     dir: Option<PathBuf>,
     #[serde(rename = "ref")]
     reference: Option<String>,
+}
+
+/// `[inventory]`: an Ansible inventory (INI or YAML) whose groups supply hosts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInventory {
+    ansible: PathBuf,
 }
 
 /// `[ssh]`, and a group's own `ssh = { ... }` (its keys win over `[ssh]`'s).
@@ -123,6 +132,8 @@ pub struct BaselineConfig {
 pub struct Group {
     pub name: String,
     pub hosts: Vec<String>,
+    /// Connection variables from the inventory (`ansible_host`, `ansible_port`, `ansible_user`).
+    pub vars: std::collections::BTreeMap<String, HostVars>,
     pub transport: Transport,
     pub files: Vec<FileSpec>,
 }
@@ -241,8 +252,16 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
         repo,
         reference: raw.baseline.reference.unwrap_or_else(|| "HEAD".into()),
     };
+    let inventory = match &raw.inventory {
+        Some(inv) => Some(crate::inventory::load(&dir.join(&inv.ansible))?),
+        None => None,
+    };
     let mut groups: Vec<Group> = Vec::new();
-    for g in raw.groups {
+    for mut g in raw.groups {
+        let mut vars = std::collections::BTreeMap::new();
+        if let Some(inv) = &inventory {
+            merge_inventory(&mut g, &mut vars, inv)?;
+        }
         check_name("group", &g.name)?;
         if groups.iter().any(|o| o.name == g.name) {
             bail!("group {:?} is defined twice", g.name);
@@ -305,6 +324,7 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
         groups.push(Group {
             name: g.name,
             hosts: g.hosts,
+            vars,
             transport,
             files,
         });
@@ -314,6 +334,35 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
         baseline,
         groups,
     })
+}
+
+/// A group's hosts from the inventory group of the same name (after any listed in the config),
+/// with their connection variables. A group named in neither is an error.
+fn merge_inventory(
+    g: &mut RawGroup,
+    vars: &mut std::collections::BTreeMap<String, HostVars>,
+    inv: &Inventory,
+) -> Result<()> {
+    match inv.groups.get(&g.name) {
+        Some(hosts) => {
+            for h in hosts {
+                if !g.hosts.contains(h) {
+                    g.hosts.push(h.clone());
+                }
+            }
+        }
+        None if g.hosts.is_empty() => bail!(
+            "group {:?} lists no hosts and the inventory has no group of that name",
+            g.name
+        ),
+        None => {}
+    }
+    for h in &g.hosts {
+        if let Some(v) = inv.hosts.get(h).filter(|v| **v != HostVars::default()) {
+            vars.insert(h.clone(), v.clone());
+        }
+    }
+    Ok(())
 }
 
 /// `[ssh]` with a group's own `ssh = {...}` over it, and the defaults.

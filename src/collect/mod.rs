@@ -31,7 +31,12 @@ pub struct Snapshot {
 }
 
 /// Reads the files of `host` named by `specs`.
-pub fn collect(transport: &Transport, host: &str, specs: &[FileSpec]) -> Result<Snapshot, String> {
+pub fn collect(
+    transport: &Transport,
+    host: &str,
+    vars: Option<&crate::inventory::HostVars>,
+    specs: &[FileSpec],
+) -> Result<Snapshot, String> {
     match transport {
         Transport::Dir { root } => {
             let host_root = root.join(host);
@@ -44,7 +49,7 @@ pub fn collect(transport: &Transport, host: &str, specs: &[FileSpec]) -> Result<
             Ok(fs::collect(&host_root, specs))
         }
         Transport::Local => Ok(fs::collect(std::path::Path::new("/"), specs)),
-        Transport::Ssh(settings) => ssh::collect(settings, host, specs),
+        Transport::Ssh(settings) => ssh::collect(settings, host, vars, specs),
         Transport::Command { argv, timeout } => command::collect(argv, *timeout, host, specs),
     }
 }

@@ -5,6 +5,7 @@
 use super::process::{self, RunError};
 use super::{MAX_FILE_BYTES, Snapshot, remote};
 use crate::config::{FileSpec, SshSettings};
+use crate::inventory::HostVars;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ const SSH_CONNECTION_FAILED: i32 = 255;
 
 /// The arguments for one host. The destination follows `--`, so it can never be read as an
 /// option (host names are checked too, in config).
-pub fn command(settings: &SshSettings, host: &str) -> Command {
+pub fn command(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Command {
     let mut cmd = Command::new("ssh");
     if let Some(cfg) = &settings.config {
         cmd.arg("-F").arg(cfg);
@@ -27,12 +28,29 @@ pub fn command(settings: &SshSettings, host: &str) -> Command {
             "ConnectTimeout={}",
             settings.connect_timeout.as_secs()
         ))
-        .args(&settings.options)
-        .args(["--", host, "sh", "-s"]);
+        .args(&settings.options);
+    // Inventory variables, as Ansible passes them (values were checked when it was read).
+    if let Some(v) = vars {
+        if let Some(addr) = &v.ansible_host {
+            cmd.arg("-o").arg(format!("HostName={addr}"));
+        }
+        if let Some(port) = v.ansible_port {
+            cmd.arg("-p").arg(port.to_string());
+        }
+        if let Some(user) = &v.ansible_user {
+            cmd.arg("-l").arg(user);
+        }
+    }
+    cmd.args(["--", host, "sh", "-s"]);
     cmd
 }
 
-pub fn collect(settings: &SshSettings, host: &str, specs: &[FileSpec]) -> Result<Snapshot, String> {
+pub fn collect(
+    settings: &SshSettings,
+    host: &str,
+    vars: Option<&HostVars>,
+    specs: &[FileSpec],
+) -> Result<Snapshot, String> {
     let nonce = nonce();
     let script = remote::script(specs, &nonce, MAX_FILE_BYTES);
     let deadline = Instant::now() + settings.timeout;
@@ -44,7 +62,7 @@ pub fn collect(settings: &SshSettings, host: &str, specs: &[FileSpec]) -> Result
             return Err(timed_out(settings.timeout, ""));
         }
         let finished = match process::run(
-            command(settings, host),
+            command(settings, host, vars),
             script.as_bytes(),
             left,
             MAX_HOST_BYTES,
@@ -125,7 +143,7 @@ mod tests {
             connect_timeout: Duration::from_secs(7),
             timeout: Duration::from_secs(60),
         };
-        let cmd = command(&s, "deploy@10.0.0.7");
+        let cmd = command(&s, "deploy@10.0.0.7", None);
         let args: Vec<_> = cmd.get_args().map(|a| a.to_str().unwrap()).collect();
         assert_eq!(
             args,

@@ -279,3 +279,71 @@ fn collect_writes_the_fetch_layout_and_replaces_snapshots_whole() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn ansible_inventory_hosts_ports_and_users_steer_ssh() {
+    let mut lab = Lab::new();
+    let m = lab.mount.display().to_string();
+    let w1 = files(&lab, "w1", "etc/app/database.yml", DB);
+    let w2 = files(
+        &lab,
+        "w2",
+        "etc/app/database.yml",
+        "production:\n  pool: 5\n  host: db-1\n",
+    );
+    let p1 = lab.host("unused-alias-1", Behaviour::Serve(w1));
+    let p2 = lab.host("unused-alias-2", Behaviour::Serve(w2));
+    let d = lab.path().display().to_string();
+    // No per-host aliases: only the inventory says where web-1 and web-2 are, and as whom.
+    std::fs::write(
+        lab.path().join("plain_ssh_config"),
+        format!(
+            "Host *\n  User nobody\n  IdentityFile {d}/id_ed25519\n  IdentitiesOnly yes\n  \
+             UserKnownHostsFile {d}/known_hosts\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n"
+        ),
+    )
+    .unwrap();
+    let f = Fleet::new("");
+    f.write(
+        "inventory/hosts.ini",
+        format!(
+            "[web]\nweb-1 ansible_host=127.0.0.1 ansible_port={p1}\nweb-2 ansible_host=127.0.0.1 ansible_port={p2}\n\n[web:vars]\nansible_user=root\n"
+        ),
+    );
+    f.write(
+        "confdrift.toml",
+        format!(
+            "[inventory]\nansible = \"inventory/hosts.ini\"\n\n[ssh]\nconfig = {:?}\ntimeout = 10\n\n[[group]]\nname = \"web\"\ntransport = \"ssh\"\nfiles = [\"{m}/etc/app/database.yml\"]\n",
+            format!("{d}/plain_ssh_config")
+        ),
+    );
+    f.group_baseline("web", &format!("{m}/etc/app/database.yml"), DB);
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    assert_eq!(r["summary"]["hosts"], 2);
+    assert_eq!(
+        kinds(&r),
+        vec![(
+            "web-2".into(),
+            format!("{m}/etc/app/database.yml"),
+            "production.pool".into(),
+            "changed".into()
+        )]
+    );
+
+    // A group the inventory does not have, with no hosts of its own, is a config error.
+    f.write(
+        "confdrift.toml",
+        "[inventory]\nansible = \"inventory/hosts.ini\"\n\n[[group]]\nname = \"dbs\"\ntransport = \"ssh\"\nfiles = [\"/etc/x\"]\n",
+    );
+    let bad = f.run(&["check"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("the inventory has no group of that name"),
+        "{}",
+        bad.stderr
+    );
+}

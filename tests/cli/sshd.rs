@@ -88,8 +88,8 @@ impl Lab {
         self.dir.path()
     }
 
-    /// Adds host `alias` behaving as `b`.
-    pub fn host(&mut self, alias: &str, b: Behaviour) {
+    /// Adds host `alias` behaving as `b`; returns its port on 127.0.0.1.
+    pub fn host(&mut self, alias: &str, b: Behaviour) -> u16 {
         let d = self.path().to_path_buf();
         let port = match b {
             Behaviour::Down => free_port(),
@@ -155,6 +155,7 @@ impl Lab {
         ));
         std::fs::write(d.join("known_hosts"), &self.known_hosts).unwrap();
         std::fs::write(d.join("ssh_config"), &self.aliases).unwrap();
+        port
     }
 
     /// The generated client config (pass as `[ssh] config`).
