@@ -910,26 +910,17 @@ fn split_words(line: &str) -> Result<Vec<String>, String> {
 
 /// Stack for the YAML thread, as in `normalize::yaml`: the crate recurses once per nesting level
 /// (at most 64, its default depth budget) and a debug-build level costs tens of kilobytes.
-const PARSER_STACK: usize = 16 << 20;
-
 /// Parses a YAML inventory (see the module documentation).
 pub fn parse_yaml(text: &str) -> Result<Inventory, ParseError> {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("inventory-yaml".into())
-            .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || parse_yaml_here(text));
-        match worker {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(ParseError::new(
-                    1,
-                    1,
-                    "internal error in the YAML inventory reader: expected an inventory it can read",
-                ))
-            }),
-            Err(_) => parse_yaml_here(text),
-        }
-    })
+    crate::normalize::on_parser_stack("inventory-yaml", || parse_yaml_here(text)).unwrap_or_else(
+        || {
+            Err(ParseError::new(
+                1,
+                1,
+                "internal error in the YAML inventory reader: expected an inventory it can read",
+            ))
+        },
+    )
 }
 
 fn parse_yaml_here(text: &str) -> Result<Inventory, ParseError> {

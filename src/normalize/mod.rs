@@ -14,6 +14,7 @@ mod toml;
 mod yaml;
 
 pub use text::Line;
+pub(crate) use yaml::on_parser_stack;
 
 use crate::tree::{ParseError, Tree};
 

@@ -27,23 +27,30 @@ use std::fmt;
 /// 2 MiB a spawned thread gets by default; reserved, not committed, memory.
 const PARSER_STACK: usize = 16 << 20;
 
-pub fn parse(text: &str) -> Result<Tree, ParseError> {
+/// Runs a YAML parse on a helper thread with a 16 MiB stack: serde-saphyr uses tens of KiB of
+/// stack per nesting level in debug builds, enough to overflow a normal thread before its own
+/// depth limit refuses the file. `None` when the helper panicked. Without a thread to spare
+/// (resource limits) it runs here instead.
+pub(crate) fn on_parser_stack<T: Send>(name: &str, f: impl Fn() -> T + Send + Sync) -> Option<T> {
     std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("yaml-reader".into())
+        match std::thread::Builder::new()
+            .name(name.into())
             .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || parse_on_this_thread(text));
-        match worker {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(ParseError::new(
-                    1,
-                    1,
-                    "internal error in the YAML reader: expected a document it can read",
-                ))
-            }),
-            // No thread available (resource limits): parse here instead.
-            Err(_) => parse_on_this_thread(text),
+            .spawn_scoped(scope, &f)
+        {
+            Ok(handle) => handle.join().ok(),
+            Err(_) => Some(f()),
         }
+    })
+}
+
+pub fn parse(text: &str) -> Result<Tree, ParseError> {
+    on_parser_stack("yaml-reader", || parse_on_this_thread(text)).unwrap_or_else(|| {
+        Err(ParseError::new(
+            1,
+            1,
+            "internal error in the YAML reader: expected a document it can read",
+        ))
     })
 }
 
