@@ -105,8 +105,9 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
         "garbage",
         Behaviour::Force(ok.clone(), "echo Welcome to the machine"),
     );
-    lab.host("truncated", Behaviour::Force(ok, "sh -s | head -c 80"));
-    let hosts = ["good", "down", "silent", "stalls", "garbage", "truncated"];
+    lab.host("truncated", Behaviour::Force(ok.clone(), "sh -s | head -c 80"));
+    lab.host("midway", Behaviour::Force(ok, "sh -s | { head -c 80; sleep 60; }"));
+    let hosts = ["good", "down", "silent", "stalls", "garbage", "truncated", "midway"];
     let f = Fleet::new(&ssh_config(&lab, &hosts, &["/etc/app/database.yml"], 3));
     f.group_baseline("app", &format!("{m}/etc/app/database.yml"), DB);
     f.commit("baseline");
@@ -143,7 +144,7 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
             .map(|e| e.1.clone())
             .unwrap_or_default()
     };
-    assert_eq!(errors.len(), 5, "{errors:?}");
+    assert_eq!(errors.len(), 6, "{errors:?}");
     assert!(msg("down").contains("Connection refused"), "{errors:?}");
     assert!(
         msg("silent").contains("timed out") || msg("silent").contains("banner"),
@@ -155,6 +156,7 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
         "{errors:?}"
     );
     assert!(msg("truncated").contains("ended early"), "{errors:?}");
+    assert!(msg("midway").contains("timed out after 3s"), "{errors:?}");
 }
 
 #[test]
