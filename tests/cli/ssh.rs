@@ -57,7 +57,7 @@ fn drift_missing_files_and_globs_over_ssh() {
         &lab,
         &["app-1", "app-2", "app-3"],
         &["/etc/app/database.yml", "/etc/app/conf.d/*.conf"],
-        10,
+        60,
     ));
     f.group_baseline("app", &format!("{m}/etc/app/database.yml"), DB);
     f.group_baseline("app", &format!("{m}/etc/app/conf.d/a.conf"), "gzip on;\n");
@@ -245,7 +245,7 @@ fn collect_writes_the_fetch_layout_and_replaces_snapshots_whole() {
         &lab,
         &["app-1", "app-2"],
         &["/etc/app/database.yml", "/etc/app/conf.d/*.conf"],
-        5,
+        60,
     ));
     // an old snapshot of app-2, which must survive app-2 being unreachable
     f.write("snap/app-2/etc/old.yml", "old: true\n");
@@ -322,7 +322,7 @@ fn ansible_inventory_hosts_ports_and_users_steer_ssh() {
     f.write(
         "confdrift.toml",
         format!(
-            "[inventory]\nansible = \"inventory/hosts.ini\"\n\n[ssh]\nconfig = {:?}\ntimeout = 10\n\n[[group]]\nname = \"web\"\ntransport = \"ssh\"\nfiles = [\"{m}/etc/app/database.yml\"]\n",
+            "[inventory]\nansible = \"inventory/hosts.ini\"\n\n[ssh]\nconfig = {:?}\ntimeout = 60\n\n[[group]]\nname = \"web\"\ntransport = \"ssh\"\nfiles = [\"{m}/etc/app/database.yml\"]\n",
             format!("{d}/plain_ssh_config")
         ),
     );
