@@ -105,13 +105,20 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
         "garbage",
         Behaviour::Force(ok.clone(), "echo Welcome to the machine"),
     );
-    lab.host("truncated", Behaviour::Force(ok.clone(), "sh -s | head -c 80"));
-    lab.host("midway", Behaviour::Force(ok, "sh -s | { head -c 80; sleep 60; }"));
-    let hosts = ["down", "silent", "stalls", "garbage", "truncated", "midway"];
-    // The healthy host has a generous budget of its own (a group's ssh = {...} wins over
-    // [ssh]), so a loaded machine cannot make it look broken; the broken ones get 3 s.
+    lab.host(
+        "truncated",
+        Behaviour::Force(ok.clone(), "sh -s | head -c 80"),
+    );
+    lab.host(
+        "midway",
+        Behaviour::Force(ok, "sh -s | { head -c 80; sleep 60; }"),
+    );
+    let hosts = ["down", "silent", "stalls", "midway"];
+    // Hosts that must fail by their behaviour, not by the clock, have a generous budget of
+    // their own (a group's ssh = {...} wins over [ssh]), so a loaded machine cannot change
+    // their error; the hosts whose point is the timeout get 3 s.
     let cfg = format!(
-        "{}\n[[group]]\nname = \"healthy\"\nhosts = [\"good\"]\ntransport = \"ssh\"\nssh = {{ timeout = 60, connect_timeout = 30 }}\nfiles = [\"{m}/etc/app/database.yml\"]\n",
+        "{}\n[[group]]\nname = \"healthy\"\nhosts = [\"good\", \"garbage\", \"truncated\"]\ntransport = \"ssh\"\nssh = {{ timeout = 60, connect_timeout = 30 }}\nfiles = [\"{m}/etc/app/database.yml\"]\n",
         ssh_config(&lab, &hosts, &["/etc/app/database.yml"], 3)
     );
     let f = Fleet::new(&cfg);
