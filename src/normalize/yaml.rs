@@ -523,9 +523,8 @@ production:
                 vec![format!("*a{p}"); 9].join(", ")
             ));
         }
-        let start = std::time::Instant::now();
+        // Refused by the crate's alias budget (a billion leaves would otherwise be built).
         let e = parse(&text).unwrap_err();
-        assert!(start.elapsed().as_secs() < 10);
         assert!(e.line > 1, "{e:?}");
         assert!(e.message.contains("alias bomb"), "{e:?}");
     }
