@@ -96,21 +96,23 @@ pub fn script(specs: &[FileSpec], nonce: &str, max: u64) -> String {
         "export LC_ALL=C\n",
         "hex() { printf '%s' \"$1\" | od -An -v -tx1 | tr -d ' \\n'; }\n",
         "emit() {\n",
-        "  h=$(hex \"$1\")\n",
+        "  h=${2:-$(hex \"$1\")}\n",
         "  if [ ! -e \"$1\" ]; then printf '%s FILE MISSING %s\\n' \"$N\" \"$h\"; return; fi\n",
         "  if [ ! -f \"$1\" ]; then printf '%s FILE NOTFILE %s\\n' \"$N\" \"$h\"; return; fi\n",
         "  if [ ! -r \"$1\" ]; then printf '%s FILE UNREADABLE %s\\n' \"$N\" \"$h\"; return; fi\n",
-        "  s=$(wc -c < \"$1\" 2>/dev/null) || { printf '%s FILE UNREADABLE %s\\n' \"$N\" \"$h\"; return; }\n",
-        "  s=$((s + 0))\n",
-        "  if [ \"$s\" -gt \"$M\" ]; then printf '%s FILE TOOLARGE %s %s\\n' \"$N\" \"$h\" \"$s\"; return; fi\n",
         "  printf '%s FILE OK %s\\n' \"$N\" \"$h\"\n",
-        "  cat \"$1\" 2>/dev/null\n",
+        "  head -c $((M + 1)) \"$1\" 2>/dev/null\n",
         "  printf '\\n%s END\\n' \"$N\"\n",
         "}\n",
     ));
     for spec in specs {
         if spec.glob.is_none() {
-            s.push_str(&format!("emit {}\n", sh_quote(&spec.pattern)));
+            // The hex name is computed here, sparing the host an `od` per file.
+            s.push_str(&format!(
+                "emit {} {}\n",
+                sh_quote(&spec.pattern),
+                hex(&spec.pattern)
+            ));
         } else if let Some(g) = sh_glob(&spec.pattern) {
             s.push_str(&format!(
                 "for p in {g}; do if [ -f \"$p\" ]; then emit \"$p\"; fi; done\n"
@@ -169,12 +171,15 @@ pub fn parse_output(
                     )),
                     "OK" => {
                         let at = find(rest, end.as_bytes()).ok_or_else(|| truncated(out))?;
-                        if at as u64 > max {
-                            return Err(format!("{path}: more than {max} bytes arrived"));
-                        }
-                        let body = rest[..at].to_vec();
+                        let body = &rest[..at];
                         rest = &rest[at + end.len()..];
-                        Fetched::Present(body)
+                        // The host sends at most max + 1 bytes (`head -c`): one more than the
+                        // limit means the file is larger.
+                        if body.len() as u64 > max {
+                            Fetched::Failed(format!("too large: over {max} bytes"))
+                        } else {
+                            Fetched::Present(body.to_vec())
+                        }
                     }
                     _ => return Err(garbage(line.as_bytes())),
                 };
@@ -195,6 +200,10 @@ fn wanted(specs: &[FileSpec], path: &str) -> bool {
             .skip(1)
             .any(|s| s.is_empty() || s == "." || s == "..")
         && specs.iter().any(|s| s.matches(path))
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -312,7 +321,10 @@ mod tests {
             get("conf.d/sub/3.conf"),
             Some(Fetched::Present(b"deep".to_vec()))
         );
-        assert!(matches!(get("big"), Some(Fetched::Failed(m)) if m.contains("100 bytes")));
+        assert_eq!(
+            get("big"),
+            Some(Fetched::Failed("too large: over 50 bytes".into()))
+        );
         assert_eq!(snap.files.len(), 7);
     }
 
@@ -356,10 +368,11 @@ mod tests {
             hex("/etc/a.yml"),
             "y".repeat(200)
         );
-        assert!(
-            parse_output(big.as_bytes(), &sp, n, 100)
-                .unwrap_err()
-                .contains("more than")
+        let snap = parse_output(big.as_bytes(), &sp, n, 100).unwrap();
+        assert_eq!(
+            snap.files["/etc/a.yml"],
+            Fetched::Failed("too large: over 100 bytes".into()),
+            "an oversized file fails alone, not the host"
         );
     }
 }
