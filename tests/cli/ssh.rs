@@ -118,7 +118,7 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
     // their own (a group's ssh = {...} wins over [ssh]), so a loaded machine cannot change
     // their error; the hosts whose point is the timeout get 3 s.
     let cfg = format!(
-        "{}\n[[group]]\nname = \"healthy\"\nhosts = [\"good\", \"garbage\", \"truncated\"]\ntransport = \"ssh\"\nssh = {{ timeout = 60, connect_timeout = 30 }}\nfiles = [\"{m}/etc/app/database.yml\"]\n",
+        "{}\n[[group]]\nname = \"healthy\"\nhosts = [\"good\", \"garbage\", \"truncated\", \"ghost@good\"]\ntransport = \"ssh\"\nssh = {{ timeout = 60, connect_timeout = 30 }}\nfiles = [\"{m}/etc/app/database.yml\"]\n",
         ssh_config(&lab, &hosts, &["/etc/app/database.yml"], 3)
     );
     let f = Fleet::new(&cfg);
@@ -158,7 +158,12 @@ fn broken_hosts_are_errors_and_the_rest_is_still_checked() {
             .map(|e| e.1.clone())
             .unwrap_or_default()
     };
-    assert_eq!(errors.len(), 6, "{errors:?}");
+    assert_eq!(errors.len(), 7, "{errors:?}");
+    // a user the host does not have: authentication fails
+    assert!(
+        msg("ghost@good").contains("Permission denied"),
+        "{errors:?}"
+    );
     assert!(msg("down").contains("Connection refused"), "{errors:?}");
     assert!(
         msg("silent").contains("timed out") || msg("silent").contains("banner"),
