@@ -12,18 +12,8 @@
 //! - A repeated key: the last one wins, as in docker compose.
 //! - A line that is not blank, a comment or `KEY=value` is an error naming the line.
 
+use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_key};
-
-/// 1-based column of byte offset `at` in `line`, counted in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let at = at.min(line.len());
-    let n = line.get(..at).map_or(at, |s| s.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
-}
-
-fn line_number(index: usize) -> u32 {
-    u32::try_from(index + 1).unwrap_or(u32::MAX)
-}
 
 fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
@@ -162,17 +152,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t.get(key).unwrap_or_else(|| panic!("missing key {key}"));
-        (&e.value, e.line)
-    }
-
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
-    }
+    use crate::normalize::testutil::*;
 
     const SAMPLE: &str = "\
 # database

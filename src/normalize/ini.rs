@@ -39,6 +39,7 @@
 //!   `!include[1]`, ... and `!includedir[0]`, ... (separate counters), value the path. Other
 //!   `!` lines are ignored, as MySQL ignores them.
 
+use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
 use std::collections::HashMap;
 
@@ -72,17 +73,6 @@ const MYSQL_LIST_KEYS: &[&str] = &[
     "replicate_wild_do_table",
     "replicate_wild_ignore_table",
 ];
-
-/// 1-based column of byte offset `at` in `line`, counted in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let at = at.min(line.len());
-    let n = line.get(..at).map_or(at, |s| s.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
-}
-
-fn line_number(index: usize) -> u32 {
-    u32::try_from(index + 1).unwrap_or(u32::MAX)
-}
 
 /// Strips one pair of matching surrounding quotes.
 fn unquote(v: &str) -> &str {
@@ -355,27 +345,10 @@ fn parse_dialect(text: &str, dialect: Dialect) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t
-            .get(key)
-            .unwrap_or_else(|| panic!("missing key {key}; have {:?}", keys(t)));
-        (&e.value, e.line)
-    }
+    use crate::normalize::testutil::*;
 
     fn keys(t: &Tree) -> Vec<&str> {
         t.iter().map(|(k, _)| k).collect()
-    }
-
-    fn s(v: &str) -> Value {
-        Value::text(v)
-    }
-
-    /// Same keys (in any order) and semantically the same values.
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
     }
 
     #[test]

@@ -37,6 +37,7 @@
 //!   `net/ipv4/conf/eth0.100/forwarding` is `net.ipv4.conf.eth0/100.forwarding`); each
 //!   dotted part is one key segment. The last value wins. A line without `=` is an error.
 
+use super::column;
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
 use std::collections::HashMap;
 
@@ -166,13 +167,6 @@ pub fn parse_redis(text: &str) -> Result<Tree, ParseError> {
 
 pub fn parse_sysctl(text: &str) -> Result<Tree, ParseError> {
     parse_dialect(text, &SYSCTL)
-}
-
-/// 1-based column of byte offset `at` in `line`, counted in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let at = at.min(line.len());
-    let n = line.get(..at).map_or(at, |s| s.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
 }
 
 fn is_space(c: char) -> bool {
@@ -470,46 +464,12 @@ fn parse_dialect(text: &str, dialect: &Dialect) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::testutil::*;
 
     const SSHD_CONFIG: &str = include_str!("../../fixtures/upstream/openssh-server/sshd_config");
     const SSH_CONFIG: &str = include_str!("../../fixtures/upstream/openssh-client/ssh_config");
     const REDIS_CONF: &str = include_str!("../../fixtures/upstream/redis-server/redis.conf");
     const SYSCTL_CONF: &str = include_str!("../../fixtures/upstream/procps/sysctl.conf");
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t.get(key).unwrap_or_else(|| {
-            panic!(
-                "missing key {key}; have {:?}",
-                t.iter().map(|(k, _)| k).collect::<Vec<_>>()
-            )
-        });
-        (&e.value, e.line)
-    }
-
-    fn s(v: &str) -> Value {
-        Value::text(v)
-    }
-
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
-    }
-
-    /// The keys whose values differ or that only one side has.
-    fn drift(a: &Tree, b: &Tree) -> Vec<String> {
-        let mut out: Vec<String> = a
-            .iter()
-            .filter(|(k, e)| !b.get(k).is_some_and(|o| o.value.same(&e.value)))
-            .map(|(k, _)| k.to_string())
-            .collect();
-        out.extend(
-            b.iter()
-                .filter(|(k, _)| a.get(k).is_none())
-                .map(|(k, _)| k.to_string()),
-        );
-        out
-    }
 
     /// The file without comment lines and blank lines.
     fn without_comments(text: &str, comment: &[char]) -> String {

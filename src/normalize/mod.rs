@@ -9,6 +9,8 @@ mod nginx;
 mod nodes;
 mod pgconf;
 mod properties;
+#[cfg(test)]
+mod testutil;
 mod text;
 mod toml;
 mod yaml;
@@ -239,6 +241,18 @@ fn path_matches(path: &str, pattern: &str) -> bool {
 pub enum Document {
     Tree(Tree),
     Lines(Vec<Line>),
+}
+
+/// 1-based column of byte offset `at` in `line`, counted in characters (for readers' errors).
+pub(crate) fn column(line: &str, at: usize) -> u32 {
+    let at = at.min(line.len());
+    let n = line.get(..at).map_or(at, |s| s.chars().count());
+    u32::try_from(n + 1).unwrap_or(u32::MAX)
+}
+
+/// 1-based line number of a 0-based line index.
+pub(crate) fn line_number(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
 }
 
 /// Checks that a file is text: UTF-8 (a leading byte-order mark is dropped) with no NUL byte.

@@ -319,44 +319,11 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::testutil::*;
 
     const NGINX_CONF: &str = include_str!("../../fixtures/upstream/nginx-common/nginx.conf");
     const DEFAULT_SITE: &str =
         include_str!("../../fixtures/upstream/nginx-common/sites-available-default");
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t.get(key).unwrap_or_else(|| {
-            panic!(
-                "missing key {key}; have {:?}",
-                t.iter().map(|(k, _)| k).collect::<Vec<_>>()
-            )
-        });
-        (&e.value, e.line)
-    }
-
-    fn s(v: &str) -> Value {
-        Value::text(v)
-    }
-
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
-    }
-
-    fn drift(a: &Tree, b: &Tree) -> Vec<String> {
-        let mut out: Vec<String> = a
-            .iter()
-            .filter(|(k, e)| !b.get(k).is_some_and(|o| o.value.same(&e.value)))
-            .map(|(k, _)| k.to_string())
-            .collect();
-        out.extend(
-            b.iter()
-                .filter(|(k, _)| a.get(k).is_none())
-                .map(|(k, _)| k.to_string()),
-        );
-        out
-    }
 
     fn without_comments(text: &str) -> String {
         text.lines()

@@ -28,6 +28,7 @@
 //!   each is recorded in order under its own name, `include[0]`, `include[1]`, ...,
 //!   `include_if_exists[0]`, ..., `include_dir[0]`, ..., with the path as value.
 
+use super::column;
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
 use std::collections::HashMap;
 
@@ -374,12 +375,6 @@ fn typed_value(name: &str, text: String) -> Value {
     }
 }
 
-/// 1-based column of byte offset `at` in `line`, counted in characters.
-fn column(line: &str, at: usize) -> u32 {
-    let n = line.get(..at).map_or(at, |s| s.chars().count());
-    u32::try_from(n + 1).unwrap_or(u32::MAX)
-}
-
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\x0c')
 }
@@ -563,26 +558,16 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::testutil::*;
 
     const SAMPLE: &str =
         include_str!("../../fixtures/upstream/postgresql-15/postgresql.conf.sample");
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t.get(key).unwrap_or_else(|| panic!("missing key {key}"));
-        (&e.value, e.line)
-    }
 
     fn amount(t: &Tree, key: &str) -> f64 {
         match get(t, key).0 {
             Value::Quantity { amount, .. } => *amount,
             other => panic!("{key} is not a quantity: {other:?}"),
         }
-    }
-
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
     }
 
     fn q(amount: f64, text: &str) -> Value {

@@ -1,5 +1,5 @@
 //! Java `.properties` files, read with the `java-properties` crate: `=`, `:` or whitespace
-//! separators, backslash line continuations, `\uXXXX` and other escapes, `#` and `!` comments.
+//! separators, backslash line continuations, `\uHHHH` and other escapes, `#` and `!` comments.
 //!
 //! - Keys are used as-is as the dotted path (not through `push_key`): the Spring key
 //!   `spring.datasource.hikari.maximum-pool-size` is the same path as the YAML
@@ -10,7 +10,7 @@
 //!   starts). A repeated key: the last one wins, as in `java.util.Properties`.
 //! - The file is UTF-8 (as Java 9+ resource bundles and most tools read it). The crate decodes
 //!   bytes itself, as ISO-8859-1 unless given an `encoding_rs` encoding we cannot name without
-//!   a new dependency, so non-ASCII characters are handed to it as `\uXXXX` escapes (and
+//!   a new dependency, so non-ASCII characters are handed to it as `\uHHHH` escapes (and
 //!   characters beyond the BMP, which it cannot take as surrogate pairs, through placeholders
 //!   from the private-use area, which are put back afterwards). Escaped surrogate pairs
 //!   (`\uD83D\uDE00`, as `native2ascii` writes them) are read as the one character they mean.
@@ -222,26 +222,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn get<'a>(t: &'a Tree, key: &str) -> (&'a Value, u32) {
-        let e = t.get(key).unwrap_or_else(|| {
-            panic!(
-                "missing key {key}; have {:?}",
-                t.iter().map(|(k, _)| k).collect::<Vec<_>>()
-            )
-        });
-        (&e.value, e.line)
-    }
-
-    fn s(v: &str) -> Value {
-        Value::text(v)
-    }
-
-    fn same_tree(a: &Tree, b: &Tree) -> bool {
-        a.len() == b.len()
-            && a.iter()
-                .all(|(k, e)| b.get(k).is_some_and(|o| o.value.same(&e.value)))
-    }
+    use crate::normalize::testutil::*;
 
     const SPRING: &str = "\
 # Spring Boot application.properties

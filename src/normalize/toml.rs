@@ -84,22 +84,7 @@ fn integer(i: &DeInteger) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn content(tree: &Tree) -> Vec<(String, Value)> {
-        let mut v: Vec<_> = tree
-            .iter()
-            .map(|(k, e)| (k.to_string(), e.value.clone()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    }
-
-    fn get<'t>(tree: &'t Tree, key: &str) -> (&'t Value, u32) {
-        let e = tree
-            .get(key)
-            .unwrap_or_else(|| panic!("no key {key} in {tree:?}"));
-        (&e.value, e.line)
-    }
+    use crate::normalize::testutil::*;
 
     const CONTAINERD: &str = r#"# containerd config
 version = 2

@@ -298,27 +298,11 @@ impl<'de> Visitor<'de> for KeyVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::testutil::*;
 
     /// (key, value, line) of every leaf, in file order.
     fn leaves(tree: &Tree) -> Vec<(&str, &Value, u32)> {
         tree.iter().map(|(k, e)| (k, &e.value, e.line)).collect()
-    }
-
-    /// Keys and values, sorted, lines left out: what equivalent files must share.
-    fn content(tree: &Tree) -> Vec<(String, Value)> {
-        let mut v: Vec<_> = tree
-            .iter()
-            .map(|(k, e)| (k.to_string(), e.value.clone()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    }
-
-    fn get<'t>(tree: &'t Tree, key: &str) -> (&'t Value, u32) {
-        let e = tree
-            .get(key)
-            .unwrap_or_else(|| panic!("no key {key} in {tree:?}"));
-        (&e.value, e.line)
     }
 
     const DATABASE_YML: &str = "\
