@@ -6,7 +6,7 @@ use crate::collect::{self, Fetched};
 use crate::config::{Config, Group};
 use crate::diff::{Change, diff};
 use crate::normalize::{Document, Format};
-use crate::report::{Finding, Kind, Problem, Report, Severity};
+use crate::report::{Finding, HostRun, Kind, Problem, Report, Severity};
 use crate::secret;
 use crate::tree::ParseError;
 use anyhow::{Result, bail};
@@ -41,6 +41,8 @@ pub fn check(
     jobs: Option<usize>,
     quiet: bool,
 ) -> Result<Report> {
+    let started = std::time::SystemTime::now();
+    let clock = std::time::Instant::now();
     let targets = select(cfg, sel)?;
     let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
@@ -83,11 +85,21 @@ pub fn check(
     let mut hosts = BTreeSet::new();
     for (t, (findings, errors, files)) in targets.iter().zip(results) {
         hosts.insert(t.host);
+        report.host_runs.push(HostRun {
+            host: t.host.to_string(),
+            group: t.group.name.clone(),
+            up: !errors.iter().any(|e| e.file.is_none()),
+        });
         report.findings.extend(findings);
         report.errors.extend(errors);
         report.files += files;
     }
     report.hosts = hosts.len();
+    report.started_at = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs_f64());
+    report.duration_seconds = Some(clock.elapsed().as_secs_f64());
     report.sort();
     Ok(report)
 }
@@ -217,15 +229,11 @@ fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Probl
             host: Some(t.host.to_string()),
             group: Some(t.group.name.clone()),
             file: path.clone(),
-            key: None,
             kind,
             severity: DRIFT_SEVERITY,
-            baseline: None,
-            live: None,
-            line: None,
-            baseline_line: None,
             baseline_source: t.expected.get(path).map(|b| b.source.clone()),
             message,
+            ..Finding::default()
         };
         match (t.expected.get(path), snap.files.get(path)) {
             (_, Some(Fetched::Failed(msg))) => errors.push(problem(Some(path), None, msg.clone())),
@@ -300,6 +308,7 @@ pub fn finding_from_change(
         live,
         baseline_source: baseline_source.map(str::to_string),
         message,
+        ..Finding::default()
     }
 }
 

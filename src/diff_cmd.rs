@@ -65,15 +65,10 @@ fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
         host: None,
         group: None,
         file: name.to_string(),
-        key: None,
         kind,
         severity: Severity::Warning,
-        baseline: None,
-        live: None,
-        line: None,
-        baseline_line: None,
-        baseline_source: None,
         message,
+        ..Finding::default()
     }
 }
 

@@ -58,7 +58,25 @@ struct OutFinding<'a> {
     baseline_line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_commit: Option<OutCommit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<super::Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_seen: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct OutCommit<'a> {
+    id: &'a str,
+    author: &'a str,
+    date: &'a str,
+    summary: &'a str,
 }
 
 #[derive(Serialize)]
@@ -111,7 +129,17 @@ impl Writer for JsonWriter {
                     line: f.line,
                     baseline_line: f.baseline_line,
                     baseline_file: f.baseline_source.as_deref(),
+                    rule: f.rule.as_deref(),
                     message: &f.message,
+                    hint: f.hint.as_deref(),
+                    baseline_commit: f.baseline_commit.as_ref().map(|c| OutCommit {
+                        id: &c.id,
+                        author: &c.author,
+                        date: &c.date,
+                        summary: &c.summary,
+                    }),
+                    status: f.status.as_ref().map(|t| t.status),
+                    first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
                 })
                 .collect(),
             errors: r

@@ -12,10 +12,11 @@ use std::path::Path;
 pub use json::JsonWriter;
 pub use text::TextWriter;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
+    #[default]
     Warning,
     Critical,
 }
@@ -30,14 +31,23 @@ impl Severity {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    #[default]
     Changed,
     Added,
     Removed,
     MissingFile,
     UnexpectedFile,
+    /// A value outside a rule's `min`/`max`.
+    OutOfRange,
+    /// Any other rule: `one_of`, `pattern`, `required`, `unique`.
+    Violation,
+    /// A `[[capacity]]` check: demand across hosts exceeds supply.
+    Capacity,
+    /// A host whose value differs from the majority of its group.
+    Outlier,
 }
 
 impl Kind {
@@ -48,12 +58,16 @@ impl Kind {
             Kind::Removed => "removed",
             Kind::MissingFile => "missing_file",
             Kind::UnexpectedFile => "unexpected_file",
+            Kind::OutOfRange => "out_of_range",
+            Kind::Violation => "violation",
+            Kind::Capacity => "capacity",
+            Kind::Outlier => "outlier",
         }
     }
 }
 
 /// One difference worth an operator's attention.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Finding {
     pub host: Option<String>,
     pub group: Option<String>,
@@ -72,6 +86,47 @@ pub struct Finding {
     /// Where the baseline came from (`groups/app/etc/x.yml` inside the baseline directory).
     pub baseline_source: Option<String>,
     pub message: String,
+    /// The rule that fired, as written for people (`production.pool in [10, 100]`).
+    pub rule: Option<String>,
+    /// The rule's free-text hint.
+    pub hint: Option<String>,
+    /// Who set the baseline line, when, and in which commit (git blame).
+    pub baseline_commit: Option<CommitInfo>,
+    /// New or known since the last run (`--state`).
+    pub status: Option<Tracking>,
+}
+
+/// A commit, as blame names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    /// RFC 3339.
+    pub date: String,
+    pub summary: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Known,
+}
+
+/// A finding's history across runs (`--state FILE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracking {
+    pub status: Status,
+    /// RFC 3339 time of the first run that saw it.
+    pub first_seen: String,
+}
+
+/// One selected host and whether it could be reached (for `prometheus`' `confdrift_host_up`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostRun {
+    pub host: String,
+    pub group: String,
+    pub up: bool,
 }
 
 /// Trouble: something that could not be checked. The run goes on; the exit status is 2.
@@ -130,6 +185,16 @@ pub struct Report {
     pub files: usize,
     pub findings: Vec<Finding>,
     pub errors: Vec<Problem>,
+    /// Worth saying, not trouble (the work tree's baseline differs from the ref; a waiver
+    /// expired).
+    pub notices: Vec<String>,
+    /// Each selected host, in selection order (empty for `diff`).
+    pub host_runs: Vec<HostRun>,
+    /// Findings of the previous run (`--state`) that are gone now.
+    pub resolved: Vec<Finding>,
+    /// When the run started (seconds since the Unix epoch) and how long it took.
+    pub started_at: Option<f64>,
+    pub duration_seconds: Option<f64>,
 }
 
 impl Report {

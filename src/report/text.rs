@@ -110,6 +110,9 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
             r.count(Severity::Info),
         );
     }
+    for n in &r.notices {
+        let _ = writeln!(s, "{}: {n}", w.paint(YELLOW.effects(Effects::BOLD), "note"));
+    }
     if let Some(b) = &r.baseline {
         let _ = writeln!(
             s,
@@ -141,6 +144,7 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         }
         None => {
             let _ = writeln!(s, "    {} {} {}", w.severity(f.severity), kind, f.message);
+            explain(w, f, s);
             return;
         }
     }
@@ -185,5 +189,19 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         for more in lines {
             let _ = writeln!(s, "        {:<9}{}", "", w.paint(style, more));
         }
+    }
+    if !matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed) {
+        let _ = writeln!(s, "        {:<9}{}", "why", f.message);
+    }
+    explain(w, f, s);
+}
+
+/// The rule that fired and its hint, under the finding.
+fn explain(w: &TextWriter, f: &Finding, s: &mut String) {
+    if let Some(rule) = &f.rule {
+        let _ = writeln!(s, "        {:<9}{}", "rule", w.paint(DIM, rule));
+    }
+    if let Some(hint) = &f.hint {
+        let _ = writeln!(s, "        {:<9}{hint}", "hint");
     }
 }
