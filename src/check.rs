@@ -7,6 +7,7 @@ use crate::config::{Config, Group};
 use crate::diff::{Change, diff};
 use crate::normalize::{Document, Format};
 use crate::report::{Finding, HostRun, Kind, Problem, Report, Severity};
+use crate::rules::{Facts, FileCtx, Rules, today, waiver};
 use crate::secret;
 use crate::tree::ParseError;
 use anyhow::{Result, bail};
@@ -70,11 +71,11 @@ pub fn check(
         .num_threads(jobs.unwrap_or_else(|| default_jobs(targets.iter().map(|t| t.group))))
         .build()?;
     let bar = crate::progress::hosts(targets.len(), quiet);
-    let results: Vec<(Vec<Finding>, Vec<Problem>, usize)> = pool.install(|| {
+    let results: Vec<HostResult> = pool.install(|| {
         targets
             .par_iter()
             .map(|t| {
-                let r = check_target(t, &parsed);
+                let r = check_target(t, &parsed, &cfg.rules);
                 bar.inc(1);
                 r
             })
@@ -83,18 +84,34 @@ pub fn check(
     bar.finish_and_clear();
 
     let mut hosts = BTreeSet::new();
-    for (t, (findings, errors, files)) in targets.iter().zip(results) {
+    let mut facts = Vec::with_capacity(results.len());
+    for (t, r) in targets.iter().zip(results) {
         hosts.insert(t.host);
+        let up = !r.errors.iter().any(|e| e.file.is_none());
         report.host_runs.push(HostRun {
             host: t.host.to_string(),
             group: t.group.name.clone(),
-            up: !errors.iter().any(|e| e.file.is_none()),
+            up,
         });
-        report.findings.extend(findings);
-        report.errors.extend(errors);
-        report.files += files;
+        report.findings.extend(r.findings);
+        report.errors.extend(r.errors);
+        report.files += r.files;
+        facts.push((t.host, t.group.name.as_str(), r.facts, up));
     }
     report.hosts = hosts.len();
+    let views: Vec<(&str, &str, &Facts, bool)> =
+        facts.iter().map(|(h, g, f, up)| (*h, *g, f, *up)).collect();
+    let format_in = |group: &str, file: &str| {
+        cfg.groups
+            .iter()
+            .find(|g| g.name == group)
+            .map_or_else(|| Format::detect(file), |g| format_of(g, file))
+    };
+    let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
+    report.findings.extend(found);
+    report.errors.extend(trouble);
+    let findings = std::mem::take(&mut report.findings);
+    report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
     report.started_at = started
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -203,10 +220,20 @@ fn format_of(group: &Group, path: &str) -> Format {
         .map_or_else(|| Format::detect(path), |s| s.format_for(path))
 }
 
-/// Collects one host and compares each of its files; returns findings, trouble, files compared.
-fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Problem>, usize) {
-    let mut findings = Vec::new();
-    let mut errors = Vec::new();
+/// What one host's check produced.
+#[derive(Default)]
+struct HostResult {
+    findings: Vec<Finding>,
+    errors: Vec<Problem>,
+    /// Files compared.
+    files: usize,
+    /// Values the checks across hosts need.
+    facts: Facts,
+}
+
+/// Collects one host and compares each of its files with the baseline and the rules.
+fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
+    let mut out = HostResult::default();
     let problem = |file: Option<&str>, e: Option<&ParseError>, message: String| Problem {
         host: Some(t.host.to_string()),
         file: file.map(str::to_string),
@@ -218,12 +245,11 @@ fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Probl
     let snap = match collect::collect(&t.group.transport, t.host, vars, &t.group.files) {
         Ok(s) => s,
         Err(msg) => {
-            errors.push(problem(None, None, msg));
-            return (findings, errors, 0);
+            out.errors.push(problem(None, None, msg));
+            return out;
         }
     };
     let paths: BTreeSet<&String> = t.expected.keys().chain(snap.files.keys()).collect();
-    let mut files = 0;
     for path in paths {
         let finding = |kind: Kind, message: String| Finding {
             host: Some(t.host.to_string()),
@@ -235,44 +261,94 @@ fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Probl
             message,
             ..Finding::default()
         };
+        let format = format_of(t.group, path);
+        let ctx = FileCtx {
+            group: &t.group.name,
+            host: Some(t.host),
+            file: path,
+            format,
+            baseline_source: t.expected.get(path).map(|b| b.source.as_str()),
+        };
+        let base_doc = t
+            .expected
+            .get(path)
+            .and_then(|b| parsed.get(&(b.oid, format.name())));
         match (t.expected.get(path), snap.files.get(path)) {
-            (_, Some(Fetched::Failed(msg))) => errors.push(problem(Some(path), None, msg.clone())),
+            (_, Some(Fetched::Failed(msg))) => {
+                out.errors.push(problem(Some(path), None, msg.clone()))
+            }
             (Some(b), Some(Fetched::Present(bytes))) => {
-                files += 1;
-                if blob_id(bytes) == Some(b.oid) {
-                    continue;
-                }
-                let format = format_of(t.group, path);
-                let Some(Ok(base_doc)) = parsed.get(&(b.oid, format.name())) else {
+                out.files += 1;
+                let Some(Ok(base_doc)) = base_doc else {
                     continue; // baseline unreadable or unparsable: already reported once
                 };
+                let base = base_doc.tree();
+                if blob_id(bytes) == Some(b.oid) {
+                    // The same bytes: no drift, and the live values are the baseline's.
+                    if let Some(tree) = base {
+                        out.findings
+                            .extend(rules.apply_file(&ctx, base, base, Vec::new()));
+                        rules.gather(&ctx, tree, true, &mut out.facts);
+                    }
+                    continue;
+                }
                 match format.parse(bytes) {
-                    Err(e) => errors.push(problem(Some(path), Some(&e), e.message.clone())),
+                    Err(e) => out
+                        .errors
+                        .push(problem(Some(path), Some(&e), e.message.clone())),
                     Ok(live_doc) => {
-                        for c in diff(base_doc, &live_doc) {
-                            findings.push(from_change(t, path, b, c));
+                        let changes = diff(base_doc, &live_doc);
+                        let live = live_doc.tree();
+                        out.findings
+                            .extend(rules.apply_file(&ctx, base, live, changes));
+                        if let Some(tree) = live {
+                            rules.gather(&ctx, tree, true, &mut out.facts);
                         }
                     }
                 }
             }
             (Some(b), _) => {
-                files += 1;
-                findings.push(finding(
+                out.files += 1;
+                out.findings.push(finding(
                     Kind::MissingFile,
                     format!("missing on the host; the baseline has {}", b.source),
                 ));
+                if let Some(Ok(doc)) = base_doc {
+                    out.findings
+                        .extend(rules.apply_file(&ctx, doc.tree(), None, Vec::new()));
+                }
             }
-            (None, Some(Fetched::Present(_))) => {
-                files += 1;
-                findings.push(finding(
+            (None, Some(Fetched::Present(bytes))) => {
+                out.files += 1;
+                out.findings.push(finding(
                     Kind::UnexpectedFile,
                     "on the host, but no baseline file matches it".to_string(),
                 ));
+                if matches!(format, Format::Text) {
+                    continue;
+                }
+                // No baseline: the rules still apply, and outliers are found among peers.
+                match format.parse(bytes) {
+                    Err(e) => out
+                        .errors
+                        .push(problem(Some(path), Some(&e), e.message.clone())),
+                    Ok(doc) => {
+                        if let Some(tree) = doc.tree() {
+                            out.findings.extend(rules.apply_file(
+                                &ctx,
+                                None,
+                                Some(tree),
+                                Vec::new(),
+                            ));
+                            rules.gather(&ctx, tree, false, &mut out.facts);
+                        }
+                    }
+                }
             }
             (None, _) => {} // listed, but neither intended nor present: nothing to compare
         }
     }
-    (findings, errors, files)
+    out
 }
 
 /// A finding from a key change, with secret values redacted.
@@ -282,12 +358,17 @@ pub fn finding_from_change(
     file: &str,
     baseline_source: Option<&str>,
     c: Change,
+    secret_by_rule: bool,
 ) -> Finding {
-    let baseline = c
-        .baseline
-        .as_ref()
-        .map(|e| secret::redact(&c.key, &e.value));
-    let live = c.live.as_ref().map(|e| secret::redact(&c.key, &e.value));
+    let shown = |v: &crate::tree::Value| {
+        if secret_by_rule {
+            crate::tree::Value::text(secret::REDACTED)
+        } else {
+            secret::redact(&c.key, v)
+        }
+    };
+    let baseline = c.baseline.as_ref().map(|e| shown(&e.value));
+    let live = c.live.as_ref().map(|e| shown(&e.value));
     let message = match (&baseline, &live) {
         (Some(b), Some(l)) if b == l => "changed (secret value)".to_string(),
         (Some(b), Some(l)) => format!("changed from {} to {}", short(b), short(l)),
@@ -310,10 +391,6 @@ pub fn finding_from_change(
         message,
         ..Finding::default()
     }
-}
-
-fn from_change(t: &Target, path: &str, b: &BaselineFile, c: Change) -> Finding {
-    finding_from_change(Some(t.host), Some(&t.group.name), path, Some(&b.source), c)
 }
 
 /// A value for a one-line message: the first line, at most 60 characters.

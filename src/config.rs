@@ -20,6 +20,12 @@ struct RawConfig {
     inventory: Option<RawInventory>,
     #[serde(default, rename = "group")]
     groups: Vec<RawGroup>,
+    #[serde(default, rename = "rule")]
+    rules: Vec<toml::Spanned<crate::rules::RawRule>>,
+    #[serde(default)]
+    capacity: Vec<toml::Spanned<crate::rules::RawCapacity>>,
+    #[serde(default, rename = "waiver")]
+    waivers: Vec<toml::Spanned<crate::rules::RawWaiver>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +122,8 @@ pub struct Config {
     pub path: PathBuf,
     pub baseline: BaselineConfig,
     pub groups: Vec<Group>,
+    /// `[[rule]]`, `[[capacity]]` and `[[waiver]]`, compiled.
+    pub rules: crate::rules::Rules,
 }
 
 #[derive(Debug)]
@@ -218,7 +226,7 @@ impl Config {
             let (line, col) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
             anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), e.message().trim())
         })?;
-        resolve(raw, path).map_err(|e| e.context("invalid config file"))
+        resolve(raw, path, &text).map_err(|e| e.context("invalid config file"))
     }
 
     /// All host names, in config order, without repeats.
@@ -240,7 +248,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
+fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let repo = raw
         .baseline
@@ -329,10 +337,16 @@ fn resolve(raw: RawConfig, path: PathBuf) -> Result<Config> {
             files,
         });
     }
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    let rules = crate::rules::Rules::compile(raw.rules, raw.capacity, raw.waivers, &names, |at| {
+        line_col(text, at).0
+    })
+    .with_context(|| path.display().to_string())?;
     Ok(Config {
         path,
         baseline,
         groups,
+        rules,
     })
 }
 

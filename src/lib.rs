@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod normalize;
 pub mod progress;
 pub mod report;
+pub mod rules;
 pub mod secret;
 pub mod tree;
 

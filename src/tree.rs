@@ -169,6 +169,13 @@ impl Tree {
         self.entries.get(key)
     }
 
+    /// The stored key and its entry.
+    pub fn get_key_value(&self, key: &str) -> Option<(&str, &Entry)> {
+        self.entries
+            .get_key_value(key)
+            .map(|(k, e)| (k.as_str(), e))
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -15,6 +15,7 @@ mod text;
 mod toml;
 mod yaml;
 
+pub(crate) use pgconf::setting_value;
 pub use text::Line;
 pub(crate) use yaml::on_parser_stack;
 
@@ -241,6 +242,16 @@ fn path_matches(path: &str, pattern: &str) -> bool {
 pub enum Document {
     Tree(Tree),
     Lines(Vec<Line>),
+}
+
+impl Document {
+    /// The key tree, for formats that have keys (rules apply to those only).
+    pub fn tree(&self) -> Option<&Tree> {
+        match self {
+            Document::Tree(t) => Some(t),
+            Document::Lines(_) => None,
+        }
+    }
 }
 
 /// 1-based column of byte offset `at` in `line`, counted in characters (for readers' errors).

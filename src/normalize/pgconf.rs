@@ -331,6 +331,12 @@ fn split_number(v: &str) -> Option<(f64, &str)> {
     Some((if negative { -val } else { val }, s[end..].trim()))
 }
 
+/// How postgresql.conf would read `text` as the value of setting `name` (lower case): a rule's
+/// bound `"128MB"` for `shared_buffers` becomes the same amount of 8 kB pages as the file's value.
+pub(crate) fn setting_value(name: &str, text: &str) -> Value {
+    typed_value(name, text.to_string())
+}
+
 /// The value of a setting, typed by what the tables know about its name.
 fn typed_value(name: &str, text: String) -> Value {
     if BOOL_SETTINGS.contains(&name) {

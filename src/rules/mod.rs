@@ -1,0 +1,362 @@
+//! Rules: guard rails on values (`[[rule]]`), capacity across hosts (`[[capacity]]`),
+//! outliers within a group, and time-boxed waivers (`[[waiver]]`).
+//!
+//! The config file's tables are read into the `Raw*` types here and compiled once into
+//! [`Rules`]; `file.rs` applies them to one file of one host, `unique.rs`, `capacity.rs` and
+//! `outlier.rs` look across hosts, `waiver.rs` hides what a person has accepted for a while.
+
+mod capacity;
+mod file;
+pub mod keyglob;
+mod outlier;
+mod unique;
+pub mod units;
+pub mod waiver;
+
+pub use capacity::{Capacity, KeyRef, RawCapacity};
+pub use file::{Facts, FileCtx};
+pub use waiver::{RawWaiver, Waiver, today};
+
+use crate::config::FileSpec;
+use crate::report::Severity;
+use crate::tree::Value;
+use anyhow::{Context, Result, bail};
+use keyglob::KeyGlob;
+use serde::Deserialize;
+
+/// `[[rule]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    name: Option<String>,
+    file: Option<String>,
+    key: String,
+    group: Option<String>,
+    host: Option<String>,
+    severity: Option<Severity>,
+    min: Option<toml::Value>,
+    max: Option<toml::Value>,
+    one_of: Option<Vec<toml::Value>>,
+    pattern: Option<String>,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    ignore: bool,
+    tolerance: Option<toml::Value>,
+    #[serde(default)]
+    unique: bool,
+    #[serde(default)]
+    secret: bool,
+    hint: Option<String>,
+}
+
+/// A `min`/`max` as written: a number in the value's own unit, or a quantity (`"128MB"`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    Number(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Number(n) => write!(f, "{n}"),
+            Bound::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// How far a number may move from the baseline before it is drift.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tolerance {
+    Absolute(f64),
+    Percent(f64),
+}
+
+impl Tolerance {
+    /// Whether `live` is within tolerance of `baseline`.
+    pub fn allows(self, baseline: f64, live: f64) -> bool {
+        let slack = match self {
+            Tolerance::Absolute(a) => a,
+            Tolerance::Percent(p) => baseline.abs() * p / 100.0,
+        };
+        (live - baseline).abs() <= slack + f64::EPSILON * baseline.abs().max(1.0)
+    }
+}
+
+/// A compiled `[[rule]]`.
+#[derive(Debug)]
+pub struct Rule {
+    /// How the report names it: its `name`, else what it checks (`production.pool in [10, 100]`).
+    pub label: String,
+    /// Line of the `[[rule]]` table in the config file.
+    pub line: usize,
+    file: Option<FileSpec>,
+    pub key: KeyGlob,
+    group: Option<String>,
+    host: Option<globset::GlobMatcher>,
+    pub severity: Option<Severity>,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
+    pub one_of: Vec<Value>,
+    pub pattern: Option<regex::Regex>,
+    pub required: bool,
+    pub ignore: bool,
+    pub tolerance: Option<Tolerance>,
+    pub unique: bool,
+    pub secret: bool,
+    pub hint: Option<String>,
+}
+
+impl Rule {
+    /// Whether the rule covers this file of this host (`host` is `None` when a baseline file
+    /// is checked for the whole group).
+    pub fn covers(&self, group: &str, host: Option<&str>, file: &str) -> bool {
+        self.file.as_ref().is_none_or(|f| f.matches(file))
+            && self.group.as_deref().is_none_or(|g| g == group)
+            && match (&self.host, host) {
+                (None, _) => true,
+                (Some(g), Some(h)) => g.is_match(h),
+                (Some(_), None) => false,
+            }
+    }
+
+    /// Whether the rule checks values one at a time (`min`, `max`, `one_of`, `pattern`).
+    pub fn checks_values(&self) -> bool {
+        self.min.is_some()
+            || self.max.is_some()
+            || !self.one_of.is_empty()
+            || self.pattern.is_some()
+    }
+
+    /// A rule that only names a severity (and perhaps a hint) sets the severity of drift on
+    /// its keys; a rule with checks sets the severity of what its checks find.
+    pub fn sets_drift_severity(&self) -> bool {
+        self.severity.is_some() && !self.checks_values() && !self.required && !self.unique
+    }
+
+    pub fn violation_severity(&self) -> Severity {
+        self.severity.unwrap_or(Severity::Warning)
+    }
+}
+
+/// Every rule, capacity check and waiver of the config file, compiled.
+#[derive(Debug, Default)]
+pub struct Rules {
+    pub rules: Vec<Rule>,
+    pub capacity: Vec<Capacity>,
+    pub waivers: Vec<Waiver>,
+}
+
+impl Rules {
+    /// Compiles the tables; `line` maps a table's byte offset to its line in the config file.
+    pub fn compile(
+        rules: Vec<toml::Spanned<RawRule>>,
+        capacity: Vec<toml::Spanned<RawCapacity>>,
+        waivers: Vec<toml::Spanned<RawWaiver>>,
+        groups: &[&str],
+        line: impl Fn(usize) -> usize,
+    ) -> Result<Rules> {
+        let mut out = Rules::default();
+        for r in rules {
+            let at = line(r.span().start);
+            out.rules.push(
+                compile_rule(r.into_inner(), at, groups)
+                    .with_context(|| format!("[[rule]] at line {at}"))?,
+            );
+        }
+        for c in capacity {
+            let at = line(c.span().start);
+            out.capacity.push(
+                Capacity::compile(c.into_inner(), groups)
+                    .with_context(|| format!("[[capacity]] at line {at}"))?,
+            );
+        }
+        for w in waivers {
+            let at = line(w.span().start);
+            out.waivers.push(
+                Waiver::compile(w.into_inner(), at)
+                    .with_context(|| format!("[[waiver]] at line {at}"))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The rules that cover this file of this host.
+    pub fn covering<'a>(
+        &'a self,
+        group: &'a str,
+        host: Option<&'a str>,
+        file: &'a str,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| r.covers(group, host, file))
+    }
+
+    /// Whether a rule marks this key `secret`.
+    pub fn is_secret(&self, group: &str, host: Option<&str>, file: &str, key: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.secret && r.covers(group, host, file) && r.key.is_match(key))
+    }
+}
+
+fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
+    let key = KeyGlob::new(&raw.key).map_err(|e| anyhow::anyhow!("key {:?}: {e}", raw.key))?;
+    let file = raw
+        .file
+        .as_deref()
+        .map(|f| FileSpec::new(f, None))
+        .transpose()?;
+    if let Some(g) = &raw.group
+        && !groups.contains(&g.as_str())
+    {
+        bail!("group {g:?} is not a [[group]] of this config");
+    }
+    let host = raw
+        .host
+        .as_deref()
+        .map(|h| {
+            globset::Glob::new(h)
+                .map(|g| g.compile_matcher())
+                .with_context(|| format!("host {h:?}: invalid glob"))
+        })
+        .transpose()?;
+    let bound = |v: Option<toml::Value>, what: &str| -> Result<Option<Bound>> {
+        Ok(match v {
+            None => None,
+            Some(toml::Value::Integer(i)) => Some(Bound::Number(i as f64)),
+            Some(toml::Value::Float(f)) if f.is_finite() => Some(Bound::Number(f)),
+            Some(toml::Value::String(s)) if units::parse(&s).is_some() => Some(Bound::Text(s)),
+            Some(other) => bail!(
+                "{what} = {other}: expected a number or a quantity such as \"128MB\" or \"30s\""
+            ),
+        })
+    };
+    let min = bound(raw.min, "min")?;
+    let max = bound(raw.max, "max")?;
+    if let (Some(Bound::Number(lo)), Some(Bound::Number(hi))) = (&min, &max)
+        && lo > hi
+    {
+        bail!("min {lo} is above max {hi}");
+    }
+    let one_of = raw
+        .one_of
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| match v {
+            toml::Value::String(s) => Ok(Value::Str(s)),
+            toml::Value::Integer(i) => Ok(Value::Int(i)),
+            toml::Value::Float(f) => Ok(Value::Float(f)),
+            toml::Value::Boolean(b) => Ok(Value::Bool(b)),
+            other => bail!("one_of: {other} is not a string, number or boolean"),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let pattern = raw
+        .pattern
+        .as_deref()
+        .map(|p| {
+            // Anchored: the whole value must match, as an operator reading `pattern` expects.
+            regex::Regex::new(&format!("^(?:{p})$"))
+                .with_context(|| format!("pattern {p:?} is not a valid regular expression"))
+        })
+        .transpose()?;
+    let tolerance = match raw.tolerance {
+        None => None,
+        Some(toml::Value::Integer(i)) if i >= 0 => Some(Tolerance::Absolute(i as f64)),
+        Some(toml::Value::Float(f)) if f >= 0.0 && f.is_finite() => Some(Tolerance::Absolute(f)),
+        Some(toml::Value::String(s)) => match s.trim().strip_suffix('%') {
+            Some(p) => match p.trim().parse::<f64>() {
+                Ok(p) if p >= 0.0 && p.is_finite() => Some(Tolerance::Percent(p)),
+                _ => bail!("tolerance {s:?}: expected a percentage such as \"10%\""),
+            },
+            None => match units::parse(&s) {
+                Some(n) if n.value >= 0.0 => Some(Tolerance::Absolute(n.value)),
+                _ => bail!("tolerance {s:?}: expected a number, a quantity or a percentage"),
+            },
+        },
+        Some(other) => bail!("tolerance = {other}: expected a number or a percentage like \"10%\""),
+    };
+    let mut rule = Rule {
+        label: String::new(),
+        line,
+        file,
+        key,
+        group: raw.group,
+        host,
+        severity: raw.severity,
+        min,
+        max,
+        one_of,
+        pattern,
+        required: raw.required,
+        ignore: raw.ignore,
+        tolerance,
+        unique: raw.unique,
+        secret: raw.secret,
+        hint: raw.hint,
+    };
+    if rule.ignore && (rule.checks_values() || rule.required || rule.unique) {
+        bail!(
+            "`ignore = true` hides the key; it cannot also check it (min, max, one_of, pattern, required, unique)"
+        );
+    }
+    if !(rule.checks_values()
+        || rule.required
+        || rule.unique
+        || rule.ignore
+        || rule.secret
+        || rule.tolerance.is_some()
+        || rule.severity.is_some()
+        || rule.hint.is_some())
+    {
+        bail!(
+            "rule for {:?} does nothing: give it a check (min, max, one_of, pattern, required, unique), ignore, tolerance, secret, severity or hint",
+            raw.key
+        );
+    }
+    rule.label = raw.name.unwrap_or_else(|| describe(&rule));
+    Ok(rule)
+}
+
+/// What a rule checks, for people: `production.pool in [10, 100]`.
+fn describe(r: &Rule) -> String {
+    let k = r.key.as_str();
+    let mut parts = Vec::new();
+    match (&r.min, &r.max) {
+        (Some(lo), Some(hi)) => parts.push(format!("{k} in [{lo}, {hi}]")),
+        (Some(lo), None) => parts.push(format!("{k} >= {lo}")),
+        (None, Some(hi)) => parts.push(format!("{k} <= {hi}")),
+        (None, None) => {}
+    }
+    if !r.one_of.is_empty() {
+        let list: Vec<String> = r.one_of.iter().map(|v| v.to_string()).collect();
+        parts.push(format!("{k} one of [{}]", list.join(", ")));
+    }
+    if let Some(p) = &r.pattern {
+        let p = p.as_str();
+        parts.push(format!("{k} matches {}", &p[4..p.len() - 2]));
+    }
+    if r.required {
+        parts.push(format!("{k} required"));
+    }
+    if r.unique {
+        parts.push(format!("{k} unique per host"));
+    }
+    if parts.is_empty() {
+        if r.ignore {
+            parts.push(format!("{k} ignored"));
+        } else if let Some(t) = r.tolerance {
+            parts.push(match t {
+                Tolerance::Absolute(a) => format!("{k} within ±{a}"),
+                Tolerance::Percent(p) => format!("{k} within ±{p}%"),
+            });
+        } else if let Some(s) = r.severity {
+            parts.push(format!("{k} is {}", s.name()));
+        } else {
+            parts.push(k.to_string());
+        }
+    }
+    parts.join(", ")
+}
