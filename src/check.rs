@@ -212,7 +212,7 @@ fn parse_baseline(
 }
 
 /// The format of `path`: the first matching file entry's `format`, else detected.
-fn format_of(group: &Group, path: &str) -> Format {
+pub(crate) fn format_of(group: &Group, path: &str) -> Format {
     group
         .files
         .iter()

@@ -23,6 +23,17 @@ pub enum Command {
     Collect(CollectArgs),
     /// Semantic diff of two files, or of two directories file by file
     Diff(DiffArgs),
+    /// Validate the config, inventory and rules, and check the baseline itself against the rules
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Lint the baseline at this git commit-ish instead of the config's `baseline.ref`
+    #[arg(long, value_name = "REF", env = "CONFDRIFT_BASELINE_REF")]
+    pub baseline_ref: Option<String>,
 }
 
 #[derive(Debug, Args)]

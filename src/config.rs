@@ -342,6 +342,18 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         line_col(text, at).0
     })
     .with_context(|| path.display().to_string())?;
+    for c in &rules.capacity {
+        for (group, file) in c.reads() {
+            let g = groups.iter().find(|g| g.name == group);
+            if !g.is_some_and(|g| g.files.iter().any(|s| s.matches(file))) {
+                bail!(
+                    "{}: [[capacity]] {:?} reads {file} on group {group:?}, but that group does not list the file in `files`, so it is never collected",
+                    path.display(),
+                    c.name
+                );
+            }
+        }
+    }
     Ok(Config {
         path,
         baseline,

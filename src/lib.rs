@@ -14,6 +14,7 @@ pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
 pub mod inventory;
+pub mod lint;
 pub mod normalize;
 pub mod progress;
 pub mod report;
@@ -49,6 +50,7 @@ where
     let (common, result) = match &cli.command {
         Command::Check(a) => (&a.common, run_check(a)),
         Command::Diff(a) => (&a.common, run_diff(a)),
+        Command::Lint(a) => (&a.common, run_lint(a)),
         Command::Collect(a) => {
             return match run_collect(a) {
                 Ok(report) => finish_collect(a, &report),
@@ -79,6 +81,15 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
         groups: a.select.groups.clone(),
     };
     check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)
+}
+
+fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
+    let cfg = config::Config::locate(a.common.config.as_deref())?;
+    let reference = a
+        .baseline_ref
+        .clone()
+        .unwrap_or_else(|| cfg.baseline.reference.clone());
+    lint::lint(&cfg, &reference)
 }
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {

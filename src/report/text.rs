@@ -170,12 +170,16 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         .max()
         .unwrap_or(0)
         .min(40);
-    for (label, value, at, style) in [("baseline", b, base_at, RED), ("live", l, live_at, GREEN)] {
-        let style = if matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed) {
-            style
-        } else {
-            Style::new()
-        };
+    let drift = matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed);
+    let sides = [
+        ("baseline", b, base_at, RED, f.baseline.is_some()),
+        ("live", l, live_at, GREEN, f.live.is_some()),
+    ];
+    for (label, value, at, style, present) in sides {
+        if !drift && !present {
+            continue; // a rule's finding shows the sides it has
+        }
+        let style = if drift { style } else { Style::new() };
         let mut lines = value.lines();
         let first = lines.next().unwrap_or("");
         let pad = width.saturating_sub(first.chars().count());
@@ -190,7 +194,7 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
             let _ = writeln!(s, "        {:<9}{}", "", w.paint(style, more));
         }
     }
-    if !matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed) {
+    if !drift || f.rule.is_some() {
         let _ = writeln!(s, "        {:<9}{}", "why", f.message);
     }
     explain(w, f, s);

@@ -25,7 +25,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct RawCapacity {
     name: String,
-    demand: RawSide,
+    /// One side, or an array of them when several services share the supply.
+    demand: toml::Value,
     supply: RawSide,
     severity: Option<Severity>,
     hint: Option<String>,
@@ -126,7 +127,7 @@ pub struct Side {
 #[derive(Debug)]
 pub struct Capacity {
     pub name: String,
-    pub demand: Side,
+    pub demand: Vec<Side>,
     pub supply: Side,
     pub severity: Severity,
     pub hint: Option<String>,
@@ -198,9 +199,26 @@ impl Capacity {
                 extra,
             })
         };
-        let demand = side(raw.demand, "multiplier")?;
+        let sides: Vec<RawSide> = match raw.demand {
+            toml::Value::Array(list) if !list.is_empty() => list
+                .into_iter()
+                .map(|v| v.try_into::<RawSide>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("demand: {}", e.message().trim()))?,
+            t @ toml::Value::Table(_) => vec![
+                t.try_into::<RawSide>()
+                    .map_err(|e| anyhow::anyhow!("demand: {}", e.message().trim()))?,
+            ],
+            other => bail!(
+                "demand = {other}: expected a table {{ group, file, key }} or an array of them"
+            ),
+        };
+        let demand = sides
+            .into_iter()
+            .map(|s| side(s, "multiplier"))
+            .collect::<Result<Vec<_>>>()?;
         let supply = side(raw.supply, "reserve")?;
-        if raw.per_host && demand.group != supply.group {
+        if raw.per_host && demand.iter().any(|d| d.group != supply.group) {
             bail!(
                 "per_host = true compares a host with itself: demand and supply must name the same group"
             );
@@ -215,14 +233,29 @@ impl Capacity {
         })
     }
 
+    /// Every (group, file) this check reads, so the config can insist each is collected.
+    pub fn reads(&self) -> Vec<(&str, &str)> {
+        self.demand
+            .iter()
+            .chain([&self.supply])
+            .flat_map(|s| {
+                std::iter::once(&s.main)
+                    .chain(s.extra.as_ref())
+                    .filter_map(|r| r.glob())
+                    .map(|(f, _)| (s.group.as_str(), f))
+            })
+            .collect()
+    }
+
     /// The key globs this check reads from `file` of hosts of `group`.
     pub fn refs_for<'a>(
         &'a self,
         group: &'a str,
         file: &'a str,
     ) -> impl Iterator<Item = &'a KeyGlob> + 'a {
-        [&self.demand, &self.supply]
-            .into_iter()
+        self.demand
+            .iter()
+            .chain([&self.supply])
             .filter(move |s| s.group == group)
             .flat_map(|s| std::iter::once(&s.main).chain(s.extra.as_ref()))
             .filter_map(|r| r.glob())
@@ -247,22 +280,24 @@ impl Capacity {
         // Demand per reachable host of the demand group.
         let mut terms: Vec<(&str, f64, String)> = Vec::new();
         let mut skipped: Vec<&str> = Vec::new();
-        for &(host, group, facts, up) in hosts {
-            if group != self.demand.group {
-                continue;
-            }
-            if !up {
-                skipped.push(host);
-                continue;
-            }
-            let main = self.demand.main.eval(facts);
-            let extra = self.demand.extra.as_ref().map(|m| m.eval(facts));
-            match (main, extra) {
-                (Ok((a, _)), None) => terms.push((host, a, num(a))),
-                (Ok((a, _)), Some(Ok((m, _)))) => {
-                    terms.push((host, a * m, format!("{}×{}", num(a), num(m))))
+        for side in &self.demand {
+            for &(host, group, facts, up) in hosts {
+                if group != side.group {
+                    continue;
                 }
-                (Err(e), _) | (_, Some(Err(e))) => errors.push(problem(host, e)),
+                if !up {
+                    skipped.push(host);
+                    continue;
+                }
+                let main = side.main.eval(facts);
+                let extra = side.extra.as_ref().map(|m| m.eval(facts));
+                match (main, extra) {
+                    (Ok((a, _)), None) => terms.push((host, a, num(a))),
+                    (Ok((a, _)), Some(Ok((m, _)))) => {
+                        terms.push((host, a * m, format!("{}×{}", num(a), num(m))))
+                    }
+                    (Err(e), _) | (_, Some(Err(e))) => errors.push(problem(host, e)),
+                }
             }
         }
         for &(host, group, facts, up) in hosts {

@@ -360,3 +360,81 @@ fn describe(r: &Rule) -> String {
     }
     parts.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(text: &str) -> Result<Rules> {
+        #[derive(Deserialize)]
+        struct Doc {
+            #[serde(default)]
+            rule: Vec<toml::Spanned<RawRule>>,
+        }
+        let doc: Doc = toml::from_str(text)?;
+        Rules::compile(doc.rule, Vec::new(), Vec::new(), &["app"], |_| 1)
+    }
+
+    #[test]
+    fn tolerance_absolute_and_percent() {
+        assert!(Tolerance::Absolute(5.0).allows(100.0, 105.0));
+        assert!(!Tolerance::Absolute(5.0).allows(100.0, 105.5));
+        assert!(Tolerance::Percent(10.0).allows(200.0, 180.0));
+        assert!(!Tolerance::Percent(10.0).allows(200.0, 179.0));
+        assert!(
+            Tolerance::Percent(0.0).allows(0.1 + 0.2, 0.3),
+            "float noise is not drift"
+        );
+        let r = rules("[[rule]]\nkey = \"a\"\ntolerance = \"512MB\"\n").unwrap();
+        assert_eq!(
+            r.rules[0].tolerance,
+            Some(Tolerance::Absolute(512.0 * 1048576.0))
+        );
+        assert!(rules("[[rule]]\nkey = \"a\"\ntolerance = \"x%\"\n").is_err());
+        assert!(rules("[[rule]]\nkey = \"a\"\ntolerance = -1\n").is_err());
+    }
+
+    #[test]
+    fn labels_say_what_a_rule_checks() {
+        let r = rules(concat!(
+            "[[rule]]\nkey = \"production.pool\"\nmin = 10\nmax = 100\n",
+            "[[rule]]\nkey = \"shared_buffers\"\nmin = \"128MB\"\n",
+            "[[rule]]\nkey = \"log\"\none_of = [\"a\", 2]\n",
+            "[[rule]]\nname = \"ids\"\nkey = \"server_id\"\nunique = true\n",
+            "[[rule]]\nkey = \"x\"\npattern = \"a|b\"\n",
+        ))
+        .unwrap();
+        let labels: Vec<&str> = r.rules.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "production.pool in [10, 100]",
+                "shared_buffers >= 128MB",
+                "log one of [a, 2]",
+                "ids",
+                "x matches a|b",
+            ]
+        );
+        assert!(r.rules[4].pattern.as_ref().unwrap().is_match("a"));
+        assert!(
+            !r.rules[4].pattern.as_ref().unwrap().is_match("ab"),
+            "anchored"
+        );
+    }
+
+    #[test]
+    fn rules_cover_files_groups_and_hosts() {
+        let r = rules(concat!(
+            "[[rule]]\nfile = \"/etc/*/main/postgresql.conf\"\nkey = \"a\"\nmin = 1\n",
+            "[[rule]]\ngroup = \"app\"\nhost = \"app-[12]\"\nkey = \"a\"\nmin = 1\n",
+        ))
+        .unwrap();
+        assert!(r.rules[0].covers("db", Some("x"), "/etc/15/main/postgresql.conf"));
+        assert!(!r.rules[0].covers("db", Some("x"), "/etc/15/x/main/postgresql.conf"));
+        assert!(r.rules[1].covers("app", Some("app-2"), "/f"));
+        assert!(!r.rules[1].covers("app", Some("app-3"), "/f"));
+        assert!(!r.rules[1].covers("app", None, "/f"));
+        let e = rules("[[rule]]\ngroup = \"nope\"\nkey = \"a\"\nmin = 1\n").unwrap_err();
+        assert!(format!("{e:#}").contains("not a [[group]]"), "{e:#}");
+    }
+}

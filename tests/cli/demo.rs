@@ -12,13 +12,14 @@ fn the_demo_fleet_shows_the_pool_outage() {
     let r = out.json();
     let found: Vec<(String, String, String)> =
         kinds(&r).into_iter().map(|k| (k.0, k.2, k.3)).collect();
-    let want = |h: &str, k: &str| (h.to_string(), k.to_string(), "changed".to_string());
+    let want = |h: &str, k: &str, kind: &str| (h.to_string(), k.to_string(), kind.to_string());
     assert_eq!(
         found,
         [
-            want("app-2", "default.pool"),
-            want("app-2", "production.pool"),
-            want("db-1", "max_connections"),
+            want("app-2", "default.pool", "changed"),
+            want("app-2", "production.pool", "changed"),
+            want("db-1", "max_connections", "changed"),
+            want("db-1", "max_connections", "capacity"),
         ],
         "app-3 is reformatted but equivalent; shared_buffers is 2GB written in kB"
     );
@@ -27,6 +28,14 @@ fn the_demo_fleet_shows_the_pool_outage() {
         (pool["baseline"].as_i64(), pool["live"].as_i64()),
         (Some(50), Some(5))
     );
+    assert_eq!(pool["severity"], "critical");
+    assert_eq!(pool["message"], "pool 5 is below the minimum 10");
+    let capacity = &r["findings"][3];
+    assert_eq!(
+        capacity["message"],
+        "50 + 5 + 50 = 105 > max_connections 100 − superuser_reserved_connections 3 = 97; largest: app-1 (50)"
+    );
+    assert_eq!(r["summary"]["by_severity"]["critical"], 4);
     assert_eq!(r["summary"]["hosts"], 4);
     assert_eq!(r["summary"]["files"], 8);
 

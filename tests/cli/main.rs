@@ -7,6 +7,7 @@ mod diff;
 mod harness;
 mod reports;
 mod roundtrip;
+mod rules;
 mod ssh;
 mod sshd;
 mod upstream;

@@ -1,0 +1,491 @@
+//! Rules on the outage scenarios of `fixtures/scenarios/`, and on small fleets built here:
+//! each finding's kind, severity, message and the exit status.
+
+use crate::harness::{Fleet, app_config, kinds};
+use serde_json::Value;
+use std::path::Path;
+
+/// A scenario copied into a temporary git repository with its baseline committed.
+fn scenario(name: &str) -> Fleet {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/scenarios")
+        .join(name);
+    let config = std::fs::read_to_string(src.join("confdrift.toml")).unwrap();
+    let fleet = Fleet::new(&config);
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(&src).unwrap().to_str().unwrap();
+            fleet.write(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    fleet.commit("scenario");
+    fleet
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap()
+}
+
+#[test]
+fn a_pool_far_too_low_on_one_host_is_critical() {
+    let fleet = scenario("pool-too-low");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let f = findings(&r);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["host"], "app-2");
+    assert_eq!(f[0]["key"], "production.pool");
+    assert_eq!(f[0]["kind"], "changed");
+    assert_eq!(f[0]["severity"], "critical");
+    assert_eq!(f[0]["baseline"], 40);
+    assert_eq!(f[0]["live"], 2);
+    assert_eq!(f[0]["line"], 5);
+    assert_eq!(f[0]["rule"], "production.pool in [10, 100]");
+    assert_eq!(f[0]["message"], "pool 2 is below the minimum 10");
+    assert!(f[0]["hint"].as_str().unwrap().contains("time out"));
+    // Critical is at or above every threshold.
+    assert_eq!(fleet.run(&["check", "--fail-on", "critical"]).code, 1);
+    let text = fleet.run(&["check"]).stdout;
+    assert!(text.contains("1 critical"), "{text}");
+    assert!(
+        text.contains("why      pool 2 is below the minimum 10"),
+        "{text}"
+    );
+    assert!(text.contains("hint     requests queue"), "{text}");
+}
+
+#[test]
+fn pools_of_a_grown_app_tier_exceeding_max_connections_is_a_capacity_finding() {
+    let fleet = scenario("autoscaled-pools");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let f = findings(&r);
+    assert_eq!(f.len(), 1, "no host drifted; only the sum is wrong: {f:#?}");
+    assert_eq!(f[0]["kind"], "capacity");
+    assert_eq!(f[0]["severity"], "critical");
+    assert_eq!(f[0]["host"], "db-1");
+    assert_eq!(f[0]["key"], "max_connections");
+    assert_eq!(f[0]["live"], 200);
+    assert_eq!(f[0]["rule"], "client pools fit in PostgreSQL");
+    assert_eq!(
+        f[0]["message"],
+        "40 + 40 + 40 + 120 + 5×4 = 260 > max_connections 200 − superuser_reserved_connections 3 = 197; largest: batch-1 (120)"
+    );
+
+    // Scale the web tier down to two hosts and the batch pool to 80: 40 + 40 + 80 + 20 = 180 fits.
+    fleet.write(
+        "confdrift.toml",
+        std::fs::read_to_string(fleet.path().join("confdrift.toml"))
+            .unwrap()
+            .replace(r#"["web-1", "web-2", "web-3"]"#, r#"["web-1", "web-2"]"#),
+    );
+    let props = "/etc/batch/application.properties";
+    let text = "spring.datasource.url=jdbc:postgresql://db-1:5432/batch\nspring.datasource.hikari.maximum-pool-size=80\n";
+    fleet.live("batch-1", props, text);
+    fleet.group_baseline("batch", props, text);
+    fleet.commit("smaller");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[test]
+fn a_capacity_check_that_cannot_read_a_host_says_so() {
+    let fleet = scenario("autoscaled-pools");
+    // web-2's file no longer sets the pool, and the demand has no default: trouble, named.
+    fleet.live(
+        "web-2",
+        "/etc/myapp/database.yml",
+        "production:\n  adapter: postgresql\n",
+    );
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2);
+    let r = out.json();
+    let errors = r["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["host"] == "web-2"
+            && e["message"]
+                .as_str()
+                .unwrap()
+                .contains("sets no production.pool; give the capacity check a `default`")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn one_host_quietly_different_from_its_peers_is_an_outlier_without_any_baseline() {
+    let fleet = scenario("quiet-outlier");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let outliers: Vec<(String, String, String)> = findings(&r)
+        .iter()
+        .filter(|f| f["kind"] == "outlier")
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap().to_string(),
+                f["key"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outliers,
+        vec![
+            (
+                "cache-4".into(),
+                "maxclients".into(),
+                "differs from 3 of 4 hosts of group cache, which have 10000".into()
+            ),
+            (
+                "cache-4".into(),
+                "maxmemory".into(),
+                "differs from 3 of 4 hosts of group cache, which have 2gb".into()
+            ),
+        ],
+        "cache-3 only reorders and respaces: not an outlier"
+    );
+    let f = findings(&r)
+        .iter()
+        .find(|f| f["key"] == "maxmemory")
+        .unwrap();
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["live"], "64mb");
+    assert_eq!(f["line"], 3);
+}
+
+#[test]
+fn outliers_need_a_majority_and_respect_ignore() {
+    let conf = "port 6379\nmaxmemory 2gb\n";
+    let mut config = app_config(&["a", "b", "c", "d"], &["/etc/redis/redis.conf"]);
+    config.push_str("[[rule]]\nkey = \"maxmemory\"\nignore = true\n");
+    let fleet = Fleet::new(&config);
+    fleet.write("baselines/README", "empty\n");
+    for (h, port) in [("a", 1), ("b", 1), ("c", 2), ("d", 2)] {
+        fleet.live(
+            h,
+            "/etc/redis/redis.conf",
+            conf.replace("6379", &format!("{port}")),
+        );
+    }
+    fleet.live("d", "/etc/redis/redis.conf", "port 2\nmaxmemory 1mb\n");
+    fleet.commit("c");
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    let got: Vec<_> = kinds(&r).into_iter().filter(|k| k.3 == "outlier").collect();
+    assert!(
+        got.is_empty(),
+        "2 against 2 is no majority; maxmemory is ignored: {got:?}"
+    );
+}
+
+#[test]
+fn a_baseline_commit_that_breaks_a_rule_fails_lint_and_the_one_before_passes() {
+    let fleet = scenario("baseline-breaks-rule");
+    let good = fleet.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let out = fleet.run(&["lint"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    fleet.group_baseline(
+        "app",
+        "/etc/myapp/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 4\n",
+    );
+    fleet.group_baseline(
+        "app",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 100\nshared_buffers = 16GB\n",
+    );
+    fleet.commit("tune the pool");
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let f = findings(&r);
+    assert_eq!(
+        f.len(),
+        2,
+        "a group file's finding is reported once, not per host: {f:#?}"
+    );
+    let pool = f.iter().find(|f| f["key"] == "production.pool").unwrap();
+    assert_eq!(pool["kind"], "out_of_range");
+    assert_eq!(pool["severity"], "critical");
+    assert_eq!(pool["host"], Value::Null);
+    assert_eq!(pool["baseline"], 4);
+    assert_eq!(pool["live"], Value::Null);
+    assert_eq!(pool["baseline_line"], 3);
+    assert_eq!(
+        pool["baseline_file"],
+        "baselines/groups/app/etc/myapp/database.yml"
+    );
+    assert_eq!(
+        pool["message"],
+        "the baseline's pool 4 is below the minimum 10"
+    );
+    // 16GB of 8 kB pages is above "8GB", read in the setting's own unit.
+    let sb = f.iter().find(|f| f["key"] == "shared_buffers").unwrap();
+    assert_eq!(sb["severity"], "warning");
+    assert_eq!(
+        sb["message"],
+        "the baseline's shared_buffers 16GB is above the maximum 8GB"
+    );
+
+    // The older commit passes; check at HEAD reports the bad baseline on every host too.
+    assert_eq!(fleet.run(&["lint", "--baseline-ref", &good]).code, 0);
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    let hosts: Vec<_> = findings(&r)
+        .iter()
+        .filter(|f| f["key"] == "production.pool")
+        .map(|f| (f["host"].clone(), f["kind"].clone(), f["message"].clone()))
+        .collect();
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert!(hosts.iter().all(|(_, k, _)| k == "changed"), "{hosts:?}");
+    assert!(
+        hosts
+            .iter()
+            .all(|(_, _, m)| m == "the baseline's pool 4 is below the minimum 10"),
+        "live 40 is fine; the baseline is not: {hosts:?}"
+    );
+}
+
+#[test]
+fn unique_values_must_differ_per_host() {
+    let mut config = app_config(&["db-1", "db-2", "db-3"], &["/etc/mysql/my.cnf"]);
+    config.push_str(
+        "[[rule]]\nfile = \"/etc/mysql/my.cnf\"\nkey = \"mysqld.server_id\"\nunique = true\nseverity = \"critical\"\n",
+    );
+    let fleet = Fleet::new(&config);
+    for (h, id) in [("db-1", 1), ("db-2", 2), ("db-3", 1)] {
+        let text = format!("[mysqld]\nserver-id = {id}\nmax_connections = 500\n");
+        fleet.live(h, "/etc/mysql/my.cnf", &text);
+        fleet.host_baseline(h, "/etc/mysql/my.cnf", &text);
+    }
+    fleet.commit("c");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let r = out.json();
+    let got: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "db-1",
+                "violation",
+                "server_id 1 is also set on db-3; it must differ on every host"
+            ),
+            (
+                "db-3",
+                "violation",
+                "server_id 1 is also set on db-1; it must differ on every host"
+            ),
+        ]
+    );
+    // lint sees the same in the baseline.
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(findings(&out.json()).len(), 2);
+}
+
+#[test]
+fn ignore_tolerance_and_severity_shape_plain_drift() {
+    let mut config = app_config(&["app-1"], &["/etc/app.yml"]);
+    config.push_str(concat!(
+        "[[rule]]\nkey = \"build.timestamp\"\nignore = true\n",
+        "[[rule]]\nkey = \"cache.size\"\ntolerance = \"10%\"\n",
+        "[[rule]]\nkey = \"timeouts.*\"\ntolerance = \"5s\"\n",
+        "[[rule]]\nkey = \"log.level\"\nseverity = \"info\"\n",
+        "[[rule]]\nkey = \"db.pool\"\nseverity = \"critical\"\nhint = \"see runbook 7\"\n",
+    ));
+    let fleet = Fleet::new(&config);
+    fleet.group_baseline(
+        "app",
+        "/etc/app.yml",
+        "build: {timestamp: 1}\ncache: {size: 1000}\ntimeouts: {read: 30s}\nlog: {level: warn}\ndb: {pool: 10}\n",
+    );
+    fleet.live(
+        "app-1",
+        "/etc/app.yml",
+        "build: {timestamp: 2}\ncache: {size: 1090}\ntimeouts: {read: 34s}\nlog: {level: debug}\ndb: {pool: 11}\n",
+    );
+    fleet.commit("c");
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    let got: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| (f["key"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![("db.pool", "critical"), ("log.level", "info")]);
+    let pool = &findings(&r)[0];
+    assert_eq!(pool["hint"], "see runbook 7");
+    assert_eq!(pool["rule"], "db.pool is critical");
+    // db.pool's drift is critical, so even --fail-on critical fails.
+    assert_eq!(fleet.run(&["check", "--fail-on", "critical"]).code, 1);
+
+    // Beyond the tolerance it is drift again.
+    fleet.live(
+        "app-1",
+        "/etc/app.yml",
+        "build: {timestamp: 2}\ncache: {size: 1200}\ntimeouts: {read: 36s}\nlog: {level: warn}\ndb: {pool: 10}\n",
+    );
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    let keys: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| f["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys, vec!["cache.size", "timeouts.read"]);
+    assert_eq!(fleet.run(&["check", "--fail-on", "critical"]).code, 0);
+}
+
+#[test]
+fn one_of_pattern_required_and_secret_rules() {
+    let mut config = app_config(&["app-1"], &["/etc/app.properties"]);
+    config.push_str(concat!(
+        "[[rule]]\nkey = \"log.level\"\none_of = [\"info\", \"warn\", \"error\"]\n",
+        "[[rule]]\nkey = \"db.url\"\npattern = \"jdbc:postgresql://[a-z0-9.-]+:5432/.*\"\nseverity = \"critical\"\n",
+        "[[rule]]\nkey = \"db.pool\"\nrequired = true\n",
+        "[[rule]]\nkey = \"db.pin\"\nsecret = true\npattern = \"[0-9]{6}\"\n",
+    ));
+    let fleet = Fleet::new(&config);
+    let base =
+        "log.level=info\ndb.url=jdbc:postgresql://db-1:5432/app\ndb.pool=10\ndb.pin=123456\n";
+    fleet.group_baseline("app", "/etc/app.properties", base);
+    fleet.live(
+        "app-1",
+        "/etc/app.properties",
+        "log.level=trace\ndb.url=jdbc:postgresql://db-1:6432/app\ndb.pin=98765x\n",
+    );
+    fleet.commit("c");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert!(
+        !out.stdout.contains("98765x") && !out.stdout.contains("123456"),
+        "{}",
+        out.stdout
+    );
+    let r = out.json();
+    let got: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "db.pin",
+                "changed",
+                "warning",
+                "pin [redacted] does not match [0-9]{6}"
+            ),
+            (
+                "db.pool",
+                "removed",
+                "warning",
+                "required key db.pool is missing"
+            ),
+            (
+                "db.url",
+                "changed",
+                "critical",
+                "url jdbc:postgresql://db-1:6432/app does not match jdbc:postgresql://[a-z0-9.-]+:5432/.*"
+            ),
+            (
+                "log.level",
+                "changed",
+                "warning",
+                "level trace is not one of [info, warn, error]"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn waivers_hide_until_they_expire_and_then_say_so() {
+    let waiver = |expires: &str| {
+        let mut c = app_config(&["app-1", "app-2"], &["/etc/app.yml"]);
+        c.push_str(&format!(
+            "[[waiver]]\nhost = \"app-2\"\nkey = \"db.pool\"\nreason = \"load test\"\nowner = \"alice\"\nexpires = {expires}\n"
+        ));
+        c
+    };
+    let fleet = Fleet::new(&waiver("2999-12-31"));
+    fleet.group_baseline("app", "/etc/app.yml", "db: {pool: 10}\n");
+    fleet.live("app-1", "/etc/app.yml", "db: {pool: 10}\n");
+    fleet.live("app-2", "/etc/app.yml", "db: {pool: 99}\n");
+    fleet.commit("c");
+    let out = fleet.run(&["check"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 finding waived until 2999-12-31"),
+        "{}",
+        out.stdout
+    );
+
+    fleet.write("confdrift.toml", waiver("2000-01-31"));
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let r = out.json();
+    let f = &findings(&r)[0];
+    assert_eq!(f["host"], "app-2");
+    assert_eq!(
+        f["message"],
+        "changed from 10 to 99 (waiver expired on 2000-01-31: load test; owner alice)"
+    );
+}
+
+#[test]
+fn bad_rules_are_named_with_their_line() {
+    let cases = [
+        (
+            "[[rule]]\nkey = \"a\"\nmin = \"lots\"\n",
+            "min = \"lots\": expected a number or a quantity",
+        ),
+        (
+            "[[rule]]\nkey = \"a\"\npattern = \"(\"\n",
+            "pattern \"(\" is not a valid regular expression",
+        ),
+        ("[[rule]]\nkey = \"a\"\nmaxx = 3\n", "unknown field `maxx`"),
+        ("[[rule]]\nkey = \"a\"\n", "does nothing"),
+        (
+            "[[rule]]\nkey = \"a\"\nmin = 5\nmax = 1\n",
+            "min 5 is above max 1",
+        ),
+        (
+            "[[capacity]]\nname = \"x\"\ndemand = { group = \"app\", file = \"/etc/other.yml\", key = \"pool\" }\nsupply = { group = \"app\", file = \"/etc/app.yml\", key = \"max\" }\n",
+            "reads /etc/other.yml on group \"app\", but that group does not list the file",
+        ),
+        (
+            "[[waiver]]\nkey = \"a\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"someday\"\n",
+            "expected a date",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut config = app_config(&["app-1"], &["/etc/app.yml"]);
+        config.push('\n');
+        config.push_str(extra);
+        let fleet = Fleet::new(&config);
+        let out = fleet.run(&["lint"]);
+        assert_eq!(out.code, 2, "{extra}");
+        assert!(out.stderr.contains(expected), "{extra}\n{}", out.stderr);
+        if !expected.contains("unknown field") && !expected.contains("reads") {
+            assert!(
+                out.stderr.contains("at line 8"),
+                "names the table's line: {}",
+                out.stderr
+            );
+        }
+    }
+}
