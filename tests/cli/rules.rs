@@ -489,3 +489,73 @@ fn bad_rules_are_named_with_their_line() {
         }
     }
 }
+
+#[test]
+fn pgbouncer_pools_against_clients_and_against_postgresql() {
+    let config = r#"
+[[group]]
+name = "app"
+hosts = ["app-1", "app-2"]
+transport = "dir"
+root = "fleet"
+files = ["/etc/myapp/database.yml"]
+
+[[group]]
+name = "db"
+hosts = ["db-1"]
+transport = "dir"
+root = "fleet"
+files = ["/etc/pgbouncer/pgbouncer.ini", "/etc/postgresql/15/main/postgresql.conf"]
+
+[[capacity]]
+name = "app pools fit in pgbouncer"
+demand = { group = "app", file = "/etc/myapp/database.yml", key = "production.pool" }
+supply = { group = "db", file = "/etc/pgbouncer/pgbouncer.ini", key = "pgbouncer.max_client_conn" }
+
+[[capacity]]
+name = "pgbouncer server pools fit in PostgreSQL"
+per_host = true
+demand = { group = "db", file = "/etc/pgbouncer/pgbouncer.ini", key = "pgbouncer.default_pool_size", multiplier = { count = "databases.*" } }
+supply = { group = "db", file = "/etc/postgresql/15/main/postgresql.conf", key = "max_connections", reserve = { key = "superuser_reserved_connections", default = 3 } }
+"#;
+    let fleet = Fleet::new(config);
+    let pool = "production:\n  pool: 400\n";
+    let ini = "[databases]\napp = host=127.0.0.1 dbname=app\nreports = host=127.0.0.1 dbname=reports\n\n[pgbouncer]\nmax_client_conn = 600\ndefault_pool_size = 60\n";
+    let pg = "max_connections = 100\n";
+    for h in ["app-1", "app-2"] {
+        fleet.live(h, "/etc/myapp/database.yml", pool);
+    }
+    fleet.group_baseline("app", "/etc/myapp/database.yml", pool);
+    fleet.live("db-1", "/etc/pgbouncer/pgbouncer.ini", ini);
+    fleet.group_baseline("db", "/etc/pgbouncer/pgbouncer.ini", ini);
+    fleet.live("db-1", "/etc/postgresql/15/main/postgresql.conf", pg);
+    fleet.group_baseline("db", "/etc/postgresql/15/main/postgresql.conf", pg);
+    fleet.commit("c");
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let got: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| (f["key"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "pgbouncer.max_client_conn",
+                "400 + 400 = 800 > pgbouncer.max_client_conn 600; largest: app-1 (400)"
+            ),
+            (
+                "max_connections",
+                "60×2 = 120 > max_connections 100 − superuser_reserved_connections 3 = 97"
+            ),
+        ]
+    );
+    // The same checks hold the baseline to account in lint.
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let r = out.json();
+    assert_eq!(findings(&r).len(), 2);
+    assert_eq!(findings(&r)[0]["baseline"], 600);
+    assert_eq!(findings(&r)[0]["live"], Value::Null);
+}
