@@ -18,11 +18,13 @@ use std::sync::Arc;
 /// Severity of plain drift (no rule says otherwise).
 const DRIFT_SEVERITY: Severity = Severity::Warning;
 
-/// Which hosts to check: the union of `--host` and `--group`; everything when both are empty.
+/// Which hosts to check: the union of `--host` and `--group`; everything when both are empty;
+/// then only those of the `--shard`.
 #[derive(Debug, Default)]
 pub struct Selection {
     pub hosts: Vec<String>,
     pub groups: Vec<String>,
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// One host as a member of one group (a host in two groups is checked twice).
@@ -138,7 +140,8 @@ pub(crate) fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<(&'a Gr
     let mut out = Vec::new();
     for group in &cfg.groups {
         for host in &group.hosts {
-            if all || sel.groups.contains(&group.name) || sel.hosts.contains(host) {
+            let selected = all || sel.groups.contains(&group.name) || sel.hosts.contains(host);
+            if selected && sel.shard.is_none_or(|s| s.contains(host)) {
                 out.push((group, host.as_str()));
             }
         }
