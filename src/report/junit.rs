@@ -100,6 +100,8 @@ fn test_case(host: &str, name: &str, case: &Case) -> TestCase {
         }
         body.push_str(&format!("{} at {}\n", headline(f), live_place(f)));
         for (label, value) in detail_lines(f) {
+            // A value of several lines continues under its label.
+            let value = value.trim_end_matches('\n').replace('\n', "\n      ");
             body.push_str(&format!("  {label}: {value}\n"));
         }
     }

@@ -165,7 +165,7 @@ fn details(f: &Finding, s: &mut String) {
 /// Markdown's punctuation (`|` and backticks first of all) with a backslash, newlines as `<br>`.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in text.trim_end_matches('\n').chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
