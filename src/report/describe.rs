@@ -25,10 +25,11 @@ pub(crate) fn baseline_place(f: &Finding) -> Option<String> {
     }
 }
 
-/// A side's value as people read it; `(absent)` when the key is not on that side.
+/// A side's value as people read it (no final line break); `(absent)` when the key is not on
+/// that side.
 pub(crate) fn show(v: &Option<Value>) -> String {
     match v {
-        Some(v) => v.to_string(),
+        Some(v) => v.to_string().trim_end_matches('\n').to_string(),
         None => "(absent)".to_string(),
     }
 }
