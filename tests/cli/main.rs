@@ -10,4 +10,5 @@ mod reports;
 mod roundtrip;
 mod ssh;
 mod sshd;
+mod state;
 mod upstream;
