@@ -8,6 +8,7 @@ mod formats;
 mod harness;
 mod reports;
 mod roundtrip;
+mod shard;
 mod ssh;
 mod sshd;
 mod state;
