@@ -156,7 +156,9 @@ fn xml_elements(xml: &str) -> Vec<(String, Vec<(String, String)>)> {
                         let a = a.unwrap();
                         (
                             String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
-                            a.unescape_value().unwrap().to_string(),
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .to_string(),
                         )
                     })
                     .collect();
@@ -224,7 +226,10 @@ fn junit_has_a_suite_per_host_a_case_per_file_and_the_counts_add_up() {
 /// The checker of the text exposition format: comments are HELP/TYPE lines, each metric has
 /// both before its first sample, every sample is `name{label="value",...} number`, label
 /// values escape only `\\`, `\"` and `\n`. Returns the samples.
-fn exposition_samples(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+/// A sample: metric name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+fn exposition_samples(text: &str) -> Vec<Sample> {
     let is_name = |s: &str| {
         !s.is_empty()
             && s.chars().enumerate().all(|(i, c)| {

@@ -50,12 +50,8 @@ fn tracked(list: &serde_json::Value) -> Vec<(String, String, String, String)> {
         .unwrap_or_default()
 }
 
+/// RFC 3339 UTC to the second: `2026-01-02T03:04:05Z`.
 fn is_rfc3339_utc(s: &str) -> bool {
-    humantime_like(s)
-}
-
-/// `2026-01-02T03:04:05Z`
-fn humantime_like(s: &str) -> bool {
     let b = s.as_bytes();
     s.len() == 20
         && b.iter().enumerate().all(|(i, c)| match i {
@@ -155,9 +151,8 @@ fn three_runs_new_then_known_then_resolved() {
         text.stdout
     );
     assert!(
-        text.stdout.contains(&format!(
-            "resolved app-1:/etc/app/app.yml:2 timeout (changed, first seen "
-        )),
+        text.stdout
+            .contains("resolved app-1:/etc/app/app.yml:2 timeout (changed, first seen "),
         "{}",
         text.stdout
     );
