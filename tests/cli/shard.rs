@@ -346,3 +346,62 @@ fn auto_reads_the_kubernetes_job_completion_index() {
         );
     }
 }
+
+#[test]
+fn merged_shards_keep_their_state_marks_for_fail_on_new() {
+    let f = fixture();
+    let run = |k: u32| {
+        let out = f.run(&[
+            "check",
+            "--shard",
+            &format!("{k}/2"),
+            "--state",
+            &format!("state-{k}.json"),
+            "--format",
+            "json",
+            "--output",
+            &format!("s{k}.json"),
+        ]);
+        assert!(out.code <= 2, "{}", out.stderr);
+    };
+    run(1);
+    run(2);
+    let first = f.run(&[
+        "merge",
+        "--fail-on",
+        "new",
+        "--format",
+        "json",
+        "s1.json",
+        "s2.json",
+    ]);
+    assert_eq!(first.code, 2, "app-3 is still unreachable");
+    let statuses: Vec<String> = first.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses.len(), 8);
+    assert!(statuses.iter().all(|s| s == "new"), "{statuses:?}");
+
+    // app-3 back and clean, nothing new: the merge passes --fail-on new despite known drift.
+    f.live(
+        "app-3",
+        "/etc/app/app.yml",
+        std::fs::read_to_string(f.path().join("fleet/app-1/etc/app/app.yml")).unwrap(),
+    );
+    f.live("app-3", "/etc/app/extra.conf", "a = 1\n");
+    run(1);
+    run(2);
+    let again = f.run(&["merge", "--fail-on", "new", "s1.json", "s2.json"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("8 findings (0 critical, 8 warning, 0 info), 0 new"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(f.run(&["merge", "s1.json", "s2.json"]).code, 1);
+}
