@@ -25,6 +25,12 @@ pub enum Command {
     Diff(DiffArgs),
     /// Validate the config, inventory and rules, and check the baseline itself against the rules
     Lint(LintArgs),
+    /// Join the JSON reports of sharded runs (--shard) into one report and one exit status
+    Merge(MergeArgs),
+    /// Print shell completions: confdrift completions bash > /etc/bash_completion.d/confdrift
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): confdrift man > confdrift.1
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +49,7 @@ pub struct CollectArgs {
     #[command(flatten)]
     pub select: SelectArgs,
     /// Directory to write into (created if needed); each host's snapshot is replaced whole
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "CONFDRIFT_OUT")]
     pub out: PathBuf,
     /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
     #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
@@ -62,6 +68,49 @@ pub struct CheckArgs {
     /// Check at most N hosts at once (default: CPUs; 16 or more for ssh and command)
     #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
     pub jobs: Option<usize>,
+    /// Remember findings in FILE between runs: each is marked new or known, and findings that
+    /// are gone are reported as resolved (FILE.lock guards it)
+    #[arg(long, value_name = "FILE", env = "CONFDRIFT_STATE")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports of `check --format json` (one per shard)
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Report format on stdout (or in --output)
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, env = "CONFDRIFT_FORMAT")]
+    pub format: OutputFormat,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, value_name = "FILE", env = "CONFDRIFT_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable)
+    #[arg(long = "report", value_name = "FORMAT:PATH", value_parser = ReportTarget::parse, env = "CONFDRIFT_REPORT", value_delimiter = ',')]
+    pub reports_to: Vec<ReportTarget>,
+    /// Exit 1 only for findings at or above this severity (new: only findings marked new)
+    #[arg(long, value_enum, default_value_t = FailOn::Any, env = "CONFDRIFT_FAIL_ON")]
+    pub fail_on: FailOn,
+    /// Print nothing when there is no drift and no trouble
+    #[arg(short, long, env = "CONFDRIFT_QUIET")]
+    pub quiet: bool,
+    /// When to colour the text report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, env = "CONFDRIFT_COLOR")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page instead of the main one (confdrift man check > confdrift-check.1)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -73,7 +122,7 @@ pub struct DiffArgs {
     /// New file or directory (reported as `live`)
     pub new: PathBuf,
     /// Read both sides as this format instead of detecting it from the file name
-    #[arg(long = "as", value_name = "FORMAT")]
+    #[arg(long = "as", value_name = "FORMAT", env = "CONFDRIFT_AS")]
     pub as_format: Option<String>,
 }
 
@@ -89,7 +138,12 @@ pub struct CommonArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE", env = "CONFDRIFT_OUTPUT")]
     pub output: Option<PathBuf>,
-    /// Exit 1 only for findings at or above this severity
+    /// Also write a report in FORMAT to PATH, atomically (repeatable; in CONFDRIFT_REPORT,
+    /// comma-separated): --report json:drift.json --report junit:drift.xml
+    #[arg(long = "report", value_name = "FORMAT:PATH", value_parser = ReportTarget::parse, env = "CONFDRIFT_REPORT", value_delimiter = ',')]
+    pub reports: Vec<ReportTarget>,
+    /// Exit 1 only for findings at or above this severity (new: only findings marked new by
+    /// --state)
     #[arg(long, value_enum, default_value_t = FailOn::Any, env = "CONFDRIFT_FAIL_ON")]
     pub fail_on: FailOn,
     /// Print nothing when there is no drift and no trouble
@@ -98,7 +152,7 @@ pub struct CommonArgs {
     /// When to colour the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, env = "CONFDRIFT_COLOR")]
     pub color: ColorChoice,
-    /// More diagnostics on stderr (repeat for more)
+    /// More diagnostics on stderr (repeat for more; the one flag without an environment variable)
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
@@ -106,25 +160,86 @@ pub struct CommonArgs {
 /// Which hosts to check.
 #[derive(Debug, Args)]
 pub struct SelectArgs {
-    /// Check only this host (repeatable)
-    #[arg(long = "host", value_name = "NAME")]
+    /// Check only this host (repeatable; in CONFDRIFT_HOST, comma-separated)
+    #[arg(
+        long = "host",
+        value_name = "NAME",
+        env = "CONFDRIFT_HOST",
+        value_delimiter = ','
+    )]
     pub hosts: Vec<String>,
-    /// Check only the hosts of this group (repeatable)
-    #[arg(long = "group", value_name = "NAME")]
+    /// Check only the hosts of this group (repeatable; in CONFDRIFT_GROUP, comma-separated)
+    #[arg(
+        long = "group",
+        value_name = "NAME",
+        env = "CONFDRIFT_GROUP",
+        value_delimiter = ','
+    )]
     pub groups: Vec<String>,
+    /// Check only the K-th of N stable partitions of the selected hosts (by a hash of the host
+    /// name); auto/N takes K from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs, 0-based)
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::ShardSpec::parse, env = "CONFDRIFT_SHARD")]
+    pub shard: Option<crate::shard::ShardSpec>,
+}
+
+/// `--report FORMAT:PATH`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: OutputFormat,
+    pub path: PathBuf,
+}
+
+impl ReportTarget {
+    pub fn parse(s: &str) -> Result<ReportTarget, String> {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        let expected = format!(
+            "expected FORMAT:PATH with FORMAT one of {}",
+            names.join(", ")
+        );
+        let (format, path) = s
+            .split_once(':')
+            .ok_or_else(|| format!("{s:?}: {expected}"))?;
+        let format = OutputFormat::from_str(format, true)
+            .map_err(|_| format!("{s:?}: unknown format {format:?}; {expected}"))?;
+        if path.is_empty() {
+            return Err(format!("{s:?}: no PATH; {expected}"));
+        }
+        Ok(ReportTarget {
+            format,
+            path: PathBuf::from(path),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// For people: summary, host → file → key, trouble
     Text,
+    /// The confdrift/v1 schema (schema/confdrift-v1.schema.json)
     Json,
+    /// JUnit XML: a suite per host, a case per host and file
+    Junit,
+    /// A summary, a table and collapsed details, for a PR comment or $GITHUB_STEP_SUMMARY
+    Markdown,
+    /// Text exposition format for node_exporter's textfile collector
+    Prometheus,
+    /// GitHub Actions annotations (::error/::warning/::notice)
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
+    /// Any finding
     Any,
+    /// Findings of severity warning or critical
     Warning,
+    /// Critical findings only
     Critical,
+    /// Findings not seen in the last run (needs --state)
+    New,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,6 @@
 //! The exit status, decided in exactly one place (same convention as diff(1)).
 
-use crate::report::{Report, Severity};
+use crate::report::{Report, Severity, Status};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +19,21 @@ impl Outcome {
         if !report.errors.is_empty() {
             Outcome::Trouble
         } else if report.findings.iter().any(|f| f.severity >= threshold) {
+            Outcome::Drift
+        } else {
+            Outcome::Clean
+        }
+    }
+
+    /// `--fail-on new`: drift only when a finding was not in the last run's state.
+    pub fn of_new(report: &Report) -> Outcome {
+        if !report.errors.is_empty() {
+            Outcome::Trouble
+        } else if report
+            .findings
+            .iter()
+            .any(|f| f.status.as_ref().is_some_and(|t| t.status == Status::New))
+        {
             Outcome::Drift
         } else {
             Outcome::Clean

@@ -15,19 +15,26 @@ pub mod diff_cmd;
 pub mod exit;
 pub mod inventory;
 pub mod lint;
+pub mod merge_cmd;
 pub mod normalize;
 pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod secret;
+pub mod shard;
+pub mod state;
 pub mod tree;
 
-use clap::Parser;
-use cli::{Cli, ColorChoice, Command, CommonArgs, FailOn, OutputFormat};
+use clap::{CommandFactory, Parser};
+use cli::{Cli, ColorChoice, Command, CommonArgs, FailOn, OutputFormat, ReportTarget};
 use exit::Outcome;
-use report::{JsonWriter, Report, Severity, TextWriter, Writer};
+use report::{
+    GithubWriter, JsonWriter, JunitWriter, MarkdownWriter, PrometheusWriter, Report, Severity,
+    TextWriter, Writer,
+};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Runs confdrift with these arguments (the first is the program name).
@@ -47,22 +54,42 @@ where
             };
         }
     };
-    let (common, result) = match &cli.command {
-        Command::Check(a) => (&a.common, run_check(a)),
-        Command::Diff(a) => (&a.common, run_diff(a)),
-        Command::Lint(a) => (&a.common, run_lint(a)),
-        Command::Collect(a) => {
-            return match run_collect(a) {
-                Ok(report) => finish_collect(a, &report),
-                Err(e) => {
-                    print_error(&e);
-                    Outcome::Trouble.into()
-                }
-            };
+    let result = match &cli.command {
+        Command::Check(a) => run_check(a),
+        Command::Diff(a) => untracked(&a.common).and_then(|()| {
+            let report = run_diff(a)?;
+            Ok(finish(&Render::from(&a.common), &report))
+        }),
+        Command::Lint(a) => untracked(&a.common).and_then(|()| {
+            let report = run_lint(a)?;
+            Ok(finish(&Render::from(&a.common), &report))
+        }),
+        Command::Collect(a) => untracked(&a.common).and_then(|()| {
+            let report = run_collect(a)?;
+            Ok(finish_collect(a, &report))
+        }),
+        Command::Merge(a) => merge_cmd::merge(&a.reports).map(|report| {
+            let render = Render::from(a);
+            if render.fail_on == FailOn::New
+                && !report.findings.is_empty()
+                && report.findings.iter().all(|f| f.status.is_none())
+            {
+                eprintln!(
+                    "error: --fail-on new: these reports were made without --state, so no finding is marked new or known"
+                );
+                return Outcome::Trouble;
+            }
+            finish(&render, &report)
+        }),
+        Command::Completions(a) => {
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "confdrift", &mut script);
+            print_bytes(&script).map(|()| Outcome::Clean)
         }
+        Command::Man(a) => man_page(a.command.as_deref()).map(|()| Outcome::Clean),
     };
     match result {
-        Ok(report) => finish(common, &report),
+        Ok(outcome) => outcome.into(),
         Err(e) => {
             print_error(&e);
             Outcome::Trouble.into()
@@ -70,17 +97,141 @@ where
     }
 }
 
-fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
+/// `--fail-on new` compares with the last run, which only `check --state` remembers.
+fn untracked(common: &CommonArgs) -> anyhow::Result<()> {
+    if common.fail_on == FailOn::New {
+        anyhow::bail!(
+            "--fail-on new needs --state FILE (new means: not in the last run's state), which only `check` takes"
+        );
+    }
+    Ok(())
+}
+
+/// How and where to render a report, whichever command made it.
+struct Render {
+    format: OutputFormat,
+    output: Option<PathBuf>,
+    reports: Vec<ReportTarget>,
+    fail_on: FailOn,
+    quiet: bool,
+    color: ColorChoice,
+}
+
+impl From<&CommonArgs> for Render {
+    fn from(c: &CommonArgs) -> Render {
+        Render {
+            format: c.format,
+            output: c.output.clone(),
+            reports: c.reports.clone(),
+            fail_on: c.fail_on,
+            quiet: c.quiet,
+            color: c.color,
+        }
+    }
+}
+
+impl From<&cli::MergeArgs> for Render {
+    fn from(m: &cli::MergeArgs) -> Render {
+        Render {
+            format: m.format,
+            output: m.output.clone(),
+            reports: m.reports_to.clone(),
+            fail_on: m.fail_on,
+            quiet: m.quiet,
+            color: m.color,
+        }
+    }
+}
+
+/// `confdrift man [COMMAND]`: the roff page on stdout.
+fn man_page(sub: Option<&str>) -> anyhow::Result<()> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match sub {
+        None => cmd,
+        Some(name) => {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            let found = cmd.find_subcommand(name).cloned().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no command {name:?}; the commands are: {}",
+                    names.join(", ")
+                )
+            })?;
+            // A one-shot command: the page's name lives as long as the process anyway.
+            found
+                .name(format!("confdrift-{name}").leak() as &'static str)
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    print_bytes(&out)
+}
+
+/// Generated text on stdout; a reader that stops early (`| head`) is no trouble.
+fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
+    if a.common.fail_on == FailOn::New && a.state.is_none() {
+        anyhow::bail!(
+            "--fail-on new needs --state FILE: new means not in the last run's state, and without a state file nothing is remembered"
+        );
+    }
+    let sel = selection(&a.select)?;
     let cfg = config::Config::locate(a.common.config.as_deref())?;
     let reference = a
         .baseline_ref
         .clone()
         .unwrap_or_else(|| cfg.baseline.reference.clone());
-    let sel = check::Selection {
-        hosts: a.select.hosts.clone(),
-        groups: a.select.groups.clone(),
+    let state = a.state.as_deref().map(state::State::open).transpose()?;
+    let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)?;
+    let now = state::now();
+    let tracked = match state {
+        Some(Ok(st)) => {
+            let remember = st.track(&mut report, &now);
+            Some((st, remember))
+        }
+        Some(Err(problem)) => {
+            report.errors.push(problem);
+            report.sort();
+            None
+        }
+        None => None,
     };
-    check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)
+    let render = Render::from(&a.common);
+    if !emit(&render, &report) {
+        // Not written: the state stays as it was, so nothing new is silently marked known.
+        return Ok(Outcome::Trouble);
+    }
+    if let Some((st, remember)) = tracked {
+        st.save(&remember, &now)?;
+    }
+    Ok(verdict(&render, &report))
+}
+
+/// `--host`, `--group` and `--shard` (auto read from the environment here, once).
+fn selection(s: &cli::SelectArgs) -> anyhow::Result<check::Selection> {
+    let shard = match s.shard {
+        None => None,
+        Some(spec) => {
+            let index = std::env::var(shard::INDEX_VAR).ok();
+            Some(spec.resolve(index.as_deref()).map_err(anyhow::Error::msg)?)
+        }
+    };
+    Ok(check::Selection {
+        hosts: s.hosts.clone(),
+        groups: s.groups.clone(),
+        shard,
+    })
 }
 
 fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
@@ -94,21 +245,26 @@ fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
     let cfg = config::Config::locate(a.common.config.as_deref())?;
-    let sel = check::Selection {
-        hosts: a.select.hosts.clone(),
-        groups: a.select.groups.clone(),
-    };
+    let sel = selection(&a.select)?;
     collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs, a.common.quiet)
 }
 
-/// `collect` reports what it wrote; JSON gives the same report shape as `check`, no findings.
-fn finish_collect(a: &cli::CollectArgs, report: &Report) -> ExitCode {
+/// `collect` reports what it wrote; other formats than text give the same report shape as
+/// `check`, with no findings.
+fn finish_collect(a: &cli::CollectArgs, report: &Report) -> Outcome {
     let outcome = Outcome::of(report, Severity::Info);
-    if a.common.format == OutputFormat::Json {
-        return finish(&a.common, report);
+    if a.common.format != OutputFormat::Text || a.common.output.is_some() {
+        let render = Render {
+            fail_on: FailOn::Any,
+            ..Render::from(&a.common)
+        };
+        return finish(&render, report);
+    }
+    if !a.common.reports.is_empty() && !emit_files(&a.common.reports, report) {
+        return Outcome::Trouble;
     }
     if a.common.quiet && report.is_clean() {
-        return outcome.into();
+        return outcome;
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
@@ -128,7 +284,7 @@ fn finish_collect(a: &cli::CollectArgs, report: &Report) -> ExitCode {
     for e in &report.errors {
         let _ = writeln!(out, "  error: {e}");
     }
-    outcome.into()
+    outcome
 }
 
 fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
@@ -144,56 +300,96 @@ fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
     diff_cmd::diff_paths(&a.old, &a.new, forced)
 }
 
-/// Renders the report where it was asked for and decides the exit status.
-fn finish(common: &CommonArgs, report: &Report) -> ExitCode {
-    let threshold = match common.fail_on {
-        FailOn::Any => Severity::Info,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Critical => Severity::Critical,
-    };
-    let outcome = Outcome::of(report, threshold);
-    if common.quiet && report.is_clean() {
-        return outcome.into();
-    }
-    let written = match &common.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            writer(common.format, false)
-                .write(report, &mut buf)
-                .and_then(|()| report::write_atomically(path, &buf))
-                .map_err(|e| anyhow::anyhow!("cannot write report to {}: {e}", path.display()))
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let color = use_color(common.color, stdout.is_terminal());
-            let mut lock = stdout.lock();
-            writer(common.format, color)
-                .write(report, &mut lock)
-                .and_then(|()| lock.flush())
-                .map_err(anyhow::Error::from)
-        }
-    };
-    match written {
-        Ok(()) => outcome.into(),
-        // A closed pipe (`confdrift check | head`) is the reader's choice, not trouble.
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            outcome.into()
-        }
-        Err(e) => {
-            print_error(&e);
-            Outcome::Trouble.into()
-        }
+/// Renders the report everywhere it was asked for and decides the exit status.
+fn finish(render: &Render, report: &Report) -> Outcome {
+    if emit(render, report) {
+        verdict(render, report)
+    } else {
+        Outcome::Trouble
     }
 }
 
-fn writer(format: OutputFormat, color: bool) -> Box<dyn Writer> {
-    match format {
-        OutputFormat::Text => Box::new(TextWriter { color }),
-        OutputFormat::Json => Box::new(JsonWriter),
+/// The exit status of a report that was written.
+fn verdict(render: &Render, report: &Report) -> Outcome {
+    let threshold = match render.fail_on {
+        FailOn::Any => Severity::Info,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Critical => Severity::Critical,
+        FailOn::New => return Outcome::of_new(report),
+    };
+    Outcome::of(report, threshold)
+}
+
+/// Writes every `--report` file, then `--output` or stdout. `--quiet` silences only stdout:
+/// files asked for are always written (a textfile collector wants a fresh file when all is
+/// well too). False when something could not be written (each failure is printed).
+fn emit(render: &Render, report: &Report) -> bool {
+    let mut ok = emit_files(&render.reports, report);
+    let written = match &render.output {
+        Some(path) => write_file(render.format, path, report),
+        None if render.quiet && report.is_clean() => Ok(()),
+        None => {
+            let stdout = std::io::stdout();
+            let terminal = stdout.is_terminal();
+            let color = use_color(render.color, terminal);
+            let width = terminal.then(terminal_width);
+            let mut lock = stdout.lock();
+            writer(render.format, color, width)
+                .write(report, &mut lock)
+                .and_then(|()| lock.flush())
+                .or_else(|e| match e.kind() {
+                    // A closed pipe (`confdrift check | head`) is the reader's choice, not trouble.
+                    std::io::ErrorKind::BrokenPipe => Ok(()),
+                    _ => Err(e),
+                })
+                .map_err(|e| anyhow::anyhow!("cannot write the report to stdout: {e}"))
+        }
+    };
+    if let Err(e) = written {
+        print_error(&e);
+        ok = false;
     }
+    ok
+}
+
+fn emit_files(targets: &[ReportTarget], report: &Report) -> bool {
+    let mut ok = true;
+    for t in targets {
+        if let Err(e) = write_file(t.format, &t.path, report) {
+            print_error(&e);
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// A report in a file: no colour, never cut to a width, written atomically.
+fn write_file(format: OutputFormat, path: &std::path::Path, report: &Report) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    writer(format, false, None)
+        .write(report, &mut buf)
+        .and_then(|()| report::write_atomically(path, &buf))
+        .map_err(|e| anyhow::anyhow!("cannot write report to {}: {e}", path.display()))
+}
+
+fn writer(format: OutputFormat, color: bool, width: Option<usize>) -> Box<dyn Writer> {
+    match format {
+        OutputFormat::Text => Box::new(TextWriter { color, width }),
+        OutputFormat::Json => Box::new(JsonWriter),
+        OutputFormat::Junit => Box::new(JunitWriter),
+        OutputFormat::Markdown => Box::new(MarkdownWriter),
+        OutputFormat::Prometheus => Box::new(PrometheusWriter),
+        OutputFormat::Github => Box::new(GithubWriter),
+    }
+}
+
+/// The terminal's width: `COLUMNS` when set, else 100.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .filter(|c: &usize| *c > 0)
+        .unwrap_or(100)
 }
 
 /// Colour is decided once: `--color always|never` wins; `auto` means a terminal and no

@@ -1,7 +1,8 @@
-//! `--format json`: the `confdrift/v1` schema of SPEC.md. Output structs are separate from
-//! the engine's types, so the schema changes only on purpose.
+//! `--format json`: the `confdrift/v1` schema of SPEC.md, published as
+//! `schema/confdrift-v1.schema.json`. Output structs are separate from the engine's types, so
+//! the schema changes only on purpose. `json_read.rs` reads the same document back (`merge`).
 
-use super::{Report, Severity, Writer};
+use super::{Finding, Report, Severity, Status, Writer};
 use serde::Serialize;
 use std::io::Write;
 
@@ -16,7 +17,20 @@ struct Out<'a> {
     baseline: Option<OutBaseline<'a>>,
     summary: Summary,
     findings: Vec<OutFinding<'a>>,
+    /// Findings of the previous run (`--state`) that are gone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resolved: Vec<OutFinding<'a>>,
     errors: Vec<OutError<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
+    /// Every selected host and whether it could be reached, sorted by host and group.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    host_runs: Vec<OutHostRun<'a>>,
+    /// RFC 3339 UTC, milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_seconds: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -66,9 +80,17 @@ struct OutFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_commit: Option<OutCommit<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<super::Status>,
+    status: Option<OutStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     first_seen: Option<&'a str>,
+}
+
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum OutStatus {
+    New,
+    Known,
+    Resolved,
 }
 
 #[derive(Serialize)]
@@ -90,11 +112,75 @@ struct OutError<'a> {
     message: &'a str,
 }
 
+#[derive(Serialize)]
+struct OutHostRun<'a> {
+    host: &'a str,
+    group: &'a str,
+    up: bool,
+}
+
+/// `resolved`: the finding is gone since the last run (its status says so, whatever it was).
+fn out_finding(f: &Finding, resolved: bool) -> OutFinding<'_> {
+    let value = |v: &Option<crate::tree::Value>| {
+        v.as_ref().map_or(serde_json::Value::Null, |v| v.to_json())
+    };
+    OutFinding {
+        host: f.host.as_deref(),
+        group: f.group.as_deref(),
+        file: &f.file,
+        key: f.key.as_deref(),
+        kind: f.kind,
+        severity: f.severity,
+        baseline: value(&f.baseline),
+        live: value(&f.live),
+        line: f.line,
+        baseline_line: f.baseline_line,
+        baseline_file: f.baseline_source.as_deref(),
+        rule: f.rule.as_deref(),
+        message: &f.message,
+        hint: f.hint.as_deref(),
+        baseline_commit: f.baseline_commit.as_ref().map(|c| OutCommit {
+            id: &c.id,
+            author: &c.author,
+            date: &c.date,
+            summary: &c.summary,
+        }),
+        status: match (&f.status, resolved) {
+            (_, true) => Some(OutStatus::Resolved),
+            (Some(t), false) if t.status == Status::New => Some(OutStatus::New),
+            (Some(_), false) => Some(OutStatus::Known),
+            (None, false) => None,
+        },
+        first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
+    }
+}
+
+/// One finding as the JSON report writes it (the state file keeps findings this way).
+pub fn finding_to_json(f: &Finding) -> serde_json::Value {
+    serde_json::to_value(out_finding(f, false)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC with milliseconds.
+pub(crate) fn rfc3339(seconds: f64) -> Option<String> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    let t = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs_f64(seconds))?;
+    Some(humantime::format_rfc3339_millis(t).to_string())
+}
+
 impl Writer for JsonWriter {
     fn write(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-        let value = |v: &Option<crate::tree::Value>| {
-            v.as_ref().map_or(serde_json::Value::Null, |v| v.to_json())
-        };
+        let mut runs: Vec<OutHostRun> = r
+            .host_runs
+            .iter()
+            .map(|h| OutHostRun {
+                host: &h.host,
+                group: &h.group,
+                up: h.up,
+            })
+            .collect();
+        runs.sort_by(|a, b| (a.host, a.group).cmp(&(b.host, b.group)));
         let doc = Out {
             schema: SCHEMA,
             baseline: r.baseline.as_ref().map(|b| OutBaseline {
@@ -114,34 +200,8 @@ impl Writer for JsonWriter {
                     info: r.count(Severity::Info),
                 },
             },
-            findings: r
-                .findings
-                .iter()
-                .map(|f| OutFinding {
-                    host: f.host.as_deref(),
-                    group: f.group.as_deref(),
-                    file: &f.file,
-                    key: f.key.as_deref(),
-                    kind: f.kind,
-                    severity: f.severity,
-                    baseline: value(&f.baseline),
-                    live: value(&f.live),
-                    line: f.line,
-                    baseline_line: f.baseline_line,
-                    baseline_file: f.baseline_source.as_deref(),
-                    rule: f.rule.as_deref(),
-                    message: &f.message,
-                    hint: f.hint.as_deref(),
-                    baseline_commit: f.baseline_commit.as_ref().map(|c| OutCommit {
-                        id: &c.id,
-                        author: &c.author,
-                        date: &c.date,
-                        summary: &c.summary,
-                    }),
-                    status: f.status.as_ref().map(|t| t.status),
-                    first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
-                })
-                .collect(),
+            findings: r.findings.iter().map(|f| out_finding(f, false)).collect(),
+            resolved: r.resolved.iter().map(|f| out_finding(f, true)).collect(),
             errors: r
                 .errors
                 .iter()
@@ -153,6 +213,10 @@ impl Writer for JsonWriter {
                     message: &e.message,
                 })
                 .collect(),
+            notices: &r.notices,
+            host_runs: runs,
+            started_at: r.started_at.and_then(rfc3339),
+            duration_seconds: r.duration_seconds,
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         out.write_all(b"\n")

@@ -1,20 +1,29 @@
 //! The report: plain, sorted data between the engine and the writers. One writer per format,
 //! each in its own file behind [`Writer`].
 
+mod describe;
+mod github;
 mod json;
+mod json_read;
+mod junit;
+mod markdown;
+mod prometheus;
 mod text;
 
 use crate::tree::Value;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
 
-pub use json::JsonWriter;
+pub use github::GithubWriter;
+pub use json::{JsonWriter, SCHEMA, finding_to_json};
+pub use json_read::{finding_from_json, read_report};
+pub use junit::JunitWriter;
+pub use markdown::MarkdownWriter;
+pub use prometheus::PrometheusWriter;
 pub use text::TextWriter;
 
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -33,9 +42,7 @@ impl Severity {
     }
 }
 
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     #[default]
@@ -110,7 +117,7 @@ pub struct CommitInfo {
     pub summary: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     New,
@@ -202,12 +209,15 @@ pub struct Report {
 }
 
 impl Report {
-    /// Puts findings in their fixed order (host, file, key, kind) and errors by host and file.
+    /// Puts findings (and resolved ones) in their fixed order (host, file, key, kind) and errors
+    /// by host and file.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
+        let order = |a: &Finding, b: &Finding| {
             (&a.host, &a.file, &a.key, a.kind, &a.group)
                 .cmp(&(&b.host, &b.file, &b.key, b.kind, &b.group))
-        });
+        };
+        self.findings.sort_by(order);
+        self.resolved.sort_by(order);
         self.errors.sort_by(|a, b| {
             (&a.host, &a.file, a.line, &a.message).cmp(&(&b.host, &b.file, b.line, &b.message))
         });

@@ -1,7 +1,9 @@
 //! `--format text`: for people. A one-line summary first, then host → file → key with the
-//! baseline and live values and where each was read, then the trouble.
+//! baseline and live values and where each was read, then the trouble, then (with `--state`)
+//! what was resolved since the last run.
 
-use super::{Finding, Kind, Report, Severity, Writer};
+use super::describe::{live_place, truncate};
+use super::{Finding, Kind, Report, Severity, Status, Writer};
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -9,13 +11,21 @@ use std::io::Write;
 pub struct TextWriter {
     /// Emit ANSI colour (decided once, by the caller, from --color, NO_COLOR and the terminal).
     pub color: bool,
+    /// Cut long values to fit this many columns (a terminal); `None` never cuts (files, pipes).
+    pub width: Option<usize>,
 }
+
+/// Indent and label column before a value (`        baseline `).
+const VALUE_COLUMN: usize = 17;
+/// However narrow the terminal, a value keeps this many characters.
+const MIN_VALUE_CHARS: usize = 16;
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 const DIM: Style = Style::new().effects(Effects::DIMMED);
 const RED: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
 const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
 const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+const MAGENTA: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Magenta)));
 const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 
 impl TextWriter {
@@ -69,6 +79,17 @@ impl Writer for TextWriter {
                 );
             }
         }
+        if !r.resolved.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n{} ({}):",
+                self.paint(BOLD, "resolved since the last run"),
+                r.resolved.len()
+            );
+            for f in &r.resolved {
+                resolved(self, f, &mut s);
+            }
+        }
         out.write_all(s.as_bytes())
     }
 }
@@ -87,13 +108,25 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
     } else {
         plural(r.files, "file")
     };
+    let mut tracked = String::new();
+    if r.findings.iter().any(|f| f.status.is_some()) {
+        let new = r
+            .findings
+            .iter()
+            .filter(|f| f.status.as_ref().is_some_and(|t| t.status == Status::New))
+            .count();
+        let _ = write!(tracked, ", {new} new");
+    }
+    if !r.resolved.is_empty() {
+        let _ = write!(tracked, "; {} resolved", r.resolved.len());
+    }
     if r.findings.is_empty() {
         let verdict = if r.errors.is_empty() {
             w.paint(GREEN.effects(Effects::BOLD), "no drift")
         } else {
             w.paint(BOLD, "no drift found")
         };
-        let _ = writeln!(s, "confdrift: {verdict} in {scope}{errors}");
+        let _ = writeln!(s, "confdrift: {verdict} in {scope}{tracked}{errors}");
     } else {
         let where_ = if r.hosts > 0 {
             format!("on {} of {}", r.drifted_hosts(), plural(r.hosts, "host"))
@@ -102,7 +135,7 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
         };
         let _ = writeln!(
             s,
-            "confdrift: {} {where_}: {} ({} critical, {} warning, {} info){errors}",
+            "confdrift: {} {where_}: {} ({} critical, {} warning, {} info){tracked}{errors}",
             w.paint(RED.effects(Effects::BOLD), "DRIFT"),
             plural(r.findings.len(), "finding"),
             r.count(Severity::Critical),
@@ -132,18 +165,34 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
 
 fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
     let kind = format!("{:<15}", f.kind.name());
+    let marker = match &f.status {
+        Some(t) if t.status == Status::New => {
+            format!("  {}", w.paint(MAGENTA.effects(Effects::BOLD), "[new]"))
+        }
+        Some(t) => format!(
+            "  {}",
+            w.paint(DIM, &format!("[known since {}]", t.first_seen))
+        ),
+        None => String::new(),
+    };
     match &f.key {
         Some(key) => {
             let _ = writeln!(
                 s,
-                "    {} {} {}",
+                "    {} {} {}{marker}",
                 w.severity(f.severity),
                 kind,
                 w.paint(BOLD, key)
             );
         }
         None => {
-            let _ = writeln!(s, "    {} {} {}", w.severity(f.severity), kind, f.message);
+            let _ = writeln!(
+                s,
+                "    {} {} {}{marker}",
+                w.severity(f.severity),
+                kind,
+                f.message
+            );
             explain(w, f, s);
             return;
         }
@@ -162,7 +211,21 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         Some(v) => v.to_string(),
         None => "(absent)".to_string(),
     };
-    let (b, l) = (show(&f.baseline), show(&f.live));
+    let (mut b, mut l) = (show(&f.baseline), show(&f.live));
+    if let Some(columns) = w.width {
+        let longest_at = base_at.chars().count().max(live_at.chars().count());
+        let room = columns
+            .saturating_sub(VALUE_COLUMN + 2 + longest_at)
+            .max(MIN_VALUE_CHARS);
+        let cut = |v: &str| {
+            v.lines()
+                .map(|x| truncate(x, room))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        b = cut(&b);
+        l = cut(&l);
+    }
     let width = b
         .lines()
         .chain(l.lines())
@@ -207,5 +270,81 @@ fn explain(w: &TextWriter, f: &Finding, s: &mut String) {
     }
     if let Some(hint) = &f.hint {
         let _ = writeln!(s, "        {:<9}{hint}", "hint");
+    }
+}
+
+/// `app-2:/etc/myapp/database.yml:12 production.pool (changed, first seen ...)`
+fn resolved(w: &TextWriter, f: &Finding, s: &mut String) {
+    let what = match &f.key {
+        Some(k) => format!("{} {}", live_place(f), w.paint(BOLD, k)),
+        None => live_place(f),
+    };
+    let since = f
+        .status
+        .as_ref()
+        .map(|t| format!(", first seen {}", t.first_seen))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "  {} {what} ({}{since})",
+        w.paint(GREEN.effects(Effects::BOLD), "resolved"),
+        f.kind.name()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::Value;
+
+    fn long_value() -> Report {
+        Report {
+            hosts: 1,
+            files: 1,
+            findings: vec![Finding {
+                host: Some("app-1".into()),
+                group: Some("app".into()),
+                file: "/etc/app.yml".into(),
+                key: Some("url".into()),
+                baseline: Some(Value::text("x".repeat(200))),
+                live: Some(Value::text("y".repeat(200))),
+                line: Some(3),
+                baseline_line: Some(3),
+                baseline_source: Some("baselines/groups/app/etc/app.yml".into()),
+                message: "changed".into(),
+                ..Finding::default()
+            }],
+            ..Report::default()
+        }
+    }
+
+    fn render(width: Option<usize>) -> String {
+        let mut out = Vec::new();
+        TextWriter {
+            color: false,
+            width,
+        }
+        .write(&long_value(), &mut out)
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_terminal_width_cuts_long_values_and_keeps_the_place() {
+        let text = render(Some(100));
+        let live = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("live"))
+            .unwrap();
+        assert!(live.chars().count() <= 100, "{live}");
+        assert!(live.contains('…'), "{live}");
+        assert!(live.ends_with("app-1:/etc/app.yml:3"), "{live}");
+    }
+
+    #[test]
+    fn without_a_width_nothing_is_cut() {
+        let text = render(None);
+        assert!(text.contains(&"y".repeat(200)), "{text}");
+        assert!(!text.contains('…'));
     }
 }
