@@ -249,7 +249,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline) -> (Vec<Finding>, Vec<Probl
                 match format.parse(bytes) {
                     Err(e) => errors.push(problem(Some(path), Some(&e), e.message.clone())),
                     Ok(live_doc) => {
-                        for c in diff(base_doc, &live_doc) {
+                        for c in secret::match_fingerprints(diff(base_doc, &live_doc)) {
                             findings.push(from_change(t, path, b, c));
                         }
                     }

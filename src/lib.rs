@@ -5,6 +5,7 @@
 //! render the report, and map the outcome to an exit status in one place ([`exit`]).
 
 pub mod baseline;
+pub mod blame;
 pub mod check;
 pub mod cli;
 pub mod collect;
@@ -14,6 +15,7 @@ pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
 pub mod inventory;
+pub mod lock;
 pub mod normalize;
 pub mod progress;
 pub mod report;
@@ -77,7 +79,12 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Report> {
         hosts: a.select.hosts.clone(),
         groups: a.select.groups.clone(),
     };
-    check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)
+    let _lock = lock::for_check(&cfg.baseline)?;
+    let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)?;
+    blame::annotate(&cfg, &mut report);
+    baseline::worktree::notice(&cfg.baseline, &mut report);
+    report.errors.extend(secret::unverified_problem());
+    Ok(report)
 }
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
@@ -129,7 +136,9 @@ fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
             )
         })?),
     };
-    diff_cmd::diff_paths(&a.old, &a.new, forced)
+    let mut report = diff_cmd::diff_paths(&a.old, &a.new, forced)?;
+    report.errors.extend(secret::unverified_problem());
+    Ok(report)
 }
 
 /// Renders the report where it was asked for and decides the exit status.
