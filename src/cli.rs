@@ -23,6 +23,50 @@ pub enum Command {
     Collect(CollectArgs),
     /// Semantic diff of two files, or of two directories file by file
     Diff(DiffArgs),
+    /// Write the live state of the selected hosts and files into the baseline as one git commit
+    Accept(AcceptArgs),
+    /// Scaffold confdrift.toml and baselines/, optionally seeded from the live state
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// Config file (default: ./confdrift.toml, then $CONFDRIFT_CONFIG)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Accept only this file (absolute path on the hosts; repeatable)
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<String>,
+    /// The commit message
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    pub message: String,
+    /// The commit's author (default: git config user.name and user.email)
+    #[arg(long, value_name = "NAME <EMAIL>")]
+    pub author: Option<String>,
+    /// Record the state even when it breaks a critical rule
+    #[arg(long)]
+    pub force: bool,
+    /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
+    #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The config file to write, or with --from-live to read (default: ./confdrift.toml)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Seed baselines/ from the live files of the hosts listed in the existing config
+    #[arg(long)]
+    pub from_live: bool,
+    /// Create the git repository too, when the directory is not in one yet
+    #[arg(long)]
+    pub git_init: bool,
+    /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
+    #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

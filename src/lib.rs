@@ -4,6 +4,7 @@
 //! `run` is the whole program: parse arguments, resolve the config once, run the command,
 //! render the report, and map the outcome to an exit status in one place ([`exit`]).
 
+pub mod accept;
 pub mod baseline;
 pub mod blame;
 pub mod check;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
+pub mod init;
 pub mod inventory;
 pub mod lock;
 pub mod normalize;
@@ -50,6 +52,8 @@ where
     let (common, result) = match &cli.command {
         Command::Check(a) => (&a.common, run_check(a)),
         Command::Diff(a) => (&a.common, run_diff(a)),
+        Command::Accept(a) => return command_status(accept::run(a)),
+        Command::Init(a) => return command_status(init::run(a)),
         Command::Collect(a) => {
             return match run_collect(a) {
                 Ok(report) => finish_collect(a, &report),
@@ -139,6 +143,18 @@ fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
     let mut report = diff_cmd::diff_paths(&a.old, &a.new, forced)?;
     report.errors.extend(secret::unverified_problem());
     Ok(report)
+}
+
+/// The exit status of a command that reports by itself (`accept`, `init`): 0, or 2 with the
+/// error on stderr.
+fn command_status(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => Outcome::Clean.into(),
+        Err(e) => {
+            print_error(&e);
+            Outcome::Trouble.into()
+        }
+    }
 }
 
 /// Renders the report where it was asked for and decides the exit status.

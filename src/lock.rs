@@ -51,7 +51,9 @@ pub fn timeout() -> Result<Duration> {
             .filter(|x| x.is_finite() && *x >= 0.0)
             .map(Duration::from_secs_f64)
             .ok_or_else(|| {
-                anyhow!("CONFDRIFT_LOCK_TIMEOUT={s:?}: expected a number of seconds, such as 10 or 0.5")
+                anyhow!(
+                    "CONFDRIFT_LOCK_TIMEOUT={s:?}: expected a number of seconds, such as 10 or 0.5"
+                )
             }),
     }
 }

@@ -6,10 +6,10 @@
 //! [`fingerprint`]), written by `accept` and `init --from-live` and matched by `check`.
 
 mod fingerprint;
-mod key;
+pub mod key;
 
 pub use fingerprint::{
-    PREFIX, ProtectError, fingerprint, is_fingerprint, match_fingerprints, protect_file,
+    NO_KEY, PREFIX, ProtectError, fingerprint, is_fingerprint, match_fingerprints, protect_file,
     protect_line, protect_value, unverified_problem,
 };
 pub use key::{HOW_TO, KeySource, SecretKey};

@@ -20,6 +20,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// How a refusal for want of a key is worded (callers add [`HOW_TO`] once).
+pub const NO_KEY: &str = "no secret key is configured to fingerprint it";
+
 /// What every fingerprint starts with.
 pub const PREFIX: &str = "hmac-sha256:";
 
@@ -145,8 +148,7 @@ pub fn protect_file(
             line: first.line,
             column: None,
             message: format!(
-                "holds a secret ({}) and no secret key is configured to fingerprint it; \
-                 secrets are never written to the baseline in clear; {HOW_TO}",
+                "holds a secret ({}) and {NO_KEY} (secrets are never written to the baseline in clear)",
                 first.what
             ),
         });
@@ -179,7 +181,12 @@ fn spots(doc: &Document) -> Vec<Spot> {
                         });
                     }
                 } else if let Value::Str(s) = &e.value {
-                    out.extend(url_spots(s, e.line, &format!("a URL password in {k}"), after));
+                    out.extend(url_spots(
+                        s,
+                        e.line,
+                        &format!("a URL password in {k}"),
+                        after,
+                    ));
                 }
             }
         }
@@ -277,8 +284,8 @@ fn rewrite(
                     .filter(|a| !a.is_empty())
                     .and_then(|a| find_ascii_ci(&raw[start..content_end], a.as_bytes()))
                     .map_or(start, |(at, len)| start + at + len);
-                let pos = from
-                    + find(&raw[from..content_end], needle.as_bytes()).ok_or_else(cannot)?;
+                let pos =
+                    from + find(&raw[from..content_end], needle.as_bytes()).ok_or_else(cannot)?;
                 let end = pos + needle.len();
                 let mut rep = fingerprint(key, needle);
                 let quoted = pos > 0 && matches!(raw[pos - 1], b'"' | b'\'');
@@ -294,12 +301,7 @@ fn rewrite(
 }
 
 /// The new file must read as the old one with exactly the secrets fingerprinted.
-fn verify(
-    format: Format,
-    old: &Document,
-    new: &[u8],
-    key: &SecretKey,
-) -> Result<(), ProtectError> {
+fn verify(format: Format, old: &Document, new: &[u8], key: &SecretKey) -> Result<(), ProtectError> {
     let mismatch = |line: u32, what: String| ProtectError {
         line,
         column: None,
@@ -316,9 +318,9 @@ fn verify(
         (Document::Tree(o), Document::Tree(n)) => {
             for (k, e) in o.iter() {
                 let want = protect_value(key, k, &e.value).unwrap_or_else(|| e.value.clone());
-                let ok = n.get(k).is_some_and(|ne| {
-                    ne.value == want || ne.value.to_string() == want.to_string()
-                });
+                let ok = n
+                    .get(k)
+                    .is_some_and(|ne| ne.value == want || ne.value.to_string() == want.to_string());
                 if !ok {
                     return Err(mismatch(e.line, format!("key {k}")));
                 }
@@ -478,11 +480,17 @@ mod tests {
             )
         );
         let t = protect("toml", "[db]\ntoken = 12345 # note\nname = \"x\"\n");
-        assert_eq!(t, format!("[db]\ntoken = \"{}\" # note\nname = \"x\"\n", fp("12345")));
+        assert_eq!(
+            t,
+            format!("[db]\ntoken = \"{}\" # note\nname = \"x\"\n", fp("12345"))
+        );
         let p = protect("pgconf", "ssl = on\nsome_password = 'abc'\r\n");
         assert_eq!(p, format!("ssl = on\nsome_password = '{}'\r\n", fp("abc")));
         let txt = protect("text", "# c\n  auth   password=abc  \nother\n");
-        assert_eq!(txt, format!("# c\n  {}  \nother\n", fp("auth password=abc")));
+        assert_eq!(
+            txt,
+            format!("# c\n  {}  \nother\n", fp("auth password=abc"))
+        );
         // Nothing secret: bytes unchanged, no key needed.
         let plain = b"a: 1\n";
         assert_eq!(
@@ -497,9 +505,8 @@ mod tests {
         let err = protect_file(yaml, b"a: 1\nb:\n  password: x1\n", None).unwrap_err();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("key b.password"), "{}", err.message);
-        assert!(err.message.contains("CONFDRIFT_SECRET_KEY"), "{}", err.message);
-        let err =
-            protect_file(yaml, b"password: \"a\\tb\"\n", Some(&key())).unwrap_err();
+        assert!(err.message.contains(NO_KEY), "{}", err.message);
+        let err = protect_file(yaml, b"password: \"a\\tb\"\n", Some(&key())).unwrap_err();
         assert_eq!(err.line, 1);
         assert!(err.message.contains("in place"), "{}", err.message);
     }
@@ -509,7 +516,10 @@ mod tests {
         let k = key();
         let kept = |format: &str, live: &str, base: &str| -> Vec<String> {
             let f = Format::from_name(format).unwrap();
-            let (b, l) = (f.parse(base.as_bytes()).unwrap(), f.parse(live.as_bytes()).unwrap());
+            let (b, l) = (
+                f.parse(base.as_bytes()).unwrap(),
+                f.parse(live.as_bytes()).unwrap(),
+            );
             diff(&b, &l)
                 .into_iter()
                 .filter(|c| !matches_under(c, &k))
