@@ -182,7 +182,7 @@ pub fn sync_worktree(
         let abs = workdir.join(&in_repo);
         match content {
             Some(bytes) => {
-                write_file(&abs, bytes)
+                write_file(repo.path(), &abs, bytes)
                     .with_context(|| format!("cannot write {}", abs.display()))?;
                 index.add_path(Path::new(&in_repo))?;
             }
@@ -202,22 +202,37 @@ pub fn sync_worktree(
     Ok(())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `path` whole: a temporary file in the git directory (so a crash never leaves a
+/// stray file in the baseline directory), renamed over it; beside it when the git directory
+/// is on another filesystem.
+fn write_file(git_dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.confdrift-{}", std::process::id()));
+    let tmp = git_dir.join(format!("confdrift-write-{}", std::process::id()));
+    let beside = || {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        dir.join(format!(".{name}.confdrift-{}", std::process::id()))
+    };
+    match write_then_rename(&tmp, path, bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            write_then_rename(&beside(), path, bytes)
+        }
+        other => other,
+    }
+}
+
+fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::File::create(tmp)?;
         f.write_all(bytes)?;
         if let Ok(meta) = std::fs::metadata(path) {
             f.set_permissions(meta.permissions())?;
         }
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(tmp, path)
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(tmp);
     }
     result
 }

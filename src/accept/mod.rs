@@ -154,21 +154,21 @@ fn refuse_uncommitted(repo: &git2::Repository, prefix: &Path) -> Result<()> {
     if dirty.is_empty() {
         return Ok(());
     }
-    let shown: Vec<&str> = dirty.iter().take(10).map(String::as_str).collect();
+    let shown: Vec<String> = dirty
+        .iter()
+        .take(10)
+        .map(|(path, what)| format!("{path} ({what})"))
+        .collect();
     let more = match dirty.len() - shown.len() {
         0 => String::new(),
         n => format!("\n  ... and {n} more"),
     };
-    let interrupted = commit::head_commit(repo)
-        .ok()
-        .flatten()
-        .and_then(|h| h.parent(0).ok())
-        .and_then(|p| worktree::differs_from(repo, prefix, &p).ok())
-        .is_some_and(|d| d.is_empty());
+    let paths: Vec<String> = dirty.into_iter().map(|(p, _)| p).collect();
+    let interrupted = worktree::between_parent_and_head(repo, &paths);
     let hint = if interrupted {
         format!(
-            "hint: the work tree holds the commit before HEAD: an accept was interrupted after \
-             recording its commit; `git checkout HEAD -- {}` finishes it",
+            "hint: these files hold their content from before HEAD's commit: an accept was \
+             interrupted after recording it; `git checkout HEAD -- {}` finishes it",
             shown_dir(prefix)
         )
     } else {

@@ -20,8 +20,8 @@ pub fn pathspecs(prefix: &Path) -> Vec<String> {
 }
 
 /// Paths under the baseline directory with uncommitted changes, in the index or the work tree
-/// (untracked files included, ignored ones not), each as `path (what)`.
-pub fn uncommitted(repo: &Repository, prefix: &Path) -> Result<Vec<String>> {
+/// (untracked files included, ignored ones not), each with what changed.
+pub fn uncommitted(repo: &Repository, prefix: &Path) -> Result<Vec<(String, &'static str)>> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
@@ -48,9 +48,39 @@ pub fn uncommitted(repo: &Repository, prefix: &Path) -> Result<Vec<String>> {
             } else {
                 "modified in the work tree"
             };
-            format!("{} ({what})", e.path().unwrap_or("?"))
+            (e.path().unwrap_or("?").to_string(), what)
         })
         .collect())
+}
+
+/// Whether the uncommitted `paths` are all changed by HEAD's commit and each hold, in the index
+/// and in the work tree, its content either before or after that commit: what an accept
+/// killed after recording its commit (while updating the work tree) leaves.
+pub fn between_parent_and_head(repo: &Repository, paths: &[String]) -> bool {
+    let (Ok(head), Ok(workdir), Ok(index)) = (
+        repo.head().and_then(|h| h.peel_to_commit()),
+        repo.workdir().ok_or(()),
+        repo.index(),
+    ) else {
+        return false;
+    };
+    let (Ok(parent), Ok(new_tree)) = (head.parent(0), head.tree()) else {
+        return false;
+    };
+    let Ok(old_tree) = parent.tree() else {
+        return false;
+    };
+    !paths.is_empty()
+        && paths.iter().all(|p| {
+            let path = Path::new(p);
+            let new = new_tree.get_path(path).ok().map(|e| e.id());
+            let old = old_tree.get_path(path).ok().map(|e| e.id());
+            let staged = index.get_path(path, 0).map(|e| e.id);
+            let file = std::fs::read(workdir.join(path))
+                .ok()
+                .and_then(|b| git2::Oid::hash_object(git2::ObjectType::Blob, &b).ok());
+            new != old && (staged == new || staged == old) && (file == new || file == old)
+        })
 }
 
 /// Paths under the baseline directory where the work tree (through the index) differs from

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, real files, real git repositories, the real `confdrift`.
 
+mod accept;
 mod bad_input;
+mod baseline_repo;
 mod check;
 mod demo;
 mod diff;
