@@ -45,35 +45,37 @@ pub fn annotate(cfg: &Config, report: &mut Report) {
                 continue;
             };
             let id = hunk.final_commit_id();
-            if !commits.contains_key(&id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = commits.entry(id) {
                 let Some(sig) = hunk.final_signature() else {
                     continue;
                 };
-                let summary = repo
-                    .find_commit(id)
-                    .ok()
-                    .and_then(|c| c.summary().ok().flatten().map(str::to_string))
-                    .unwrap_or_default();
-                let name = String::from_utf8_lossy(sig.name_bytes()).into_owned();
-                let email = String::from_utf8_lossy(sig.email_bytes()).into_owned();
-                let author = if email.is_empty() {
-                    name
-                } else {
-                    format!("{name} <{email}>")
-                };
-                let when = sig.when();
-                commits.insert(
-                    id,
-                    CommitInfo {
-                        id: id.to_string(),
-                        author,
-                        date: rfc3339(when.seconds(), when.offset_minutes()),
-                        summary,
-                    },
-                );
+                slot.insert(commit_info(&repo, id, &sig));
             }
             f.baseline_commit = commits.get(&id).cloned();
         }
+    }
+}
+
+/// Blame's commit, for a finding.
+fn commit_info(repo: &Repository, id: Oid, sig: &git2::Signature) -> CommitInfo {
+    let summary = repo
+        .find_commit(id)
+        .ok()
+        .and_then(|c| c.summary().ok().flatten().map(str::to_string))
+        .unwrap_or_default();
+    let name = String::from_utf8_lossy(sig.name_bytes()).into_owned();
+    let email = String::from_utf8_lossy(sig.email_bytes()).into_owned();
+    let author = if email.is_empty() {
+        name
+    } else {
+        format!("{name} <{email}>")
+    };
+    let when = sig.when();
+    CommitInfo {
+        id: id.to_string(),
+        author,
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        summary,
     }
 }
 

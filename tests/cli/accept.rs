@@ -403,12 +403,12 @@ fn two_concurrent_accepts_are_serialized() {
         f.live(
             "app-1",
             DB,
-            &format!("production:\n  pool: {}\n", 100 + round),
+            format!("production:\n  pool: {}\n", 100 + round),
         );
         f.live(
             "app-2",
             DB,
-            &format!("production:\n  pool: {}\n", 200 + round),
+            format!("production:\n  pool: {}\n", 200 + round),
         );
         let env = [("CONFDRIFT_LOCK_TIMEOUT", "120")];
         let spawn = |host: &str| {

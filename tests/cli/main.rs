@@ -3,12 +3,16 @@
 mod accept;
 mod bad_input;
 mod baseline_repo;
+mod blame;
 mod check;
 mod demo;
 mod diff;
 mod harness;
+mod init;
+mod lock;
 mod reports;
 mod roundtrip;
+mod secrets;
 mod ssh;
 mod sshd;
 mod upstream;
