@@ -9,7 +9,7 @@
 //! Never overwrites a file: any file it would write that exists already is named and nothing
 //! is written. Nothing is committed: the operator reviews, then commits.
 
-use crate::accept::{live, plan};
+use crate::accept::{live, plan, say, warn};
 use crate::check::{self, Selection};
 use crate::cli::InitArgs;
 use crate::config::Config;
@@ -66,7 +66,10 @@ fn ensure_repo(dir: &Path, create: bool) -> Result<git2::Repository> {
                     e.message()
                 )
             })?;
-            println!("created a git repository in {}", dir.display());
+            say(format_args!(
+                "created a git repository in {}",
+                dir.display()
+            ));
             Ok(repo)
         }
         Err(_) => bail!(
@@ -92,16 +95,16 @@ fn scaffold(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(baselines.join(sub))
             .with_context(|| format!("cannot create {}", baselines.join(sub).display()))?;
     }
-    println!("wrote {}", config.display());
-    println!(
+    say(format_args!("wrote {}", config.display()));
+    say(format_args!(
         "created {}/groups and {}/hosts",
         baselines.display(),
         baselines.display()
-    );
-    println!(
+    ));
+    say(format_args!(
         "next: list your groups, hosts and files in {}, then run `confdrift init --from-live`",
         config.display()
-    );
+    ));
     Ok(())
 }
 
@@ -154,9 +157,9 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
         }
     }
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        warn(format_args!("warning: {w}"));
     }
-    println!(
+    say(format_args!(
         "seeded {} baseline file{} in {} from {} host{}",
         plan.edits.len(),
         if plan.edits.len() == 1 { "" } else { "s" },
@@ -167,9 +170,9 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
         } else {
             "s"
         },
-    );
+    ));
     for rel in plan.edits.keys() {
-        println!("  {}", cfg.baseline.dir.join(rel).display());
+        say(format_args!("  {}", cfg.baseline.dir.join(rel).display()));
     }
     if !problems.is_empty() {
         bail!(
@@ -179,10 +182,10 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
             live::explain(&problems)
         );
     }
-    println!(
+    say(format_args!(
         "next: review the files, then commit them: git add -A {} && git commit",
         cfg.baseline.dir.display()
-    );
+    ));
     Ok(())
 }
 

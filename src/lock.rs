@@ -67,10 +67,10 @@ pub fn for_check(cfg: &BaselineConfig) -> Result<Option<Lock>> {
     };
     let path = path_in(repo.commondir());
     if let Err(e) = open(&path) {
-        eprintln!(
+        crate::accept::warn(format_args!(
             "warning: not locking {} ({e}); an accept running now may change the baseline under this check",
             path.display()
-        );
+        ));
         return Ok(None);
     }
     acquire(&path, Mode::Shared, "check", timeout()?).map(Some)

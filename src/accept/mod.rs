@@ -75,7 +75,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
     }
     let plan = plan::plan(&cfg.groups, &live, &current);
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        warn(format_args!("warning: {w}"));
     }
     refuse_critical(&cfg, &current, &plan.edits, a.force)?;
     let Some(id) = commit::record(
@@ -87,9 +87,9 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         &signatures,
     )?
     else {
-        println!(
+        say(format_args!(
             "confdrift: nothing to accept: the baseline already holds the live state of the selection"
-        );
+        ));
         return Ok(());
     };
     commit::sync_worktree(&repo, &prefix, &plan.edits).map_err(|e| {
@@ -101,22 +101,22 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         )
     })?;
     let summary = a.message.lines().next().unwrap_or("");
-    println!(
+    say(format_args!(
         "confdrift: accepted {} change{} to the baseline as {} \"{summary}\"",
         plan.edits.len(),
         if plan.edits.len() == 1 { "" } else { "s" },
         short(&id.to_string())
-    );
+    ));
     for (rel, content) in &plan.edits {
         let verb = if content.is_some() {
             "write "
         } else {
             "remove"
         };
-        println!(
+        say(format_args!(
             "  {verb} {}",
             Path::new(&shown_dir(&prefix)).join(rel).display()
-        );
+        ));
     }
     Ok(())
 }
@@ -190,13 +190,25 @@ fn warn_if_ref_elsewhere(repo: &git2::Repository, cfg: &Config, head: Option<&gi
     if let Ok(c) = configured
         && c.id() != head.id()
     {
-        eprintln!(
+        warn(format_args!(
             "warning: [baseline] ref = {:?} is {}, not HEAD ({}); this accept commits on HEAD",
             cfg.baseline.reference,
             short(&c.id().to_string()),
             short(&head.id().to_string())
-        );
+        ));
     }
+}
+
+/// A line on stdout; a closed pipe is the reader's choice, never a panic.
+pub(crate) fn say(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{args}");
+}
+
+/// A line on stderr, never a panic.
+pub(crate) fn warn(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 fn short(id: &str) -> &str {
