@@ -39,9 +39,9 @@ pub struct AcceptArgs {
     /// Accept only this file (absolute path on the hosts; repeatable)
     #[arg(long = "file", value_name = "PATH")]
     pub files: Vec<String>,
-    /// The commit message
+    /// The commit message (default: what was accepted, from which hosts)
     #[arg(short = 'm', long = "message", value_name = "MSG")]
-    pub message: String,
+    pub message: Option<String>,
     /// The commit's author (default: git config user.name and user.email)
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub author: Option<String>,

@@ -57,8 +57,9 @@ pub fn redact(key: &str, value: &Value) -> Value {
     }
     match value {
         Value::Str(s) => {
-            // Free text (a line of an unknown format) that names a credential is hidden whole.
-            if key.starts_with("@@") && names_credential(s) {
+            // Free text (a line of an unknown format) that names a credential is hidden whole,
+            // and so is one holding a fingerprint of such a line (it stood for a secret).
+            if key.starts_with("@@") && (names_credential(s) || s.contains(PREFIX)) {
                 return Value::text(REDACTED);
             }
             match redact_url_passwords(s) {
@@ -137,5 +138,7 @@ mod tests {
         let plain = Value::text("http://example.com/a:b@c");
         assert_eq!(redact("u", &plain), plain);
         assert_eq!(redact("x.token", &Value::Int(5)), Value::text(REDACTED));
+        let hunk = Value::text(format!("a = 1\n{PREFIX}{}", "0".repeat(64)));
+        assert_eq!(redact("@@ -1,2 +1,2 @@", &hunk), Value::text(REDACTED));
     }
 }

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub fn run(a: &AcceptArgs) -> Result<()> {
-    if a.message.trim().is_empty() {
+    if a.message.as_ref().is_some_and(|m| m.trim().is_empty()) {
         bail!("accept: the commit message (-m) is empty; say why this state is intended");
     }
     let cfg = Config::locate(a.config.as_deref())?;
@@ -78,12 +78,16 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         warn(format_args!("warning: {w}"));
     }
     refuse_critical(&cfg, &current, &plan.edits, a.force)?;
+    let message = match &a.message {
+        Some(m) => m.clone(),
+        None => default_message(a, &prefix, &plan.edits),
+    };
     let Some(id) = commit::record(
         &repo,
         head.as_ref(),
         &prefix,
         &plan.edits,
-        &a.message,
+        &message,
         &signatures,
     )?
     else {
@@ -100,7 +104,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
             shown_dir(&prefix)
         )
     })?;
-    let summary = a.message.lines().next().unwrap_or("");
+    let summary = message.lines().next().unwrap_or("");
     say(format_args!(
         "confdrift: accepted {} change{} to the baseline as {} \"{summary}\"",
         plan.edits.len(),
@@ -119,6 +123,37 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `Accept the live state of host app-2` and the files written and removed, when no `-m`.
+fn default_message(
+    a: &AcceptArgs,
+    prefix: &Path,
+    edits: &BTreeMap<String, Option<Vec<u8>>>,
+) -> String {
+    let mut whom: Vec<String> = a
+        .select
+        .groups
+        .iter()
+        .map(|g| format!("group {g}"))
+        .collect();
+    whom.extend(a.select.hosts.iter().map(|h| format!("host {h}")));
+    let whom = if whom.is_empty() {
+        "every host".to_string()
+    } else {
+        whom.join(", ")
+    };
+    let mut text = format!("Accept the live state of {whom}\n\n");
+    for (rel, content) in edits {
+        let verb = if content.is_some() {
+            "write "
+        } else {
+            "remove"
+        };
+        let path = Path::new(&shown_dir(prefix)).join(rel);
+        text.push_str(&format!("{verb} {}\n", path.display()));
+    }
+    text
 }
 
 /// The hook where a state that breaks a critical rule is refused unless `--force`. The rules

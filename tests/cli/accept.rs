@@ -274,8 +274,14 @@ fn message_and_author_are_checked() {
         "{}",
         out.stderr
     );
-    let missing = run_env(f.path(), &["accept"], &[]);
-    assert_eq!(missing.code, 2, "-m is required");
+    // Without -m, the message says what was accepted.
+    let out = run_env(f.path(), &["accept", "--host", "app-2"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        f.git(&["log", "-1", "--format=%B"]).trim(),
+        "Accept the live state of host app-2\n\nwrite  baselines/hosts/app-2/etc/app/db.yml"
+    );
+    f.live("app-2", DB, "production:\n  pool: 6\n");
     // No identity anywhere: say how to give one.
     f.git(&["config", "--unset", "user.name"]);
     f.git(&["config", "--unset", "user.email"]);

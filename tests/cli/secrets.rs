@@ -123,6 +123,15 @@ fn accepted_secrets_are_fingerprints_in_every_git_object_and_match_the_live_ones
             want("production.url"),
         ]
     );
+    let hunk = &r["findings"][0];
+    assert_eq!(
+        (&hunk["baseline"], &hunk["live"], &hunk["message"]),
+        (
+            &"[redacted]".into(),
+            &"[redacted]".into(),
+            &"changed (secret value)".into()
+        )
+    );
     let pw = &r["findings"][1];
     assert_eq!(
         (&pw["baseline"], &pw["live"]),
