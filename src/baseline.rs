@@ -1,6 +1,8 @@
 //! The intended state, read from git objects at a ref (never from the work tree):
 //! `groups/<group>/<path>` for every host of a group, `hosts/<host>/<path>` winning over it.
 
+pub mod worktree;
+
 use crate::config::BaselineConfig;
 use crate::report::BaselineInfo;
 use anyhow::{Context, Result, anyhow, bail};
@@ -29,21 +31,8 @@ pub struct Baseline {
 impl Baseline {
     /// Opens the repository holding `cfg.dir` and reads the baseline tree at `reference`.
     pub fn open(cfg: &BaselineConfig, reference: &str) -> Result<Baseline> {
-        let repo = Repository::discover(&cfg.repo).map_err(|e| {
-            anyhow!(
-                "baseline: {} is not inside a git repository ({})\n\
-                 hint: the baseline is read from git history; run `git init` and commit it, or set [baseline] repo",
-                cfg.repo.display(),
-                e.message()
-            )
-        })?;
-        let workdir = repo.workdir().ok_or_else(|| {
-            anyhow!(
-                "baseline: {} is a bare repository; expected a work tree",
-                repo.path().display()
-            )
-        })?;
-        let prefix = relative_inside(&cfg.dir, workdir)?;
+        let (repo, prefix) = locate(cfg)?;
+        let workdir = repo.workdir().unwrap_or(Path::new("."));
         let (info, groups, hosts) = read_tree(&repo, workdir, &prefix, reference)?;
         let prefix = prefix
             .to_str()
@@ -57,6 +46,27 @@ impl Baseline {
             hosts,
         })
     }
+}
+
+/// The repository holding the baseline (with a work tree) and the baseline directory relative
+/// to its root (`baselines`; empty when it is the root itself).
+pub fn locate(cfg: &BaselineConfig) -> Result<(Repository, PathBuf)> {
+    let repo = Repository::discover(&cfg.repo).map_err(|e| {
+        anyhow!(
+            "baseline: {} is not inside a git repository ({})\n\
+             hint: the baseline is read from git history; run `git init` and commit it, or set [baseline] repo",
+            cfg.repo.display(),
+            e.message()
+        )
+    })?;
+    let workdir = repo.workdir().ok_or_else(|| {
+        anyhow!(
+            "baseline: {} is a bare repository; expected a work tree",
+            repo.path().display()
+        )
+    })?;
+    let prefix = relative_inside(&cfg.dir, workdir)?;
+    Ok((repo, prefix))
 }
 
 type Owners = HashMap<String, BTreeMap<String, Oid>>;

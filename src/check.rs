@@ -308,7 +308,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
                         .errors
                         .push(problem(Some(path), Some(&e), e.message.clone())),
                     Ok(live_doc) => {
-                        let changes = diff(base_doc, &live_doc);
+                        let changes = secret::match_fingerprints(diff(base_doc, &live_doc));
                         let live = live_doc.tree();
                         out.findings
                             .extend(rules.apply_file(&ctx, base, live, changes));

@@ -31,6 +31,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): confdrift man > confdrift.1
     Man(ManArgs),
+    /// Write the live state of the selected hosts and files into the baseline as one git commit
+    Accept(AcceptArgs),
+    /// Scaffold confdrift.toml and baselines/, optionally seeded from the live state
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +44,46 @@ pub struct LintArgs {
     /// Lint the baseline at this git commit-ish instead of the config's `baseline.ref`
     #[arg(long, value_name = "REF", env = "CONFDRIFT_BASELINE_REF")]
     pub baseline_ref: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// Config file (default: ./confdrift.toml, then $CONFDRIFT_CONFIG)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Accept only this file (absolute path on the hosts; repeatable)
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<String>,
+    /// The commit message (default: what was accepted, from which hosts)
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    pub message: Option<String>,
+    /// The commit's author (default: git config user.name and user.email)
+    #[arg(long, value_name = "NAME <EMAIL>")]
+    pub author: Option<String>,
+    /// Record the state even when it breaks a critical rule
+    #[arg(long)]
+    pub force: bool,
+    /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
+    #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The config file to write, or with --from-live to read (default: ./confdrift.toml)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Seed baselines/ from the live files of the hosts listed in the existing config
+    #[arg(long)]
+    pub from_live: bool,
+    /// Create the git repository too, when the directory is not in one yet
+    #[arg(long)]
+    pub git_init: bool,
+    /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
+    #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

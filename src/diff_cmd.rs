@@ -98,7 +98,7 @@ fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report:
         }
     }
     if let [o, n] = docs.as_slice() {
-        for c in diff(o, n) {
+        for c in crate::secret::match_fingerprints(diff(o, n)) {
             report
                 .findings
                 .push(finding_from_change(None, None, name, None, c, false));

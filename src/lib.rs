@@ -4,7 +4,9 @@
 //! `run` is the whole program: parse arguments, resolve the config once, run the command,
 //! render the report, and map the outcome to an exit status in one place ([`exit`]).
 
+pub mod accept;
 pub mod baseline;
+pub mod blame;
 pub mod check;
 pub mod cli;
 pub mod collect;
@@ -13,8 +15,10 @@ pub mod config;
 pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
+pub mod init;
 pub mod inventory;
 pub mod lint;
+pub mod lock;
 pub mod merge_cmd;
 pub mod normalize;
 pub mod progress;
@@ -64,6 +68,8 @@ where
             let report = run_lint(a)?;
             Ok(finish(&Render::from(&a.common), &report))
         }),
+        Command::Accept(a) => accept::run(a).map(|()| Outcome::Clean),
+        Command::Init(a) => init::run(a).map(|()| Outcome::Clean),
         Command::Collect(a) => untracked(&a.common).and_then(|()| {
             let report = run_collect(a)?;
             Ok(finish_collect(a, &report))
@@ -193,7 +199,11 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| cfg.baseline.reference.clone());
     let state = a.state.as_deref().map(state::State::open).transpose()?;
+    let _lock = lock::for_check(&cfg.baseline)?;
     let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)?;
+    blame::annotate(&cfg, &mut report);
+    baseline::worktree::notice(&cfg.baseline, &mut report);
+    report.errors.extend(secret::unverified_problem());
     let now = state::now();
     let tracked = match state {
         Some(Ok(st)) => {
@@ -297,7 +307,9 @@ fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
             )
         })?),
     };
-    diff_cmd::diff_paths(&a.old, &a.new, forced)
+    let mut report = diff_cmd::diff_paths(&a.old, &a.new, forced)?;
+    report.errors.extend(secret::unverified_problem());
+    Ok(report)
 }
 
 /// Renders the report everywhere it was asked for and decides the exit status.

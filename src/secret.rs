@@ -1,6 +1,18 @@
 //! Redaction of secret values, applied before a report is built, so that no writer, log or
 //! file ever sees one. A key is secret when its last segment names a credential; any value
 //! holding a URL with a password (`postgres://user:pass@host`) has that password hidden.
+//!
+//! In the baseline, secrets are kept as keyed fingerprints (`hmac-sha256:<hex>`, see
+//! [`fingerprint`]), written by `accept` and `init --from-live` and matched by `check`.
+
+mod fingerprint;
+pub mod key;
+
+pub use fingerprint::{
+    NO_KEY, PREFIX, ProtectError, fingerprint, is_fingerprint, match_fingerprints, protect_file,
+    protect_line, protect_value, unverified_problem,
+};
+pub use key::{HOW_TO, KeySource, SecretKey};
 
 use crate::tree::Value;
 
@@ -19,7 +31,9 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
 ];
 
-/// Whether the value at `key` is a secret by its name.
+/// Whether the value at `key` is a secret by its name. The one place that decides it, for
+/// redaction and for the fingerprints in the baseline alike (rule-declared `secret = true`
+/// keys belong here too).
 pub fn is_secret_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
     // A setting *about* a secret (`password_encryption`, `ssl_key_file`) is not one.
@@ -29,6 +43,13 @@ pub fn is_secret_key(key: &str) -> bool {
     !about && SECRET_WORDS.iter().any(|w| last.contains(w))
 }
 
+/// Whether a line of free text (an unknown format) names a credential: it is then a secret
+/// as a whole.
+pub(crate) fn names_credential(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SECRET_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// The value as it may be shown for `key`.
 pub fn redact(key: &str, value: &Value) -> Value {
     if is_secret_key(key) {
@@ -36,9 +57,9 @@ pub fn redact(key: &str, value: &Value) -> Value {
     }
     match value {
         Value::Str(s) => {
-            // Free text (a line of an unknown format) that names a credential is hidden whole.
-            let lower = s.to_ascii_lowercase();
-            if key.starts_with("@@") && SECRET_WORDS.iter().any(|w| lower.contains(w)) {
+            // Free text (a line of an unknown format) that names a credential is hidden whole,
+            // and so is one holding a fingerprint of such a line (it stood for a secret).
+            if key.starts_with("@@") && (names_credential(s) || s.contains(PREFIX)) {
                 return Value::text(REDACTED);
             }
             match redact_url_passwords(s) {
@@ -53,32 +74,41 @@ pub fn redact(key: &str, value: &Value) -> Value {
 /// `scheme://user:pass@host/...` → `scheme://user:[redacted]@host/...`, for every URL in `s`.
 /// `None` when there was nothing to hide.
 fn redact_url_passwords(s: &str) -> Option<String> {
-    if !s.contains("://") {
+    let ranges = url_password_ranges(s);
+    if ranges.is_empty() {
         return None;
     }
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    let mut changed = false;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
+    let mut at = 0;
+    for r in ranges {
+        out.push_str(&s[at..r.start]);
+        out.push_str(REDACTED);
+        at = r.end;
+    }
+    out.push_str(&s[at..]);
+    Some(out)
+}
+
+/// Where the passwords of the URLs in `s` are (`pass` in `scheme://user:pass@host/...`): the
+/// text between the first `:` and the last `@` of each authority. Possibly empty ranges.
+pub(crate) fn url_password_ranges(s: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = s[from..].find("://") {
+        let start = from + pos + 3;
+        let tail = &s[start..];
         let end = tail
             .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
             .unwrap_or(tail.len());
         let authority = &tail[..end];
-        match (authority.rfind('@'), authority.find(':')) {
-            (Some(at), Some(colon)) if colon < at => {
-                out.push_str(&authority[..colon + 1]);
-                out.push_str(REDACTED);
-                out.push_str(&authority[at..]);
-                changed = true;
-            }
-            _ => out.push_str(authority),
+        if let (Some(at), Some(colon)) = (authority.rfind('@'), authority.find(':'))
+            && colon < at
+        {
+            out.push(start + colon + 1..start + at);
         }
-        rest = &tail[end..];
+        from = start + end;
     }
-    out.push_str(rest);
-    changed.then_some(out)
+    out
 }
 
 #[cfg(test)]
@@ -108,5 +138,7 @@ mod tests {
         let plain = Value::text("http://example.com/a:b@c");
         assert_eq!(redact("u", &plain), plain);
         assert_eq!(redact("x.token", &Value::Int(5)), Value::text(REDACTED));
+        let hunk = Value::text(format!("a = 1\n{PREFIX}{}", "0".repeat(64)));
+        assert_eq!(redact("@@ -1,2 +1,2 @@", &hunk), Value::text(REDACTED));
     }
 }

@@ -257,6 +257,20 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
             let _ = writeln!(s, "        {:<9}{}", "", w.paint(style, more));
         }
     }
+    if let Some(c) = &f.baseline_commit {
+        let set_by = format!(
+            "{}, {}, {} \"{}\"",
+            c.author,
+            c.date.get(..10).unwrap_or(&c.date),
+            c.id.get(..7).unwrap_or(&c.id),
+            if c.summary.chars().count() > 60 {
+                format!("{}…", c.summary.chars().take(59).collect::<String>())
+            } else {
+                c.summary.clone()
+            }
+        );
+        let _ = writeln!(s, "        {:<9}{}", "set by", w.paint(DIM, &set_by));
+    }
     if !drift || f.rule.is_some() {
         let _ = writeln!(s, "        {:<9}{}", "why", f.message);
     }

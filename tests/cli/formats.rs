@@ -69,9 +69,20 @@ pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
-/// Commit ids become `<commit>`, timing becomes `<time>`, whatever the format.
+/// Commit ids become `<commit>`, the commit's date `<date>`, timing `<time>`, whatever the
+/// format.
 fn redact(f: &Fleet, text: &str) -> String {
     let full = f.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let date = f.git(&["log", "-1", "--format=%aI"]).trim().to_string();
+    let mut text = text.replace(&date[..10], "<date>");
+    // A full RFC 3339 time after the day (`<date>T06:54:34+00:00`) goes too.
+    while let Some(i) = text.find("<date>T") {
+        let rest = &text[i + 7..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '+' | '-' | 'Z')))
+            .unwrap_or(rest.len());
+        text = format!("{}<date>{}", &text[..i], &rest[end..]);
+    }
     let text = text
         .replace(&full, "<commit>")
         .replace(&full[..7], "<commit>")

@@ -1,14 +1,20 @@
 //! Integration tests: one binary, real files, real git repositories, the real `confdrift`.
 
+mod accept;
 mod bad_input;
+mod baseline_repo;
+mod blame;
 mod check;
 mod demo;
 mod diff;
 mod formats;
 mod harness;
+mod init;
+mod lock;
 mod reports;
 mod roundtrip;
 mod rules;
+mod secrets;
 mod shard;
 mod ssh;
 mod sshd;

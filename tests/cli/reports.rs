@@ -35,7 +35,11 @@ fn text_report_snapshot() {
     let out = f.run(&["check"]);
     assert_eq!(out.code, 1);
     let head = f.git(&["rev-parse", "--short=7", "HEAD"]);
-    let text = out.stdout.replace(head.trim(), "<commit>");
+    let date = f.git(&["log", "-1", "--format=%as"]);
+    let text = out
+        .stdout
+        .replace(head.trim(), "<commit>")
+        .replace(date.trim(), "<date>");
     insta::assert_snapshot!(text);
 }
 
@@ -106,7 +110,8 @@ fn json_report_fields() {
             "line",
             "baseline_line",
             "baseline_file",
-            "message"
+            "message",
+            "baseline_commit"
         ]
     );
 }

@@ -1,0 +1,210 @@
+//! `confdrift init`: start a baseline. Two steps, because hosts cannot be guessed:
+//!
+//! 1. `confdrift init [--git-init]` writes a commented `confdrift.toml` and creates
+//!    `baselines/groups/` and `baselines/hosts/` (the git repository too with `--git-init`).
+//! 2. After listing groups, hosts and files in it, `confdrift init --from-live` seeds the
+//!    baseline from what the hosts have now: the majority content of each group becomes the
+//!    group file, the hosts that differ get host files. Secrets are written as fingerprints.
+//!
+//! Never overwrites a file: any file it would write that exists already is named and nothing
+//! is written. Nothing is committed: the operator reviews, then commits.
+
+use crate::accept::{live, plan, say, warn};
+use crate::check::{self, Selection};
+use crate::cli::InitArgs;
+use crate::config::Config;
+use crate::secret;
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const TEMPLATE: &str = r#"# confdrift: configuration drift detection. See the README ("Starting a baseline: init").
+#
+# The intended state lives in git, under the baseline directory:
+#   baselines/groups/<group>/<absolute path>   for every host of the group
+#   baselines/hosts/<host>/<absolute path>     one host's own file; wins over its group's
+[baseline]
+dir = "baselines"
+ref = "HEAD"
+
+# One [[group]] per role. List the hosts and the files to watch, then run
+#   confdrift init --from-live
+# to seed the baseline from what the hosts have now, review it, and commit it.
+#
+# [[group]]
+# name = "app"
+# hosts = ["app-1", "app-2", "app-3"]
+# transport = "ssh"        # ssh | dir | local | command
+# files = ["/etc/myapp/database.yml", "/etc/pgbouncer/pgbouncer.ini"]
+"#;
+
+pub fn run(a: &InitArgs) -> Result<()> {
+    let config = std::path::absolute(a.config.as_deref().unwrap_or(Path::new("confdrift.toml")))
+        .context("cannot resolve the config path")?;
+    let dir = config
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    if a.from_live {
+        from_live(a, &config, &dir)
+    } else {
+        scaffold(a, &config, &dir)
+    }
+}
+
+/// The git repository holding `dir`, created when `--git-init` asks for it.
+fn ensure_repo(dir: &Path, create: bool) -> Result<git2::Repository> {
+    match git2::Repository::discover(dir) {
+        Ok(repo) => Ok(repo),
+        Err(_) if create => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let repo = git2::Repository::init(dir).map_err(|e| {
+                anyhow!(
+                    "cannot create a git repository in {}: {}",
+                    dir.display(),
+                    e.message()
+                )
+            })?;
+            say(format_args!(
+                "created a git repository in {}",
+                dir.display()
+            ));
+            Ok(repo)
+        }
+        Err(_) => bail!(
+            "{} is not inside a git repository; the baseline is versioned in git\n\
+             hint: pass --git-init to create one there, or run `git init` first",
+            dir.display()
+        ),
+    }
+}
+
+fn scaffold(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
+    ensure_repo(dir, a.git_init)?;
+    if config.exists() {
+        bail!(
+            "{} already exists; init never overwrites a file\n\
+             hint: to seed the baseline from the hosts it lists, run `confdrift init --from-live`",
+            config.display()
+        );
+    }
+    write_new(config, TEMPLATE.as_bytes())?;
+    let baselines = dir.join("baselines");
+    for sub in ["groups", "hosts"] {
+        std::fs::create_dir_all(baselines.join(sub))
+            .with_context(|| format!("cannot create {}", baselines.join(sub).display()))?;
+    }
+    say(format_args!("wrote {}", config.display()));
+    say(format_args!(
+        "created {}/groups and {}/hosts",
+        baselines.display(),
+        baselines.display()
+    ));
+    say(format_args!(
+        "next: list your groups, hosts and files in {}, then run `confdrift init --from-live`",
+        config.display()
+    ));
+    Ok(())
+}
+
+fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
+    if !config.exists() {
+        bail!(
+            "init --from-live reads the groups, hosts and files to seed from {}, which does not exist\n\
+             hint: run `confdrift init` first, list your groups in it, then `confdrift init --from-live`",
+            config.display()
+        );
+    }
+    let repo = ensure_repo(dir, a.git_init)?;
+    let cfg = Config::load(config)?;
+    if cfg.groups.is_empty() {
+        bail!(
+            "{} has no [[group]]: list the hosts and files to seed the baseline from",
+            config.display()
+        );
+    }
+    let key = secret::key::load().map_err(|e| anyhow!(e))?;
+    if let (Some(k), Some(workdir)) = (&key, repo.workdir()) {
+        k.check_outside(workdir).map_err(|e| anyhow!(e))?;
+    }
+    let targets = check::select(&cfg, &Selection::default())?;
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| check::default_jobs(targets.iter().map(|(g, _)| *g)))
+        .max(1);
+    let none = |_: &crate::config::Group, _: &str| Default::default();
+    let (live, problems) = live::gather(&targets, &none, &[], key.as_ref(), jobs);
+    let plan = plan::plan(&cfg.groups, &live, &plan::Files::new());
+
+    let existing: Vec<String> = plan
+        .edits
+        .keys()
+        .map(|rel| cfg.baseline.dir.join(rel))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        bail!(
+            "init never overwrites a file, and these exist already:\n  {}\n\
+             hint: to record the live state over an existing baseline, use `confdrift accept`",
+            existing.join("\n  ")
+        );
+    }
+    for (rel, content) in &plan.edits {
+        if let Some(bytes) = content {
+            write_new(&cfg.baseline.dir.join(rel), bytes)?;
+        }
+    }
+    for w in &plan.warnings {
+        warn(format_args!("warning: {w}"));
+    }
+    say(format_args!(
+        "seeded {} baseline file{} in {} from {} host{}",
+        plan.edits.len(),
+        if plan.edits.len() == 1 { "" } else { "s" },
+        cfg.baseline.dir.display(),
+        live.iter().filter(|t| t.complete).count(),
+        if live.iter().filter(|t| t.complete).count() == 1 {
+            ""
+        } else {
+            "s"
+        },
+    ));
+    for rel in plan.edits.keys() {
+        say(format_args!("  {}", cfg.baseline.dir.join(rel).display()));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{} problem{} (the hosts named were left out):\n  {}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" },
+            live::explain(&problems)
+        );
+    }
+    say(format_args!(
+        "next: review the files, then commit them: git add -A {} && git commit",
+        cfg.baseline.dir.display()
+    ));
+    Ok(())
+}
+
+/// Creates `path` with `bytes`, failing if it exists (never overwrites, even in a race).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot create {} (init never overwrites a file)",
+                path.display()
+            )
+        })?;
+    f.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}

@@ -1,0 +1,540 @@
+//! Secrets in the baseline: never in clear, always as a keyed fingerprint
+//! (`hmac-sha256:<64 hex digits>`, HMAC-SHA256 of the value under the secret key) written at
+//! the value's own place in the file. `accept` writes them ([`protect_file`]); `check` matches
+//! a live secret against its fingerprint ([`match_fingerprints`]), so an unchanged secret is no
+//! drift and a rotated one is still found.
+//!
+//! What is protected is what redaction hides: the whole value of a secret key, each password
+//! of a URL (`postgres://app:<fingerprint>@db/app`), and a whole line of an unknown format
+//! that names a credential.
+
+use super::key::{self, HOW_TO, SecretKey};
+use super::{is_secret_key, names_credential, url_password_ranges};
+use crate::diff::Change;
+use crate::normalize::{Document, Format};
+use crate::report::{Kind, Problem};
+use crate::tree::Value;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How a refusal for want of a key is worded (callers add [`HOW_TO`] once).
+pub const NO_KEY: &str = "no secret key is configured to fingerprint it";
+
+/// What every fingerprint starts with.
+pub const PREFIX: &str = "hmac-sha256:";
+
+/// `hmac-sha256:<hex>` of `text` under `key`.
+pub fn fingerprint(key: &SecretKey, text: &str) -> String {
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.bytes)
+        .expect("HMAC-SHA256 accepts a key of any length");
+    mac.update(text.as_bytes());
+    let mut out = String::with_capacity(PREFIX.len() + 64);
+    out.push_str(PREFIX);
+    for b in mac.finalize().into_bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+pub fn is_fingerprint(s: &str) -> bool {
+    s.strip_prefix(PREFIX)
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The form `value` (at key `path`) takes in the baseline; `None` when it holds no secret.
+pub fn protect_value(key: &SecretKey, path: &str, value: &Value) -> Option<Value> {
+    if is_secret_key(path) {
+        let text = value.to_string();
+        if matches!(value, Value::Null | Value::EmptyMap | Value::EmptyList)
+            || text.is_empty()
+            || is_fingerprint(&text)
+        {
+            return None;
+        }
+        return Some(Value::Str(fingerprint(key, &text)));
+    }
+    match value {
+        Value::Str(s) => protect_urls(key, s),
+        _ => None,
+    }
+    .map(|s| match value {
+        Value::Str(_) => Value::Str(s),
+        _ => value.clone(),
+    })
+}
+
+/// The form a significant line of an unknown format takes in the baseline; `None` when it
+/// holds no secret.
+pub fn protect_line(key: &SecretKey, text: &str) -> Option<String> {
+    if names_credential(text) {
+        (!is_fingerprint(text)).then(|| fingerprint(key, text))
+    } else {
+        protect_urls(key, text)
+    }
+}
+
+/// `s` with each URL password fingerprinted; `None` when there is none to protect.
+fn protect_urls(key: &SecretKey, s: &str) -> Option<String> {
+    let ranges: Vec<_> = url_password_ranges(s)
+        .into_iter()
+        .filter(|r| !r.is_empty() && !is_fingerprint(&s[r.clone()]))
+        .collect();
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 80 * ranges.len());
+    let mut at = 0;
+    for r in ranges {
+        out.push_str(&s[at..r.start]);
+        out.push_str(&fingerprint(key, &s[r.clone()]));
+        at = r.end;
+    }
+    out.push_str(&s[at..]);
+    Some(out)
+}
+
+/// Why a file could not be written to the baseline with its secrets protected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtectError {
+    pub line: u32,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// One secret to replace in a file's text.
+struct Spot {
+    line: u32,
+    /// For messages: `key production.password`, `a line naming a credential`.
+    what: String,
+    edit: Edit,
+}
+
+enum Edit {
+    /// Replace `needle` (looked for after `after` when that is on the line) by its fingerprint;
+    /// `whole`: the needle is the whole value (quoted when the format needs it).
+    Value {
+        needle: String,
+        after: Option<String>,
+        whole: bool,
+    },
+    /// Replace the line's content by the fingerprint of its normalized `text`.
+    Line { text: String },
+}
+
+/// `bytes` (a file read as `format`) with every secret replaced by its fingerprint, in place.
+/// The result is parsed again and must mean the same with only the secrets fingerprinted;
+/// anything else is refused rather than written. With no secret, the bytes are unchanged and
+/// no key is needed.
+pub fn protect_file(
+    format: Format,
+    bytes: &[u8],
+    key: Option<&SecretKey>,
+) -> Result<Vec<u8>, ProtectError> {
+    let doc = format.parse(bytes).map_err(|e| ProtectError {
+        line: e.line,
+        column: Some(e.column),
+        message: format!("does not parse as {}: {}", format.name(), e.message),
+    })?;
+    let spots = spots(&doc);
+    let Some(first) = spots.first() else {
+        return Ok(bytes.to_vec());
+    };
+    let Some(key) = key else {
+        return Err(ProtectError {
+            line: first.line,
+            column: None,
+            message: format!(
+                "holds a secret ({}) and {NO_KEY} (secrets are never written to the baseline in clear)",
+                first.what
+            ),
+        });
+    };
+    let new = rewrite(format, bytes, &spots, key)?;
+    verify(format, &doc, &new, key)?;
+    Ok(new)
+}
+
+fn spots(doc: &Document) -> Vec<Spot> {
+    let mut out = Vec::new();
+    match doc {
+        Document::Tree(tree) => {
+            for (k, e) in tree.iter() {
+                let after = Some(last_segment(k));
+                if is_secret_key(k) {
+                    let text = e.value.to_string();
+                    if !matches!(e.value, Value::Null | Value::EmptyMap | Value::EmptyList)
+                        && !text.is_empty()
+                        && !is_fingerprint(&text)
+                    {
+                        out.push(Spot {
+                            line: e.line,
+                            what: format!("key {k}"),
+                            edit: Edit::Value {
+                                needle: text,
+                                after,
+                                whole: true,
+                            },
+                        });
+                    }
+                } else if let Value::Str(s) = &e.value {
+                    out.extend(url_spots(
+                        s,
+                        e.line,
+                        &format!("a URL password in {k}"),
+                        after,
+                    ));
+                }
+            }
+        }
+        Document::Lines(lines) => {
+            for l in lines {
+                if names_credential(&l.text) {
+                    if !is_fingerprint(&l.text) {
+                        out.push(Spot {
+                            line: l.number,
+                            what: "a line naming a credential".to_string(),
+                            edit: Edit::Line {
+                                text: l.text.clone(),
+                            },
+                        });
+                    }
+                } else {
+                    out.extend(url_spots(&l.text, l.number, "a URL password", None));
+                }
+            }
+        }
+    }
+    out.sort_by_key(|s| s.line);
+    out
+}
+
+fn url_spots(s: &str, line: u32, what: &str, after: Option<String>) -> Vec<Spot> {
+    url_password_ranges(s)
+        .into_iter()
+        .filter(|r| !r.is_empty() && !is_fingerprint(&s[r.clone()]))
+        .map(|r| Spot {
+            line,
+            what: what.to_string(),
+            edit: Edit::Value {
+                needle: s[r].to_string(),
+                after: after.clone(),
+                whole: false,
+            },
+        })
+        .collect()
+}
+
+/// The key's last segment as it is likely written in the file (`pool` of `production.pool`,
+/// `password` of `servers[0].password`), to find the value after it rather than in it.
+fn last_segment(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last = last.split('[').next().unwrap_or(last);
+    last.trim_matches('"').to_string()
+}
+
+fn rewrite(
+    format: Format,
+    bytes: &[u8],
+    spots: &[Spot],
+    key: &SecretKey,
+) -> Result<Vec<u8>, ProtectError> {
+    let mut lines: Vec<Vec<u8>> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    let quote = matches!(format.name(), "toml" | "json");
+    let mut cursor: HashMap<u32, usize> = HashMap::new();
+    for spot in spots {
+        let cannot = || cannot_place(spot);
+        let raw = lines
+            .get_mut((spot.line as usize).wrapping_sub(1))
+            .ok_or_else(cannot)?;
+        let content_end = raw.len()
+            - raw
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .count();
+        match &spot.edit {
+            Edit::Line { text } => {
+                let start = raw[..content_end]
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .ok_or_else(cannot)?;
+                let end = content_end
+                    - raw[..content_end]
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                raw.splice(start..end, fingerprint(key, text).into_bytes());
+            }
+            Edit::Value {
+                needle,
+                after,
+                whole,
+            } => {
+                let start = cursor.get(&spot.line).copied().unwrap_or(0);
+                let from = after
+                    .as_deref()
+                    .filter(|a| !a.is_empty())
+                    .and_then(|a| find_ascii_ci(&raw[start..content_end], a.as_bytes()))
+                    .map_or(start, |(at, len)| start + at + len);
+                let pos =
+                    from + find(&raw[from..content_end], needle.as_bytes()).ok_or_else(cannot)?;
+                let end = pos + needle.len();
+                let mut rep = fingerprint(key, needle);
+                let quoted = pos > 0 && matches!(raw[pos - 1], b'"' | b'\'');
+                if *whole && quote && !quoted {
+                    rep = format!("\"{rep}\"");
+                }
+                cursor.insert(spot.line, pos + rep.len());
+                raw.splice(pos..end, rep.into_bytes());
+            }
+        }
+    }
+    Ok(lines.concat())
+}
+
+/// The new file must read as the old one with exactly the secrets fingerprinted.
+fn verify(format: Format, old: &Document, new: &[u8], key: &SecretKey) -> Result<(), ProtectError> {
+    let mismatch = |line: u32, what: String| ProtectError {
+        line,
+        column: None,
+        message: format!(
+            "cannot write the fingerprint of {what} in place: its value is not written verbatim \
+             on that line (escaped, quoted specially, multi-line or continued); write it plainly, \
+             or leave this file out (--file)"
+        ),
+    };
+    let new = format
+        .parse(new)
+        .map_err(|e| mismatch(e.line, "a secret".to_string()))?;
+    match (old, &new) {
+        (Document::Tree(o), Document::Tree(n)) => {
+            for (k, e) in o.iter() {
+                let want = protect_value(key, k, &e.value).unwrap_or_else(|| e.value.clone());
+                let ok = n
+                    .get(k)
+                    .is_some_and(|ne| ne.value == want || ne.value.to_string() == want.to_string());
+                if !ok {
+                    return Err(mismatch(e.line, format!("key {k}")));
+                }
+            }
+            if o.len() != n.len() {
+                return Err(mismatch(1, "a secret".to_string()));
+            }
+        }
+        (Document::Lines(o), Document::Lines(n)) => {
+            for (i, l) in o.iter().enumerate() {
+                let want = protect_line(key, &l.text).unwrap_or_else(|| l.text.clone());
+                if n.get(i).is_none_or(|nl| nl.text != want) {
+                    return Err(mismatch(l.number, "a line naming a credential".to_string()));
+                }
+            }
+            if o.len() != n.len() {
+                return Err(mismatch(1, "a secret".to_string()));
+            }
+        }
+        _ => return Err(mismatch(1, "a secret".to_string())),
+    }
+    Ok(())
+}
+
+fn cannot_place(spot: &Spot) -> ProtectError {
+    ProtectError {
+        line: spot.line,
+        column: None,
+        message: format!(
+            "cannot write the fingerprint of {} in place: its value is not written verbatim on \
+             that line; write it plainly, or leave this file out (--file)",
+            spot.what
+        ),
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// ASCII case-insensitive search; `(offset, length)`.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| (p, needle.len()))
+}
+
+/// Set when a baseline fingerprint met a live value and no key could check it.
+static UNVERIFIED: AtomicBool = AtomicBool::new(false);
+
+/// Drops the changes that are only a secret matching its fingerprint: the baseline holds
+/// `hmac-sha256:...` and the live value has that fingerprint. A rotated secret stays a change
+/// (shown `[redacted]` on both sides by redaction).
+pub fn match_fingerprints(changes: Vec<Change>) -> Vec<Change> {
+    changes.into_iter().filter(|c| !matches(c)).collect()
+}
+
+fn matches(c: &Change) -> bool {
+    let (Some(b), Some(_)) = (&c.baseline, &c.live) else {
+        return false;
+    };
+    if c.kind != Kind::Changed || !b.value.to_string().contains(PREFIX) {
+        return false;
+    }
+    let Ok(Some(key)) = key::cached() else {
+        UNVERIFIED.store(true, Ordering::Relaxed);
+        return false;
+    };
+    matches_under(c, key)
+}
+
+/// Whether the live side of `c` fingerprints to its baseline side under `key`.
+fn matches_under(c: &Change, key: &SecretKey) -> bool {
+    let (Some(b), Some(l)) = (&c.baseline, &c.live) else {
+        return false;
+    };
+    let base = b.value.to_string();
+    let live = l.value.to_string();
+    if c.key.starts_with("@@") {
+        // A hunk of an unknown format: its lines, each as the baseline would hold it.
+        let lines: Vec<String> = live
+            .split('\n')
+            .map(|line| protect_line(key, line).unwrap_or_else(|| line.to_string()))
+            .collect();
+        lines.join("\n") == base
+    } else {
+        protect_value(key, &c.key, &l.value).map_or(live, |v| v.to_string()) == base
+    }
+}
+
+/// Trouble to report when fingerprints in the baseline could not be checked (no key, or an
+/// unusable one).
+pub fn unverified_problem() -> Option<Problem> {
+    if !UNVERIFIED.load(Ordering::Relaxed) {
+        return None;
+    }
+    let why = match key::cached() {
+        Err(e) => e.clone(),
+        Ok(_) => format!("no secret key is configured; {HOW_TO}"),
+    };
+    Some(Problem {
+        host: None,
+        file: None,
+        line: None,
+        column: None,
+        message: format!(
+            "the baseline holds secret fingerprints that cannot be compared ({why}); those secrets are reported as changed"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::diff;
+    use crate::secret::KeySource;
+
+    fn key() -> SecretKey {
+        SecretKey::from_text("0123456789abcdef0123456789abcdef", KeySource::Env).unwrap()
+    }
+
+    fn protect(format: &str, text: &str) -> String {
+        let f = Format::from_name(format).unwrap();
+        String::from_utf8(protect_file(f, text.as_bytes(), Some(&key())).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn fingerprints_are_keyed_and_stable() {
+        let a = fingerprint(&key(), "hunter2");
+        assert!(is_fingerprint(&a), "{a}");
+        assert_eq!(a, fingerprint(&key(), "hunter2"));
+        assert_ne!(a, fingerprint(&key(), "hunter3"));
+        let other = SecretKey::from_text("another key of enough length", KeySource::Env).unwrap();
+        assert_ne!(a, fingerprint(&other, "hunter2"));
+        assert!(SecretKey::from_text("short", KeySource::Env).is_err());
+    }
+
+    #[test]
+    fn secrets_are_replaced_in_place_in_each_format() {
+        let fp = |s: &str| fingerprint(&key(), s);
+        let y = protect(
+            "yaml",
+            "production:\n  password: password\n  pool: 5\n  url: postgres://app:s3cr3t@db/app\n",
+        );
+        assert_eq!(
+            y,
+            format!(
+                "production:\n  password: {}\n  pool: 5\n  url: postgres://app:{}@db/app\n",
+                fp("password"),
+                fp("s3cr3t")
+            )
+        );
+        let t = protect("toml", "[db]\ntoken = 12345 # note\nname = \"x\"\n");
+        assert_eq!(
+            t,
+            format!("[db]\ntoken = \"{}\" # note\nname = \"x\"\n", fp("12345"))
+        );
+        let p = protect("pgconf", "ssl = on\nsome_password = 'abc'\r\n");
+        assert_eq!(p, format!("ssl = on\nsome_password = '{}'\r\n", fp("abc")));
+        let txt = protect("text", "# c\n  auth   password=abc  \nother\n");
+        assert_eq!(
+            txt,
+            format!("# c\n  {}  \nother\n", fp("auth password=abc"))
+        );
+        // Nothing secret: bytes unchanged, no key needed.
+        let plain = b"a: 1\n";
+        assert_eq!(
+            protect_file(Format::from_name("yaml").unwrap(), plain, None).unwrap(),
+            plain
+        );
+    }
+
+    #[test]
+    fn a_secret_without_a_key_or_not_written_verbatim_is_refused() {
+        let yaml = Format::from_name("yaml").unwrap();
+        let err = protect_file(yaml, b"a: 1\nb:\n  password: x1\n", None).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("key b.password"), "{}", err.message);
+        assert!(err.message.contains(NO_KEY), "{}", err.message);
+        let err = protect_file(yaml, b"password: \"a\\tb\"\n", Some(&key())).unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("in place"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_live_secret_matching_its_fingerprint_is_no_drift() {
+        let k = key();
+        let kept = |format: &str, live: &str, base: &str| -> Vec<String> {
+            let f = Format::from_name(format).unwrap();
+            let (b, l) = (
+                f.parse(base.as_bytes()).unwrap(),
+                f.parse(live.as_bytes()).unwrap(),
+            );
+            diff(&b, &l)
+                .into_iter()
+                .filter(|c| !matches_under(c, &k))
+                .map(|c| c.key)
+                .collect()
+        };
+        let live = "password: s3cr3t\nurl: postgres://u:pw@h/d\npool: 5\n";
+        let base = protect("yaml", live);
+        assert_ne!(base, live);
+        assert!(kept("yaml", live, &base).is_empty());
+        let rotated = "password: n3w\nurl: postgres://u:pw2@h/d\npool: 6\n";
+        assert_eq!(kept("yaml", rotated, &base), ["password", "url", "pool"]);
+        let text = "a\nauth password=abc\nb\n";
+        let base = protect("text", text);
+        assert!(kept("text", text, &base).is_empty());
+        assert_eq!(kept("text", "a\nauth password=new\nb\n", &base).len(), 1);
+    }
+}
