@@ -342,6 +342,14 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         line_col(text, at).0
     })
     .with_context(|| path.display().to_string())?;
+    crate::secret::declare_secrets(
+        rules
+            .rules
+            .iter()
+            .filter(|r| r.secret)
+            .map(|r| r.key.clone())
+            .collect(),
+    );
     for c in &rules.capacity {
         for (group, file) in c.reads() {
             let g = groups.iter().find(|g| g.name == group);

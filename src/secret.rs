@@ -40,7 +40,27 @@ pub fn is_secret_key(key: &str) -> bool {
     let about = ["_encryption", "_file", "_path", "_dir"]
         .iter()
         .any(|s| last.ends_with(s));
-    !about && SECRET_WORDS.iter().any(|w| last.contains(w))
+    (!about && SECRET_WORDS.iter().any(|w| last.contains(w))) || declared_secret(key)
+}
+
+/// Key patterns of the config's `secret = true` rules. They apply to the key in every file,
+/// whatever the rule's `file`/`group`/`host`: hiding a value once too often is harmless, showing
+/// it once is not.
+static DECLARED: std::sync::RwLock<Vec<crate::rules::keyglob::KeyGlob>> =
+    std::sync::RwLock::new(Vec::new());
+
+/// Sets the `secret = true` key patterns (when a config file is loaded).
+pub fn declare_secrets(patterns: Vec<crate::rules::keyglob::KeyGlob>) {
+    if let Ok(mut d) = DECLARED.write() {
+        *d = patterns;
+    }
+}
+
+fn declared_secret(key: &str) -> bool {
+    DECLARED
+        .read()
+        .map(|d| d.iter().any(|g| g.is_match(key)))
+        .unwrap_or(true)
 }
 
 /// Whether a line of free text (an unknown format) names a credential: it is then a secret

@@ -559,3 +559,87 @@ supply = { group = "db", file = "/etc/postgresql/15/main/postgresql.conf", key =
     assert_eq!(findings(&r)[0]["baseline"], 600);
     assert_eq!(findings(&r)[0]["live"], Value::Null);
 }
+
+#[test]
+fn accept_refuses_a_state_that_breaks_a_critical_rule_unless_forced() {
+    use crate::baseline_repo::{KEY, commit_count, fsck, run_env, show, with_identity};
+    let mut config = app_config(&["app-1", "app-2"], &["/etc/app.yml"]);
+    config.push_str(concat!(
+        "[[rule]]\nkey = \"db.pool\"\nmin = 10\nseverity = \"critical\"\n",
+        "[[rule]]\nkey = \"**.api_pin\"\nsecret = true\n",
+    ));
+    let fleet = Fleet::new(&config);
+    with_identity(&fleet);
+    fleet.write(".gitignore", "fleet/\n"); // the live files are the hosts', not the repository's
+    fleet.group_baseline("app", "/etc/app.yml", "db: {pool: 40}\n");
+    for h in ["app-1", "app-2"] {
+        fleet.live(
+            h,
+            "/etc/app.yml",
+            "db: {pool: 2}\nauth: {api_pin: 864209}\n",
+        );
+    }
+    fleet.commit("c");
+    let before = commit_count(&fleet);
+    let env = [("CONFDRIFT_SECRET_KEY", KEY)];
+    let out = run_env(
+        fleet.path(),
+        &["accept", "--group", "app", "-m", "hotfix"],
+        &env,
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("would break critical rules"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("baselines/groups/app/etc/app.yml:1: db.pool: the baseline's pool 2 is below the minimum 10"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(commit_count(&fleet), before, "nothing recorded");
+
+    let out = run_env(
+        fleet.path(),
+        &["accept", "--group", "app", "-m", "hotfix", "--force"],
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert_eq!(commit_count(&fleet), before + 1);
+    fsck(&fleet);
+    // The rule-declared secret went in as a fingerprint, never in clear.
+    let stored = show(&fleet, "HEAD", "baselines/groups/app/etc/app.yml").unwrap();
+    assert!(stored.contains("hmac-sha256:"), "{stored}");
+    assert!(!stored.contains("864209"), "{stored}");
+    let objects = fleet.git(&["rev-list", "--objects", "--all"]);
+    for line in objects.lines() {
+        let id = line.split(' ').next().unwrap();
+        let body = fleet.git(&["cat-file", "-p", id]);
+        assert!(!body.contains("864209"), "object {line} holds the secret");
+    }
+    // And the check that follows reports the critical pool, with the pin matched, not shown.
+    let out = run_env(fleet.path(), &["check", "--format", "json"], &env);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("864209"));
+    let r = out.json();
+    let got: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["key"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("app-1", "out_of_range", "db.pool"),
+            ("app-2", "out_of_range", "db.pool")
+        ]
+    );
+}
