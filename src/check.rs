@@ -94,6 +94,7 @@ pub fn check(
             host: t.host.to_string(),
             group: t.group.name.clone(),
             up,
+            files: r.paths.clone(),
         });
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
@@ -238,6 +239,8 @@ struct HostResult {
     errors: Vec<Problem>,
     /// Files compared.
     files: usize,
+    /// Their paths.
+    paths: Vec<String>,
     /// Values the checks across hosts need.
     facts: Facts,
 }
@@ -290,6 +293,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
             }
             (Some(b), Some(Fetched::Present(bytes))) => {
                 out.files += 1;
+                out.paths.push(path.clone());
                 let Some(Ok(base_doc)) = base_doc else {
                     continue; // baseline unreadable or unparsable: already reported once
                 };
@@ -320,6 +324,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
             }
             (Some(b), _) => {
                 out.files += 1;
+                out.paths.push(path.clone());
                 out.findings.push(finding(
                     Kind::MissingFile,
                     format!("missing on the host; the baseline has {}", b.source),
@@ -331,6 +336,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
             }
             (None, Some(Fetched::Present(bytes))) => {
                 out.files += 1;
+                out.paths.push(path.clone());
                 out.findings.push(finding(
                     Kind::UnexpectedFile,
                     "on the host, but no baseline file matches it".to_string(),

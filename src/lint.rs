@@ -93,6 +93,7 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
             host: host.to_string(),
             group: group.name.clone(),
             up: true,
+            files: files.keys().cloned().collect(),
         });
         facts.push((host, &group.name, host_facts));
     }

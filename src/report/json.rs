@@ -117,6 +117,8 @@ struct OutHostRun<'a> {
     host: &'a str,
     group: &'a str,
     up: bool,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    files: &'a [String],
 }
 
 /// `resolved`: the finding is gone since the last run (its status says so, whatever it was).
@@ -178,6 +180,7 @@ impl Writer for JsonWriter {
                 host: &h.host,
                 group: &h.group,
                 up: h.up,
+                files: &h.files,
             })
             .collect();
         runs.sort_by(|a, b| (a.host, a.group).cmp(&(b.host, b.group)));

@@ -91,6 +91,8 @@ struct InHostRun {
     host: String,
     group: String,
     up: bool,
+    #[serde(default)]
+    files: Vec<String>,
 }
 
 /// Parses a JSON report. Refuses another schema than [`SCHEMA`] before looking further.
@@ -148,6 +150,7 @@ pub fn read_report(text: &str) -> Result<Report> {
                 host: h.host,
                 group: h.group,
                 up: h.up,
+                files: h.files,
             })
             .collect(),
         started_at,

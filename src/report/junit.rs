@@ -4,7 +4,8 @@
 //! `diff` files), one test case per host and file. A file with findings fails; its failure
 //! lists every finding (host, file, line, key, baseline and live values), one block each,
 //! because a JUnit test case carries one failure element. A file or host that could not be
-//! checked is an error. A host checked clean has one passing case, `all files`.
+//! checked is an error; a file compared clean is a passing case. A host with no file to compare
+//! has one passing case, `all files`.
 
 use super::describe::{detail_lines, headline, live_place, truncate};
 use super::{Finding, Problem, Report, Severity, Writer};
@@ -44,6 +45,9 @@ impl Writer for JunitWriter {
             let s = suites.entry(h.host.as_str()).or_default();
             if !s.groups.contains(&h.group.as_str()) {
                 s.groups.push(&h.group);
+            }
+            for file in &h.files {
+                s.cases.entry(file.clone()).or_default();
             }
         }
         for f in &r.findings {

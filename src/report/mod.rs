@@ -138,6 +138,8 @@ pub struct HostRun {
     pub host: String,
     pub group: String,
     pub up: bool,
+    /// The files compared on this host (for `junit`'s one test case per host and file).
+    pub files: Vec<String>,
 }
 
 /// Trouble: something that could not be checked. The run goes on; the exit status is 2.
