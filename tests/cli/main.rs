@@ -4,6 +4,7 @@ mod bad_input;
 mod check;
 mod demo;
 mod diff;
+mod fleetgen;
 mod harness;
 mod reports;
 mod roundtrip;

@@ -284,7 +284,7 @@ fn json_value(v: &V, depth: usize, st: &mut Style, out: &mut String) {
             out.push_str(&format!("{nl}{pad}}}"));
         }
         V::L(items) if items.iter().all(V::is_scalar) => {
-            let s: Vec<String> = items.iter().map(|i| json_scalar(i)).collect();
+            let s: Vec<String> = items.iter().map(json_scalar).collect();
             out.push_str(&format!(
                 "[{}]",
                 s.join(if st.indent == 0 { "," } else { ", " })
@@ -361,9 +361,8 @@ fn toml_table(path: &str, map: &Map, st: &mut Style, out: &mut String) {
     // Key/value lines first: scalars, scalar lists, and leaf tables written inline or dotted.
     let mut deferred = Vec::new();
     for (k, v) in map {
-        if v.is_scalar() || matches!(v, V::L(items) if items.iter().all(V::is_scalar)) {
-            out.push_str(&format!("{k} = {}\n", toml_scalar(v, st)));
-        } else if is_leaf_table(v) && st.rng.is_some() && st.flow {
+        let scalars = v.is_scalar() || matches!(v, V::L(items) if items.iter().all(V::is_scalar));
+        if scalars || (is_leaf_table(v) && st.rng.is_some() && st.flow) {
             out.push_str(&format!("{k} = {}\n", toml_scalar(v, st)));
         } else if is_leaf_table(v) && st.rng.is_some() && st.dotted {
             for (kk, vv) in v.map().unwrap() {
