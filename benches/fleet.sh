@@ -8,6 +8,8 @@
 #   --runs R     timed runs of each side per size; the median is reported (default 5)
 #   --seed S     the generator's seed (default 1)
 #   --keep DIR   write the fleets under DIR (kept) instead of a temporary directory
+#   CONFDRIFT=PATH  time this confdrift binary instead of target/release/confdrift (e.g. a
+#                build with a proposed optimization, for an A/B run on the same fleets)
 #   CONFDRIFT_JOBS, like any confdrift setting in the environment, applies to confdrift
 #
 # What it does, per size N:
@@ -22,7 +24,8 @@
 #   * R timed runs of each side, alternating which goes first so noise hits both:
 #       confdrift check --config <dir>/N/repo/confdrift.toml --format json > report.json
 #       diff -r <dir>/N/expected <dir>/N/fleet > /dev/null
-#     each under `/usr/bin/time -v` for its peak RSS (the largest of the R runs is reported).
+#     each under `/usr/bin/time -v` for its CPU time (user + system, median) and peak RSS
+#     (the largest of the R runs); wall time is the median, from bash's $EPOCHREALTIME.
 #
 # Uses the release build (`cargo build --release --bin confdrift --example fleetgen`, run
 # first; incremental). Needs GNU diff and /usr/bin/time (the `time` package, installed with
@@ -70,7 +73,9 @@ diff --version 2>/dev/null | grep -q 'GNU diffutils' || die "needs GNU diff (dif
 
 echo "building (cargo build --release --bin confdrift --example fleetgen) ..." >&2
 cargo build --release -q --bin confdrift --example fleetgen || die "cargo build failed"
-CONFDRIFT=$REPO/target/release/confdrift
+CONFDRIFT=${CONFDRIFT:-$REPO/target/release/confdrift}
+[ -x "$CONFDRIFT" ] || die "CONFDRIFT=$CONFDRIFT is not an executable"
+CONFDRIFT=$(cd "$(dirname "$CONFDRIFT")" && pwd)/$(basename "$CONFDRIFT")
 FLEETGEN=$REPO/target/release/examples/fleetgen
 
 if [ -n "$KEEP" ]; then
@@ -82,7 +87,7 @@ else
 fi
 trap 'exit 130' INT TERM
 
-SECS= RSS=
+SECS= RSS= CPU=
 timed() { # $1 = name for the rss file; the rest: the command (stdout already redirected)
   local name=$1 t0 t1 code
   shift
@@ -94,6 +99,7 @@ timed() { # $1 = name for the rss file; the rest: the command (stdout already re
   t1=$EPOCHREALTIME
   SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   RSS=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$T/$name.time")
+  CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$T/$name.time")
   return "$code"
 }
 
@@ -124,30 +130,31 @@ for n in "${SIZES[@]}"; do
   run_confdrift "$D"
   "$FLEETGEN" verify "$D" "$D/report.json" >&2 || die "VERIFY FAILED at $n hosts (report kept: $D/report.json)"
   run_diff "$D"
-  A=(); B=(); AR=(); BR=()
+  A=(); B=(); AR=(); BR=(); AC=(); BC=()
   for r in $(seq "$RUNS"); do
     if [ $(( r % 2 )) = 1 ]; then
-      run_confdrift "$D"; A+=("$SECS"); AR+=("$RSS")
-      run_diff "$D"; B+=("$SECS"); BR+=("$RSS")
+      run_confdrift "$D"; A+=("$SECS"); AR+=("$RSS"); AC+=("$CPU")
+      run_diff "$D"; B+=("$SECS"); BR+=("$RSS"); BC+=("$CPU")
     else
-      run_diff "$D"; B+=("$SECS"); BR+=("$RSS")
-      run_confdrift "$D"; A+=("$SECS"); AR+=("$RSS")
+      run_diff "$D"; B+=("$SECS"); BR+=("$RSS"); BC+=("$CPU")
+      run_confdrift "$D"; A+=("$SECS"); AR+=("$RSS"); AC+=("$CPU")
     fi
   done
   "$FLEETGEN" verify "$D" "$D/report.json" >/dev/null || die "VERIFY FAILED at $n hosts on a timed run"
   ma=$(median "${A[@]}"); mb=$(median "${B[@]}")
   ra=$(maximum "${AR[@]}"); rb=$(maximum "${BR[@]}")
-  echo "N=$n confdrift s: ${A[*]} (RSS kB: ${AR[*]})  diff -r s: ${B[*]} (RSS kB: ${BR[*]})" >&2
+  ca=$(median "${AC[@]}"); cb=$(median "${BC[@]}")
+  echo "N=$n confdrift s: ${A[*]} (CPU s: ${AC[*]}; RSS kB: ${AR[*]})  diff -r s: ${B[*]} (CPU s: ${BC[*]}; RSS kB: ${BR[*]})" >&2
   read -r files mbytes < <(find "$D/fleet" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d %.1f\n", NR, s / 1e6 }')
   RATIO[$n]=$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", a / b }')
   CRSS[$n]=$ra
-  ROWS+=("$(awk -v n="$n" -v f="$files" -v m="$mbytes" -v a="$ma" -v b="$mb" -v ra="$ra" -v rb="$rb" \
-    'BEGIN { printf "| %5d | %6d | %6.1f | %11.3f | %9.3f | %5.2fx | %17.1f | %13.1f |", n, f, m, a, b, a / b, ra / 1024, rb / 1024 }')")
+  ROWS+=("$(awk -v n="$n" -v f="$files" -v m="$mbytes" -v a="$ma" -v b="$mb" -v ca="$ca" -v cb="$cb" -v ra="$ra" -v rb="$rb" \
+    'BEGIN { printf "| %5d | %6d | %6.1f | %11.3f | %9.3f | %5.2fx | %15.2f | %13.2f | %16.1f | %11.1f |", n, f, m, a, b, a / b, ca, cb, ra / 1024, rb / 1024 }')")
   [ -n "$KEEP" ] || rm -rf "$D"
 done
 
-echo "| hosts |  files | MB     | confdrift s | diff -r s | ratio  | confdrift RSS MB  | diff RSS MB   |"
-echo "| ----: | -----: | -----: | ----------: | --------: | -----: | ----------------: | ------------: |"
+echo "| hosts |  files |     MB | confdrift s | diff -r s |  ratio | confdrift CPU s | diff -r CPU s | confdrift RSS MB | diff RSS MB |"
+echo "| ----: | -----: | -----: | ----------: | --------: | -----: | --------------: | ------------: | ---------------: | ----------: |"
 printf '%s\n' "${ROWS[@]}"
 echo "correctness: every size verified (all planted changes found, 0 false positives, no trouble)"
 
