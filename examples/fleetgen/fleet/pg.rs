@@ -1,5 +1,5 @@
 //! The database hosts' files, built from the real upstream files under `fixtures/upstream/`:
-//! `postgresql.conf` (PostgreSQL 15's 800-line sample with ~35 settings uncommented, as Debian
+//! `postgresql.conf` (PostgreSQL 15's 800-line sample with 44 settings uncommented, as Debian
 //! ships it) and `pgbouncer.ini` (pgbouncer's own file with its settings filled in). A rewrite
 //! drops the comments, reorders, changes key case, separators, quoting and units
 //! (`128MB` -> `131072kB`, `30s` -> `30000ms`) and adds a stale earlier assignment that a later
