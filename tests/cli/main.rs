@@ -8,6 +8,7 @@ mod check;
 mod demo;
 mod diff;
 mod formats;
+mod fleetgen;
 mod harness;
 mod init;
 mod lock;
