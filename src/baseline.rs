@@ -173,11 +173,6 @@ impl Baseline {
     }
 }
 
-/// The blob id git would give `bytes`: equal ids mean equal content, so parsing can be skipped.
-pub fn blob_id(bytes: &[u8]) -> Option<Oid> {
-    Oid::hash_object(ObjectType::Blob, bytes).ok()
-}
-
 /// `dir` relative to the repository's work tree, resolving symlinks where the path exists.
 fn relative_inside(dir: &Path, workdir: &Path) -> Result<PathBuf> {
     let workdir = workdir

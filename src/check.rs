@@ -1,7 +1,7 @@
 //! `confdrift check`: select hosts, read the baseline once, collect and compare hosts in
 //! parallel, and gather findings and trouble into one report.
 
-use crate::baseline::{Baseline, BaselineFile, blob_id};
+use crate::baseline::{Baseline, BaselineFile};
 use crate::collect::{self, Fetched};
 use crate::config::{Config, Group};
 use crate::diff::{Change, diff};
@@ -35,7 +35,12 @@ struct Target<'a> {
     expected: BTreeMap<String, BaselineFile>,
 }
 
-type ParsedBaseline = HashMap<(Oid, &'static str), Result<Arc<Document>, ParseError>>;
+/// The baseline blobs the targets need: their bytes (live files are compared with them
+/// byte for byte before anything is parsed) and their documents, parsed once per format.
+struct ParsedBaseline {
+    docs: HashMap<(Oid, &'static str), Result<Arc<Document>, ParseError>>,
+    bytes: HashMap<Oid, Vec<u8>>,
+}
 
 pub fn check(
     cfg: &Config,
@@ -207,6 +212,10 @@ fn parse_baseline(
         .par_iter()
         .map(|(key, format, source, bytes)| (*key, *source, format.parse(bytes).map(Arc::new)))
         .collect();
+    let bytes: HashMap<Oid, Vec<u8>> = blobs
+        .into_iter()
+        .map(|(key, _, _, bytes)| (key.0, bytes))
+        .collect();
     let mut out = HashMap::with_capacity(parsed.len());
     for (key, source, result) in parsed {
         if let Err(e) = &result {
@@ -220,7 +229,7 @@ fn parse_baseline(
         }
         out.insert(key, result);
     }
-    out
+    ParsedBaseline { docs: out, bytes }
 }
 
 /// The format of `path`: the first matching file entry's `format`, else detected.
@@ -286,7 +295,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
         let base_doc = t
             .expected
             .get(path)
-            .and_then(|b| parsed.get(&(b.oid, format.name())));
+            .and_then(|b| parsed.docs.get(&(b.oid, format.name())));
         match (t.expected.get(path), snap.files.get(path)) {
             (_, Some(Fetched::Failed(msg))) => {
                 out.errors.push(problem(Some(path), None, msg.clone()))
@@ -298,7 +307,8 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
                     continue; // baseline unreadable or unparsable: already reported once
                 };
                 let base = base_doc.tree();
-                if blob_id(bytes) == Some(b.oid) {
+                // Byte for byte: cheaper than hashing the live file to compare blob ids.
+                if parsed.bytes.get(&b.oid).is_some_and(|raw| raw == bytes) {
                     // The same bytes: no drift, and the live values are the baseline's.
                     if let Some(tree) = base {
                         out.findings

@@ -67,7 +67,7 @@ fn read(path: &Path) -> Fetched {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Fetched::Missing,
         Err(e) => return Fetched::Failed(format!("cannot read: {e}")),
     };
-    match file.metadata() {
+    let size = match file.metadata() {
         Ok(m) if !m.is_file() => return Fetched::Failed("not a regular file".into()),
         Ok(m) if m.len() > MAX_FILE_BYTES => {
             return Fetched::Failed(format!(
@@ -76,9 +76,10 @@ fn read(path: &Path) -> Fetched {
             ));
         }
         Err(e) => return Fetched::Failed(format!("cannot read: {e}")),
-        Ok(_) => {}
-    }
-    let mut bytes = Vec::new();
+        Ok(m) => m.len(),
+    };
+    // Sized from the metadata: `take` hides the length, so `read_to_end` would grow from small.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
         Ok(n) if n as u64 > MAX_FILE_BYTES => {
             Fetched::Failed(format!("too large: the limit is {MAX_FILE_BYTES} bytes"))
