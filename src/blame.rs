@@ -98,7 +98,7 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
 
 /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
 /// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -109,12 +109,7 @@ pub fn check(
     report.hosts = hosts.len();
     let views: Vec<(&str, &str, &Facts, bool)> =
         facts.iter().map(|(h, g, f, up)| (*h, *g, f, *up)).collect();
-    let format_in = |group: &str, file: &str| {
-        cfg.groups
-            .iter()
-            .find(|g| g.name == group)
-            .map_or_else(|| Format::detect(file), |g| format_of(g, file))
-    };
+    let format_in = |group: &str, file: &str| format_in(cfg, group, file);
     if sel.shard.is_none() {
         let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
         report.findings.extend(found);
@@ -128,11 +123,7 @@ pub fn check(
     }
     let findings = std::mem::take(&mut report.findings);
     report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
-    report.started_at = started
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs_f64());
-    report.duration_seconds = Some(clock.elapsed().as_secs_f64());
+    report.set_timing(started, clock);
     report.sort();
     Ok(report)
 }
@@ -230,6 +221,14 @@ fn parse_baseline(
         out.insert(key, result);
     }
     ParsedBaseline { docs: out, bytes }
+}
+
+/// The format of `file` as read for `group` (by name).
+pub(crate) fn format_in(cfg: &Config, group: &str, file: &str) -> Format {
+    cfg.groups
+        .iter()
+        .find(|g| g.name == group)
+        .map_or_else(|| Format::detect(file), |g| format_of(g, file))
 }
 
 /// The format of `path`: the first matching file entry's `format`, else detected.

@@ -99,12 +99,7 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
     }
     let views: Vec<(&str, &str, &Facts, bool)> =
         facts.iter().map(|(h, g, f)| (*h, *g, f, true)).collect();
-    let format_in = |group: &str, file: &str| {
-        cfg.groups.iter().find(|g| g.name == group).map_or_else(
-            || crate::normalize::Format::detect(file),
-            |g| format_of(g, file),
-        )
-    };
+    let format_in = |group: &str, file: &str| crate::check::format_in(cfg, group, file);
     let (across, trouble) = cfg.rules.across_hosts(&views, &format_in, false);
     for mut f in across {
         // Values here are the baseline's.
@@ -127,11 +122,7 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
         .collect::<BTreeSet<_>>()
         .len();
     report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
-    report.started_at = started
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .map(|d| d.as_secs_f64());
-    report.duration_seconds = Some(clock.elapsed().as_secs_f64());
+    report.set_timing(started, clock);
     report.sort();
     Ok(report)
 }

@@ -238,6 +238,15 @@ impl Report {
             .count()
     }
 
+    /// Records when the run started and how long it took.
+    pub fn set_timing(&mut self, started: std::time::SystemTime, clock: std::time::Instant) {
+        self.started_at = started
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs_f64());
+        self.duration_seconds = Some(clock.elapsed().as_secs_f64());
+    }
+
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty() && self.errors.is_empty()
     }
