@@ -384,17 +384,12 @@ pub fn finding_from_change(
     file: &str,
     baseline_source: Option<&str>,
     c: Change,
-    secret_by_rule: bool,
 ) -> Finding {
-    let shown = |v: &crate::tree::Value| {
-        if secret_by_rule {
-            crate::tree::Value::text(secret::REDACTED)
-        } else {
-            secret::redact(&c.key, v)
-        }
-    };
-    let baseline = c.baseline.as_ref().map(|e| shown(&e.value));
-    let live = c.live.as_ref().map(|e| shown(&e.value));
+    let baseline = c
+        .baseline
+        .as_ref()
+        .map(|e| secret::redact(&c.key, &e.value));
+    let live = c.live.as_ref().map(|e| secret::redact(&c.key, &e.value));
     let message = match (&baseline, &live) {
         (Some(b), Some(l)) if b == l => "changed (secret value)".to_string(),
         (Some(b), Some(l)) => format!("changed from {} to {}", short(b), short(l)),

@@ -122,25 +122,9 @@ pub struct CheckArgs {
 pub struct MergeArgs {
     /// JSON reports of `check --format json` (one per shard)
     #[arg(value_name = "REPORT.json", required = true)]
-    pub reports: Vec<PathBuf>,
-    /// Report format on stdout (or in --output)
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text, env = "CONFDRIFT_FORMAT")]
-    pub format: OutputFormat,
-    /// Write the report to FILE (atomically) instead of stdout
-    #[arg(long, value_name = "FILE", env = "CONFDRIFT_OUTPUT")]
-    pub output: Option<PathBuf>,
-    /// Also write a report in FORMAT to PATH (repeatable)
-    #[arg(long = "report", value_name = "FORMAT:PATH", value_parser = ReportTarget::parse, env = "CONFDRIFT_REPORT", value_delimiter = ',')]
-    pub reports_to: Vec<ReportTarget>,
-    /// Exit 1 only for findings at or above this severity (new: only findings marked new)
-    #[arg(long, value_enum, default_value_t = FailOn::Any, env = "CONFDRIFT_FAIL_ON")]
-    pub fail_on: FailOn,
-    /// Print nothing when there is no drift and no trouble
-    #[arg(short, long, env = "CONFDRIFT_QUIET")]
-    pub quiet: bool,
-    /// When to colour the text report
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, env = "CONFDRIFT_COLOR")]
-    pub color: ColorChoice,
+    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +160,16 @@ pub struct CommonArgs {
     /// Config file (default: ./confdrift.toml, then $CONFDRIFT_CONFIG)
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// More diagnostics on stderr (repeat for more; the one flag without an environment variable)
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How and where a report is rendered, and which findings fail the run.
+#[derive(Clone, Debug, Args)]
+pub struct RenderArgs {
     /// Report format on stdout (or in --output)
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, env = "CONFDRIFT_FORMAT")]
     pub format: OutputFormat,
@@ -196,9 +190,6 @@ pub struct CommonArgs {
     /// When to colour the text report
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, env = "CONFDRIFT_COLOR")]
     pub color: ColorChoice,
-    /// More diagnostics on stderr (repeat for more; the one flag without an environment variable)
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
 }
 
 /// Which hosts to check.

@@ -101,7 +101,7 @@ fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report:
         for c in crate::secret::match_fingerprints(diff(o, n)) {
             report
                 .findings
-                .push(finding_from_change(None, None, name, None, c, false));
+                .push(finding_from_change(None, None, name, None, c));
         }
     }
 }

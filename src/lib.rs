@@ -38,7 +38,6 @@ use report::{
 };
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Runs confdrift with these arguments (the first is the program name).
@@ -62,11 +61,11 @@ where
         Command::Check(a) => run_check(a),
         Command::Diff(a) => untracked(&a.common).and_then(|()| {
             let report = run_diff(a)?;
-            Ok(finish(&Render::from(&a.common), &report))
+            Ok(finish(&a.common.render, &report))
         }),
         Command::Lint(a) => untracked(&a.common).and_then(|()| {
             let report = run_lint(a)?;
-            Ok(finish(&Render::from(&a.common), &report))
+            Ok(finish(&a.common.render, &report))
         }),
         Command::Accept(a) => accept::run(a).map(|()| Outcome::Clean),
         Command::Init(a) => init::run(a).map(|()| Outcome::Clean),
@@ -74,8 +73,8 @@ where
             let report = run_collect(a)?;
             Ok(finish_collect(a, &report))
         }),
-        Command::Merge(a) => merge_cmd::merge(&a.reports).map(|report| {
-            let render = Render::from(a);
+        Command::Merge(a) => merge_cmd::merge(&a.inputs).map(|report| {
+            let render = &a.render;
             if render.fail_on == FailOn::New
                 && !report.findings.is_empty()
                 && report.findings.iter().all(|f| f.status.is_none())
@@ -85,7 +84,7 @@ where
                 );
                 return Outcome::Trouble;
             }
-            finish(&render, &report)
+            finish(render, &report)
         }),
         Command::Completions(a) => {
             let mut script = Vec::new();
@@ -105,7 +104,7 @@ where
 
 /// `--fail-on new` compares with the last run, which only `check --state` remembers.
 fn untracked(common: &CommonArgs) -> anyhow::Result<()> {
-    if common.fail_on == FailOn::New {
+    if common.render.fail_on == FailOn::New {
         anyhow::bail!(
             "--fail-on new needs --state FILE (new means: not in the last run's state), which only `check` takes"
         );
@@ -114,40 +113,7 @@ fn untracked(common: &CommonArgs) -> anyhow::Result<()> {
 }
 
 /// How and where to render a report, whichever command made it.
-struct Render {
-    format: OutputFormat,
-    output: Option<PathBuf>,
-    reports: Vec<ReportTarget>,
-    fail_on: FailOn,
-    quiet: bool,
-    color: ColorChoice,
-}
-
-impl From<&CommonArgs> for Render {
-    fn from(c: &CommonArgs) -> Render {
-        Render {
-            format: c.format,
-            output: c.output.clone(),
-            reports: c.reports.clone(),
-            fail_on: c.fail_on,
-            quiet: c.quiet,
-            color: c.color,
-        }
-    }
-}
-
-impl From<&cli::MergeArgs> for Render {
-    fn from(m: &cli::MergeArgs) -> Render {
-        Render {
-            format: m.format,
-            output: m.output.clone(),
-            reports: m.reports_to.clone(),
-            fail_on: m.fail_on,
-            quiet: m.quiet,
-            color: m.color,
-        }
-    }
-}
+type Render = cli::RenderArgs;
 
 /// `confdrift man [COMMAND]`: the roff page on stdout.
 fn man_page(sub: Option<&str>) -> anyhow::Result<()> {
@@ -187,7 +153,7 @@ fn print_bytes(bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
-    if a.common.fail_on == FailOn::New && a.state.is_none() {
+    if a.common.render.fail_on == FailOn::New && a.state.is_none() {
         anyhow::bail!(
             "--fail-on new needs --state FILE: new means not in the last run's state, and without a state file nothing is remembered"
         );
@@ -200,7 +166,7 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| cfg.baseline.reference.clone());
     let state = a.state.as_deref().map(state::State::open).transpose()?;
     let _lock = lock::for_check(&cfg.baseline)?;
-    let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.quiet)?;
+    let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.render.quiet)?;
     blame::annotate(&cfg, &mut report);
     baseline::worktree::notice(&cfg.baseline, &mut report);
     report.errors.extend(secret::unverified_problem());
@@ -217,15 +183,15 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    let render = Render::from(&a.common);
-    if !emit(&render, &report) {
+    let render = &a.common.render;
+    if !emit(render, &report) {
         // Not written: the state stays as it was, so nothing new is silently marked known.
         return Ok(Outcome::Trouble);
     }
     if let Some((st, remember)) = tracked {
         st.save(&remember, &now)?;
     }
-    Ok(verdict(&render, &report))
+    Ok(verdict(render, &report))
 }
 
 /// `--host`, `--group` and `--shard` (auto read from the environment here, once).
@@ -256,24 +222,24 @@ fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
     let cfg = config::Config::locate(a.common.config.as_deref())?;
     let sel = selection(&a.select)?;
-    collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs, a.common.quiet)
+    collect_cmd::collect_into(&cfg, &sel, &a.out, a.jobs, a.common.render.quiet)
 }
 
 /// `collect` reports what it wrote; other formats than text give the same report shape as
 /// `check`, with no findings.
 fn finish_collect(a: &cli::CollectArgs, report: &Report) -> Outcome {
     let outcome = Outcome::of(report, Severity::Info);
-    if a.common.format != OutputFormat::Text || a.common.output.is_some() {
+    if a.common.render.format != OutputFormat::Text || a.common.render.output.is_some() {
         let render = Render {
             fail_on: FailOn::Any,
-            ..Render::from(&a.common)
+            ..a.common.render.clone()
         };
         return finish(&render, report);
     }
-    if !a.common.reports.is_empty() && !emit_files(&a.common.reports, report) {
+    if !a.common.render.reports.is_empty() && !emit_files(&a.common.render.reports, report) {
         return Outcome::Trouble;
     }
-    if a.common.quiet && report.is_clean() {
+    if a.common.render.quiet && report.is_clean() {
         return outcome;
     }
     let mut out = std::io::stdout().lock();

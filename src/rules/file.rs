@@ -50,7 +50,6 @@ impl Rules {
         changes: Vec<Change>,
     ) -> Vec<Finding> {
         let rules: Vec<&Rule> = self.covering(ctx.group, ctx.host, ctx.file).collect();
-        let is_secret = |key: &str| rules.iter().any(|r| r.secret && r.key.is_match(key));
         let mut findings = Vec::with_capacity(changes.len());
         for c in changes {
             let matching: Vec<&&Rule> = rules.iter().filter(|r| r.key.is_match(&c.key)).collect();
@@ -63,7 +62,6 @@ impl Rules {
                 ctx.file,
                 ctx.baseline_source,
                 c,
-                matching.iter().any(|r| r.secret),
             );
             if let Some(s) = matching
                 .iter()
@@ -81,8 +79,8 @@ impl Rules {
             findings.push(f);
         }
         if rules.iter().any(|r| r.checks_values() || r.required) {
-            let broken = broken_rules(ctx, &rules, base, live, &is_secret);
-            merge(ctx, broken, base, live, &is_secret, &mut findings);
+            let broken = broken_rules(ctx, &rules, base, live);
+            merge(ctx, broken, base, live, &mut findings);
         }
         findings
     }
@@ -221,7 +219,6 @@ fn broken_rules<'r>(
     rules: &[&'r Rule],
     base: Option<&Tree>,
     live: Option<&Tree>,
-    is_secret: &dyn Fn(&str) -> bool,
 ) -> BTreeMap<String, Vec<Broken<'r>>> {
     let mut out: BTreeMap<String, Vec<Broken>> = BTreeMap::new();
     for r in rules.iter().filter(|r| r.checks_values() || r.required) {
@@ -242,7 +239,7 @@ fn broken_rules<'r>(
                 if secret::is_fingerprint(&e.value.to_string()) {
                     continue; // a secret kept as its fingerprint: the value is not known here
                 }
-                let secret = is_secret(key) || secret::is_secret_key(key);
+                let secret = secret::is_secret_key(key);
                 for (range, message) in check_value(ctx.format, r, key, &e.value, secret) {
                     out.entry(key.to_string()).or_default().push(Broken {
                         rule: r,
@@ -264,7 +261,6 @@ fn merge(
     broken: BTreeMap<String, Vec<Broken>>,
     base: Option<&Tree>,
     live: Option<&Tree>,
-    is_secret: &dyn Fn(&str) -> bool,
     findings: &mut Vec<Finding>,
 ) {
     for (key, list) in broken {
@@ -308,16 +304,7 @@ fn merge(
             f.hint = f.hint.take().or(hint);
             continue;
         }
-        let secret = is_secret(&key) || secret::is_secret_key(&key);
-        let show = |e: Option<&Entry>| {
-            e.map(|e| {
-                if secret {
-                    Value::text(secret::REDACTED)
-                } else {
-                    secret::redact(&key, &e.value)
-                }
-            })
-        };
+        let show = |e: Option<&Entry>| e.map(|e| secret::redact(&key, &e.value));
         findings.push(Finding {
             host: ctx.host.map(str::to_string),
             group: Some(ctx.group.to_string()),

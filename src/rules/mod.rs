@@ -193,13 +193,13 @@ impl Rules {
             .iter()
             .filter(move |r| r.covers(group, host, file))
     }
+}
 
-    /// Whether a rule marks this key `secret`.
-    pub fn is_secret(&self, group: &str, host: Option<&str>, file: &str, key: &str) -> bool {
-        self.rules
-            .iter()
-            .any(|r| r.secret && r.covers(group, host, file) && r.key.is_match(key))
-    }
+/// A `host` selector of a rule or waiver: a glob over host names.
+pub(crate) fn host_glob(h: &str) -> Result<globset::GlobMatcher> {
+    globset::Glob::new(h)
+        .map(|g| g.compile_matcher())
+        .with_context(|| format!("host {h:?}: invalid glob"))
 }
 
 fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
@@ -214,15 +214,7 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
     {
         bail!("group {g:?} is not a [[group]] of this config");
     }
-    let host = raw
-        .host
-        .as_deref()
-        .map(|h| {
-            globset::Glob::new(h)
-                .map(|g| g.compile_matcher())
-                .with_context(|| format!("host {h:?}: invalid glob"))
-        })
-        .transpose()?;
+    let host = raw.host.as_deref().map(host_glob).transpose()?;
     let bound = |v: Option<toml::Value>, what: &str| -> Result<Option<Bound>> {
         Ok(match v {
             None => None,

@@ -121,14 +121,7 @@ impl Rules {
                     continue;
                 }
             }
-            let secret = rules.iter().any(|r| r.secret) || secret::is_secret_key(key);
-            let show = |v: &Value| {
-                if secret {
-                    Value::text(secret::REDACTED)
-                } else {
-                    secret::redact(key, v)
-                }
-            };
+            let show = |v: &Value| secret::redact(key, v);
             let peers = format!("{held} of {n} hosts of group {group}");
             let message = match (e, major_entry) {
                 (Some(_), Some(m)) => {

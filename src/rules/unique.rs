@@ -36,11 +36,7 @@ impl Rules {
             let r = &self.rules[rule];
             for (host, group, line, value) in &list {
                 let others: Vec<&str> = list.iter().map(|x| x.0).filter(|h| h != host).collect();
-                let shown = if r.secret {
-                    crate::tree::Value::text(secret::REDACTED)
-                } else {
-                    secret::redact(key, value)
-                };
+                let shown = secret::redact(key, value);
                 out.push(Finding {
                     host: Some(host.to_string()),
                     group: Some(group.to_string()),

@@ -4,7 +4,7 @@
 use super::keyglob::KeyGlob;
 use crate::config::FileSpec;
 use crate::report::{Finding, Kind};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -54,15 +54,7 @@ impl Waiver {
         }
         Ok(Waiver {
             line,
-            host: raw
-                .host
-                .as_deref()
-                .map(|h| {
-                    globset::Glob::new(h)
-                        .map(|g| g.compile_matcher())
-                        .with_context(|| format!("host {h:?}: invalid glob"))
-                })
-                .transpose()?,
+            host: raw.host.as_deref().map(super::host_glob).transpose()?,
             group: raw.group,
             file: raw
                 .file
