@@ -5,11 +5,12 @@ use crate::baseline::{Baseline, BaselineFile};
 use crate::collect::{self, Fetched};
 use crate::config::{Config, Group};
 use crate::diff::{Change, diff};
+use crate::includes::{self, Effective};
 use crate::normalize::{Document, Format};
 use crate::report::{Finding, HostRun, Kind, Problem, Report, Severity};
-use crate::rules::{Facts, FileCtx, Rules, today, waiver};
+use crate::rules::{Facts, FileCtx, Included, Rules, today, waiver};
 use crate::secret;
-use crate::tree::ParseError;
+use crate::tree::{ParseError, Tree, Value};
 use anyhow::{Result, bail};
 use git2::Oid;
 use rayon::prelude::*;
@@ -272,6 +273,9 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
         }
     };
     let paths: BTreeSet<&String> = t.expected.keys().chain(snap.files.keys()).collect();
+    // postgresql.conf-format files, kept until every file is read so that a file's includes
+    // can be followed (the included ones may come later in path order).
+    let mut pg = PgFiles::default();
     for path in paths {
         let finding = |kind: Kind, message: String| Finding {
             host: Some(t.host.to_string()),
@@ -284,97 +288,250 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
             ..Finding::default()
         };
         let format = format_of(t.group, path);
-        let ctx = FileCtx {
-            group: &t.group.name,
-            host: Some(t.host),
-            file: path,
-            format,
-            baseline_source: t.expected.get(path).map(|b| b.source.as_str()),
-        };
         let base_doc = t
             .expected
             .get(path)
             .and_then(|b| parsed.docs.get(&(b.oid, format.name())));
-        match (t.expected.get(path), snap.files.get(path)) {
-            (_, Some(Fetched::Failed(msg))) => {
-                out.errors.push(problem(Some(path), None, msg.clone()))
-            }
-            (Some(b), Some(Fetched::Present(bytes))) => {
-                out.files += 1;
-                out.paths.push(path.clone());
-                let Some(Ok(base_doc)) = base_doc else {
-                    continue; // baseline unreadable or unparsable: already reported once
-                };
-                let base = base_doc.tree();
-                // Byte for byte: cheaper than hashing the live file to compare blob ids.
-                if parsed.bytes.get(&b.oid).is_some_and(|raw| raw == bytes) {
-                    // The same bytes: no drift, and the live values are the baseline's.
-                    if let Some(tree) = base {
-                        out.findings
-                            .extend(rules.apply_file(&ctx, base, base, Vec::new()));
-                        rules.gather(&ctx, tree, true, &mut out.facts);
-                    }
+        // The file's trees (live `None` when it is missing) and its drift, for the rules.
+        let (base, live, changes): (Option<&Tree>, Live, Vec<Change>) =
+            match (t.expected.get(path), snap.files.get(path)) {
+                (_, Some(Fetched::Failed(msg))) => {
+                    out.errors.push(problem(Some(path), None, msg.clone()));
                     continue;
                 }
-                match format.parse(bytes) {
-                    Err(e) => out
-                        .errors
-                        .push(problem(Some(path), Some(&e), e.message.clone())),
-                    Ok(live_doc) => {
-                        let changes = secret::match_fingerprints(diff(base_doc, &live_doc));
-                        let live = live_doc.tree();
-                        out.findings
-                            .extend(rules.apply_file(&ctx, base, live, changes));
-                        if let Some(tree) = live {
-                            rules.gather(&ctx, tree, true, &mut out.facts);
+                (Some(b), Some(Fetched::Present(bytes))) => {
+                    out.files += 1;
+                    out.paths.push(path.clone());
+                    let Some(Ok(base_doc)) = base_doc else {
+                        continue; // baseline unreadable or unparsable: already reported once
+                    };
+                    // Byte for byte: cheaper than hashing the live file to compare blob ids.
+                    if parsed.bytes.get(&b.oid).is_some_and(|raw| raw == bytes) {
+                        // The same bytes: no drift, and the live values are the baseline's.
+                        (base_doc.tree(), Live::Same, Vec::new())
+                    } else {
+                        match format.parse(bytes) {
+                            Err(e) => {
+                                out.errors
+                                    .push(problem(Some(path), Some(&e), e.message.clone()));
+                                continue;
+                            }
+                            Ok(live_doc) => {
+                                let changes = secret::match_fingerprints(diff(base_doc, &live_doc));
+                                (base_doc.tree(), Live::Own(live_doc), changes)
+                            }
                         }
                     }
                 }
-            }
-            (Some(b), _) => {
-                out.files += 1;
-                out.paths.push(path.clone());
-                out.findings.push(finding(
-                    Kind::MissingFile,
-                    format!("missing on the host; the baseline has {}", b.source),
-                ));
-                if let Some(Ok(doc)) = base_doc {
-                    out.findings
-                        .extend(rules.apply_file(&ctx, doc.tree(), None, Vec::new()));
+                (Some(b), _) => {
+                    out.files += 1;
+                    out.paths.push(path.clone());
+                    out.findings.push(finding(
+                        Kind::MissingFile,
+                        format!("missing on the host; the baseline has {}", b.source),
+                    ));
+                    let Some(Ok(doc)) = base_doc else { continue };
+                    (doc.tree(), Live::Missing, Vec::new())
                 }
-            }
-            (None, Some(Fetched::Present(bytes))) => {
-                out.files += 1;
-                out.paths.push(path.clone());
-                out.findings.push(finding(
-                    Kind::UnexpectedFile,
-                    "on the host, but no baseline file matches it".to_string(),
-                ));
-                if matches!(format, Format::Text) {
-                    continue;
-                }
-                // No baseline: the rules still apply, and outliers are found among peers.
-                match format.parse(bytes) {
-                    Err(e) => out
-                        .errors
-                        .push(problem(Some(path), Some(&e), e.message.clone())),
-                    Ok(doc) => {
-                        if let Some(tree) = doc.tree() {
-                            out.findings.extend(rules.apply_file(
-                                &ctx,
-                                None,
-                                Some(tree),
-                                Vec::new(),
-                            ));
-                            rules.gather(&ctx, tree, false, &mut out.facts);
+                (None, Some(Fetched::Present(bytes))) => {
+                    out.files += 1;
+                    out.paths.push(path.clone());
+                    out.findings.push(finding(
+                        Kind::UnexpectedFile,
+                        "on the host, but no baseline file matches it".to_string(),
+                    ));
+                    if matches!(format, Format::Text) {
+                        continue;
+                    }
+                    // No baseline: the rules still apply, and outliers are found among peers.
+                    match format.parse(bytes) {
+                        Err(e) => {
+                            out.errors
+                                .push(problem(Some(path), Some(&e), e.message.clone()));
+                            continue;
                         }
+                        Ok(doc) => (None, Live::Own(doc), Vec::new()),
                     }
                 }
-            }
-            (None, _) => {} // listed, but neither intended nor present: nothing to compare
+                (None, _) => continue, // listed, but neither intended nor present
+            };
+        let baselined = base_doc.is_some();
+        let file = Compared {
+            path,
+            format,
+            base,
+            live,
+            changes,
+            baselined,
+        };
+        if format.name() == "pgconf" {
+            pg.files.push(file);
+        } else {
+            settle(t, rules, file, None, &mut out);
         }
     }
+    pg.settle(t, rules, &mut out);
     out
+}
+
+/// A file's live side, as far as the rules are concerned.
+enum Live {
+    /// Byte for byte the baseline.
+    Same,
+    Own(Document),
+    Missing,
+}
+
+/// One file of one host, compared; waiting for its rules.
+struct Compared<'a> {
+    path: &'a String,
+    format: Format,
+    base: Option<&'a Tree>,
+    live: Live,
+    changes: Vec<Change>,
+    baselined: bool,
+}
+
+impl Compared<'_> {
+    fn live_tree(&self) -> Option<&Tree> {
+        match &self.live {
+            Live::Same => self.base,
+            Live::Own(doc) => doc.tree(),
+            Live::Missing => None,
+        }
+    }
+}
+
+/// Applies the rules to one compared file and gathers what checks across hosts need.
+/// `effective` holds the trees read with the file's includes (postgresql.conf).
+fn settle(
+    t: &Target,
+    rules: &Rules,
+    mut file: Compared,
+    effective: Option<(Option<&Effective>, Option<&Effective>)>,
+    out: &mut HostResult,
+) {
+    let changes = std::mem::take(&mut file.changes);
+    let (base_eff, live_eff) = effective.unwrap_or((None, None));
+    let ctx = FileCtx {
+        group: &t.group.name,
+        host: Some(t.host),
+        file: file.path,
+        format: file.format,
+        baseline_source: t.expected.get(file.path).map(|b| b.source.as_str()),
+        included: Included {
+            live: live_eff.map(|e| &e.from),
+            base: base_eff.map(|e| &e.from),
+        },
+    };
+    let own_live = file.live_tree();
+    let base = base_eff.map(|e| &e.tree).or(file.base);
+    let live = live_eff.map(|e| &e.tree).or(own_live);
+    let found = rules.apply_file(&ctx, base, live, changes);
+    if effective.is_none() {
+        out.findings.extend(found);
+    } else {
+        for mut f in found {
+            if f.file == *file.path {
+                out.findings.push(f);
+                continue;
+            }
+            // A value an included file set: named with that file's baseline; folded into
+            // that file's own finding on the same line, as a rule's message is into drift.
+            f.baseline_source = f
+                .baseline_line
+                .and_then(|_| t.expected.get(&f.file))
+                .map(|b| b.source.clone());
+            let same = out
+                .findings
+                .iter_mut()
+                .find(|g| g.file == f.file && g.key == f.key && g.line == f.line);
+            match same {
+                Some(g) if g.kind == f.kind => {}
+                Some(g) if g.kind.is_drift() => {
+                    g.severity = g.severity.max(f.severity);
+                    g.message = f.message;
+                    g.rule = f.rule;
+                    g.hint = g.hint.take().or(f.hint);
+                }
+                _ => out.findings.push(f),
+            }
+        }
+    }
+    if let Some(tree) = live {
+        rules.gather(&ctx, tree, true, &mut out.facts);
+        if !file.baselined
+            && let Some(own) = own_live
+        {
+            out.facts
+                .unbaselined
+                .push((file.path.to_string(), own.clone()));
+        }
+    }
+}
+
+/// The effective settings of `path` when it has includes that change something.
+fn follow<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    tree.filter(|t| includes::has_includes(t))
+        .and_then(|tree| includes::resolve(path, tree, lookup, paths))
+}
+
+/// The postgresql.conf-format files of one host.
+#[derive(Default)]
+struct PgFiles<'a> {
+    files: Vec<Compared<'a>>,
+}
+
+impl<'a> PgFiles<'a> {
+    fn find(&self, path: &str) -> Option<&Compared<'a>> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// Applies the rules to every file, each read with the files it includes (both sides).
+    fn settle(self, t: &Target, rules: &Rules, out: &mut HostResult) {
+        let base_paths: Vec<&str> = self
+            .files
+            .iter()
+            .filter(|f| f.base.is_some())
+            .map(|f| f.path.as_str())
+            .collect();
+        let live_paths: Vec<&str> = self
+            .files
+            .iter()
+            .filter(|f| f.live_tree().is_some())
+            .map(|f| f.path.as_str())
+            .collect();
+        let mut resolved = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            resolved.push((
+                follow(
+                    f.path,
+                    f.base,
+                    &|p| self.find(p).and_then(|g| g.base),
+                    &base_paths,
+                ),
+                follow(
+                    f.path,
+                    f.live_tree(),
+                    &|p| self.find(p).and_then(Compared::live_tree),
+                    &live_paths,
+                ),
+            ));
+        }
+        // Files with no includes first, so a finding on an included file is its own.
+        let mut order: Vec<_> = self.files.into_iter().zip(resolved).collect();
+        order.sort_by_key(|(_, (b, l))| b.is_some() || l.is_some());
+        for (file, (base, live)) in order {
+            let effective =
+                (base.is_some() || live.is_some()).then_some((base.as_ref(), live.as_ref()));
+            settle(t, rules, file, effective, out);
+        }
+    }
 }
 
 /// A finding from a key change, with secret values redacted.
@@ -390,13 +547,7 @@ pub fn finding_from_change(
         .as_ref()
         .map(|e| secret::redact(&c.key, &e.value));
     let live = c.live.as_ref().map(|e| secret::redact(&c.key, &e.value));
-    let message = match (&baseline, &live) {
-        (Some(b), Some(l)) if b == l => "changed (secret value)".to_string(),
-        (Some(b), Some(l)) => format!("changed from {} to {}", short(b), short(l)),
-        (None, Some(l)) => format!("added on the host: {}", short(l)),
-        (Some(b), None) => format!("removed on the host; the baseline has {}", short(b)),
-        (None, None) => "changed".to_string(),
-    };
+    let message = drift_message(baseline.as_ref(), live.as_ref());
     Finding {
         host: host.map(str::to_string),
         group: group.map(str::to_string),
@@ -414,8 +565,19 @@ pub fn finding_from_change(
     }
 }
 
+/// What a drift finding says when nothing more is known than its two (redacted) values.
+pub fn drift_message(baseline: Option<&Value>, live: Option<&Value>) -> String {
+    match (baseline, live) {
+        (Some(b), Some(l)) if b == l => "changed (secret value)".to_string(),
+        (Some(b), Some(l)) => format!("changed from {} to {}", short(b), short(l)),
+        (None, Some(l)) => format!("added on the host: {}", short(l)),
+        (Some(b), None) => format!("removed on the host; the baseline has {}", short(b)),
+        (None, None) => "changed".to_string(),
+    }
+}
+
 /// A value for a one-line message: the first line, at most 60 characters.
-fn short(v: &crate::tree::Value) -> String {
+fn short(v: &Value) -> String {
     let s = v.to_string();
     let first = s.lines().next().unwrap_or("");
     let mut out: String = first.chars().take(60).collect();

@@ -15,6 +15,7 @@ pub mod config;
 pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
+pub mod includes;
 pub mod init;
 pub mod inventory;
 pub mod lint;

@@ -5,9 +5,10 @@
 use crate::baseline::Baseline;
 use crate::check::{Selection, format_of, select};
 use crate::config::Config;
-use crate::normalize::Document;
+use crate::includes;
+use crate::normalize::{Document, Format};
 use crate::report::{Finding, HostRun, Problem, Report};
-use crate::rules::{Facts, FileCtx, today, waiver};
+use crate::rules::{Facts, FileCtx, Included, today, waiver};
 use anyhow::Result;
 use git2::Oid;
 use std::collections::{BTreeSet, HashMap};
@@ -29,12 +30,14 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
     for (group, host) in &targets {
         let mut host_facts = Facts::default();
         let files = baseline.files_for(&group.name, host);
-        for (path, file) in files
+        let chosen: Vec<(&String, &crate::baseline::BaselineFile, Format)> = files
             .iter()
             .filter(|(p, _)| group.files.iter().any(|s| s.matches(p)))
-        {
-            let format = format_of(group, path);
-            let doc = parsed.entry((file.oid, format.name())).or_insert_with(|| {
+            .map(|(p, f)| (p, f, format_of(group, p)))
+            .collect();
+        // Every file parsed first, so that a postgresql.conf's includes can be followed.
+        for &(_, file, format) in &chosen {
+            parsed.entry((file.oid, format.name())).or_insert_with(|| {
                 match baseline.read(file.oid) {
                     Err(e) => {
                         report.errors.push(problem(
@@ -57,7 +60,26 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
                     },
                 }
             });
-            let Some(tree) = doc.as_ref().and_then(Document::tree) else {
+        }
+        let tree_of = |file: &crate::baseline::BaselineFile, format: Format| {
+            parsed
+                .get(&(file.oid, format.name()))
+                .and_then(|d| d.as_ref())
+                .and_then(Document::tree)
+        };
+        let pg: Vec<&str> = chosen
+            .iter()
+            .filter(|(_, _, f)| f.name() == "pgconf")
+            .map(|(p, _, _)| p.as_str())
+            .collect();
+        let pg_tree = |p: &str| {
+            chosen
+                .iter()
+                .find(|(q, _, f)| q.as_str() == p && f.name() == "pgconf")
+                .and_then(|&(_, file, format)| tree_of(file, format))
+        };
+        for &(path, file, format) in &chosen {
+            let Some(own) = tree_of(file, format) else {
                 continue;
             };
             if seen_sources.insert(file.source.clone()) {
@@ -66,27 +88,56 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
             for (i, r) in cfg.rules.rules.iter().enumerate() {
                 if !used_rules[i]
                     && r.covers(&group.name, Some(host), path)
-                    && tree.iter().any(|(k, _)| r.key.is_match(k))
+                    && own.iter().any(|(k, _)| r.key.is_match(k))
                 {
                     used_rules[i] = true;
                 }
             }
+            let effective = (format.name() == "pgconf" && includes::has_includes(own))
+                .then(|| includes::resolve(path, own, &pg_tree, &pg))
+                .flatten();
+            let tree = effective.as_ref().map_or(own, |e| &e.tree);
+            let from = effective.as_ref().map(|e| &e.from);
             let ctx = FileCtx {
                 group: &group.name,
                 host: Some(host),
                 file: path,
                 format,
                 baseline_source: Some(&file.source),
+                included: Included {
+                    live: None,
+                    base: from,
+                },
             };
             for mut f in cfg.rules.apply_file(&ctx, Some(tree), None, Vec::new()) {
+                // A value an included file set is named with that file's baseline.
+                let source = if f.file == *path {
+                    &file.source
+                } else {
+                    match files.get(&f.file) {
+                        Some(b) => {
+                            f.baseline_source = Some(b.source.clone());
+                            &b.source
+                        }
+                        None => &file.source,
+                    }
+                };
                 // A group file's finding is the same for every host of the group: say it once.
-                if file.source.contains("/groups/") || file.source.starts_with("groups/") {
+                if source.contains("/groups/") || source.starts_with("groups/") {
                     f.host = None;
                 }
                 if !findings.contains(&f) {
                     findings.push(f);
                 }
             }
+            // What the server runs with is what the checks across hosts read.
+            let ctx = FileCtx {
+                included: Included {
+                    live: from,
+                    base: None,
+                },
+                ..ctx
+            };
             cfg.rules.gather(&ctx, tree, true, &mut host_facts);
         }
         report.host_runs.push(HostRun {

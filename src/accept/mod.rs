@@ -200,6 +200,7 @@ fn refuse_critical(
                 file: &path,
                 format,
                 baseline_source: Some(&shown),
+                included: Default::default(),
             };
             for f in cfg.rules.apply_file(&ctx, doc.tree(), None, Vec::new()) {
                 if f.severity == crate::report::Severity::Critical {

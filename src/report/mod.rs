@@ -62,6 +62,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// A key's value differs from the baseline's.
+    pub fn is_drift(self) -> bool {
+        matches!(self, Kind::Changed | Kind::Added | Kind::Removed)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Changed => "changed",

@@ -62,6 +62,9 @@ pub enum KeyRef {
     },
 }
 
+/// Where a number was read: the line and, when an include brought it in, the file.
+type ReadAt = (u32, Option<String>);
+
 impl KeyRef {
     fn glob(&self) -> Option<(&str, &KeyGlob)> {
         match self {
@@ -78,31 +81,31 @@ impl KeyRef {
         }
     }
 
-    /// The number on one host; `Err` says what is missing.
-    fn eval(&self, facts: &Facts) -> Result<(f64, Option<u32>), String> {
+    /// The number on one host and where it was read; `Err` says what is missing.
+    fn eval(&self, facts: &Facts) -> Result<(f64, Option<ReadAt>), String> {
         match self {
             KeyRef::Constant(n) => Ok((*n, None)),
             KeyRef::Count { file, key } => Ok((
                 facts
                     .numbers
                     .iter()
-                    .filter(|(f, k, _, _)| f == file && key.is_match(k))
+                    .filter(|n| &n.file == file && key.is_match(&n.key))
                     .count() as f64,
                 None,
             )),
             KeyRef::Key { file, key, default } => {
                 let mut sum = None::<f64>;
                 let mut line = None;
-                for (_, k, v, l) in facts
+                for n in facts
                     .numbers
                     .iter()
-                    .filter(|(f, k, _, _)| f == file && key.is_match(k))
+                    .filter(|n| &n.file == file && key.is_match(&n.key))
                 {
-                    let Some(n) = v.as_f64() else {
-                        return Err(format!("{file}: {k} = {v} is not a number"));
+                    let Some(x) = n.value.as_f64() else {
+                        return Err(format!("{file}: {} = {} is not a number", n.key, n.value));
                     };
-                    sum = Some(sum.unwrap_or(0.0) + n);
-                    line = line.or(Some(*l));
+                    sum = Some(sum.unwrap_or(0.0) + x);
+                    line = line.or(Some((n.line, n.from.clone())));
                 }
                 match (sum, default) {
                     (Some(s), _) => Ok((s, line)),
@@ -365,10 +368,17 @@ impl Capacity {
                     skipped.join(", ")
                 ));
             }
-            let file = match &self.supply.main {
+            let mut file = match &self.supply.main {
                 KeyRef::Key { file, .. } => file.clone(),
                 _ => String::new(),
             };
+            let (line, from) = line.map_or((None, None), |(l, f)| (Some(l), f));
+            if let Some(from) = from {
+                message.push_str(&format!(
+                    "; {supply_name} is set in {from}, included by {file}"
+                ));
+                file = from;
+            }
             findings.push(Finding {
                 host: Some(host.to_string()),
                 group: Some(group.to_string()),

@@ -9,7 +9,7 @@ use crate::normalize::Format;
 use crate::report::{Finding, Kind, Severity};
 use crate::secret;
 use crate::tree::{Entry, Tree, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Which file of which host the rules are applied to.
 pub struct FileCtx<'a> {
@@ -19,6 +19,26 @@ pub struct FileCtx<'a> {
     pub file: &'a str,
     pub format: Format,
     pub baseline_source: Option<&'a str>,
+    /// For a postgresql.conf read with its includes: the keys an included file set.
+    pub included: Included<'a>,
+}
+
+/// Per side, the keys whose value an included file set (key → that file's path); see
+/// [`crate::includes`]. Empty for every other file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Included<'a> {
+    pub live: Option<&'a HashMap<String, String>>,
+    pub base: Option<&'a HashMap<String, String>>,
+}
+
+impl Included<'_> {
+    fn live(&self, key: &str) -> Option<&str> {
+        self.live.and_then(|m| m.get(key)).map(String::as_str)
+    }
+
+    fn base(&self, key: &str) -> Option<&str> {
+        self.base.and_then(|m| m.get(key)).map(String::as_str)
+    }
 }
 
 /// What one host's files hold that checks across hosts need.
@@ -26,10 +46,22 @@ pub struct FileCtx<'a> {
 pub struct Facts {
     /// Values of keys under a `unique` rule: (rule index, file, key, value, line).
     pub unique: Vec<(usize, String, String, Value, u32)>,
-    /// Values of keys a `[[capacity]]` check reads: (file, key, value, line).
-    pub numbers: Vec<(String, String, Value, u32)>,
+    /// Values of keys a `[[capacity]]` check reads.
+    pub numbers: Vec<Fact>,
     /// Files with no baseline for this host, kept whole for outlier detection.
     pub unbaselined: Vec<(String, Tree)>,
+}
+
+/// One value a capacity check reads.
+#[derive(Debug)]
+pub struct Fact {
+    /// The file as the check names it.
+    pub file: String,
+    pub key: String,
+    pub value: Value,
+    pub line: u32,
+    /// The file that set the value, when an include brought it in (see [`crate::includes`]).
+    pub from: Option<String>,
 }
 
 /// One broken rule on one side of one key.
@@ -56,6 +88,7 @@ impl Rules {
             if matching.iter().any(|r| r.ignore) || within_tolerance(ctx.format, &matching, &c) {
                 continue;
             }
+            let c_key = c.key.clone();
             let mut f = crate::check::finding_from_change(
                 ctx.host,
                 Some(ctx.group),
@@ -76,6 +109,15 @@ impl Rules {
                     .map(|r| r.label.clone());
             }
             f.hint = matching.iter().find_map(|r| r.hint.clone());
+            if let (Some(file), Some(tree)) = (ctx.included.live(&c_key), live) {
+                // Drift in a setting an included file sets again later: it changes nothing.
+                if let Some(e) = tree.get(&c_key) {
+                    f.message = format!(
+                        "{}; no effect on the host: {file} line {} sets it later",
+                        f.message, e.line
+                    );
+                }
+            }
             findings.push(f);
         }
         if rules.iter().any(|r| r.checks_values() || r.required) {
@@ -97,12 +139,13 @@ impl Rules {
                 .iter()
                 .filter(|(k, _)| refs.iter().any(|r| r.is_match(k)))
             {
-                facts.numbers.push((
-                    ctx.file.to_string(),
-                    key.to_string(),
-                    e.value.clone(),
-                    e.line,
-                ));
+                facts.numbers.push(Fact {
+                    file: ctx.file.to_string(),
+                    key: key.to_string(),
+                    value: e.value.clone(),
+                    line: e.line,
+                    from: ctx.included.live(key).map(str::to_string),
+                });
             }
         }
         for (i, r) in self.rules.iter().enumerate() {
@@ -294,21 +337,41 @@ fn merge(
             }
         }
         let hint = list.iter().find_map(|x| x.rule.hint.clone());
+        let live_from = ctx.included.live(&key);
+        let base_from = ctx.included.base(&key);
+        let mut message = messages.join("; ");
+        if let Some(file) = live_from {
+            message = format!("{message} (read through an include of {})", ctx.file);
+            if let Some(e) = b.filter(|_| base_from != Some(file)) {
+                let there = base_from.unwrap_or(ctx.file);
+                message = format!("{message}; the baseline sets it in {there} line {}", e.line);
+            }
+        } else if let Some(file) = base_from {
+            message = format!(
+                "{message} (the baseline sets it in {file}, included by {})",
+                ctx.file
+            );
+        }
+        let included = live_from.is_some() || base_from.is_some();
         if let Some(f) = findings
             .iter_mut()
-            .find(|f| f.key.as_deref() == Some(key.as_str()))
+            .find(|f| !included && f.key.as_deref() == Some(key.as_str()))
         {
             f.severity = f.severity.max(severity);
-            f.message = messages.join("; ");
+            f.message = message;
             f.rule = Some(labels.join("; "));
             f.hint = f.hint.take().or(hint);
             continue;
         }
         let show = |e: Option<&Entry>| e.map(|e| secret::redact(&key, &e.value));
+        let file = live_from
+            .or(if l.is_none() { base_from } else { None })
+            .unwrap_or(ctx.file);
+        let base_file = base_from.unwrap_or(ctx.file);
         findings.push(Finding {
             host: ctx.host.map(str::to_string),
             group: Some(ctx.group.to_string()),
-            file: ctx.file.to_string(),
+            file: file.to_string(),
             kind: if list.iter().any(|x| x.range) {
                 Kind::OutOfRange
             } else {
@@ -318,9 +381,10 @@ fn merge(
             baseline: show(b),
             live: show(l),
             line: l.map(|e| e.line),
-            baseline_line: b.map(|e| e.line),
+            // The baseline's line, when the baseline sets the key in the finding's file.
+            baseline_line: b.filter(|_| base_file == file).map(|e| e.line),
             baseline_source: ctx.baseline_source.map(str::to_string),
-            message: messages.join("; "),
+            message,
             rule: Some(labels.join("; ")),
             hint,
             key: Some(key),

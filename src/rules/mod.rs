@@ -14,7 +14,7 @@ pub mod units;
 pub mod waiver;
 
 pub use capacity::{Capacity, KeyRef, RawCapacity};
-pub use file::{Facts, FileCtx};
+pub use file::{Facts, FileCtx, Included};
 pub use waiver::{RawWaiver, Waiver, today};
 
 use crate::config::FileSpec;

@@ -643,3 +643,119 @@ fn accept_refuses_a_state_that_breaks_a_critical_rule_unless_forced() {
         ]
     );
 }
+
+#[test]
+fn a_setting_overridden_through_include_dir_is_judged_by_the_value_the_server_runs_with() {
+    let fleet = scenario("include-override");
+    let conf = "/etc/postgresql/15/main/postgresql.conf";
+    let tuning = "/etc/postgresql/15/main/conf.d/50-tuning.conf";
+    let out = fleet.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let f = findings(&r);
+    assert_eq!(f.len(), 3, "{f:#?}");
+
+    // The hand edit in postgresql.conf is drift, but the server never reads it.
+    let raised = f.iter().find(|f| f["file"] == conf).unwrap();
+    assert_eq!(raised["kind"], "changed");
+    assert_eq!(raised["severity"], "warning");
+    assert_eq!(
+        (raised["baseline"].clone(), raised["live"].clone()),
+        (200.into(), 300.into())
+    );
+    assert_eq!(
+        raised["message"],
+        format!("changed from 200 to 300; no effect on the host: {tuning} line 3 sets it later")
+    );
+
+    // The value it runs with breaks the rule on postgresql.conf: named at conf.d's line, folded
+    // into that file's own drift.
+    let low = f
+        .iter()
+        .find(|f| f["file"] == tuning && f["kind"] == "added")
+        .unwrap();
+    assert_eq!(low["key"], "max_connections");
+    assert_eq!(low["severity"], "critical");
+    assert_eq!(low["live"], 60);
+    assert_eq!(low["line"], 3);
+    assert_eq!(low["rule"], "max_connections >= 100");
+    assert_eq!(
+        low["message"],
+        format!(
+            "max_connections 60 is below the minimum 100 (read through an include of {conf}); the baseline sets it in {conf} line 4"
+        )
+    );
+
+    // And the capacity check adds up against 60, not against 200 or 300.
+    let cap = f.iter().find(|f| f["kind"] == "capacity").unwrap();
+    assert_eq!(
+        (cap["file"].clone(), cap["line"].clone()),
+        (tuning.into(), 3.into())
+    );
+    assert_eq!(
+        cap["message"],
+        format!(
+            "40 + 40 = 80 > max_connections 60 − superuser_reserved_connections 3 = 57; largest: web-1 (40); max_connections is set in {tuning}, included by {conf}"
+        )
+    );
+    let text = fleet.run(&["check"]).stdout;
+    assert!(text.contains("no effect on the host"), "{text}");
+
+    // Without the include, the host runs with postgresql.conf's 300: only plain drift is left.
+    fleet.write(
+        &format!("fleet/db-1{conf}"),
+        std::fs::read_to_string(fleet.path().join(format!("fleet/db-1{conf}")))
+            .unwrap()
+            .replace("include_dir = 'conf.d'", "#include_dir = 'conf.d'"),
+    );
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    let kinds: Vec<_> = findings(&r)
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["key"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (tuning, "max_connections", "added"),
+            (conf, "include_dir[0]", "removed"),
+            (conf, "max_connections", "changed"),
+        ],
+        "{r:#}"
+    );
+    assert!(
+        findings(&r).iter().all(|f| f["severity"] == "warning"),
+        "{r:#}"
+    );
+
+    // lint follows the baseline's includes the same way: the baseline's conf.d setting 60
+    // breaks the rule on postgresql.conf, said once for the group.
+    fleet.group_baseline("db", tuning, "work_mem = 16MB\nmax_connections = 60\n");
+    fleet.commit("tune");
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let broken: Vec<_> = findings(&r)
+        .iter()
+        .filter(|f| f["kind"] == "out_of_range")
+        .collect();
+    assert_eq!(broken.len(), 1, "{r:#}");
+    assert_eq!(broken[0]["file"], tuning);
+    assert_eq!(broken[0]["host"], Value::Null);
+    assert_eq!(broken[0]["baseline"], 60);
+    assert_eq!(broken[0]["baseline_line"], 2);
+    assert_eq!(
+        broken[0]["baseline_file"],
+        "baselines/groups/db/etc/postgresql/15/main/conf.d/50-tuning.conf"
+    );
+    let cap = findings(&r)
+        .iter()
+        .find(|f| f["kind"] == "capacity")
+        .unwrap();
+    assert_eq!(cap["file"], tuning);
+}

@@ -1,0 +1,322 @@
+//! postgresql.conf's `include`, `include_if_exists` and `include_dir`, followed across the
+//! files of one host, as the server reads them.
+//!
+//! Each file is still compared with its own baseline file on its own; this module gives the
+//! rules and the capacity checks the values the server actually runs with. A file's
+//! *effective* settings are its own, overlaid in order by those of every file it includes that
+//! was collected too (on the same side: live with live, baseline with baseline):
+//!
+//! - an include applies at its line: a setting the file assigns again after the include wins
+//!   over the included one, one assigned before it loses (PostgreSQL's last-one-wins, kept
+//!   across files);
+//! - a relative path is relative to the directory of the file holding the directive;
+//! - `include_dir` reads the collected files directly in that directory whose names end in
+//!   `.conf` and do not start with `.`, in byte order of their names, as PostgreSQL does;
+//! - includes nest up to 10 levels (PostgreSQL's own limit); a file including itself, directly
+//!   or not, is read once;
+//! - an included file that was not collected (or is not read as `pgconf`) is skipped: what
+//!   was not collected cannot be known, and the directives themselves are compared as keys.
+
+use crate::tree::{Entry, Tree};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+
+/// PostgreSQL refuses configuration files nested deeper than this.
+const MAX_DEPTH: usize = 10;
+
+/// The include directives, as the pgconf reader records them (`include[0]`, ...).
+const DIRECTIVES: &[&str] = &["include", "include_if_exists", "include_dir"];
+
+/// The settings one file makes the server run with.
+#[derive(Debug)]
+pub struct Effective {
+    pub tree: Tree,
+    /// The keys an included file set: key → that file's path. The entry's line is a line of
+    /// that file.
+    pub from: HashMap<String, String>,
+}
+
+/// Whether a pgconf tree holds an include directive.
+pub fn has_includes(tree: &Tree) -> bool {
+    ["include[0]", "include_if_exists[0]", "include_dir[0]"]
+        .iter()
+        .any(|k| tree.get(k).is_some())
+}
+
+/// The effective settings of `root` (whose tree is `tree`), or `None` when no included file
+/// changes anything. `lookup` gives the tree of another collected pgconf file on the same
+/// side; `paths` lists every collected path on that side (for `include_dir`).
+pub fn resolve<'t>(
+    root: &str,
+    tree: &'t Tree,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    let mut stack = vec![root.to_string()];
+    let merged = overlay(root, tree, lookup, paths, &mut stack);
+    if merged.values().all(|(_, from)| from.is_none()) {
+        return None;
+    }
+    let mut out = Effective {
+        tree: Tree::new(),
+        from: HashMap::new(),
+    };
+    for (key, (entry, from)) in merged {
+        if let Some(file) = from {
+            out.from.insert(key.clone(), file);
+        }
+        out.tree.insert(key, entry.value, entry.line);
+    }
+    Some(out)
+}
+
+/// Key → (entry, the included file that set it), for one file and what it includes.
+type Merged = IndexMap<String, (Entry, Option<String>)>;
+
+fn overlay<'t>(
+    path: &str,
+    tree: &'t Tree,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    stack: &mut Vec<String>,
+) -> Merged {
+    // Where each key was last set in this file: an include at a later line overrides it.
+    let mut at: HashMap<String, u32> = HashMap::new();
+    let mut merged: Merged = IndexMap::with_capacity(tree.len());
+    for (key, e) in tree.iter() {
+        at.insert(key.to_string(), e.line);
+        merged.insert(key.to_string(), (e.clone(), None));
+    }
+    if stack.len() > MAX_DEPTH {
+        return merged;
+    }
+    let dir = parent(path);
+    for (directive, target, line) in directives(tree) {
+        let target = join(dir, target);
+        let files: Vec<String> = if directive == "include_dir" {
+            in_dir(&target, paths)
+        } else {
+            vec![target]
+        };
+        for file in files {
+            if stack.contains(&file) {
+                continue;
+            }
+            let Some(sub) = lookup(&file) else { continue };
+            stack.push(file.clone());
+            let inner = overlay(&file, sub, lookup, paths, stack);
+            stack.pop();
+            for (key, (entry, from)) in inner {
+                if is_directive(&key) || at.get(&key).is_some_and(|&l| l > line) {
+                    continue;
+                }
+                at.insert(key.clone(), line);
+                let from = from.unwrap_or_else(|| file.clone());
+                merged.insert(key, (entry, Some(from)));
+            }
+        }
+    }
+    merged
+}
+
+/// The directives of a tree in line order: (directive, path as written, line).
+fn directives(tree: &Tree) -> Vec<(&'static str, &str, u32)> {
+    let mut out = Vec::new();
+    for d in DIRECTIVES {
+        for i in 0.. {
+            let Some(e) = tree.get(&format!("{d}[{i}]")) else {
+                break;
+            };
+            if let crate::tree::Value::Str(p) = &e.value {
+                out.push((*d, p.as_str(), e.line));
+            }
+        }
+    }
+    out.sort_by_key(|&(_, _, line)| line);
+    out
+}
+
+fn is_directive(key: &str) -> bool {
+    key.split_once('[')
+        .is_some_and(|(name, _)| DIRECTIVES.contains(&name))
+}
+
+/// The directory of an absolute path (`/` for a file at the root).
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// `target` read from a file in `dir`: absolute as is, else relative to `dir`; `.` and `..`
+/// resolved by name (a symlink on the host is not followed; what was collected is by name).
+fn join(dir: &str, target: &str) -> String {
+    let joined = if target.starts_with('/') {
+        target.to_string()
+    } else {
+        format!("{dir}/{target}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The collected files `include_dir` reads from `dir`, in the order the server reads them.
+fn in_dir(dir: &str, paths: &[&str]) -> Vec<String> {
+    let mut out: Vec<&str> = paths
+        .iter()
+        .copied()
+        .filter(|p| {
+            let name = &p[p.rfind('/').map_or(0, |i| i + 1)..];
+            parent(p) == dir && name.ends_with(".conf") && !name.starts_with('.')
+        })
+        .collect();
+    out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    out.dedup();
+    out.into_iter().map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Format;
+    use crate::tree::Value;
+
+    fn pg(text: &str) -> Tree {
+        let doc = Format::from_name("pgconf").unwrap().parse(text.as_bytes());
+        doc.unwrap().tree().unwrap().clone()
+    }
+
+    fn effective(files: &[(&str, &str)]) -> Option<Effective> {
+        let trees: HashMap<&str, Tree> = files.iter().map(|(p, t)| (*p, pg(t))).collect();
+        let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+        let lookup = |p: &str| trees.get(p);
+        resolve(files[0].0, &trees[files[0].0], &lookup, &paths)
+    }
+
+    fn get<'e>(e: &'e Effective, key: &str) -> (String, u32, Option<&'e str>) {
+        let entry = e.tree.get(key).unwrap();
+        (
+            entry.value.to_string(),
+            entry.line,
+            e.from.get(key).map(String::as_str),
+        )
+    }
+
+    #[test]
+    fn an_include_wins_over_what_comes_before_it_and_loses_to_what_comes_after() {
+        let e = effective(&[
+            (
+                "/etc/pg/postgresql.conf",
+                "max_connections = 100\nwork_mem = 4MB\ninclude 'tuning.conf'\nwork_mem = 8MB\n",
+            ),
+            (
+                "/etc/pg/tuning.conf",
+                "# tuned\nmax_connections = 500\nwork_mem = 64MB\nshared_buffers = 1GB\n",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            get(&e, "max_connections"),
+            ("500".into(), 2, Some("/etc/pg/tuning.conf"))
+        );
+        assert_eq!(get(&e, "work_mem"), ("8MB".into(), 4, None));
+        assert_eq!(
+            get(&e, "shared_buffers"),
+            ("1GB".into(), 4, Some("/etc/pg/tuning.conf"))
+        );
+        assert_eq!(
+            e.tree.get("include[0]").unwrap().value,
+            Value::text("tuning.conf")
+        );
+    }
+
+    #[test]
+    fn include_dir_reads_conf_files_in_name_order_and_nested_includes_follow() {
+        let e = effective(&[
+            (
+                "/etc/pg/postgresql.conf",
+                "max_connections = 100\ninclude_dir = 'conf.d'\n",
+            ),
+            ("/etc/pg/conf.d/20-late.conf", "max_connections = 300\n"),
+            (
+                "/etc/pg/conf.d/10-early.conf",
+                "max_connections = 200\ninclude '../extra/more.conf'\n",
+            ),
+            ("/etc/pg/conf.d/.hidden.conf", "max_connections = 1\n"),
+            ("/etc/pg/conf.d/notes.txt", "max_connections = 2\n"),
+            ("/etc/pg/extra/more.conf", "\n\nwork_mem = 16MB\n"),
+        ])
+        .unwrap();
+        assert_eq!(
+            get(&e, "max_connections"),
+            ("300".into(), 1, Some("/etc/pg/conf.d/20-late.conf"))
+        );
+        assert_eq!(
+            get(&e, "work_mem"),
+            ("16MB".into(), 3, Some("/etc/pg/extra/more.conf"))
+        );
+    }
+
+    #[test]
+    fn missing_files_cycles_and_overridden_includes_change_nothing() {
+        assert!(
+            effective(&[("/a/postgresql.conf", "include 'gone.conf'\nport = 5432\n")]).is_none()
+        );
+        assert!(
+            effective(&[
+                ("/a/postgresql.conf", "include 'b.conf'\nport = 5432\n"),
+                ("/a/b.conf", "port = 6543\n"),
+            ])
+            .is_none(),
+            "the file sets port again after the include"
+        );
+        let e = effective(&[
+            ("/a/postgresql.conf", "include '/a/b.conf'\n"),
+            (
+                "/a/b.conf",
+                "include 'postgresql.conf'\nport = 1\ninclude 'b.conf'\n",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(get(&e, "port"), ("1".into(), 2, Some("/a/b.conf")));
+    }
+
+    #[test]
+    fn nesting_stops_at_postgresql_s_limit() {
+        let mut files: Vec<(String, String)> = (0..15)
+            .map(|i| {
+                (
+                    format!("/c/{i}.conf"),
+                    format!("include '{}.conf'\nk{i} = 1\n", i + 1),
+                )
+            })
+            .collect();
+        files[0].0 = "/c/postgresql.conf".into();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let e = effective(&refs).unwrap();
+        assert!(e.tree.get("k10").is_some());
+        assert!(e.tree.get("k11").is_none());
+    }
+
+    #[test]
+    fn paths_join_by_name() {
+        assert_eq!(join("/etc/pg", "conf.d/x.conf"), "/etc/pg/conf.d/x.conf");
+        assert_eq!(join("/etc/pg", "../x.conf"), "/etc/x.conf");
+        assert_eq!(join("/etc/pg", "/opt/./y.conf"), "/opt/y.conf");
+        assert_eq!(join("/", "../../z"), "/z");
+        assert_eq!(parent("/postgresql.conf"), "/");
+    }
+}
