@@ -181,6 +181,8 @@ pub struct FileSpec {
     pub format: Option<Format>,
     /// Present when `pattern` holds glob characters.
     pub glob: Option<GlobMatcher>,
+    /// For a plain path with no `format`: the format detected from its name, once.
+    detected: Option<Format>,
 }
 
 impl FileSpec {
@@ -194,7 +196,11 @@ impl FileSpec {
 
     /// The format `path` is read as: the entry's `format`, or detected from the name.
     pub fn format_for(&self, path: &str) -> Format {
-        self.format.unwrap_or_else(|| Format::detect(path))
+        match (self.format, self.detected) {
+            (Some(f), _) => f,
+            (None, Some(f)) if self.glob.is_none() && path == self.pattern => f,
+            _ => Format::detect(path),
+        }
     }
 }
 
@@ -487,10 +493,12 @@ impl FileSpec {
         } else {
             None
         };
+        let detected = (format.is_none() && glob.is_none()).then(|| Format::detect(pattern));
         Ok(FileSpec {
             pattern: pattern.to_string(),
             format,
             glob,
+            detected,
         })
     }
 }

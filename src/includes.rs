@@ -52,6 +52,19 @@ pub fn resolve<'t>(
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
 ) -> Option<Effective> {
+    // Most includes name files that were not collected: then nothing is copied.
+    let dir = parent(root);
+    let reachable = directives(tree).iter().any(|&(directive, target, _)| {
+        let target = join(dir, target);
+        if directive == "include_dir" {
+            !in_dir(&target, paths).is_empty()
+        } else {
+            lookup(&target).is_some()
+        }
+    });
+    if !reachable {
+        return None;
+    }
     let mut stack = vec![root.to_string()];
     let merged = overlay(root, tree, lookup, paths, &mut stack);
     if merged.values().all(|(_, from)| from.is_none()) {
