@@ -144,7 +144,7 @@ pub(crate) fn default_jobs<'a>(mut groups: impl Iterator<Item = &'a Group>) -> u
 
 /// The (group, host) pairs to check, refusing names the config does not know.
 pub(crate) fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<(&'a Group, &'a str)>> {
-    let known_hosts = cfg.all_hosts();
+    let known_hosts: std::collections::HashSet<&str> = cfg.all_hosts().into_iter().collect();
     for h in &sel.hosts {
         if !known_hosts.contains(&h.as_str()) {
             bail!(

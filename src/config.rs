@@ -237,13 +237,13 @@ impl Config {
 
     /// All host names, in config order, without repeats.
     pub fn all_hosts(&self) -> Vec<&str> {
-        let mut seen = Vec::new();
-        for h in self.groups.iter().flat_map(|g| &g.hosts) {
-            if !seen.contains(&h.as_str()) {
-                seen.push(h.as_str());
-            }
-        }
-        seen
+        let mut seen = std::collections::HashSet::new();
+        self.groups
+            .iter()
+            .flat_map(|g| &g.hosts)
+            .map(String::as_str)
+            .filter(|h| seen.insert(*h))
+            .collect()
     }
 }
 
