@@ -13,7 +13,7 @@
 //! - `include_dir` reads the collected files directly in that directory whose names end in
 //!   `.conf` and do not start with `.`, in byte order of their names, as PostgreSQL does;
 //! - includes nest up to 10 levels (PostgreSQL's own limit); a file including itself, directly
-//!   or not, is read once;
+//!   or not, is not read again in that chain, and at most [`MAX_READS`] files are read for one;
 //! - an included file that was not collected (or is not read as `pgconf`) is skipped: what
 //!   was not collected cannot be known, and the directives themselves are compared as keys.
 
@@ -23,6 +23,10 @@ use std::collections::HashMap;
 
 /// PostgreSQL refuses configuration files nested deeper than this.
 const MAX_DEPTH: usize = 10;
+
+/// Included files read for one file at most: a hostile file including another thousands of
+/// times, each including another thousands of times, must not cost millions of reads.
+const MAX_READS: usize = 256;
 
 /// The include directives, as the pgconf reader records them (`include[0]`, ...).
 const DIRECTIVES: &[&str] = &["include", "include_if_exists", "include_dir"];
@@ -65,8 +69,11 @@ pub fn resolve<'t>(
     if !reachable {
         return None;
     }
-    let mut stack = vec![root.to_string()];
-    let merged = overlay(root, tree, lookup, paths, &mut stack);
+    let mut walk = Walk {
+        stack: vec![root.to_string()],
+        reads: 0,
+    };
+    let merged = overlay(root, tree, lookup, paths, &mut walk);
     if merged.values().all(|(_, from)| from.is_none()) {
         return None;
     }
@@ -86,12 +93,18 @@ pub fn resolve<'t>(
 /// Key → (entry, the included file that set it), for one file and what it includes.
 type Merged = IndexMap<String, (Entry, Option<String>)>;
 
+/// Where the walk through includes is: the chain of files, and how many were read.
+struct Walk {
+    stack: Vec<String>,
+    reads: usize,
+}
+
 fn overlay<'t>(
     path: &str,
     tree: &'t Tree,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
-    stack: &mut Vec<String>,
+    walk: &mut Walk,
 ) -> Merged {
     // Where each key was last set in this file: an include at a later line overrides it.
     let mut at: HashMap<String, u32> = HashMap::new();
@@ -100,7 +113,7 @@ fn overlay<'t>(
         at.insert(key.to_string(), e.line);
         merged.insert(key.to_string(), (e.clone(), None));
     }
-    if stack.len() > MAX_DEPTH {
+    if walk.stack.len() > MAX_DEPTH {
         return merged;
     }
     let dir = parent(path);
@@ -112,13 +125,14 @@ fn overlay<'t>(
             vec![target]
         };
         for file in files {
-            if stack.contains(&file) {
+            if walk.stack.contains(&file) || walk.reads >= MAX_READS {
                 continue;
             }
             let Some(sub) = lookup(&file) else { continue };
-            stack.push(file.clone());
-            let inner = overlay(&file, sub, lookup, paths, stack);
-            stack.pop();
+            walk.reads += 1;
+            walk.stack.push(file.clone());
+            let inner = overlay(&file, sub, lookup, paths, walk);
+            walk.stack.pop();
             for (key, (entry, from)) in inner {
                 if is_directive(&key) || at.get(&key).is_some_and(|&l| l > line) {
                     continue;
@@ -322,6 +336,22 @@ mod tests {
         let e = effective(&refs).unwrap();
         assert!(e.tree.get("k10").is_some());
         assert!(e.tree.get("k11").is_none());
+    }
+
+    #[test]
+    fn a_file_included_over_and_over_is_read_a_bounded_number_of_times() {
+        let many = |target: &str| format!("include '{target}'\n").repeat(2000);
+        let root = format!("{}port = 1\n", many("b.conf"));
+        let b = format!("{}k = 1\n", many("c.conf"));
+        let c = "j = 2\n".to_string();
+        let e = effective(&[
+            ("/x/postgresql.conf", &root),
+            ("/x/b.conf", &b),
+            ("/x/c.conf", &c),
+        ])
+        .unwrap();
+        assert_eq!(get(&e, "j"), ("2".into(), 1, Some("/x/c.conf")));
+        assert_eq!(get(&e, "port"), ("1".into(), 2001, None));
     }
 
     #[test]
