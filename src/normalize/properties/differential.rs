@@ -5,6 +5,7 @@
 //! cases). Where the old reader strays from Java's `Properties.load`, the new one follows Java;
 //! those cases are listed in [`DEVIATIONS`] and pinned in `tests.rs`.
 
+use super::tests::random_text;
 use super::{LogicalLines, crate_reader, parse};
 use crate::tree::{ParseError, Tree, Value};
 use proptest::prelude::*;
@@ -343,18 +344,6 @@ fn without_deviations(text: &str) -> String {
     )
     .unwrap();
     split_pair.replace_all(&out, "$1$3$2$4").into_owned()
-}
-
-/// Pieces random text is made of: the characters that matter to the format, and a few
-/// sequences that would seldom come up one character at a time.
-const TOKENS: &[&str] = &[
-    "\\", "\\", "\\", "=", ":", "#", "!", " ", " ", "\t", "\x0c", "\r", "\n", "\n", "\r\n", "u",
-    "u", "0", "1", "2", "4", "7", "9", "a", "b", "c", "d", "e", "f", "D", "8", "x", "é", "😀",
-    "\\u", "\\ud83d", "\\uDE00", "\\u00e9", "\\\n", "\\\r\n", "\\\\", "k=v\n",
-];
-
-fn random_text() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|t| t.concat())
 }
 
 proptest! {

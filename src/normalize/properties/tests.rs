@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::normalize::testutil::*;
+use proptest::prelude::*;
 
 pub(super) const SPRING: &str = "\
 # Spring Boot application.properties
@@ -400,4 +401,34 @@ fn malformed_u_escapes() {
         ("a=\\uD83D\\u", 1, 9, HEX),
         ("a=\\uD83D\\u12", 1, 9, HEX),
     ]);
+}
+
+/// Pieces random text is made of: the characters that matter to the format, and a few
+/// sequences that would seldom come up one character at a time.
+pub(super) const TOKENS: &[&str] = &[
+    "\\", "\\", "\\", "=", ":", "#", "!", " ", " ", "\t", "\x0c", "\r", "\n", "\n", "\r\n", "u",
+    "u", "0", "1", "2", "4", "7", "9", "a", "b", "c", "d", "e", "f", "D", "8", "x", "é", "😀",
+    "\\u", "\\ud83d", "\\uDE00", "\\u00e9", "\\\n", "\\\r\n", "\\\\", "k=v\n",
+];
+
+pub(super) fn random_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|t| t.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+    /// Random text either parses, or fails at the backslash of a `\u` escape.
+    #[test]
+    fn errors_point_at_a_u_escape(text in random_text()) {
+        if let Err(e) = parse(&text) {
+            let line = text
+                .split("\r\n")
+                .flat_map(|l| l.split(['\r', '\n']))
+                .nth(e.line as usize - 1)
+                .unwrap_or_default();
+            let at: String = line.chars().skip(e.column as usize - 1).take(2).collect();
+            prop_assert_eq!(at, "\\u", "{:?}: {}", text, e);
+        }
+    }
 }

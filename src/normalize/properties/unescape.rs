@@ -21,7 +21,7 @@ const HALF_PAIR: &str =
 /// The text of `s` with its escapes decoded.
 pub(super) fn unescape(s: &str) -> Result<String, BadEscape> {
     let bytes = s.as_bytes();
-    let Some(mut at) = find_backslash(bytes, 0) else {
+    let Some(mut at) = find_backslash(s, 0) else {
         return Ok(s.to_owned());
     };
     let mut out = String::with_capacity(s.len());
@@ -69,7 +69,7 @@ pub(super) fn unescape(s: &str) -> Result<String, BadEscape> {
             other => out.push(other),
         }
         copied = next;
-        match find_backslash(bytes, next) {
+        match find_backslash(s, next) {
             Some(i) => at = i,
             None => break,
         }
@@ -78,9 +78,9 @@ pub(super) fn unescape(s: &str) -> Result<String, BadEscape> {
     Ok(out)
 }
 
-fn find_backslash(bytes: &[u8], from: usize) -> Option<usize> {
-    let i = bytes.get(from..)?.iter().position(|&b| b == b'\\')?;
-    Some(from + i)
+fn find_backslash(s: &str, from: usize) -> Option<usize> {
+    // `str::find` of an ASCII character runs core's word-at-a-time `memchr`.
+    Some(from + s.get(from..)?.find('\\')?)
 }
 
 /// The value of the four ASCII hexadecimal digits at `at` (no sign, no fewer digits).
