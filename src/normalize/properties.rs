@@ -26,10 +26,6 @@
 mod unescape;
 
 #[cfg(test)]
-mod crate_reader;
-#[cfg(test)]
-mod differential;
-#[cfg(test)]
 mod tests;
 
 use crate::tree::{ParseError, Tree, Value};
