@@ -1,6 +1,6 @@
 //! Java `.properties` files, read line by line as `java.util.Properties.load` reads them:
 //! `=`, `:` or whitespace separators, backslash line continuations, `\uHHHH` and other escapes
-//! (see [`unescape`]), `#` and `!` comments.
+//! (see the `unescape` module), `#` and `!` comments.
 //!
 //! - Natural lines end at `\r\n`, `\r` or `\n`. One that ends in an odd number of backslashes
 //!   continues on the next, whose leading white space (space, tab, form feed) is dropped; a
