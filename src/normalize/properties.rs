@@ -1,6 +1,16 @@
-//! Java `.properties` files, read with the `java-properties` crate: `=`, `:` or whitespace
-//! separators, backslash line continuations, `\uHHHH` and other escapes, `#` and `!` comments.
+//! Java `.properties` files, read line by line as `java.util.Properties.load` reads them:
+//! `=`, `:` or whitespace separators, backslash line continuations, `\uHHHH` and other escapes
+//! (see the `unescape` module), `#` and `!` comments.
 //!
+//! - Natural lines end at `\r\n`, `\r` or `\n`. One that ends in an odd number of backslashes
+//!   continues on the next, whose leading white space (space, tab, form feed) is dropped; a
+//!   continuation at the end of the file ends the logical line. A natural line whose first
+//!   non-blank character is `#` or `!` is a comment and never continues; so is a logical line
+//!   that starts with one after joining (`\` alone on a line, then `#...`). Blank lines are
+//!   skipped.
+//! - The key ends at the first unescaped `=`, `:`, space, tab or form feed; blanks around the
+//!   separator are skipped (one `=` or `:` after blanks is part of the separator), and the rest
+//!   of the logical line, trailing white space included, is the value.
 //! - Keys are used as-is as the dotted path (not through `push_key`): the Spring key
 //!   `spring.datasource.hikari.maximum-pool-size` is the same path as the YAML
 //!   `spring: datasource: hikari: maximum-pool-size:`, and `servers[0].port` stays as it is. An
@@ -8,348 +18,196 @@
 //! - Every value is a [`Value::Str`]; the tree compares `"50"` and `50` equal already.
 //! - The line of an entry is the first line of its logical line (where a continued value
 //!   starts). A repeated key: the last one wins, as in `java.util.Properties`.
-//! - The file is UTF-8 (as Java 9+ resource bundles and most tools read it). The crate decodes
-//!   bytes itself, as ISO-8859-1 unless given an `encoding_rs` encoding we cannot name without
-//!   a new dependency, so non-ASCII characters are handed to it as `\uHHHH` escapes (and
-//!   characters beyond the BMP, which it cannot take as surrogate pairs, through placeholders
-//!   from the private-use area, which are put back afterwards). Escaped surrogate pairs
-//!   (`\uD83D\uDE00`, as `native2ascii` writes them) are read as the one character they mean.
-//! - A malformed `\u` escape is an error at its line and column. In comment lines the crate
-//!   would also decode escapes; Java does not, so errors there are ignored.
+//! - The file is UTF-8 (as Java 9+ resource bundles and most tools read it), and characters
+//!   outside ASCII stand for themselves, escaped (`\é`) or not.
+//! - A malformed `\u` escape in a key or value is an error at the line and column of its
+//!   backslash. Comments are not decoded, as in Java.
+
+mod unescape;
+
+#[cfg(test)]
+mod tests;
 
 use crate::tree::{ParseError, Tree, Value};
-use java_properties::{LineContent, PropertiesIter};
-
-/// First private-use code point used as a placeholder, and how many there are.
-const PLACEHOLDER_BASE: u32 = 0xE000;
-const PLACEHOLDERS: usize = 0x1900;
-
-/// The text with every non-ASCII character written as an escape the crate decodes back, and
-/// the characters that placeholders stand for.
-fn escape_for_crate(text: &str) -> Result<(String, Vec<char>), ParseError> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut table: Vec<char> = Vec::new();
-    let mut escaped = false;
-    let mut i = 0;
-    let hex4 = |at: usize| -> Option<u32> {
-        let s: String = chars.get(at..at + 4)?.iter().collect();
-        if s.chars().all(|c| c.is_ascii_hexdigit()) {
-            u32::from_str_radix(&s, 16).ok()
-        } else {
-            None
-        }
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        // An escaped surrogate pair: `\uD83D\uDE00` -> one placeholder for the character.
-        if escaped && c == 'u' {
-            let high = hex4(i + 1);
-            let low = (chars.get(i + 5) == Some(&'\\') && chars.get(i + 6) == Some(&'u'))
-                .then(|| hex4(i + 7))
-                .flatten();
-            if let (Some(h @ 0xD800..=0xDBFF), Some(l @ 0xDC00..=0xDFFF)) = (high, low) {
-                let code = 0x10000 + ((h - 0xD800) << 10) + (l - 0xDC00);
-                if let Some(ch) = char::from_u32(code) {
-                    push_placeholder(&mut out, &mut table, ch)?;
-                    i += 11;
-                    escaped = false;
-                    continue;
-                }
-            }
-        }
-        if c.is_ascii() {
-            out.push(c);
-            escaped = c == '\\' && !escaped;
-        } else {
-            // After an escaping backslash, `\é` means `é`: the backslash already written starts
-            // the `\u` escape.
-            if !escaped {
-                out.push('\\');
-            }
-            let code = u32::from(c);
-            let private_use = (0xE000..=0xF8FF).contains(&code);
-            if code <= 0xFFFF && !private_use {
-                out.push_str(&format!("u{code:04X}"));
-            } else {
-                push_placeholder(&mut out, &mut table, c)?;
-            }
-            escaped = false;
-        }
-        i += 1;
-    }
-    Ok((out, table))
-}
-
-/// Writes `u` and the hex of a placeholder for `ch` (after a backslash already written).
-fn push_placeholder(out: &mut String, table: &mut Vec<char>, ch: char) -> Result<(), ParseError> {
-    let index = match table.iter().position(|&c| c == ch) {
-        Some(i) => i,
-        None if table.len() < PLACEHOLDERS => {
-            table.push(ch);
-            table.len() - 1
-        }
-        None => {
-            return Err(ParseError::new(
-                1,
-                1,
-                "too many different characters outside the Basic Multilingual Plane; \
-                 expected at most 6400",
-            ));
-        }
-    };
-    out.push_str(&format!("u{:04X}", PLACEHOLDER_BASE as usize + index));
-    Ok(())
-}
-
-/// Puts back the characters that placeholders stand for.
-fn restore(s: String, table: &[char]) -> String {
-    if table.is_empty() {
-        return s;
-    }
-    s.chars()
-        .map(|c| {
-            let code = u32::from(c);
-            code.checked_sub(PLACEHOLDER_BASE)
-                .and_then(|i| table.get(i as usize).copied())
-                .unwrap_or(c)
-        })
-        .collect()
-}
-
-/// Physical lines split as the crate splits them (`\r\n`, `\r` or `\n`).
-fn physical_lines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(['\r', '\n']) {
-        lines.push(&rest[..at]);
-        let skip = if rest[at..].starts_with("\r\n") { 2 } else { 1 };
-        rest = &rest[at + skip..];
-    }
-    lines.push(rest);
-    lines
-}
-
-fn is_comment(line: &str) -> bool {
-    line.trim_start_matches([' ', '\t', '\x0c'])
-        .starts_with(['#', '!'])
-}
-
-/// The column (1-based, in characters) of the first malformed `\u` escape in `line`.
-fn bad_escape_column(line: &str) -> Option<u32> {
-    let chars: Vec<char> = line.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '\\' {
-            if chars.get(i + 1) == Some(&'u') {
-                let digits = chars.get(i + 2..i + 6);
-                let code = digits
-                    .filter(|d| d.iter().all(char::is_ascii_hexdigit))
-                    .and_then(|d| u32::from_str_radix(&d.iter().collect::<String>(), 16).ok());
-                match code {
-                    Some(0xD800..=0xDBFF) if chars.get(i + 6..i + 8) == Some(&['\\', 'u']) => {}
-                    Some(0xD800..=0xDFFF) | None => {
-                        return u32::try_from(i + 1).ok();
-                    }
-                    Some(_) => {}
-                }
-            }
-            i += 2;
-        } else {
-            i += 1;
-        }
-    }
-    None
-}
-
-fn ends_continued(line: &str) -> bool {
-    line.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
-}
-
-/// The error for a crate failure at logical line `line_number`.
-fn escape_error(lines: &[&str], line_number: usize, message: &str) -> ParseError {
-    let first = line_number.saturating_sub(1);
-    let mut at = (line_number, 1);
-    for (i, line) in lines.iter().enumerate().skip(first) {
-        if let Some(col) = bad_escape_column(line) {
-            at = (i + 1, col);
-            break;
-        }
-        if !ends_continued(line) {
-            break;
-        }
-    }
-    let message = if message.contains("invalid character") {
-        "expected a \\u escape of a whole character, not half of a UTF-16 surrogate pair"
-            .to_string()
-    } else if message.contains("\\uxxxx") {
-        "expected 4 hexadecimal digits after \\u".to_string()
-    } else {
-        message.to_string()
-    };
-    ParseError::new(u32::try_from(at.0).unwrap_or(u32::MAX), at.1, message)
-}
+use unescape::{BadEscape, unescape};
 
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
-    let (mut escaped, table) = escape_for_crate(text)?;
-    // The crate drops a last line that ends in a continuation backslash when no line break
-    // follows it; one more line break changes nothing else.
-    escaped.push('\n');
-    let lines = physical_lines(text);
     let mut tree = Tree::new();
-    for item in PropertiesIter::new(escaped.as_bytes()) {
-        match item {
-            Ok(line) => {
-                let number = u32::try_from(line.line_number()).unwrap_or(u32::MAX);
-                if let LineContent::KVPair(key, value) = line.consume_content() {
-                    let key = restore(key, &table);
-                    let key = if key.is_empty() { "\"\"".into() } else { key };
-                    tree.insert(key, Value::Str(restore(value, &table)), number);
-                }
-            }
-            Err(e) => {
-                let n = e.line_number().unwrap_or(1).max(1);
-                if lines.get(n - 1).is_some_and(|l| is_comment(l)) {
-                    continue;
-                }
-                return Err(escape_error(&lines, n, &e.to_string()));
-            }
-        }
+    let mut lines = LogicalLines::new(text);
+    while let Some(line) = lines.next() {
+        let Some((key_end, value_start)) = split(line.text.as_bytes()) else {
+            continue;
+        };
+        let decode = |s, from| unescape(s).map_err(|e| line.error(text, from, e));
+        let key = decode(&line.text[..key_end], 0)?;
+        let value = decode(&line.text[value_start..], value_start)?;
+        let key = if key.is_empty() { "\"\"".into() } else { key };
+        tree.insert(key, Value::Str(value), line.number);
     }
     Ok(tree)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::normalize::testutil::*;
+/// White space inside a line, as Java's reader knows it.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\x0c')
+}
 
-    const SPRING: &str = "\
-# Spring Boot application.properties
-spring.application.name=orders-service
-server.port=8080
-
-! datasource
-spring.datasource.url = jdbc:postgresql://db.internal:5432/orders
-spring.datasource.username : orders_app
-spring.datasource.hikari.maximum-pool-size 50
-spring.jpa.properties.hibernate.dialect=org.hibernate.dialect.PostgreSQLDialect
-logging.pattern.console=%d{yyyy-MM-dd HH:mm:ss} %-5level \\
-    %logger{36} - %msg%n
-servers[0].host=a.example.com
-servers[0].port=9000
-greeting=Gr\\u00fc\\u00dfe aus M\\u00fcnchen
-app.emoji=\\uD83D\\uDE80 launch
-path=C:\\\\data\\\\orders
-empty=
-";
-
-    #[test]
-    fn spring_boot_properties() {
-        let t = parse(SPRING).unwrap();
-        assert_eq!(
-            get(&t, "spring.application.name"),
-            (&s("orders-service"), 2)
-        );
-        assert_eq!(get(&t, "server.port"), (&s("8080"), 3));
-        assert!(get(&t, "server.port").0.same(&Value::Int(8080)));
-        assert_eq!(
-            get(&t, "spring.datasource.url").0,
-            &s("jdbc:postgresql://db.internal:5432/orders")
-        );
-        assert_eq!(get(&t, "spring.datasource.username"), (&s("orders_app"), 7));
-        assert_eq!(
-            get(&t, "spring.datasource.hikari.maximum-pool-size"),
-            (&s("50"), 8)
-        );
-        assert_eq!(
-            get(&t, "logging.pattern.console"),
-            (
-                &s("%d{yyyy-MM-dd HH:mm:ss} %-5level %logger{36} - %msg%n"),
-                10
-            )
-        );
-        assert_eq!(get(&t, "servers[0].host"), (&s("a.example.com"), 12));
-        assert_eq!(get(&t, "servers[0].port"), (&s("9000"), 13));
-        assert_eq!(get(&t, "greeting").0, &s("Grüße aus München"));
-        assert_eq!(get(&t, "app.emoji").0, &s("🚀 launch"));
-        assert_eq!(get(&t, "path").0, &s("C:\\data\\orders"));
-        assert_eq!(get(&t, "empty"), (&s(""), 17));
-        assert_eq!(t.len(), 13);
+/// Where the key of a logical line ends and its value starts, as byte offsets; `None` for a
+/// blank line or a comment. The line starts with a non-blank character, if any.
+fn split(line: &[u8]) -> Option<(usize, usize)> {
+    if matches!(line.first(), None | Some(b'#' | b'!')) {
+        return None;
     }
-
-    #[test]
-    fn utf8_text_escapes_and_separators_are_not_drift() {
-        let a = parse("greeting=Grüße 🚀\nname=web\\é\nport=80\n").unwrap();
-        let b = parse(
-            "# comment é \\ C:\\users\n\nport : 80\r\nname   web\\u00e9\ngreeting = \\\n  Gr\\u00fc\\u00dfe \\uD83D\\uDE80\n",
-        )
-        .unwrap();
-        assert_eq!(get(&a, "greeting").0, &s("Grüße 🚀"));
-        assert_eq!(get(&a, "name").0, &s("webé"));
-        assert!(same_tree(&a, &b));
-        assert_eq!(get(&b, "greeting").1, 5);
-        let private = parse("k=\u{e000}\u{e001}x\n").unwrap();
-        assert_eq!(get(&private, "k").0, &s("\u{e000}\u{e001}x"));
-        let edited = parse("greeting=Grüße 🚀\nname=web\\é\nport=81\n").unwrap();
-        assert!(!same_tree(&a, &edited));
-    }
-
-    #[test]
-    fn yaml_style_paths_and_last_wins() {
-        let t = parse("a.b=1\na.b=2\n=anonymous\nkey\\ with\\ spaces=v\n").unwrap();
-        assert_eq!(get(&t, "a.b"), (&s("2"), 2));
-        assert_eq!(get(&t, "\"\"").0, &s("anonymous"));
-        assert_eq!(get(&t, "key with spaces").0, &s("v"));
-        let last = parse("a=1\nb=continued \\").unwrap();
-        assert_eq!(get(&last, "b"), (&s("continued "), 2));
-        let bare = parse("flag\n").unwrap();
-        assert_eq!(get(&bare, "flag"), (&s(""), 1));
-    }
-
-    #[test]
-    fn bad_escapes_are_errors_with_line_and_column() {
-        let e = parse("a=1\nb=x\\u12G4\n").unwrap_err();
-        assert_eq!((e.line, e.column), (2, 4));
-        assert!(e.message.contains("expected 4 hexadecimal digits"), "{e}");
-        let e = parse("a=1\nb=first \\\n   then \\u00\n").unwrap_err();
-        assert_eq!((e.line, e.column), (3, 9));
-        let e = parse("lone=\\uD800 x\n").unwrap_err();
-        assert_eq!((e.line, e.column), (1, 6));
-        assert!(e.message.contains("surrogate"), "{e}");
-        let e = parse("end=\\u").unwrap_err();
-        assert_eq!((e.line, e.column), (1, 5));
-    }
-
-    #[test]
-    fn empty_and_junk_input_never_panic() {
-        assert!(parse("").unwrap().is_empty());
-        assert!(parse("\n# only\n! comments\n   \n").unwrap().is_empty());
-        let t = parse(&"[".repeat(100_000)).unwrap();
-        assert_eq!(get(&t, &"[".repeat(100_000)).1, 1);
-        assert_eq!(parse(&"\\".repeat(100_001)).unwrap().len(), 1);
-        for junk in [
-            "\\",
-            "\\\\",
-            "=",
-            ":",
-            "\\u",
-            "\\u\\u",
-            "a\\\n",
-            "\r\r\n",
-            "\u{feff}a=b",
-            "\\é\\",
-            "\\uDBFF\\uDBFF",
-            "\\uDBFF\\uDFFF",
-            "a=\\uD83D\\u",
-            "#\\uZZZZ\nx=1",
-            "\x0c=\x0c",
-        ] {
-            let _ = parse(junk);
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'=' | b':' => break,
+            _ if is_blank(b) => break,
+            _ => i += 1,
         }
-        let many: String = (0..7000u32)
-            .filter_map(|i| char::from_u32(0x1F000 + i))
-            .collect();
-        assert!(parse(&format!("k={many}")).is_err());
     }
+    let key_end = i.min(line.len());
+    let mut value_start = key_end;
+    if let Some(&b) = line.get(value_start) {
+        let mut separated = b == b'=' || b == b':';
+        value_start += 1;
+        loop {
+            match line.get(value_start) {
+                Some(&b) if is_blank(b) => {}
+                Some(b'=' | b':') if !separated => separated = true,
+                _ => break,
+            }
+            value_start += 1;
+        }
+    }
+    Some((key_end, value_start))
+}
+
+/// One logical line: its natural lines joined, without the continuation backslashes, the
+/// leading blanks of each natural line and the line breaks.
+struct Logical<'a> {
+    /// The 1-based number of its first natural line.
+    number: u32,
+    /// The byte offset in the file where its first natural line starts.
+    start: usize,
+    text: &'a str,
+    /// Where the pieces of `text` come from: (offset in `text`, offset in the file), one per
+    /// natural line, in order.
+    pieces: &'a [(usize, usize)],
+}
+
+impl Logical<'_> {
+    /// The error for a bad escape at byte `from + e.at` of `self.text`, at its place in `file`.
+    fn error(&self, file: &str, from: usize, e: BadEscape) -> ParseError {
+        let at = from + e.at;
+        let piece = self.pieces.partition_point(|&(offset, _)| offset <= at) - 1;
+        let (offset, origin) = self.pieces[piece];
+        let at = origin + (at - offset);
+        // Count the line breaks from the start of the logical line to the escape.
+        let (mut line, mut line_start) = (self.number, self.start);
+        let bytes = file.as_bytes();
+        let mut i = self.start;
+        while i < at {
+            if bytes[i] == b'\n' || bytes[i] == b'\r' {
+                i += usize::from(bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n'));
+                line = line.saturating_add(1);
+                line_start = i + 1;
+            }
+            i += 1;
+        }
+        let column = file[line_start..at].chars().count() + 1;
+        ParseError::new(line, u32::try_from(column).unwrap_or(u32::MAX), e.message)
+    }
+}
+
+/// The logical lines of a file, one after the other (a lending iterator: the text of a joined
+/// line lives in a buffer reused for the next).
+struct LogicalLines<'t> {
+    text: &'t str,
+    /// Where the next natural line starts.
+    pos: usize,
+    /// Natural lines started so far.
+    number: u32,
+    joined: String,
+    pieces: Vec<(usize, usize)>,
+}
+
+impl<'t> LogicalLines<'t> {
+    fn new(text: &'t str) -> Self {
+        LogicalLines {
+            text,
+            pos: 0,
+            number: 0,
+            joined: String::new(),
+            pieces: Vec::new(),
+        }
+    }
+
+    /// The next natural line: where its text starts after leading blanks, and where it ends.
+    fn natural(&mut self) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let (end, next) = match bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            Some(i) => {
+                let end = start + i;
+                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+                (end, end + 1 + usize::from(crlf))
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        self.pos = next;
+        self.number = self.number.saturating_add(1);
+        let mut content = start;
+        while content < end && is_blank(bytes[content]) {
+            content += 1;
+        }
+        (content, end)
+    }
+
+    fn next(&mut self) -> Option<Logical<'_>> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let (start, number) = (self.pos, self.number.saturating_add(1));
+        let (content, end) = self.natural();
+        self.pieces.clear();
+        self.pieces.push((0, content));
+        let bytes = self.text.as_bytes();
+        let comment = content < end && matches!(bytes[content], b'#' | b'!');
+        if comment || !continues(&bytes[content..end]) {
+            return Some(Logical {
+                number,
+                start,
+                text: &self.text[content..end],
+                pieces: &self.pieces,
+            });
+        }
+        self.joined.clear();
+        self.joined.push_str(&self.text[content..end - 1]);
+        while self.pos < self.text.len() {
+            let (content, end) = self.natural();
+            self.pieces.push((self.joined.len(), content));
+            if continues(&bytes[content..end]) {
+                self.joined.push_str(&self.text[content..end - 1]);
+            } else {
+                self.joined.push_str(&self.text[content..end]);
+                break;
+            }
+        }
+        Some(Logical {
+            number,
+            start,
+            text: &self.joined,
+            pieces: &self.pieces,
+        })
+    }
+}
+
+/// Whether a natural line ends in an odd number of backslashes: its line break is escaped.
+fn continues(line: &[u8]) -> bool {
+    line.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
