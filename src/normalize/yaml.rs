@@ -22,6 +22,11 @@ use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{MessageFormatter, NonFiniteFloatPolicy, Spanned};
 use std::fmt;
 
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod serde_reference;
+
 /// Stack for the parsing thread. The crate recurses once per nesting level (at most 64, its
 /// default depth budget) and in debug builds a level costs tens of kilobytes, more than the
 /// 2 MiB a spawned thread gets by default; reserved, not committed, memory.
