@@ -273,6 +273,37 @@ const NASTY: &[&str] = &[
     "[a, b]: c\n",
     "a: 1\n\u{0}b: 2\n",
     "a: b\n- c\n",
+    // Errors met (or never met) only when a captured node is read.
+    "c:\n  <<: {x: !!int abc}\n  x: 1\n",
+    "c:\n  <<: {x: !!int abc}\n  y: !!int def\n",
+    "c:\n  <<: [{x: 1}, {y: !!bool q}]\n  z: 2\n",
+    "b: &b {x: 1}\nc:\n  <<: [*b, {y: !!int q}]\n",
+    "1: a\nb: !!int x\nb: 2\n",
+    "1: a\nb: !!int x\nc: !!int y\n",
+    "1: a\n? [x]\n: b\n? [x]\n: c\n",
+    "1: a\nb: &r [*r]\n",
+    "1: a\nb: &r [*r]\nb: 2\n",
+    "1: x\nk: &a {y: !!int q}\nz: *a\n",
+    "k: &a {1: x, y: !!int q}\nz: *a\n",
+    "c:\n  <<: {? [x] : 1}\n",
+    "c:\n  <<: {x: 1}\n  <<: 5\n",
+    "c:\n  <<: {x: &r [*r]}\n  x: 1\n",
+    "c:\n  <<: {x: &r [*r]}\n",
+    "a: &a {x: 1}\nc:\n  <<: [*a, *a]\n  1: one\n  <<: {y: 2}\n  y: 3\n",
+    "c:\n  1: one\n  <<: {1: merged, 2: two}\n  0x2: hex\n",
+    "c:\n  '1': one\n  <<: {1: merged}\n",
+    "c:\n  1: one\n  <<: {'1': merged}\n",
+    "a: &a {x: 1}\nc:\n  1: one\n  <<: *a\n  x: 2\n",
+    "- &a {x: 1}\n- {1: y, <<: *a}\n- [*a, {<<: *a}]\n",
+    "a: &k {x: 1}\n? *k\n: v\n",
+    "a: &k [1]\nb:\n  1: x\n  ? *k\n  : v\n",
+    "a:\n  <<: &m {x: 1}\nb: *m\n",
+    "a: &s <<\nb:\n  *s : {x: 1}\n",
+    "a: &t !!merge <<\nb: {*t : {x: 1}}\n",
+    "a: &a 5\nb:\n  <<: *a\n",
+    "a: &a [1, {x: 2}]\nb:\n  <<: *a\n",
+    "a: &a [{x: 1}, [{y: 2}], ~]\nb:\n  <<: *a\n",
+    "c: {<<: [], <<: ~, x: 1}\n",
 ];
 
 #[test]
@@ -500,11 +531,223 @@ fn line_soup() -> impl Strategy<Value = String> {
     proptest::collection::vec(line, 0..16).prop_map(|l| l.concat())
 }
 
+/// A YAML document as a tree, to be rendered with anchors, aliases, merges and tags.
+#[derive(Clone, Debug)]
+enum Gen {
+    Scalar(&'static str),
+    /// An alias to one of the anchors defined so far (a scalar when there is none).
+    Alias(usize),
+    Seq(Vec<Gen>),
+    Map(Vec<(&'static str, Gen)>),
+    /// A merge entry inside a mapping: `<<:` with aliases, or an inline mapping.
+    Merge(Vec<usize>),
+    /// An anchored node.
+    Anchored(Box<Gen>),
+    /// A node in flow style.
+    Flow(Box<Gen>),
+}
+
+const KEYS: &[&str] = &[
+    "a", "b", "name", "id", "key", "1", "0x1", "'1'", "+1", "~", "true", "1.5", "\"x.y\"",
+    "!!str 2", "!!int 2", "2", "''", "k k",
+];
+
+const SCALARS: &[&str] = &[
+    "1",
+    "-2",
+    "0x1F",
+    "007",
+    "1e999",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "yes",
+    "true",
+    "FALSE",
+    "~",
+    "null",
+    "''",
+    "'q'",
+    "\"d\\te\"",
+    "!!str 5",
+    "!!int 7",
+    "!!float 1",
+    "!!null x",
+    "!custom v",
+    "text",
+    "a b",
+    "1_000",
+    "0o17",
+    "18446744073709551616",
+    "\"\"",
+    "!!binary aGk=",
+];
+
+fn gen_tree() -> impl Strategy<Value = Gen> {
+    let leaf = prop_oneof![
+        4 => proptest::sample::select(SCALARS).prop_map(Gen::Scalar),
+        1 => (0usize..8).prop_map(Gen::Alias),
+    ];
+    leaf.prop_recursive(5, 40, 5, |inner| {
+        prop_oneof![
+            3 => proptest::collection::vec(inner.clone(), 0..5).prop_map(Gen::Seq),
+            4 => proptest::collection::vec(
+                prop_oneof![
+                    6 => (proptest::sample::select(KEYS), inner.clone()),
+                    1 => proptest::collection::vec(0usize..8, 0..3)
+                        .prop_map(|a| ("<<", Gen::Merge(a))),
+                ],
+                0..5
+            )
+            .prop_map(Gen::Map),
+            2 => inner.clone().prop_map(|g| Gen::Anchored(Box::new(g))),
+            1 => inner.prop_map(|g| Gen::Flow(Box::new(g))),
+        ]
+    })
+}
+
+/// Renders `node` as YAML, defining anchors `&aN` in order and aliasing those defined.
+struct Render {
+    out: String,
+    anchors: usize,
+}
+
+impl Render {
+    fn alias(&self, i: usize) -> String {
+        if self.anchors == 0 {
+            "unanchored".to_string()
+        } else {
+            format!("*a{}", i % self.anchors)
+        }
+    }
+
+    fn merge_value(&self, aliases: &[usize]) -> String {
+        match aliases {
+            [] => "{m: 1, <<: {n: 2}}".to_string(),
+            [one] => self.alias(*one),
+            many => format!(
+                "[{}]",
+                many.iter()
+                    .map(|&i| self.alias(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// Flow-style text of `node`.
+    fn flow(&mut self, node: &Gen) -> String {
+        match node {
+            Gen::Scalar(s) => (*s).to_string(),
+            Gen::Alias(i) => self.alias(*i),
+            Gen::Merge(a) => self.merge_value(a),
+            Gen::Seq(items) => {
+                let items: Vec<String> = items.iter().map(|g| self.flow(g)).collect();
+                format!("[{}]", items.join(", "))
+            }
+            Gen::Map(entries) => {
+                let entries: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {}", self.flow(v)))
+                    .collect();
+                format!("{{{}}}", entries.join(", "))
+            }
+            Gen::Anchored(g) => {
+                let text = self.flow(g);
+                let name = self.anchors;
+                self.anchors += 1;
+                format!("&a{name} {text}")
+            }
+            Gen::Flow(g) => self.flow(g),
+        }
+    }
+
+    /// Block-style `node` at `indent`, after text that ends where the node goes (`key:`, `-`).
+    fn block(&mut self, node: &Gen, indent: usize) {
+        let pad = " ".repeat(indent);
+        match node {
+            Gen::Seq(items) if !items.is_empty() => {
+                self.out.push('\n');
+                for item in items {
+                    self.out.push_str(&pad);
+                    self.out.push('-');
+                    self.block(item, indent + 2);
+                }
+            }
+            Gen::Map(entries) if !entries.is_empty() => {
+                self.out.push('\n');
+                for (k, v) in entries {
+                    self.out.push_str(&pad);
+                    self.out.push_str(k);
+                    self.out.push(':');
+                    self.block(v, indent + 2);
+                }
+            }
+            Gen::Anchored(g) if matches!(**g, Gen::Seq(_) | Gen::Map(_)) => {
+                // The anchor goes before the collection, which is defined after it.
+                let name = self.anchors;
+                self.out.push_str(&format!(" &a{name}"));
+                let mut inner = Render {
+                    out: String::new(),
+                    anchors: self.anchors,
+                };
+                inner.block(g, indent);
+                self.anchors = inner.anchors.max(name + 1);
+                self.out.push_str(&inner.out);
+                if !inner.out.ends_with('\n') {
+                    self.out.push('\n');
+                }
+            }
+            other => {
+                let text = self.flow(other);
+                self.out.push(' ');
+                self.out.push_str(&text);
+                self.out.push('\n');
+            }
+        }
+    }
+}
+
+fn render(node: &Gen) -> String {
+    let mut r = Render {
+        out: String::new(),
+        anchors: 0,
+    };
+    match node {
+        Gen::Map(entries) if !entries.is_empty() => {
+            for (k, v) in entries {
+                r.out.push_str(k);
+                r.out.push(':');
+                r.block(v, 2);
+            }
+        }
+        other => {
+            r.out.push_str("---");
+            r.block(other, 0);
+        }
+    }
+    r.out
+}
+
+fn cases() -> u32 {
+    std::env::var("CONFDRIFT_YAML_DIFF_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn random_token_soup(text in token_soup()) {
+        let diff = difference(&text);
+        prop_assert!(diff.is_none(), "{:?}\n{}", text, diff.unwrap_or_default());
+    }
+
+    #[test]
+    fn random_yaml_trees(node in gen_tree()) {
+        let text = render(&node);
         let diff = difference(&text);
         prop_assert!(diff.is_none(), "{:?}\n{}", text, diff.unwrap_or_default());
     }
