@@ -30,11 +30,13 @@ mod build;
 mod capture;
 #[cfg(test)]
 mod differential;
+mod entries;
 mod events;
 mod live;
 mod scalar;
 #[cfg(test)]
 mod serde_reference;
+mod stream;
 
 #[cfg(test)]
 use crate::tree::Value;
@@ -62,6 +64,14 @@ pub(crate) fn on_parser_stack<T: Send>(name: &str, f: impl Fn() -> T + Send + Sy
 }
 
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
+    match stream::parse(text).map_err(to_parse_error)? {
+        Some(tree) => Ok(tree),
+        None => parse_with_nodes(text),
+    }
+}
+
+/// The general reader (see [`build`]), for what the fast path gives up on.
+fn parse_with_nodes(text: &str) -> Result<Tree, ParseError> {
     let documents = build::documents(text).map_err(to_parse_error)?;
     let mut tree = Tree::new();
     let several = documents.len() > 1;

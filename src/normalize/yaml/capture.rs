@@ -9,6 +9,7 @@ use super::events::{Ev, Kind, Loc, Origin, Result, Source, YamlError, deferring}
 use super::scalar::{self, SfTag, Tag};
 use granit_parser::ScalarStyle;
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// The tag part of a fingerprint.
@@ -73,8 +74,9 @@ fn fp_tag(tag: Option<&Tag>, implicit: SfTag) -> FpTag {
 
 pub(super) fn scalar_fp<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Option<&Tag>) -> Fp<'a> {
     let kind = SfTag::of(tag);
-    if kind == SfTag::Int || (kind == SfTag::None && matches!(style, ScalarStyle::Plain)) {
-        let t = scalar::trim(value);
+    let plain = kind == SfTag::None && matches!(style, ScalarStyle::Plain);
+    let t = scalar::trim(value);
+    if kind == SfTag::Int || (plain && scalar::may_be_number(t)) {
         let integer = if t.starts_with('-') {
             scalar::signed(t).map(|v| (v < 0, v.unsigned_abs()))
         } else {
@@ -95,6 +97,50 @@ pub(super) fn scalar_fp<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Optio
     Fp::Scalar {
         value: value.clone(),
         tag,
+    }
+}
+
+/// A set of fingerprints: searched in a list while small (most mappings), hashed once large.
+#[derive(Default)]
+pub(super) struct FpSet<'a> {
+    list: Vec<Fp<'a>>,
+    hashed: HashSet<Fp<'a>>,
+}
+
+impl<'a> FpSet<'a> {
+    const SMALL: usize = 16;
+
+    pub fn contains(&self, fp: &Fp<'a>) -> bool {
+        if self.hashed.is_empty() {
+            self.list.contains(fp)
+        } else {
+            self.hashed.contains(fp)
+        }
+    }
+
+    /// Adds `fp`; whether it was new.
+    pub fn insert(&mut self, fp: Fp<'a>) -> bool {
+        if !self.hashed.is_empty() {
+            return self.hashed.insert(fp);
+        }
+        if self.list.contains(&fp) {
+            return false;
+        }
+        self.list.push(fp);
+        if self.list.len() > Self::SMALL {
+            self.hashed = self.list.drain(..).collect();
+        }
+        true
+    }
+}
+
+impl<'a> FromIterator<Fp<'a>> for FpSet<'a> {
+    fn from_iter<I: IntoIterator<Item = Fp<'a>>>(iter: I) -> FpSet<'a> {
+        let mut set = FpSet::default();
+        for fp in iter {
+            set.insert(fp);
+        }
+        set
     }
 }
 
@@ -123,8 +169,6 @@ impl<'a> Events<'a> {
 pub(super) struct Captured<'a> {
     pub events: Events<'a>,
     pub fp: Fp<'a>,
-    /// Where the node starts.
-    pub loc: Loc,
 }
 
 impl Captured<'_> {
@@ -149,7 +193,62 @@ impl Captured<'_> {
 /// A key and its value, captured to be read later.
 pub(super) struct Pending<'a> {
     pub key: Captured<'a>,
-    pub value: Captured<'a>,
+    pub value: Events<'a>,
+}
+
+/// Takes the next node out of `src` without its fingerprint (a value, not a key).
+pub(super) fn capture_node<'a, S: Source<'a>>(src: &mut S) -> Result<(Events<'a>, Loc)> {
+    deferring(src, |src| {
+        let first = take(src)?;
+        let loc = first.loc;
+        let mapping = match first.kind {
+            Kind::Scalar { .. } | Kind::RecursiveAlias { .. } => {
+                return Ok((Events::One(first), loc));
+            }
+            Kind::SeqStart { .. } => false,
+            Kind::MapStart { .. } => true,
+            Kind::SeqEnd | Kind::MapEnd => return Err(unexpected_end(loc)),
+        };
+        // Whether each open collection is a mapping.
+        let mut open = vec![mapping];
+        let mut events = vec![first];
+        while let Some(&mapping) = open.last() {
+            let end = match src.peek()? {
+                None => return Err(YamlError::eof(src.last_loc())),
+                Some(ev) => matches!(
+                    (&ev.kind, mapping),
+                    (Kind::SeqEnd, false) | (Kind::MapEnd, true)
+                ),
+            };
+            let ev = take(src)?;
+            if end {
+                open.pop();
+            } else {
+                match ev.kind {
+                    Kind::SeqStart { .. } => open.push(false),
+                    Kind::MapStart { .. } => open.push(true),
+                    Kind::SeqEnd | Kind::MapEnd => return Err(unexpected_end(ev.loc)),
+                    Kind::Scalar { .. } | Kind::RecursiveAlias { .. } => {}
+                }
+            }
+            events.push(ev);
+        }
+        Ok((Events::Many(events), loc))
+    })
+}
+
+/// The next event, marked with how it reached the reader.
+fn take<'a, S: Source<'a>>(src: &mut S) -> Result<Ev<'a>> {
+    let origin = peek_origin(src)?;
+    let Some(mut ev) = src.next()? else {
+        return Err(YamlError::eof(src.last_loc()));
+    };
+    ev.origin = origin;
+    Ok(ev)
+}
+
+fn unexpected_end(loc: Loc) -> YamlError {
+    YamlError::at(loc, "unexpected container end while reading key")
 }
 
 /// Takes the next node out of `src` (recursive aliases in it are kept, to fail if used).
@@ -160,13 +259,11 @@ pub(super) fn capture<'a, S: Source<'a>>(src: &mut S) -> Result<Captured<'a>> {
             return Err(YamlError::eof(src.last_loc()));
         };
         ev.origin = origin;
-        let loc = ev.loc;
         if let Kind::Scalar { value, style, tag } = &ev.kind {
             let fp = scalar_fp(value, *style, tag.as_deref());
             return Ok(Captured {
                 events: Events::One(ev),
                 fp,
-                loc,
             });
         }
         let mut events = Vec::new();
@@ -174,7 +271,6 @@ pub(super) fn capture<'a, S: Source<'a>>(src: &mut S) -> Result<Captured<'a>> {
         Ok(Captured {
             events: Events::Many(events),
             fp,
-            loc,
         })
     })
 }
@@ -194,12 +290,7 @@ fn capture_rest<'a, S: Source<'a>>(
     let fp = match &ev.kind {
         Kind::RecursiveAlias { anchor } => Fp::RecursiveAlias(*anchor),
         Kind::Scalar { value, style, tag } => scalar_fp(value, *style, tag.as_deref()),
-        Kind::SeqEnd | Kind::MapEnd => {
-            return Err(YamlError::at(
-                ev.loc,
-                "unexpected container end while reading key",
-            ));
-        }
+        Kind::SeqEnd | Kind::MapEnd => return Err(unexpected_end(ev.loc)),
         Kind::SeqStart { tag } => {
             let tag = tag_of(tag, SfTag::Seq);
             out.push(ev);

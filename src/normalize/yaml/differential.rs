@@ -19,14 +19,18 @@ fn leaves(tree: &Tree) -> Leaves {
         .collect()
 }
 
-/// The difference between the two readers on `text`, if any.
+/// The difference between the readers on `text`, if any: the event reader (its fast path,
+/// or the general reader where that gives up), the general reader alone, the previous one.
 fn difference(text: &str) -> Option<String> {
-    let new = super::parse(text).map(|t| leaves(&t));
     let old = serde_reference::parse(text).map(|t| leaves(&t));
-    if same(&new, &old) {
-        None
-    } else {
+    let new = super::parse(text).map(|t| leaves(&t));
+    let general = super::parse_with_nodes(text).map(|t| leaves(&t));
+    if !same(&new, &old) {
         Some(format!("new: {new:?}\nold: {old:?}"))
+    } else if !same(&general, &old) {
+        Some(format!("general reader: {general:?}\nold: {old:?}"))
+    } else {
+        None
     }
 }
 
@@ -338,6 +342,18 @@ fn nesting_at_and_past_the_limit() {
         "]".repeat(60)
     );
     assert_same(&deep);
+    // Every level read through a merge, and through a mapping captured for its integer key:
+    // the deepest recursion the reader has, on this test's own (2 MiB) thread.
+    for depth in [30, 31, 32, 33] {
+        let merged = format!("{}x{}", "{<<: {b: ".repeat(depth), "}}".repeat(depth));
+        assert_same(&merged);
+        assert_eq!(super::parse(&merged).is_ok(), depth <= 32, "{merged}");
+    }
+    for depth in [63, 64, 65] {
+        let keyed = format!("{}x{}", "{1: one, b: ".repeat(depth), "}".repeat(depth));
+        assert_same(&keyed);
+        assert_eq!(super::parse(&keyed).is_ok(), depth <= 64, "{keyed}");
+    }
 }
 
 #[test]

@@ -214,7 +214,20 @@ impl SfTag {
 
 /// ASCII padding around a scalar that conversions ignore.
 pub(super) fn trim(s: &str) -> &str {
-    s.trim_matches([' ', '\t', '\r', '\n'])
+    let pad = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|c| !pad(c)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|c| !pad(c)).map_or(start, |i| i + 1);
+    // Padding is ASCII, so both ends are character boundaries.
+    s.get(start..end).unwrap_or(s)
+}
+
+/// Whether trimmed text can be a number at all: integers and floats start with a digit, a
+/// sign or a dot (`.5`, `.inf`); `inf`, `nan` spelled out are strings.
+pub(super) fn may_be_number(t: &str) -> bool {
+    t.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 /// Plain `~`, `null` (any case) or nothing.
@@ -314,6 +327,9 @@ pub(super) fn resolve(
     }
     if t.eq_ignore_ascii_case("false") {
         return Ok(Scalar::Bool(false));
+    }
+    if !may_be_number(t) {
+        return Ok(Scalar::Str(value));
     }
     if t.starts_with('-') {
         if !leading_zero_decimal(t)
