@@ -17,13 +17,20 @@
 //!   values counting alias replays (a billion-laughs file), and the other limits of
 //!   [`budget`]. Errors name the line and column and what was expected.
 //!
-//! This reader replaced one that deserialized through `serde-saphyr`'s `Spanned<T>` visitor
-//! (several times slower) and behaves exactly as that one did: same keys, values, lines and
-//! errors, which the differential tests check. Ansible inventories are still read with
-//! `serde-saphyr` (`inventory.rs`).
+//! How it reads, a module each:
+//! - [`live`]: the parser's events, aliases expanded by replaying what their anchor recorded,
+//!   every event counted against the [`budget`];
+//! - [`stream`]: the fast path, leaves written straight into the tree; [`build`]: the general
+//!   reader (nested nodes, flattened by `nodes.rs`), for the files the fast path gives up on
+//!   (a key repeated in a mapping);
+//! - [`entries`]: a mapping's entries, merges and repeated keys, for both; [`capture`]: the
+//!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is.
 //!
-//! The reader is iterative over the parser's events and recurses once per nesting level, at
-//! most 64 levels deep, so it runs on the caller's thread.
+//! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
+//! the same events: same keys, values, lines and errors, down to which of several errors is met
+//! first. The differential tests hold it to that. Ansible inventories are still read with
+//! `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at most 64 deep, so it
+//! runs on the caller's thread: no helper thread per file.
 
 mod budget;
 mod build;
@@ -339,5 +346,41 @@ production:
             .collect();
         let t = parse(&ok).unwrap();
         assert_eq!(t.len(), 1);
+    }
+
+    /// Behaviour of the previous reader kept as it was (the differential tests compare every
+    /// input with it); written down here so that changing it is a decision, not an accident.
+    #[test]
+    fn quirks_of_the_previous_reader_are_kept() {
+        // A mapping with an integer key is read to its end first: a repeated key then takes
+        // its last place, and a merged `1` is a different key from an explicit `'1'`.
+        let t = parse("1: a\nb: 2\nc: 3\nb: 4\n").unwrap();
+        assert_eq!(
+            leaves(&t),
+            vec![
+                ("1", &Value::text("a"), 1),
+                ("c", &Value::Int(3), 3),
+                ("b", &Value::Int(4), 4)
+            ]
+        );
+        let t = parse("c:\n  '1': one\n  <<: {1: merged}\n").unwrap();
+        assert_eq!(leaves(&t), vec![("c.1", &Value::text("merged"), 3)]);
+        // A merged value a mapping's own key overrides is never read, so never refused.
+        let t = parse("c:\n  <<: {x: !!int abc}\n  x: 1\n").unwrap();
+        assert_eq!(leaves(&t), vec![("c.x", &Value::Int(1), 3)]);
+        // Keys merged from a block mapping are at the line the mapping starts on.
+        let t = parse("c:\n  <<:\n    x: 1\n    y: 2\n").unwrap();
+        assert_eq!(get(&t, "c.y").1, 3);
+        // 100 aliases or more, and more than 10 per anchor: refused as a possible bomb.
+        let mut text = String::from("base: &b {x: 1}\n");
+        for i in 0..100 {
+            text.push_str(&format!("k{i}: *b\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("AliasAnchorRatio"), "{e:?}");
+        // More than 32 comment lines where the parser looks ahead for a key.
+        let e = parse(&format!("a:\n{}  b: 1\n", "  # c\n".repeat(33))).unwrap_err();
+        assert!(e.message.contains("too many buffered comments"), "{e:?}");
+        assert!(parse(&format!("a:\n{}  b: 1\n", "  # c\n".repeat(32))).is_ok());
     }
 }

@@ -1,6 +1,9 @@
 //! Limits on what a YAML file may make the reader do, so that a hostile file is refused
 //! quickly: at most 64 levels of nesting, 250,000 values (alias replays included, so an alias
-//! bomb is refused before it is expanded), a million events, and so on.
+//! bomb is refused before it is expanded), a million events (comments and replays included),
+//! 50,000 aliases and anchors, 10,000 merge keys, 1,024 documents, 64 MiB of scalars, of
+//! comments and of copies kept for anchors (a million copies at most), and, checked at the end,
+//! no more than 10 aliases per anchor once there are 100 aliases.
 //!
 //! These are the limits, counters and messages of the previous reader (serde-saphyr's default
 //! budget, counted over the same parser events in the same order), so a file it refused is
@@ -350,5 +353,104 @@ impl Budget {
         if let Some(Container::Mapping { expecting_key, .. }) = self.containers.last_mut() {
             *expecting_key = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(value: &str, anchor: usize) -> Seen<'_> {
+        Seen::Scalar {
+            value,
+            style: ScalarStyle::Plain,
+            tagged: false,
+            tag_bytes: 0,
+            merge_tag: false,
+            anchor,
+        }
+    }
+
+    /// Observes `seen` until it is refused; how many were accepted and the breach's name.
+    fn accepted_until_breach(
+        mut seen: impl FnMut(&mut Budget) -> Result<(), Breach>,
+    ) -> (usize, String) {
+        let mut budget = Budget::default();
+        for accepted in 0.. {
+            if let Err(breach) = seen(&mut budget) {
+                let name = format!("{breach:?}");
+                // Once over, every later event is refused the same way.
+                assert_eq!(
+                    format!("{:?}", budget.observe(Seen::Marker).unwrap_err()),
+                    name
+                );
+                return (accepted, name);
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn each_limit_refuses_the_first_event_over_it() {
+        let (n, b) = accepted_until_breach(|b| b.observe(Seen::Marker));
+        assert_eq!((n, b.as_str()), (1_000_000, "Events { events: 1000001 }"));
+        let (n, b) = accepted_until_breach(|b| b.observe(scalar("x", 0)));
+        assert_eq!((n, b.as_str()), (250_000, "Nodes { nodes: 250001 }"));
+        let (n, b) = accepted_until_breach(|b| b.observe_alias());
+        assert_eq!((n, b.as_str()), (50_000, "Aliases { aliases: 50001 }"));
+        let mut id = 0;
+        let (n, b) = accepted_until_breach(|b| {
+            id += 1;
+            b.observe(scalar("x", id))
+        });
+        assert_eq!((n, b.as_str()), (50_000, "Anchors { anchors: 50001 }"));
+        let (n, b) = accepted_until_breach(|b| b.observe(Seen::DocumentStart));
+        assert_eq!((n, b.as_str()), (1_024, "Documents { documents: 1025 }"));
+        let (n, _) = accepted_until_breach(|b| b.observe(Seen::Comment { bytes: 1 << 20 }));
+        assert_eq!(n, 64);
+        let (n, _) = accepted_until_breach(|b| b.observe_recorded_copy(0));
+        assert_eq!(n, 1_000_000);
+        let (n, b) = accepted_until_breach(|b| {
+            b.observe(Seen::Start {
+                mapping: false,
+                tag_bytes: 0,
+                anchor: 0,
+            })
+        });
+        assert_eq!((n, b.as_str()), (64, "Depth { depth: 65 }"));
+        // A `<<` counts as a merge key only where a mapping expects a key.
+        let (n, b) = accepted_until_breach(|b| {
+            b.observe(Seen::Start {
+                mapping: true,
+                tag_bytes: 0,
+                anchor: 0,
+            })?;
+            b.observe(scalar("<<", 0))?;
+            b.observe(scalar("<<", 0))?;
+            b.observe(Seen::End { mapping: true })
+        });
+        assert_eq!((n, b.as_str()), (10_000, "MergeKeys { merge_keys: 10001 }"));
+        assert!(matches!(
+            Budget::default().observe(Seen::End { mapping: true }),
+            Err(Breach::SequenceUnbalanced)
+        ));
+    }
+
+    #[test]
+    fn many_aliases_of_few_anchors_are_refused_at_the_end() {
+        let mut budget = Budget::default();
+        budget.observe(scalar("x", 1)).unwrap();
+        for _ in 0..99 {
+            budget.observe_alias().unwrap();
+        }
+        assert!(budget.finish().is_ok());
+        budget.observe_alias().unwrap();
+        let breach = budget.finish().unwrap_err();
+        assert_eq!(
+            breach.to_string(),
+            "document exceeds the YAML reader's safety limits \
+             (AliasAnchorRatio { aliases: 100, anchors: 1 }): \
+             expected a smaller document with fewer aliases"
+        );
     }
 }

@@ -212,18 +212,21 @@ fn sequence<'a, S: Source<'a>>(src: &mut S, depth: usize, loc: Loc) -> Result<No
 /// The items of a sequence whose start was taken, up to and with its end.
 pub(super) fn sequence_items<'a, S: Source<'a>>(src: &mut S, depth: usize) -> Result<Vec<Located>> {
     let mut list = Vec::new();
-    loop {
-        let defined = match src.peek()? {
-            None => return Err(YamlError::eof(src.last_loc())),
-            Some(ev) if matches!(ev.kind, Kind::SeqEnd) => break,
-            Some(ev) => ev.loc,
-        };
-        let (reference, alias) = (src.reference(), src.alias());
+    while !src.take_end(false)? {
+        let (defined, reference, alias) = next_node(src)?;
         let node = value(src, depth).map_err(|e| e.through(alias, defined))?;
         list.push(Located::new(node, reference.line_or_first()));
     }
-    src.next()?;
     Ok(list)
+}
+
+/// Where the next node of `src` starts, where it is referenced, the alias it came through.
+pub(super) fn next_node<'a, S: Source<'a>>(src: &mut S) -> Result<(Loc, Loc, Option<Loc>)> {
+    let defined = match src.peek()? {
+        Some(ev) => ev.loc,
+        None => src.last_loc(),
+    };
+    Ok((defined, src.reference(), src.alias()))
 }
 
 /// A mapping's entries as nodes.
@@ -236,11 +239,7 @@ impl<'a> Entries<'a> for MapNodes {
         src: &mut S,
         depth: usize,
     ) -> Result<Flow> {
-        let defined = match src.peek()? {
-            Some(ev) => ev.loc,
-            None => src.last_loc(),
-        };
-        let (reference, alias) = (src.reference(), src.alias());
+        let (defined, reference, alias) = next_node(src)?;
         let node = value(src, depth).map_err(|e| e.through(alias, defined))?;
         self.0.insert(
             name.into_owned(),

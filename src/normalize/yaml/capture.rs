@@ -1,7 +1,7 @@
 //! Whole nodes taken out of the event stream to be read later, and their fingerprints.
 //!
 //! Mapping keys are captured before they are read, and so are merged entries and the entries
-//! of a mapping whose keys are compared as integers (see [`super::build`]). A fingerprint is a
+//! of a mapping whose keys are compared as integers (see [`super::entries`]). A fingerprint is a
 //! key's identity when keys are compared: integers by value (`1`, `0x1`, `+1` are one key),
 //! other scalars by text and tag, collections by their contents.
 
@@ -72,7 +72,7 @@ fn fp_tag(tag: Option<&Tag>, implicit: SfTag) -> FpTag {
     })
 }
 
-pub(super) fn scalar_fp<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Option<&Tag>) -> Fp<'a> {
+fn scalar_fp<'a>(value: &Cow<'a, str>, style: ScalarStyle, tag: Option<&Tag>) -> Fp<'a> {
     let kind = SfTag::of(tag);
     let plain = kind == SfTag::None && matches!(style, ScalarStyle::Plain);
     let t = scalar::trim(value);
@@ -295,7 +295,7 @@ fn capture_rest<'a, S: Source<'a>>(
             let tag = tag_of(tag, SfTag::Seq);
             out.push(ev);
             let mut elements = Vec::new();
-            while !take_end(src, out, false)? {
+            while !capture_end(src, out, false)? {
                 elements.push(capture_child(src, out)?);
             }
             return Ok(Fp::Sequence { tag, elements });
@@ -304,7 +304,7 @@ fn capture_rest<'a, S: Source<'a>>(
             let tag = tag_of(tag, SfTag::Map);
             out.push(ev);
             let mut entries = Vec::new();
-            while !take_end(src, out, true)? {
+            while !capture_end(src, out, true)? {
                 let key = capture_child(src, out)?;
                 let value = capture_child(src, out)?;
                 entries.push((key, value));
@@ -327,7 +327,11 @@ fn capture_child<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Ev<'a>>) -> Resul
 }
 
 /// Takes the collection's end into `out` if it is next; an error at the end of the input.
-fn take_end<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Ev<'a>>, mapping: bool) -> Result<bool> {
+fn capture_end<'a, S: Source<'a>>(
+    src: &mut S,
+    out: &mut Vec<Ev<'a>>,
+    mapping: bool,
+) -> Result<bool> {
     let end = match src.peek()? {
         None => return Err(YamlError::eof(src.last_loc())),
         Some(ev) => matches!(

@@ -47,15 +47,7 @@ pub(super) fn read_mapping<'a, S: Source<'a>, E: Entries<'a>>(
 ) -> Result<Flow> {
     let mut seen: Vec<Fp<'a>> = Vec::new();
     let mut merges: Vec<Vec<Pending<'a>>> = Vec::new();
-    loop {
-        match src.peek()? {
-            None => return Err(YamlError::eof(src.last_loc())),
-            Some(ev) if matches!(ev.kind, Kind::MapEnd) => {
-                src.next()?;
-                break;
-            }
-            Some(_) => {}
-        }
+    while !src.take_end(true)? {
         let key_node = capture(src)?;
         if key_node.is_merge_key() {
             src.peek()?;
@@ -113,14 +105,8 @@ fn rest_by_identity<'a, S: Source<'a>>(
         loop {
             let key = match next_key.take() {
                 Some(key) => key,
-                None => match src.peek()? {
-                    None => return Err(YamlError::eof(src.last_loc())),
-                    Some(ev) if matches!(ev.kind, Kind::MapEnd) => {
-                        src.next()?;
-                        break;
-                    }
-                    Some(_) => capture(src)?,
-                },
+                None if src.take_end(true)? => break,
+                None => capture(src)?,
             };
             if key.is_merge_key() {
                 src.peek()?;
@@ -176,24 +162,21 @@ fn merge_value<'a, S: Source<'a>>(src: &mut S, reference: Loc) -> Result<Vec<Pen
         }
         Shape::Seq => {
             src.next()?;
-            let mut entries = Vec::new();
-            loop {
-                match src.peek()? {
-                    None => return Err(YamlError::eof(src.last_loc())),
-                    Some(ev) if matches!(ev.kind, Kind::SeqEnd) => {
-                        src.next()?;
-                        break;
-                    }
-                    Some(_) => {}
-                }
-                let element_reference = src.reference();
-                let (element, loc) = capture_node(src)?;
-                entries.extend(merged_entries(element.into_vec(), loc, element_reference)?);
-            }
-            Ok(entries)
+            list_entries(src)
         }
         Shape::Scalar | Shape::SeqEnd | Shape::MapEnd => Err(YamlError::at(loc, MERGE_VALUE)),
     }
+}
+
+/// The entries each element of a merged list brings, in order (the list's start was taken).
+fn list_entries<'a, S: Source<'a>>(src: &mut S) -> Result<Vec<Pending<'a>>> {
+    let mut entries = Vec::new();
+    while !src.take_end(false)? {
+        let element_reference = src.reference();
+        let (element, loc) = capture_node(src)?;
+        entries.extend(merged_entries(element.into_vec(), loc, element_reference)?);
+    }
+    Ok(entries)
 }
 
 fn is_null_scalar(ev: &Ev<'_>) -> bool {
@@ -218,21 +201,7 @@ fn merged_entries<'a>(events: Vec<Ev<'a>>, loc: Loc, reference: Loc) -> Result<V
         Shape::Map => mapping_entries(&mut replay),
         Shape::Seq => {
             replay.next()?;
-            let mut entries = Vec::new();
-            loop {
-                match replay.peek()? {
-                    None => return Err(YamlError::eof(replay.last_loc())),
-                    Some(ev) if matches!(ev.kind, Kind::SeqEnd) => {
-                        replay.next()?;
-                        break;
-                    }
-                    Some(_) => {}
-                }
-                let element_reference = replay.reference();
-                let (element, loc) = capture_node(&mut replay)?;
-                entries.extend(merged_entries(element.into_vec(), loc, element_reference)?);
-            }
-            Ok(entries)
+            list_entries(&mut replay)
         }
         _ => Err(YamlError::at(at, MERGE_VALUE)),
     }
@@ -246,15 +215,7 @@ fn mapping_entries<'a, S: Source<'a>>(src: &mut S) -> Result<Vec<Pending<'a>>> {
     }
     let mut fields = Vec::new();
     let mut nested = Vec::new();
-    loop {
-        match src.peek()? {
-            None => return Err(YamlError::eof(src.last_loc())),
-            Some(ev) if matches!(ev.kind, Kind::MapEnd) => {
-                src.next()?;
-                break;
-            }
-            Some(_) => {}
-        }
+    while !src.take_end(true)? {
         let key = capture(src)?;
         if key.is_merge_key() {
             src.peek()?;

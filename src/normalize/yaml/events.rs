@@ -139,6 +139,22 @@ pub(super) trait Source<'a> {
             Origin::Direct | Origin::Merge(_) => None,
         }
     }
+
+    /// Takes the end of the collection being read if it is next (a mapping's end when
+    /// `mapping`, else a sequence's); whether it was. The input ending there is an error.
+    fn take_end(&mut self, mapping: bool) -> Result<bool> {
+        let end = match self.peek()? {
+            None => return Err(YamlError::eof(self.last_loc())),
+            Some(ev) => matches!(
+                (&ev.kind, mapping),
+                (Kind::MapEnd, true) | (Kind::SeqEnd, false)
+            ),
+        };
+        if end {
+            self.next()?;
+        }
+        Ok(end)
+    }
 }
 
 /// Runs `f` with recursive aliases handed out as events (see [`Source::set_defer_recursive`]).

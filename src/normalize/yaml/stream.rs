@@ -115,13 +115,8 @@ fn sequence<'a, S: Source<'a>>(
         return Ok(Flow::Done);
     }
     let mut index = 0;
-    loop {
-        let defined = match src.peek()? {
-            None => return Err(YamlError::eof(src.last_loc())),
-            Some(ev) if matches!(ev.kind, Kind::SeqEnd) => break,
-            Some(ev) => ev.loc,
-        };
-        let (reference, alias) = (src.reference(), src.alias());
+    while !src.take_end(false)? {
+        let (defined, reference, alias) = build::next_node(src)?;
         let len = sink.path.len();
         tree::push_index(&mut sink.path, index);
         let flow = value(src, depth, reference.line_or_first(), sink)
@@ -132,7 +127,6 @@ fn sequence<'a, S: Source<'a>>(
         }
         index += 1;
     }
-    src.next()?;
     if index == 0 {
         sink.leaf(Value::EmptyList, line);
     }
@@ -194,11 +188,7 @@ impl<'a> Entries<'a> for MapLeaves<'a, '_> {
         let Some(len) = self.enter(name) else {
             return Ok(Flow::GiveUp);
         };
-        let defined = match src.peek()? {
-            Some(ev) => ev.loc,
-            None => src.last_loc(),
-        };
-        let (reference, alias) = (src.reference(), src.alias());
+        let (defined, reference, alias) = build::next_node(src)?;
         let flow = value(src, depth, reference.line_or_first(), self.sink)
             .map_err(|e| e.through(alias, defined))?;
         self.sink.path.truncate(len);
@@ -256,4 +246,42 @@ fn captured_value(events: Events<'_>, depth: usize, sink: &mut Sink) -> Result<F
         events => value(&mut Replay::new(events.into_vec()), depth, line, sink),
     };
     flow.map_err(|e| e.through(alias, defined))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(tree: &Tree) -> Vec<(&str, u32)> {
+        tree.iter().map(|(k, e)| (k, e.line)).collect()
+    }
+
+    #[test]
+    fn most_files_are_read_in_one_pass() {
+        for text in [
+            "default: &d\n  pool: 5\nprod:\n  <<: *d\n  host: db\n",
+            "---\nkind: A\n---\nkind: B\nitems: [1, 2]\n",
+            "- {name: web, port: 80}\n- {name: db, port: 5432}\n",
+            "l: [x, {y: 1}]\nempty: {}\nnone: []\n",
+            "1: one\n2: two\n",
+        ] {
+            assert!(parse(text).unwrap().is_some(), "{text}");
+        }
+        let t = parse("---\nkind: A\n---\n- x\n---\nz\n").unwrap().unwrap();
+        assert_eq!(keys(&t), [("[0].kind", 2), ("[1][0]", 4), ("[2]", 6)]);
+    }
+
+    #[test]
+    fn a_repeated_key_is_left_to_the_general_reader() {
+        for text in [
+            "a:\n  x: 1\nb: 2\na:\n  y: 3\n",
+            "m: &m {'1': merged}\nc:\n  1: one\n  <<: *m\n",
+            "c:\n  '1': one\n  <<: {1: merged}\n",
+            "c: {1: a, '1': b}\n",
+        ] {
+            assert!(parse(text).unwrap().is_none(), "{text}");
+        }
+        let t = super::super::parse("a:\n  x: 1\nb: 2\na:\n  y: 3\n").unwrap();
+        assert_eq!(keys(&t), [("a.y", 5), ("b", 3)]);
+    }
 }
