@@ -5,7 +5,7 @@
 //! key's identity when keys are compared: integers by value (`1`, `0x1`, `+1` are one key),
 //! other scalars by text and tag, collections by their contents.
 
-use super::events::{Ev, Kind, Loc, Origin, Result, Source, YamlError, deferring};
+use super::events::{Ev, Kind, Loc, Result, Source, YamlError, deferring};
 use super::scalar::{self, SfTag, Tag};
 use granit_parser::ScalarStyle;
 use std::borrow::Cow;
@@ -239,7 +239,8 @@ pub(super) fn capture_node<'a, S: Source<'a>>(src: &mut S) -> Result<(Events<'a>
 
 /// The next event, marked with how it reached the reader.
 fn take<'a, S: Source<'a>>(src: &mut S) -> Result<Ev<'a>> {
-    let origin = peek_origin(src)?;
+    src.peek()?;
+    let origin = src.origin();
     let Some(mut ev) = src.next()? else {
         return Err(YamlError::eof(src.last_loc()));
     };
@@ -251,14 +252,11 @@ fn unexpected_end(loc: Loc) -> YamlError {
     YamlError::at(loc, "unexpected container end while reading key")
 }
 
-/// Takes the next node out of `src` (recursive aliases in it are kept, to fail if used).
-pub(super) fn capture<'a, S: Source<'a>>(src: &mut S) -> Result<Captured<'a>> {
+/// Takes the next node out of `src` with its fingerprint: a key (recursive aliases in it are
+/// kept, to fail if it is ever read).
+pub(super) fn capture_key<'a, S: Source<'a>>(src: &mut S) -> Result<Captured<'a>> {
     deferring(src, |src| {
-        let origin = peek_origin(src)?;
-        let Some(mut ev) = src.next()? else {
-            return Err(YamlError::eof(src.last_loc()));
-        };
-        ev.origin = origin;
+        let ev = take(src)?;
         if let Kind::Scalar { value, style, tag } = &ev.kind {
             let fp = scalar_fp(value, *style, tag.as_deref());
             return Ok(Captured {
@@ -273,11 +271,6 @@ pub(super) fn capture<'a, S: Source<'a>>(src: &mut S) -> Result<Captured<'a>> {
             fp,
         })
     })
-}
-
-fn peek_origin<'a, S: Source<'a>>(src: &mut S) -> Result<Origin> {
-    src.peek()?;
-    Ok(src.origin())
 }
 
 /// Captures the node `ev` starts (already taken from `src`) into `out`.
@@ -318,11 +311,7 @@ fn capture_rest<'a, S: Source<'a>>(
 }
 
 fn capture_child<'a, S: Source<'a>>(src: &mut S, out: &mut Vec<Ev<'a>>) -> Result<Fp<'a>> {
-    let origin = peek_origin(src)?;
-    let Some(mut ev) = src.next()? else {
-        return Err(YamlError::eof(src.last_loc()));
-    };
-    ev.origin = origin;
+    let ev = take(src)?;
     capture_rest(src, ev, out)
 }
 

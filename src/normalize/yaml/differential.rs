@@ -1,10 +1,13 @@
-//! Differential tests: the event reader (`yaml::parse`) against the previous `serde-saphyr`
-//! reader (`serde_reference::parse`) on every YAML file of the repository, the unit-test
-//! inputs, hand-written hostile cases and random YAML-ish text. Both must give the same leaves
-//! (path, value, line, in order) or the same error (line, column, message).
+//! Differential tests: the event reader (`yaml::parse`, and its general reader alone) against
+//! the previous `serde-saphyr` reader (`serde_reference::parse`) on every YAML file of the
+//! repository, the unit-test inputs, hand-written hostile cases and random YAML (token soups,
+//! line soups, generated trees with anchors, aliases, merges and tags). All must give the same
+//! leaves (path, value, line, in order) or the same error (line, column, message).
 //!
-//! `CONFDRIFT_YAML_DIFF_DIR=/some/dir cargo test --lib yaml::differential` also compares every
-//! `.yml`/`.yaml` file found under that directory.
+//! - `CONFDRIFT_YAML_DIFF_DIR=/some/dir cargo test --lib yaml::differential` also compares
+//!   every `.yml`/`.yaml` file found under that directory;
+//! - `CONFDRIFT_YAML_DIFF_CASES=N` runs N random cases per generator instead of 300;
+//! - `-- --ignored` adds the budget limits on inputs of up to a few MB (slow in debug builds).
 
 use super::serde_reference;
 use crate::tree::{ParseError, Tree, Value};

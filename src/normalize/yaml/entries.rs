@@ -10,7 +10,7 @@
 //! later one replaces may never be read at all.
 
 use super::build::{Shape, key};
-use super::capture::{Captured, Events, Fp, FpSet, Pending, capture, capture_node};
+use super::capture::{Captured, Events, Fp, FpSet, Pending, capture_key, capture_node};
 use super::events::{Ev, Kind, Loc, Replay, Result, Source, YamlError, deferring};
 use super::scalar::{self, SfTag};
 use std::borrow::Cow;
@@ -48,7 +48,7 @@ pub(super) fn read_mapping<'a, S: Source<'a>, E: Entries<'a>>(
     let mut seen: Vec<Fp<'a>> = Vec::new();
     let mut merges: Vec<Vec<Pending<'a>>> = Vec::new();
     while !src.take_end(true)? {
-        let key_node = capture(src)?;
+        let key_node = capture_key(src)?;
         if key_node.is_merge_key() {
             src.peek()?;
             let reference = src.reference();
@@ -106,7 +106,7 @@ fn rest_by_identity<'a, S: Source<'a>>(
             let key = match next_key.take() {
                 Some(key) => key,
                 None if src.take_end(true)? => break,
-                None => capture(src)?,
+                None => capture_key(src)?,
             };
             if key.is_merge_key() {
                 src.peek()?;
@@ -216,7 +216,7 @@ fn mapping_entries<'a, S: Source<'a>>(src: &mut S) -> Result<Vec<Pending<'a>>> {
     let mut fields = Vec::new();
     let mut nested = Vec::new();
     while !src.take_end(true)? {
-        let key = capture(src)?;
+        let key = capture_key(src)?;
         if key.is_merge_key() {
             src.peek()?;
             let reference = src.reference();
