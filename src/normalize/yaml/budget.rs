@@ -1,13 +1,14 @@
 //! Limits on what a YAML file may make the reader do, so that a hostile file is refused
 //! quickly: at most 64 levels of nesting, 250,000 values (alias replays included, so an alias
-//! bomb is refused before it is expanded), a million events (comments and replays included),
-//! 50,000 aliases and anchors, 10,000 merge keys, 1,024 documents, 64 MiB of scalars, of
-//! comments and of copies kept for anchors (a million copies at most), and, checked at the end,
-//! no more than 10 aliases per anchor once there are 100 aliases.
+//! bomb is refused before it is expanded), a million events (replays included), 50,000
+//! aliases and anchors, 10,000 merge keys, 1,024 documents, 64 MiB of scalars and of copies
+//! kept for anchors (a million copies at most), and, checked at the end, no more than 10
+//! aliases per anchor once there are 100 aliases.
 //!
 //! These are the limits, counters and messages of the previous reader (serde-saphyr's default
 //! budget, counted over the same parser events in the same order), so a file it refused is
-//! refused here too, at the same place and in the same words.
+//! refused here too, at the same place and in the same words; except comments, which it
+//! counted too and which are not read at all now (see `live::parser_options`).
 
 use granit_parser::ScalarStyle;
 use std::collections::HashSet;
@@ -22,7 +23,6 @@ pub(super) const MAX_DEPTH: usize = 64;
 const MAX_DOCUMENTS: usize = 1_024;
 const MAX_NODES: usize = 250_000;
 const MAX_SCALAR_BYTES: usize = 64 << 20;
-const MAX_COMMENT_BYTES: usize = 64 << 20;
 const MAX_MERGE_KEYS: usize = 10_000;
 /// The alias/anchor ratio is checked once there are this many aliases...
 const RATIO_MIN_ALIASES: usize = 100;
@@ -43,7 +43,6 @@ pub(super) enum Breach {
     Documents { documents: usize },
     Nodes { nodes: usize },
     ScalarBytes { total_scalar_bytes: usize },
-    CommentBytes { total_comment_bytes: usize },
     MergeKeys { merge_keys: usize },
     AliasAnchorRatio { aliases: usize, anchors: usize },
     SequenceUnbalanced,
@@ -93,9 +92,6 @@ pub(super) enum Seen<'e> {
         mapping: bool,
     },
     DocumentStart,
-    Comment {
-        bytes: usize,
-    },
     /// Stream start and end, document end.
     Marker,
 }
@@ -118,7 +114,6 @@ pub(super) struct Budget {
     nodes: usize,
     documents: usize,
     scalar_bytes: usize,
-    comment_bytes: usize,
     merge_keys: usize,
     recorded_events: usize,
     recorded_bytes: usize,
@@ -271,14 +266,6 @@ impl Budget {
                     });
                 }
             }
-            Seen::Comment { bytes } => {
-                self.comment_bytes = self.comment_bytes.saturating_add(bytes);
-                if self.comment_bytes > MAX_COMMENT_BYTES {
-                    return Err(Breach::CommentBytes {
-                        total_comment_bytes: self.comment_bytes,
-                    });
-                }
-            }
             Seen::Marker => {}
         }
         Ok(())
@@ -406,8 +393,6 @@ mod tests {
         assert_eq!((n, b.as_str()), (50_000, "Anchors { anchors: 50001 }"));
         let (n, b) = accepted_until_breach(|b| b.observe(Seen::DocumentStart));
         assert_eq!((n, b.as_str()), (1_024, "Documents { documents: 1025 }"));
-        let (n, _) = accepted_until_breach(|b| b.observe(Seen::Comment { bytes: 1 << 20 }));
-        assert_eq!(n, 64);
         let (n, _) = accepted_until_breach(|b| b.observe_recorded_copy(0));
         assert_eq!(n, 1_000_000);
         let (n, b) = accepted_until_breach(|b| {
