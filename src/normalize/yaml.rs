@@ -96,18 +96,20 @@ fn to_parse_error(err: events::YamlError) -> ParseError {
     let (line, column) = err
         .loc
         .map_or((1, 1), |l| (l.line_or_first(), l.column.max(1)));
-    // The message is shown on one line after `file:LINE:COL:`; any further lines and control
-    // characters are not wanted there.
-    let message = err.message.lines().next().unwrap_or("").trim();
+    ParseError::new(line, column, one_line_message(&err.message))
+}
+
+/// A parser message as shown on one line after `file:LINE:COL:`: its first line, without
+/// control characters, saying what is missing where the scanner only says what is open.
+fn one_line_message(message: &str) -> String {
+    let message = message.lines().next().unwrap_or("").trim();
     let message: String = message.chars().filter(|c| !c.is_control()).collect();
-    let message = match message.as_str() {
+    match message.as_str() {
         "" => "invalid YAML".to_string(),
-        // The scanner says what is open; say what is missing too.
         "unclosed bracket '['" => "unclosed bracket '[': expected ']'".to_string(),
         "unclosed bracket '{'" => "unclosed bracket '{': expected '}'".to_string(),
         _ => message,
-    };
-    ParseError::new(line, column, message)
+    }
 }
 
 #[cfg(test)]

@@ -50,12 +50,7 @@ pub(super) fn read_mapping<'a, S: Source<'a>, E: Entries<'a>>(
     while !src.take_end(true)? {
         let key_node = capture_key(src)?;
         if key_node.is_merge_key() {
-            src.peek()?;
-            let reference = src.reference();
-            let batch = merge_value(src, reference)?;
-            if !batch.is_empty() {
-                merges.push(batch);
-            }
+            take_merge(src, &mut merges)?;
             continue;
         }
         if key_node.fp.contains_integer() {
@@ -90,6 +85,17 @@ pub(super) fn read_mapping<'a, S: Source<'a>, E: Entries<'a>>(
     Ok(Flow::Done)
 }
 
+/// The value of a `<<` key just taken: its entries join `merges` (as one batch, in order).
+fn take_merge<'a, S: Source<'a>>(src: &mut S, merges: &mut Vec<Vec<Pending<'a>>>) -> Result<()> {
+    src.peek()?;
+    let reference = src.reference();
+    let batch = merge_value(src, reference)?;
+    if !batch.is_empty() {
+        merges.push(batch);
+    }
+    Ok(())
+}
+
 /// The entries of the rest of a mapping once a key compares as an integer, `first` being that
 /// key: captured to the mapping's end, repeated keys resolved by identity (the last wins, at
 /// its own place), then merged entries whose keys are not present (`seen` were read already).
@@ -109,12 +115,7 @@ fn rest_by_identity<'a, S: Source<'a>>(
                 None => capture_key(src)?,
             };
             if key.is_merge_key() {
-                src.peek()?;
-                let reference = src.reference();
-                let batch = merge_value(src, reference)?;
-                if !batch.is_empty() {
-                    merges.push(batch);
-                }
+                take_merge(src, &mut merges)?;
                 continue;
             }
             let (value, _) = capture_node(src)?;

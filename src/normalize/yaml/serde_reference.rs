@@ -68,18 +68,8 @@ fn to_parse_error(err: serde_saphyr::Error) -> ParseError {
             .format_message(inner)
             .into_owned(),
     };
-    // The message is shown on one line after `file:LINE:COL:`; the crate's location suffix
-    // and any control characters are not wanted there.
-    let message = message.lines().next().unwrap_or("").trim();
-    let message: String = message.chars().filter(|c| !c.is_control()).collect();
-    let message = match message.as_str() {
-        "" => "invalid YAML".to_string(),
-        // The scanner says what is open; say what is missing too.
-        "unclosed bracket '['" => "unclosed bracket '[': expected ']'".to_string(),
-        "unclosed bracket '{'" => "unclosed bracket '{': expected '}'".to_string(),
-        _ => message,
-    };
-    ParseError::new(line, column, message)
+    // The crate's location suffix goes with the further lines.
+    ParseError::new(line, column, super::one_line_message(&message))
 }
 
 /// The crate's safety budget, in plain words.
