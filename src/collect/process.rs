@@ -161,7 +161,8 @@ mod tests {
         let e = run(
             sh("echo partial; echo stuck >&2; exec sleep 30"),
             b"",
-            Duration::from_millis(300),
+            // long enough for a loaded machine to start sh and let it write "stuck"
+            Duration::from_secs(1),
             100,
         );
         assert!(

@@ -5,9 +5,12 @@
 //! Needs root (for the mount namespaces), `/usr/sbin/sshd` and `unshare`: `.ci/run` installs
 //! openssh-server. A missing piece fails the test; it is never skipped.
 
+use std::collections::HashSet;
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const SSHD: &str = "/usr/sbin/sshd";
@@ -20,6 +23,7 @@ pub struct Lab {
     aliases: String,
     known_hosts: String,
     _listeners: Vec<TcpListener>,
+    _refusing: Vec<OwnedFd>,
 }
 
 /// How a host behaves.
@@ -43,12 +47,54 @@ fn sh(cmd: &mut Command) {
     );
 }
 
+/// Ports this test process has handed to an sshd. The tests run in parallel: without this, a
+/// port freed here could be handed out again (to another test's sshd or listener) before the
+/// sshd it was meant for has bound it.
+static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A port on 127.0.0.1 nothing listens on now and no other test of this process will be given.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if claim(port) {
+            return port;
+        }
+    }
+}
+
+/// Records `port` as handed out; false if it already was.
+fn claim(port: u16) -> bool {
+    let mut set = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    set.get_or_insert_with(HashSet::new).insert(port)
+}
+
+/// A port on 127.0.0.1 that refuses connections for as long as the returned socket lives: the
+/// socket is bound but never listens, so the kernel answers every SYN with a reset, and no other
+/// socket (another test's sshd or silent listener) can take the port meanwhile. A port that was
+/// merely free when chosen once gave a timeout instead of "Connection refused" in CI, when a
+/// parallel test's silent listener was handed the same port.
+fn refusing_port() -> (OwnedFd, u16) {
+    // SAFETY: plain socket calls on a fresh descriptor that is owned by the OwnedFd at once; the
+    // address structs are fully initialised and their sizes passed.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let owned = OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let rc = libc::bind(fd, (&raw const addr).cast(), len);
+        assert_eq!(rc, 0, "bind: {}", std::io::Error::last_os_error());
+        let mut len = len;
+        let rc = libc::getsockname(fd, (&raw mut addr).cast(), &mut len);
+        assert_eq!(rc, 0, "getsockname: {}", std::io::Error::last_os_error());
+        (owned, u16::from_be(addr.sin_port))
+    }
 }
 
 impl Lab {
@@ -81,6 +127,7 @@ impl Lab {
             aliases: String::new(),
             known_hosts: String::new(),
             _listeners: Vec::new(),
+            _refusing: Vec::new(),
         }
     }
 
@@ -92,10 +139,19 @@ impl Lab {
     pub fn host(&mut self, alias: &str, b: Behaviour) -> u16 {
         let d = self.path().to_path_buf();
         let port = match b {
-            Behaviour::Down => free_port(),
+            Behaviour::Down => {
+                let (socket, port) = refusing_port();
+                self._refusing.push(socket);
+                port
+            }
             Behaviour::Silent => {
-                let l = TcpListener::bind("127.0.0.1:0").unwrap();
-                let port = l.local_addr().unwrap().port();
+                let (l, port) = loop {
+                    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                    let port = l.local_addr().unwrap().port();
+                    if claim(port) {
+                        break (l, port);
+                    }
+                };
                 let l2 = l.try_clone().unwrap();
                 std::thread::spawn(move || {
                     let mut held = Vec::new();
@@ -107,39 +163,32 @@ impl Lab {
                 port
             }
             Behaviour::Serve(ref files) | Behaviour::Force(ref files, _) => {
-                let port = free_port();
                 let force = match b {
                     Behaviour::Force(_, cmd) => format!("ForceCommand {cmd}\n"),
                     _ => String::new(),
                 };
-                let cfg = d.join(format!("sshd_config.{alias}"));
-                std::fs::write(
-                    &cfg,
-                    format!(
-                        "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.{alias}.pid\n\
-                         AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
-                         KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
-                         StrictModes no\nUsePAM no\nLogLevel ERROR\n{force}",
-                        hk = d.join("host_key").display(),
-                        d = d.display()
-                    ),
-                )
-                .unwrap();
-                let script = format!(
-                    "mount --make-rprivate / && mount --bind {src} {mnt} && exec {SSHD} -D -e -f {cfg}",
-                    src = files.display(),
-                    mnt = self.mount.display(),
-                    cfg = cfg.display()
-                );
-                let log = std::fs::File::create(d.join(format!("sshd.{alias}.log"))).unwrap();
-                let child = Command::new("unshare")
-                    .args(["--mount", "sh", "-c", &script])
-                    .stderr(log)
-                    .spawn()
-                    .expect("unshare and sshd");
-                self.servers.push(child);
-                wait_listening(port);
-                port
+                // An sshd that could not bind its port (something outside this process took it
+                // first) exits: start it again on another port.
+                let mut attempt = 0;
+                loop {
+                    let port = free_port();
+                    let mut child = self.spawn_sshd(alias, files, port, &force);
+                    match wait_listening(port, &mut child) {
+                        Ok(()) => {
+                            self.servers.push(child);
+                            break port;
+                        }
+                        Err(why) if attempt < 3 => {
+                            eprintln!("sshd for {alias}: {why}; again on another port");
+                            attempt += 1;
+                        }
+                        Err(why) => panic!(
+                            "sshd for {alias}: {why}; log: {}",
+                            std::fs::read_to_string(d.join(format!("sshd.{alias}.log")))
+                                .unwrap_or_default()
+                        ),
+                    }
+                }
             }
         };
         let pubkey = std::fs::read_to_string(d.join("host_key.pub")).unwrap();
@@ -158,19 +207,63 @@ impl Lab {
         port
     }
 
+    /// Starts an sshd for `alias` on `port` in its own mount namespace, `files` bound over the
+    /// mount point.
+    fn spawn_sshd(&self, alias: &str, files: &Path, port: u16, force: &str) -> Child {
+        let d = self.path();
+        let cfg = d.join(format!("sshd_config.{alias}"));
+        std::fs::write(
+            &cfg,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.{alias}.pid\n\
+                 AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
+                 StrictModes no\nUsePAM no\nLogLevel ERROR\n{force}",
+                hk = d.join("host_key").display(),
+                d = d.display()
+            ),
+        )
+        .unwrap();
+        let script = format!(
+            "mount --make-rprivate / && mount --bind {src} {mnt} && exec {SSHD} -D -e -f {cfg}",
+            src = files.display(),
+            mnt = self.mount.display(),
+            cfg = cfg.display()
+        );
+        let log = std::fs::File::create(d.join(format!("sshd.{alias}.log"))).unwrap();
+        Command::new("unshare")
+            .args(["--mount", "sh", "-c", &script])
+            .stderr(log)
+            .spawn()
+            .expect("unshare and sshd")
+    }
+
     /// The generated client config (pass as `[ssh] config`).
     pub fn ssh_config(&self) -> PathBuf {
         self.path().join("ssh_config")
     }
 }
 
-fn wait_listening(port: u16) {
+/// Waits until `port` accepts connections while `child` (the sshd meant for it) still runs.
+fn wait_listening(port: u16, child: &mut Child) -> Result<(), String> {
     let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "sshd did not start on port {port}"
-        );
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err(format!("exited ({status}) before listening on port {port}"));
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // still running after its port answered: the port is its own (a second sshd on a
+            // taken port fails to bind and exits)
+            std::thread::sleep(Duration::from_millis(20));
+            if child.try_wait().unwrap().is_none() {
+                return Ok(());
+            }
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("did not listen on port {port} within 60 s"));
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -318,6 +318,9 @@ fn a_second_run_on_the_same_state_is_refused_while_the_first_holds_it() {
         "{}",
         out.stderr
     );
+    // unlock, not just close: a child that another test thread is spawning at this moment
+    // holds a copy of the descriptor until it execs, and would keep a closed lock alive
+    lock.unlock().unwrap();
     drop(lock);
     let after = check(&f, &[]);
     assert_eq!(after.code, 1, "{}", after.stderr);
