@@ -928,6 +928,7 @@ fn parse_yaml_here(text: &str) -> Result<Inventory, ParseError> {
         strict_booleans: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
         with_snippet: false,
+        budget: Some(crate::normalize::saphyr_budget()),
     };
     let doc: Option<Spanned<Y>> =
         serde_saphyr::from_str_with_options(text, options).map_err(yaml_error)?;
@@ -1636,6 +1637,15 @@ all:
         )
         .unwrap();
         assert_eq!(inv.hosts["h"], HostVars::default());
+        // One anchor given to 120 hosts (over the 10 aliases per anchor serde-saphyr's default
+        // budget allows) is an ordinary inventory.
+        let mut text = String::from("all:\n  vars:\n    base: &v {ansible_port: 2222}\n  hosts:\n");
+        for i in 0..120 {
+            text.push_str(&format!("    h{i}: *v\n"));
+        }
+        let inv = parse_yaml(&text).unwrap();
+        assert_eq!(inv.groups["all"].len(), 120);
+        assert_eq!(inv.hosts["h119"].ansible_port, Some(2222));
     }
 
     #[test]

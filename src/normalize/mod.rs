@@ -17,7 +17,7 @@ mod yaml;
 
 pub(crate) use pgconf::setting_value;
 pub use text::Line;
-pub(crate) use yaml::on_parser_stack;
+pub(crate) use yaml::{on_parser_stack, saphyr_budget};
 
 use crate::tree::{ParseError, Tree};
 

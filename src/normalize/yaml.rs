@@ -27,8 +27,8 @@
 //!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is.
 //!
 //! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
-//! the same events: same keys, values, lines and errors, down to which of several errors is met
-//! first. The differential tests hold it to that. Ansible inventories are still read with
+//! the same events (with [`saphyr_budget`]): same keys, values, lines and errors, down to which
+//! of several errors is met first. The differential tests hold it to that. Ansible inventories are still read with
 //! `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at most 64 deep, so it
 //! runs on the caller's thread: no helper thread per file.
 
@@ -68,6 +68,16 @@ pub(crate) fn on_parser_stack<T: Send>(name: &str, f: impl Fn() -> T + Send + Sy
             Err(_) => Some(f()),
         }
     })
+}
+
+/// `serde-saphyr`'s default budget without its alias/anchor ratio (at most 10 aliases per
+/// anchor once there are 100), which refuses ordinary files: a compose or CI file giving
+/// `<<: *defaults` to 100 services, an inventory giving `*vars` to 100 hosts. Alias bombs are
+/// still refused by the limits on values and events, which count every alias replay.
+pub(crate) fn saphyr_budget() -> serde_saphyr::budget::Budget {
+    let mut budget = serde_saphyr::budget::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    budget
 }
 
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
@@ -373,13 +383,40 @@ production:
         // Keys merged from a block mapping are at the line the mapping starts on.
         let t = parse("c:\n  <<:\n    x: 1\n    y: 2\n").unwrap();
         assert_eq!(get(&t, "c.y").1, 3);
-        // 100 aliases or more, and more than 10 per anchor: refused as a possible bomb.
-        let mut text = String::from("base: &b {x: 1}\n");
-        for i in 0..100 {
-            text.push_str(&format!("k{i}: *b\n"));
+    }
+
+    /// The previous reader refused 100 aliases or more at over 10 per anchor; a compose file
+    /// giving its defaults to 150 services is read now, each service with the merged keys at
+    /// the line of its own merge, and a bomb is still refused.
+    #[test]
+    fn many_merges_of_one_anchor_are_read() {
+        let mut text = String::from(
+            "x-defaults: &defaults\n  restart: always\n  mem_limit: 512m\nservices:\n",
+        );
+        for i in 0..150 {
+            text.push_str(&format!(
+                "  svc{i}:\n    <<: *defaults\n    image: app:{i}\n"
+            ));
         }
-        let e = parse(&text).unwrap_err();
-        assert!(e.message.contains("AliasAnchorRatio"), "{e:?}");
+        let t = parse(&text).unwrap();
+        assert_eq!(t.len(), 2 + 150 * 3);
+        assert_eq!(
+            get(&t, "services.svc149.restart"),
+            (&Value::text("always"), 6 + 149 * 3)
+        );
+        assert_eq!(
+            get(&t, "services.svc149.image"),
+            (&Value::text("app:149"), 7 + 149 * 3)
+        );
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(", ")
+            ));
+        }
+        let e = parse(&bomb).unwrap_err();
+        assert!(e.message.contains("possible alias bomb"), "{e:?}");
     }
 
     /// The previous reader refused more than 32 comment lines where the parser looks ahead

@@ -24,6 +24,7 @@ fn parse_on_this_thread(text: &str) -> Result<Tree, ParseError> {
         duplicate_keys: DuplicateKeyPolicy::LastWins,
         non_finite_float_policy: NonFiniteFloatPolicy::AsString,
         with_snippet: false,
+        budget: Some(super::saphyr_budget()),
     };
     let documents: Vec<Spanned<YamlNode>> =
         serde_saphyr::from_str_multiple_with_options(text, options).map_err(to_parse_error)?;
