@@ -3,10 +3,11 @@
 //!
 //! Order of work, under the repository's exclusive lock: refuse uncommitted baseline edits;
 //! collect and fingerprint every selected file (any trouble: nothing is written); plan the
-//! layout ([`plan`]); check the rules ([`refuse_critical`]); write objects and move the ref
+//! layout ([`plan`]); check the rules ([`guard`]); write objects and move the ref
 //! once ([`commit::record`]); bring the work tree and index along ([`commit::sync_worktree`]).
 
 pub mod commit;
+pub mod guard;
 pub mod live;
 pub mod plan;
 
@@ -81,7 +82,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
     for w in &plan.warnings {
         warn(format_args!("warning: {w}"));
     }
-    refuse_critical(&cfg, &prefix, &plan.edits, a.force)?;
+    guard::refuse_critical(&cfg, &prefix, &current, &plan.edits, a.force)?;
     let message = match &a.message {
         Some(m) => m.clone(),
         None => default_message(a, &prefix, &plan.edits),
@@ -158,81 +159,6 @@ fn default_message(
         text.push_str(&format!("{verb} {}\n", path.display()));
     }
     text
-}
-
-/// The hook where a state that breaks a critical rule is refused unless `--force`. The rules
-/// engine (`[[rule]]`) is wired here: it gets the baseline as it would be after this accept
-/// (`current` with `edits` applied) and refuses with the rule and the value.
-fn refuse_critical(
-    cfg: &Config,
-    prefix: &Path,
-    edits: &BTreeMap<String, Option<Vec<u8>>>,
-    force: bool,
-) -> Result<()> {
-    let mut broken = Vec::new();
-    for (rel, content) in edits {
-        let Some(bytes) = content else { continue };
-        // `groups/<group>/<path>` or `hosts/<host>/<path>`: the groups the file applies to.
-        let mut parts = rel.splitn(3, '/');
-        let (Some(kind), Some(owner), Some(rest)) = (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        let path = format!("/{rest}");
-        let owners: Vec<(&Group, Option<&str>)> = cfg
-            .groups
-            .iter()
-            .filter_map(|g| match kind {
-                "groups" if g.name == owner => Some((g, None)),
-                "hosts" if g.hosts.iter().any(|h| h == owner) => Some((g, Some(owner))),
-                _ => None,
-            })
-            .collect();
-        for (group, host) in owners {
-            let format = check::format_of(group, &path);
-            let Ok(doc) = format.parse(bytes) else {
-                continue;
-            };
-            let shown = prefix.join(rel).display().to_string();
-            let ctx = crate::rules::FileCtx {
-                group: &group.name,
-                host,
-                file: &path,
-                format,
-                baseline_source: Some(&shown),
-                included: Default::default(),
-            };
-            for f in cfg.rules.apply_file(&ctx, doc.tree(), None, Vec::new()) {
-                if f.severity == crate::report::Severity::Critical {
-                    let line = f.baseline_line.map(|l| format!(":{l}")).unwrap_or_default();
-                    let item = format!(
-                        "{shown}{line}: {}: {} ({})",
-                        f.key.as_deref().unwrap_or(""),
-                        f.message,
-                        f.rule.as_deref().unwrap_or("rule")
-                    );
-                    if !broken.contains(&item) {
-                        broken.push(item);
-                    }
-                }
-            }
-        }
-    }
-    if broken.is_empty() {
-        return Ok(());
-    }
-    if force {
-        warn(format_args!(
-            "warning: --force: recording a baseline that breaks critical rules:\n  {}",
-            broken.join("\n  ")
-        ));
-        return Ok(());
-    }
-    bail!(
-        "accept: the new baseline would break critical rules, so nothing was recorded:\n  {}\n\
-         hint: fix the hosts first, or pass --force to record this state anyway",
-        broken.join("\n  ")
-    )
 }
 
 /// The baseline paths the committed baseline has for `host` in `group`.

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, real files, real git repositories, the real `confdrift`.
 
 mod accept;
+mod accept_guard;
 mod bad_input;
 mod baseline_repo;
 mod blame;

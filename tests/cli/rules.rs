@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A scenario copied into a temporary git repository with its baseline committed.
-fn scenario(name: &str) -> Fleet {
+pub(crate) fn scenario(name: &str) -> Fleet {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/scenarios")
         .join(name);
