@@ -68,7 +68,16 @@ pub static FORMATS: &[FormatSpec] = &[
             "pgpool.conf",
             "recovery.conf",
         ],
-        patterns: &[],
+        // `include_dir = 'conf.d'` beside postgresql.conf in the usual data and config
+        // directories: Debian's /etc/postgresql/<version>/<cluster>, the PGDG and RHEL
+        // packages' /var/lib/pgsql[/<version>]/data, the container image's
+        // /var/lib/postgresql/data.
+        patterns: &[
+            "postgresql/*/*/conf.d/*.conf",
+            "pgsql/*/data/conf.d/*.conf",
+            "pgsql/data/conf.d/*.conf",
+            "postgresql/data/conf.d/*.conf",
+        ],
         extensions: &[],
         parse: pgconf::parse,
     },
@@ -339,6 +348,14 @@ mod tests {
             ("/etc/nginx/sites-enabled/app", "nginx"),
             ("/etc/nginx/conf.d/gzip.conf", "nginx"),
             ("/etc/httpd/conf.d/ssl.conf", "text"),
+            ("/etc/postgresql/15/main/conf.d/50-tuning.conf", "pgconf"),
+            ("/etc/postgresql/16/replica/conf.d/x.conf", "pgconf"),
+            ("/var/lib/pgsql/16/data/conf.d/memory.conf", "pgconf"),
+            ("/var/lib/pgsql/data/conf.d/memory.conf", "pgconf"),
+            ("/var/lib/postgresql/data/conf.d/memory.conf", "pgconf"),
+            ("/etc/postgresql/15/main/conf.d/README", "text"),
+            ("/etc/postgresql/conf.d/x.conf", "text"),
+            ("/etc/app/conf.d/x.conf", "text"),
             ("sysctl.d/x.conf", "sysctl"),
             ("x.conf", "text"),
         ] {
