@@ -28,9 +28,9 @@
 //!
 //! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
 //! the same events (with [`saphyr_budget`]): same keys, values, lines and errors, down to which
-//! of several errors is met first. The differential tests hold it to that. Ansible inventories are still read with
-//! `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at most 64 deep, so it
-//! runs on the caller's thread: no helper thread per file.
+//! of several errors is met first. The differential tests hold it to that. Ansible inventories
+//! are still read with `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at
+//! most 64 deep, so it runs on the caller's thread: no helper thread per file.
 
 mod budget;
 mod build;
