@@ -54,18 +54,26 @@ impl fmt::Display for Breach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Breach::Depth { .. } => f.write_str(DEPTH_MESSAGE),
-            Breach::Nodes { nodes } => write!(
-                f,
-                "too many values ({nodes} after expanding aliases, a possible alias bomb): \
-                 expected at most 250000"
-            ),
-            other => write!(
-                f,
-                "document exceeds the YAML reader's safety limits ({other:?}): \
-                 expected a smaller document with fewer aliases"
-            ),
+            Breach::Nodes { nodes } => f.write_str(&nodes_message(*nodes)),
+            other => f.write_str(&limits_message(other)),
         }
     }
+}
+
+/// Too many values: the message for a likely alias bomb.
+pub(super) fn nodes_message(nodes: usize) -> String {
+    format!(
+        "too many values ({nodes} after expanding aliases, a possible alias bomb): \
+         expected at most {MAX_NODES}"
+    )
+}
+
+/// Any other limit, named by `breach`'s `Debug` (as serde-saphyr's budget names it).
+pub(super) fn limits_message(breach: &dyn fmt::Debug) -> String {
+    format!(
+        "document exceeds the YAML reader's safety limits ({breach:?}): \
+         expected a smaller document with fewer aliases"
+    )
 }
 
 pub(super) const DEPTH_MESSAGE: &str =

@@ -75,19 +75,12 @@ fn to_parse_error(err: serde_saphyr::Error) -> ParseError {
 
 /// The crate's safety budget, in plain words.
 fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use super::budget::{DEPTH_MESSAGE, limits_message, nodes_message};
     use serde_saphyr::budget::BudgetBreach as B;
     match breach {
-        B::Depth { .. } => {
-            "nesting too deep: expected at most 64 levels of nested mappings and lists".into()
-        }
-        B::Nodes { nodes } => format!(
-            "too many values ({nodes} after expanding aliases, a possible alias bomb): \
-             expected at most 250000"
-        ),
-        other => format!(
-            "document exceeds the YAML reader's safety limits ({other:?}): \
-             expected a smaller document with fewer aliases"
-        ),
+        B::Depth { .. } => DEPTH_MESSAGE.into(),
+        B::Nodes { nodes } => nodes_message(*nodes),
+        other => limits_message(other),
     }
 }
 
