@@ -2,17 +2,20 @@
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
 mod dotenv;
+mod htpasswd;
 mod ini;
 mod json;
 mod keyvalue;
 mod nginx;
 mod nodes;
 mod pgconf;
+mod pgpass;
 mod properties;
 #[cfg(test)]
 mod testutil;
 mod text;
 mod toml;
+mod userlist;
 mod yaml;
 
 pub(crate) use pgconf::setting_value;
@@ -148,6 +151,29 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         parse: nginx::parse,
     },
+    // Credential stores: files that hold nothing but secrets.
+    FormatSpec {
+        name: "pgpass",
+        // `pgpass.conf` is libpq's name for it on Windows.
+        file_names: &[".pgpass", "pgpass", "pgpass.conf"],
+        patterns: &[],
+        extensions: &["pgpass"],
+        parse: pgpass::parse,
+    },
+    FormatSpec {
+        name: "userlist",
+        file_names: &["userlist.txt"],
+        patterns: &[],
+        extensions: &[],
+        parse: userlist::parse,
+    },
+    FormatSpec {
+        name: "htpasswd",
+        file_names: &[".htpasswd", "htpasswd"],
+        patterns: &[],
+        extensions: &["htpasswd"],
+        parse: htpasswd::parse,
+    },
 ];
 
 /// The format a file is read as.
@@ -173,7 +199,8 @@ impl Eq for FormatSpec {}
 
 impl Format {
     /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
-    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `text`).
+    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
+    /// `text`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -327,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn detection_of_env_keyword_and_nginx_files() {
+    fn detection_of_env_keyword_nginx_and_credential_store_files() {
         for (path, format) in [
             ("/srv/app/.env", "env"),
             ("/srv/app/.env.production", "env"),
@@ -358,10 +385,26 @@ mod tests {
             ("/etc/app/conf.d/x.conf", "text"),
             ("sysctl.d/x.conf", "sysctl"),
             ("x.conf", "text"),
+            ("/home/deploy/.pgpass", "pgpass"),
+            ("/etc/pgbouncer/pgpass", "pgpass"),
+            ("/srv/backup/replica.pgpass", "pgpass"),
+            ("/srv/backup/REPLICA.PGPASS", "pgpass"),
+            (
+                "C:/Users/app/AppData/Roaming/postgresql/pgpass.conf",
+                "pgpass",
+            ),
+            ("/etc/pgbouncer/userlist.txt", "userlist"),
+            ("/etc/pgbouncer/users.txt", "text"),
+            ("/etc/nginx/.htpasswd", "htpasswd"),
+            ("/etc/apache2/htpasswd", "htpasswd"),
+            ("/etc/httpd/conf/admin.htpasswd", "htpasswd"),
+            ("/etc/apache2/.htdigest", "text"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }
-        for name in ["env", "sshd", "ssh", "redis", "sysctl", "nginx"] {
+        for name in [
+            "env", "sshd", "ssh", "redis", "sysctl", "nginx", "pgpass", "userlist", "htpasswd",
+        ] {
             assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
         }
     }
