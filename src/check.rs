@@ -4,7 +4,7 @@
 use crate::baseline::{Baseline, BaselineFile};
 use crate::collect::{self, Fetched};
 use crate::config::{Config, Group};
-use crate::diff::{Change, diff};
+use crate::diff::{Change, diff_with};
 use crate::includes::{self, Effective};
 use crate::normalize::{Document, Format};
 use crate::report::{Finding, HostRun, Kind, Problem, Report, Severity};
@@ -317,7 +317,12 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
                                 continue;
                             }
                             Ok(live_doc) => {
-                                let changes = secret::match_fingerprints(diff(base_doc, &live_doc));
+                                let changes = secret::match_fingerprints(
+                                    format,
+                                    diff_with(base_doc, &live_doc, &|k| {
+                                        secret::is_secret_key(format, k)
+                                    }),
+                                );
                                 (base_doc.tree(), Live::Own(live_doc), changes)
                             }
                         }
@@ -536,6 +541,7 @@ impl<'a> PgFiles<'a> {
 
 /// A finding from a key change, with secret values redacted.
 pub fn finding_from_change(
+    format: Format,
     host: Option<&str>,
     group: Option<&str>,
     file: &str,
@@ -545,8 +551,11 @@ pub fn finding_from_change(
     let baseline = c
         .baseline
         .as_ref()
-        .map(|e| secret::redact(&c.key, &e.value));
-    let live = c.live.as_ref().map(|e| secret::redact(&c.key, &e.value));
+        .map(|e| secret::redact(format, &c.key, &e.value));
+    let live = c
+        .live
+        .as_ref()
+        .map(|e| secret::redact(format, &c.key, &e.value));
     let message = drift_message(baseline.as_ref(), live.as_ref());
     Finding {
         host: host.map(str::to_string),

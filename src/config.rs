@@ -355,6 +355,12 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
             .filter(|r| r.secret)
             .map(|r| r.key.clone())
             .collect(),
+        rules
+            .rules
+            .iter()
+            .filter(|r| r.not_secret.is_some())
+            .map(|r| r.key.clone())
+            .collect(),
     );
     for c in &rules.capacity {
         for (group, file) in c.reads() {

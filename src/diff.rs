@@ -15,12 +15,26 @@ pub struct Change {
 }
 
 pub fn diff(baseline: &Document, live: &Document) -> Vec<Change> {
+    diff_with(baseline, live, &|_| false)
+}
+
+/// [`diff`], with the keys for which `as_text` holds compared as written: a secret's `0123`
+/// and `123` are different passwords, whatever number they spell.
+pub fn diff_with(
+    baseline: &Document,
+    live: &Document,
+    as_text: &dyn Fn(&str) -> bool,
+) -> Vec<Change> {
     match (baseline, live) {
         (Document::Tree(b), Document::Tree(l)) => {
             let mut out = Vec::new();
             for (key, be) in b.iter() {
                 match l.get(key) {
-                    Some(le) if le.value.same(&be.value) => {}
+                    Some(le)
+                        if le.value.same(&be.value)
+                            && (le.value == be.value
+                                || !as_text(key)
+                                || le.value.to_string() == be.value.to_string()) => {}
                     Some(le) => out.push(change(key, Kind::Changed, Some(be), Some(le))),
                     None => out.push(change(key, Kind::Removed, Some(be), None)),
                 }
@@ -54,6 +68,7 @@ fn as_lines(doc: &Document) -> Vec<Line> {
             .iter()
             .map(|(k, e)| Line {
                 number: e.line,
+                last: e.line,
                 text: format!("{k} = {}", e.value),
             })
             .collect(),
@@ -175,5 +190,22 @@ mod tests {
         assert_eq!(changes[1].kind, Kind::Added);
         assert_eq!(changes[1].live.as_ref().unwrap().line, 5);
         assert!(diff(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn secrets_are_compared_as_written() {
+        let f = Format::from_name("redis").unwrap();
+        let old = f.parse(b"requirepass 0123\nmaxclients 100\n").unwrap();
+        let new = f.parse(b"requirepass 123\nmaxclients 100.0\n").unwrap();
+        let secret = |k: &str| k == "requirepass";
+        let keys: Vec<String> = diff_with(&old, &new, &secret)
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(keys, ["requirepass"]);
+        assert!(
+            diff(&old, &new).is_empty(),
+            "numbers elsewhere stay semantic"
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::check::finding_from_change;
 use crate::collect::MAX_FILE_BYTES;
-use crate::diff::diff;
+use crate::diff::diff_with;
 use crate::normalize::Format;
 use crate::report::{Finding, Kind, Problem, Report, Severity};
 use anyhow::{Result, bail};
@@ -98,10 +98,13 @@ fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report:
         }
     }
     if let [o, n] = docs.as_slice() {
-        for c in crate::secret::match_fingerprints(diff(o, n)) {
+        for c in crate::secret::match_fingerprints(
+            format,
+            diff_with(o, n, &|k| crate::secret::is_secret_key(format, k)),
+        ) {
             report
                 .findings
-                .push(finding_from_change(None, None, name, None, c));
+                .push(finding_from_change(format, None, None, name, None, c));
         }
     }
 }

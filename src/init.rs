@@ -137,6 +137,7 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
     let (live, problems) = live::gather(&targets, &none, &[], key.as_ref(), jobs);
     let plan = plan::plan(&cfg.groups, &live, &plan::Files::new());
 
+    live::refuse_leaks(&live, &plan.edits).map_err(|e| anyhow!(e))?;
     let existing: Vec<String> = plan
         .edits
         .keys()

@@ -5,7 +5,7 @@
 use crate::collect::{self, Fetched};
 use crate::config::Group;
 use crate::normalize::Format;
-use crate::secret::{self, SecretKey};
+use crate::secret::{self, SecretKey, leak::Seen};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +25,8 @@ pub struct TargetLive<'a> {
     /// says nothing about any file.
     pub complete: bool,
     pub files: BTreeMap<String, LiveFile>,
+    /// The secret values its files hold in clear, for the scan before anything is written.
+    pub secrets: Seen,
 }
 
 /// The format of `path` in `group`: the first matching file entry's `format`, else detected.
@@ -34,6 +36,24 @@ pub fn format_of(group: &Group, path: &str) -> Format {
         .iter()
         .find(|s| s.matches(path))
         .map_or_else(|| Format::detect(path), |s| s.format_for(path))
+}
+
+/// Refuses when a file about to be written (`rel` under the baseline directory) holds a
+/// secret value any of the hosts' files held in clear.
+pub fn refuse_leaks(
+    live: &[TargetLive],
+    edits: &BTreeMap<String, Option<Vec<u8>>>,
+) -> Result<(), String> {
+    let mut seen = Seen::default();
+    for t in live {
+        seen.merge(&t.secrets);
+    }
+    secret::leak::refuse_leaks(
+        &seen,
+        edits
+            .iter()
+            .filter_map(|(rel, c)| c.as_deref().map(|b| (rel.as_str(), b))),
+    )
 }
 
 /// `problems` worded for people, with how to make a secret key when one was missing.
@@ -92,6 +112,7 @@ fn one<'a>(
         host,
         complete: false,
         files: BTreeMap::new(),
+        secrets: Seen::default(),
     };
     let mut problems = Vec::new();
     let snap = match collect::collect(&group.transport, host, group.vars.get(host), &group.files) {
@@ -109,7 +130,12 @@ fn one<'a>(
         let format = format_of(group, path);
         let content = match snap.files.get(path) {
             Some(Fetched::Present(bytes)) => match secret::protect_file(format, bytes, key) {
-                Ok(b) => Some(b),
+                Ok(b) => {
+                    if b != *bytes {
+                        t.secrets.add_file(format, bytes);
+                    }
+                    Some(b)
+                }
                 Err(e) => {
                     let at = match e.column {
                         Some(c) => format!("{}:{c}", e.line),

@@ -83,6 +83,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         warn(format_args!("warning: {w}"));
     }
     guard::refuse_critical(&cfg, &prefix, &current, &plan.edits, a.force)?;
+    live::refuse_leaks(&live, &plan.edits).map_err(|e| anyhow!(e))?;
     let message = match &a.message {
         Some(m) => m.clone(),
         None => default_message(a, &prefix, &plan.edits),

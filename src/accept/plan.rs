@@ -204,6 +204,7 @@ mod tests {
             host,
             complete: true,
             files,
+            secrets: Default::default(),
         }
     }
 

@@ -44,8 +44,9 @@ impl Included<'_> {
 /// What one host's files hold that checks across hosts need.
 #[derive(Debug, Default)]
 pub struct Facts {
-    /// Values of keys under a `unique` rule: (rule index, file, key, value, line).
-    pub unique: Vec<(usize, String, String, Value, u32)>,
+    /// Values of keys under a `unique` rule: (rule index, file, key, value, line, the value
+    /// as it may be shown).
+    pub unique: Vec<(usize, String, String, Value, u32, Value)>,
     /// Values of keys a `[[capacity]]` check reads.
     pub numbers: Vec<Fact>,
     /// Files with no baseline for this host, kept whole for outlier detection.
@@ -90,6 +91,7 @@ impl Rules {
             }
             let c_key = c.key.clone();
             let mut f = crate::check::finding_from_change(
+                ctx.format,
                 ctx.host,
                 Some(ctx.group),
                 ctx.file,
@@ -157,6 +159,7 @@ impl Rules {
                         key.to_string(),
                         e.value.clone(),
                         e.line,
+                        secret::redact(ctx.format, key, &e.value),
                     ));
                 }
             }
@@ -197,19 +200,10 @@ fn leaf(key: &str) -> &str {
     last.trim_matches('"')
 }
 
-/// Checks one value against one rule's value checks; messages name the value unless secret.
-fn check_value(
-    format: Format,
-    r: &Rule,
-    key: &str,
-    v: &Value,
-    secret: bool,
-) -> Vec<(bool, String)> {
-    let shown = if secret {
-        secret::REDACTED.to_string()
-    } else {
-        v.to_string()
-    };
+/// Checks one value against one rule's value checks; messages name the value with its
+/// secrets redacted.
+fn check_value(format: Format, r: &Rule, key: &str, v: &Value) -> Vec<(bool, String)> {
+    let shown = secret::redact(format, key, v).to_string();
     let name = leaf(key);
     let mut out = Vec::new();
     if r.min.is_some() || r.max.is_some() {
@@ -282,8 +276,7 @@ fn broken_rules<'r>(
                 if secret::is_fingerprint(&e.value.to_string()) {
                     continue; // a secret kept as its fingerprint: the value is not known here
                 }
-                let secret = secret::is_secret_key(key);
-                for (range, message) in check_value(ctx.format, r, key, &e.value, secret) {
+                for (range, message) in check_value(ctx.format, r, key, &e.value) {
                     out.entry(key.to_string()).or_default().push(Broken {
                         rule: r,
                         range,
@@ -363,7 +356,7 @@ fn merge(
             f.hint = f.hint.take().or(hint);
             continue;
         }
-        let show = |e: Option<&Entry>| e.map(|e| secret::redact(&key, &e.value));
+        let show = |e: Option<&Entry>| e.map(|e| secret::redact(ctx.format, &key, &e.value));
         let file = live_from
             .or(if l.is_none() { base_from } else { None })
             .unwrap_or(ctx.file);

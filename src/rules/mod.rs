@@ -45,8 +45,9 @@ pub struct RawRule {
     tolerance: Option<toml::Value>,
     #[serde(default)]
     unique: bool,
-    #[serde(default)]
-    secret: bool,
+    secret: Option<bool>,
+    /// Why a built-in credential is not secret here (shows its values).
+    not_secret: Option<String>,
     hint: Option<String>,
 }
 
@@ -105,6 +106,8 @@ pub struct Rule {
     pub tolerance: Option<Tolerance>,
     pub unique: bool,
     pub secret: bool,
+    /// `not_secret = "reason"`: the key's values are shown although the catalogue names it.
+    pub not_secret: Option<String>,
     pub hint: Option<String>,
 }
 
@@ -286,9 +289,25 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
         ignore: raw.ignore,
         tolerance,
         unique: raw.unique,
-        secret: raw.secret,
+        secret: raw.secret == Some(true),
+        not_secret: raw.not_secret.clone(),
         hint: raw.hint,
     };
+    match (raw.secret, raw.not_secret.as_deref().map(str::trim)) {
+        (Some(true), Some(_)) => bail!("`secret = true` and `not_secret` contradict each other"),
+        (_, Some("")) => {
+            bail!("`not_secret` needs a reason: not_secret = \"why these values may be shown\"")
+        }
+        (Some(false), None) => {
+            if let Some(setting) = crate::secret::names_builtin(&rule.key) {
+                bail!(
+                    "rule for {:?} declares a built-in credential not secret ({setting}); its values would be shown in reports and committed in clear. Drop `secret = false`, or say why with not_secret = \"reason\"",
+                    raw.key
+                );
+            }
+        }
+        _ => {}
+    }
     if rule.ignore && (rule.checks_values() || rule.required || rule.unique) {
         bail!(
             "`ignore = true` hides the key; it cannot also check it (min, max, one_of, pattern, required, unique)"
@@ -299,6 +318,7 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
         || rule.unique
         || rule.ignore
         || rule.secret
+        || rule.not_secret.is_some()
         || rule.tolerance.is_some()
         || rule.severity.is_some()
         || rule.hint.is_some())

@@ -121,7 +121,7 @@ impl Rules {
                     continue;
                 }
             }
-            let show = |v: &Value| secret::redact(key, v);
+            let show = |v: &Value| secret::redact(format, key, v);
             let peers = format!("{held} of {n} hosts of group {group}");
             let message = match (e, major_entry) {
                 (Some(_), Some(m)) => {

@@ -3,10 +3,9 @@
 use super::Rules;
 use super::file::Facts;
 use crate::report::{Finding, Kind};
-use crate::secret;
 use std::collections::BTreeMap;
 
-/// A host holding a value: host, group, line, value.
+/// A host holding a value: host, group, line, the value as it may be shown.
 type Holder<'a> = (&'a str, &'a str, u32, &'a crate::tree::Value);
 
 impl Rules {
@@ -14,7 +13,7 @@ impl Rules {
     pub(super) fn unique_findings(&self, hosts: &[(&str, &str, &Facts, bool)]) -> Vec<Finding> {
         let mut seen: BTreeMap<(usize, &str, &str, String), Vec<Holder>> = BTreeMap::new();
         for &(host, group, facts, _) in hosts {
-            for (rule, file, key, value, line) in &facts.unique {
+            for (rule, file, key, value, line, shown) in &facts.unique {
                 let list = seen
                     .entry((
                         *rule,
@@ -24,7 +23,7 @@ impl Rules {
                     ))
                     .or_default();
                 if !list.iter().any(|(h, ..)| *h == host) {
-                    list.push((host, group, *line, value));
+                    list.push((host, group, *line, shown));
                 }
             }
         }
@@ -34,9 +33,9 @@ impl Rules {
                 continue;
             }
             let r = &self.rules[rule];
-            for (host, group, line, value) in &list {
+            for (host, group, line, shown) in &list {
                 let others: Vec<&str> = list.iter().map(|x| x.0).filter(|h| h != host).collect();
-                let shown = secret::redact(key, value);
+                let shown = (*shown).clone();
                 out.push(Finding {
                     host: Some(host.to_string()),
                     group: Some(group.to_string()),

@@ -9,14 +9,14 @@
 //! that names a credential.
 
 use super::key::{self, HOW_TO, SecretKey};
-use super::{is_secret_key, names_credential, url_password_ranges};
+use super::spans::{self, Hidden};
+use super::tokens;
 use crate::diff::Change;
 use crate::normalize::{Document, Format};
 use crate::report::{Kind, Problem};
 use crate::tree::Value;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,6 +25,37 @@ pub const NO_KEY: &str = "no secret key is configured to fingerprint it";
 
 /// What every fingerprint starts with.
 pub const PREFIX: &str = "hmac-sha256:";
+
+/// The same, spelled with `$` in formats whose fields `:` separates (a `.pgpass` line, an
+/// htpasswd entry), where a `:` could not be written in place.
+const STEM: &str = "hmac-sha256";
+
+/// How a fingerprint is spelled in a `format` file.
+fn spelled(format: Format, fp: String) -> String {
+    match format.name() {
+        "pgpass" | "htpasswd" => fp.replacen(PREFIX, "hmac-sha256$", 1),
+        _ => fp,
+    }
+}
+
+/// Where fingerprints are in `text`, in either spelling (the prefix and its hex digits).
+pub(super) fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = text[from..].find(STEM).map(|p| from + p) {
+        let mut end = p + STEM.len();
+        if text[end..].starts_with([':', '$']) {
+            end += 1;
+            end += text[end..]
+                .bytes()
+                .take_while(u8::is_ascii_hexdigit)
+                .count();
+            out.push(p..end);
+        }
+        from = end;
+    }
+    out
+}
 
 /// `hmac-sha256:<hex>` of `text` under `key`.
 pub fn fingerprint(key: &SecretKey, text: &str) -> String {
@@ -40,61 +71,55 @@ pub fn fingerprint(key: &SecretKey, text: &str) -> String {
     out
 }
 
+/// Whether `s` is one fingerprint, in either spelling.
 pub fn is_fingerprint(s: &str) -> bool {
-    s.strip_prefix(PREFIX)
+    s.strip_prefix(STEM)
+        .and_then(|h| h.strip_prefix([':', '$']))
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The form `value` (at key `path`) takes in the baseline; `None` when it holds no secret.
-pub fn protect_value(key: &SecretKey, path: &str, value: &Value) -> Option<Value> {
-    if is_secret_key(path) {
-        let text = value.to_string();
-        if matches!(value, Value::Null | Value::EmptyMap | Value::EmptyList)
-            || text.is_empty()
-            || is_fingerprint(&text)
-        {
-            return None;
+/// The form `value` (at key `path` of a `format` file) takes in the baseline; `None` when it
+/// holds no secret still in clear.
+pub fn protect_value(key: &SecretKey, format: Format, path: &str, value: &Value) -> Option<Value> {
+    let text = value.to_string();
+    let out = match spans::in_value(format.name(), path, value)? {
+        Hidden::Whole => {
+            if matches!(value, Value::Null | Value::EmptyMap | Value::EmptyList)
+                || text.is_empty()
+                || is_fingerprint(&text)
+            {
+                return None;
+            }
+            spelled(format, fingerprint(key, &text))
         }
-        return Some(Value::Str(fingerprint(key, &text)));
-    }
-    match value {
-        Value::Str(s) => protect_urls(key, s),
-        _ => None,
-    }
-    .map(|s| match value {
-        Value::Str(_) => Value::Str(s),
-        _ => value.clone(),
-    })
+        Hidden::Parts(parts) => protect_parts(key, &text, &parts, format)?,
+    };
+    Some(Value::Str(out))
 }
 
 /// The form a significant line of an unknown format takes in the baseline; `None` when it
-/// holds no secret.
+/// holds no secret still in clear.
 pub fn protect_line(key: &SecretKey, text: &str) -> Option<String> {
-    if names_credential(text) {
-        (!is_fingerprint(text)).then(|| fingerprint(key, text))
-    } else {
-        protect_urls(key, text)
+    match spans::in_line(text)? {
+        Hidden::Whole => (!is_fingerprint(text)).then(|| fingerprint(key, text)),
+        Hidden::Parts(parts) => protect_parts(key, text, &parts, Format::Text),
     }
 }
 
-/// `s` with each URL password fingerprinted; `None` when there is none to protect.
-fn protect_urls(key: &SecretKey, s: &str) -> Option<String> {
-    let ranges: Vec<_> = url_password_ranges(s)
-        .into_iter()
-        .filter(|r| !r.is_empty() && !is_fingerprint(&s[r.clone()]))
+/// `text` with each part not yet a fingerprint fingerprinted; `None` when none is left.
+fn protect_parts(
+    key: &SecretKey,
+    text: &str,
+    parts: &[std::ops::Range<usize>],
+    format: Format,
+) -> Option<String> {
+    let clear: Vec<_> = parts
+        .iter()
+        .filter(|r| !is_fingerprint(&text[(*r).clone()]))
+        .cloned()
         .collect();
-    if ranges.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(s.len() + 80 * ranges.len());
-    let mut at = 0;
-    for r in ranges {
-        out.push_str(&s[at..r.start]);
-        out.push_str(&fingerprint(key, &s[r.clone()]));
-        at = r.end;
-    }
-    out.push_str(&s[at..]);
-    Some(out)
+    (!clear.is_empty())
+        .then(|| spans::replace(text, &clear, |p| spelled(format, fingerprint(key, p))))
 }
 
 /// Why a file could not be written to the baseline with its secrets protected.
@@ -121,8 +146,13 @@ enum Edit {
         after: Option<String>,
         whole: bool,
     },
-    /// Replace the line's content by the fingerprint of its normalized `text`.
-    Line { text: String },
+    /// Replace the private key block that starts at or after the line (its markers are
+    /// written verbatim whatever escapes or block scalar hold its lines) by the fingerprint
+    /// of the block as read.
+    Block { text: String },
+    /// Replace the content of lines `line..=last` by the fingerprint of their normalized
+    /// `text`.
+    Line { text: String, last: u32 },
 }
 
 /// `bytes` (a file read as `format`) with every secret replaced by its fingerprint, in place.
@@ -139,7 +169,7 @@ pub fn protect_file(
         column: Some(e.column),
         message: format!("does not parse as {}: {}", format.name(), e.message),
     })?;
-    let spots = spots(&doc);
+    let spots = spots(format, &doc);
     let Some(first) = spots.first() else {
         return Ok(bytes.to_vec());
     };
@@ -158,82 +188,125 @@ pub fn protect_file(
     Ok(new)
 }
 
-fn spots(doc: &Document) -> Vec<Spot> {
+/// The secrets of a parsed file still in clear, as read (for the leak scan).
+pub(super) fn spots_text(format: Format, doc: &Document) -> Vec<String> {
+    spots(format, doc)
+        .into_iter()
+        .map(|s| match s.edit {
+            Edit::Value { needle, .. } => needle,
+            Edit::Block { text } | Edit::Line { text, .. } => text,
+        })
+        .collect()
+}
+
+fn spots(format: Format, doc: &Document) -> Vec<Spot> {
     let mut out = Vec::new();
     match doc {
         Document::Tree(tree) => {
             for (k, e) in tree.iter() {
-                let after = Some(last_segment(k));
-                if is_secret_key(k) {
-                    let text = e.value.to_string();
-                    if !matches!(e.value, Value::Null | Value::EmptyMap | Value::EmptyList)
-                        && !text.is_empty()
-                        && !is_fingerprint(&text)
+                let text = e.value.to_string();
+                match spans::in_value(format.name(), k, &e.value) {
+                    None => {}
+                    Some(Hidden::Whole)
+                        if !matches!(e.value, Value::Null | Value::EmptyMap | Value::EmptyList)
+                            && !text.is_empty()
+                            && !is_fingerprint(&text) =>
                     {
                         out.push(Spot {
                             line: e.line,
                             what: format!("key {k}"),
                             edit: Edit::Value {
                                 needle: text,
-                                after,
+                                after: Some(last_segment(k)),
                                 whole: true,
                             },
                         });
                     }
-                } else if let Value::Str(s) = &e.value {
-                    out.extend(url_spots(
-                        s,
-                        e.line,
-                        &format!("a URL password in {k}"),
-                        after,
-                    ));
+                    Some(Hidden::Whole) => {}
+                    Some(Hidden::Parts(parts)) => {
+                        let mut after = Some(last_segment(k));
+                        for r in parts {
+                            let part = &text[r];
+                            if is_fingerprint(part) {
+                                continue;
+                            }
+                            let edit = if tokens::opens_private_key(part) {
+                                Edit::Block {
+                                    text: part.to_string(),
+                                }
+                            } else {
+                                Edit::Value {
+                                    needle: part.to_string(),
+                                    after: after.take(),
+                                    whole: false,
+                                }
+                            };
+                            out.push(Spot {
+                                line: e.line,
+                                what: format!("a secret in {k}"),
+                                edit,
+                            });
+                        }
+                    }
                 }
             }
         }
         Document::Lines(lines) => {
             for l in lines {
-                if names_credential(&l.text) {
-                    if !is_fingerprint(&l.text) {
+                match spans::in_line(&l.text) {
+                    None => {}
+                    Some(Hidden::Whole) if !is_fingerprint(&l.text) => {
                         out.push(Spot {
                             line: l.number,
                             what: "a line naming a credential".to_string(),
                             edit: Edit::Line {
                                 text: l.text.clone(),
+                                last: l.last,
                             },
                         });
                     }
-                } else {
-                    out.extend(url_spots(&l.text, l.number, "a URL password", None));
+                    Some(Hidden::Whole) => {}
+                    Some(Hidden::Parts(parts)) => {
+                        for r in parts {
+                            let part = &l.text[r];
+                            if !is_fingerprint(part) {
+                                out.push(Spot {
+                                    line: l.number,
+                                    what: "a secret on the line".to_string(),
+                                    edit: Edit::Value {
+                                        needle: part.to_string(),
+                                        after: None,
+                                        whole: false,
+                                    },
+                                });
+                            }
+                        }
+                    }
                 }
             }
         }
     }
+    // Stable: spots of one line keep the order of their values in the file.
     out.sort_by_key(|s| s.line);
     out
-}
-
-fn url_spots(s: &str, line: u32, what: &str, after: Option<String>) -> Vec<Spot> {
-    url_password_ranges(s)
-        .into_iter()
-        .filter(|r| !r.is_empty() && !is_fingerprint(&s[r.clone()]))
-        .map(|r| Spot {
-            line,
-            what: what.to_string(),
-            edit: Edit::Value {
-                needle: s[r].to_string(),
-                after: after.clone(),
-                whole: false,
-            },
-        })
-        .collect()
 }
 
 /// The key's last segment as it is likely written in the file (`pool` of `production.pool`,
 /// `password` of `servers[0].password`), to find the value after it rather than in it.
 fn last_segment(key: &str) -> String {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    let last = last.split('[').next().unwrap_or(last);
-    last.trim_matches('"').to_string()
+    spans::setting_name(key).to_string()
+}
+
+/// The byte range of each line's content (without its line break), by 1-based number.
+fn line_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for raw in text.split_inclusive('\n') {
+        let content = raw.trim_end_matches(['\n', '\r']);
+        out.push(at..at + content.len());
+        at += raw.len();
+    }
+    out
 }
 
 fn rewrite(
@@ -242,62 +315,77 @@ fn rewrite(
     spots: &[Spot],
     key: &SecretKey,
 ) -> Result<Vec<u8>, ProtectError> {
-    let mut lines: Vec<Vec<u8>> = bytes
-        .split_inclusive(|&b| b == b'\n')
-        .map(<[u8]>::to_vec)
-        .collect();
+    // The file parsed, so it is UTF-8 (a leading byte-order mark stays where it is).
+    let text = std::str::from_utf8(bytes).map_err(|_| ProtectError {
+        line: 1,
+        column: None,
+        message: "is not UTF-8 text".to_string(),
+    })?;
+    let lines = line_ranges(text);
     let quote = matches!(format.name(), "toml" | "json");
-    let mut cursor: HashMap<u32, usize> = HashMap::new();
+    let mut out = String::with_capacity(text.len() + 80 * spots.len());
+    let mut pos = 0;
     for spot in spots {
         let cannot = || cannot_place(spot);
-        let raw = lines
-            .get_mut((spot.line as usize).wrapping_sub(1))
-            .ok_or_else(cannot)?;
-        let content_end = raw.len()
-            - raw
-                .iter()
-                .rev()
-                .take_while(|b| matches!(b, b'\n' | b'\r'))
-                .count();
-        match &spot.edit {
-            Edit::Line { text } => {
-                let start = raw[..content_end]
-                    .iter()
-                    .position(|b| !b.is_ascii_whitespace())
+        let line = lines
+            .get((spot.line as usize).wrapping_sub(1))
+            .ok_or_else(cannot)?
+            .clone();
+        let from = pos.max(line.start);
+        let (region, rep) = match &spot.edit {
+            Edit::Line { text: t, last } => {
+                let end_line = lines
+                    .get((*last as usize).wrapping_sub(1))
                     .ok_or_else(cannot)?;
-                let end = content_end
-                    - raw[..content_end]
-                        .iter()
-                        .rev()
-                        .take_while(|b| b.is_ascii_whitespace())
-                        .count();
-                raw.splice(start..end, fingerprint(key, text).into_bytes());
+                let span = &text[line.start..end_line.end];
+                let lead = span.len() - span.trim_start().len();
+                let trail = span.len() - span.trim_end().len();
+                let region = line.start + lead..end_line.end - trail;
+                (region, spelled(format, fingerprint(key, t)))
+            }
+            Edit::Block { text: t } => {
+                let r = tokens::ranges(&text[from..])
+                    .into_iter()
+                    .find(|r| tokens::opens_private_key(&text[from..][r.clone()]))
+                    .ok_or_else(cannot)?;
+                (
+                    from + r.start..from + r.end,
+                    spelled(format, fingerprint(key, t)),
+                )
             }
             Edit::Value {
                 needle,
                 after,
                 whole,
             } => {
-                let start = cursor.get(&spot.line).copied().unwrap_or(0);
-                let from = after
+                if from > line.end {
+                    return Err(cannot());
+                }
+                let hay = &text[from..line.end];
+                let skip = after
                     .as_deref()
                     .filter(|a| !a.is_empty())
-                    .and_then(|a| find_ascii_ci(&raw[start..content_end], a.as_bytes()))
-                    .map_or(start, |(at, len)| start + at + len);
-                let pos =
-                    from + find(&raw[from..content_end], needle.as_bytes()).ok_or_else(cannot)?;
-                let end = pos + needle.len();
-                let mut rep = fingerprint(key, needle);
-                let quoted = pos > 0 && matches!(raw[pos - 1], b'"' | b'\'');
+                    .and_then(|a| find_ascii_ci(hay.as_bytes(), a.as_bytes()))
+                    .map_or(0, |(at, len)| at + len);
+                let at = skip + hay[skip..].find(needle.as_str()).ok_or_else(cannot)?;
+                let start = from + at;
+                let mut rep = spelled(format, fingerprint(key, needle));
+                let quoted = text[..start].ends_with(['"', '\'']);
                 if *whole && quote && !quoted {
                     rep = format!("\"{rep}\"");
                 }
-                cursor.insert(spot.line, pos + rep.len());
-                raw.splice(pos..end, rep.into_bytes());
+                (start..start + needle.len(), rep)
             }
+        };
+        if region.start < pos {
+            return Err(cannot());
         }
+        out.push_str(&text[pos..region.start]);
+        out.push_str(&rep);
+        pos = region.end;
     }
-    Ok(lines.concat())
+    out.push_str(&text[pos..]);
+    Ok(out.into_bytes())
 }
 
 /// The new file must read as the old one with exactly the secrets fingerprinted.
@@ -317,7 +405,8 @@ fn verify(format: Format, old: &Document, new: &[u8], key: &SecretKey) -> Result
     match (old, &new) {
         (Document::Tree(o), Document::Tree(n)) => {
             for (k, e) in o.iter() {
-                let want = protect_value(key, k, &e.value).unwrap_or_else(|| e.value.clone());
+                let want =
+                    protect_value(key, format, k, &e.value).unwrap_or_else(|| e.value.clone());
                 let ok = n
                     .get(k)
                     .is_some_and(|ne| ne.value == want || ne.value.to_string() == want.to_string());
@@ -357,13 +446,6 @@ fn cannot_place(spot: &Spot) -> ProtectError {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// ASCII case-insensitive search; `(offset, length)`.
 fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
     if needle.is_empty() || needle.len() > hay.len() {
@@ -380,32 +462,35 @@ static UNVERIFIED: AtomicBool = AtomicBool::new(false);
 /// Drops the changes that are only a secret matching its fingerprint: the baseline holds
 /// `hmac-sha256:...` and the live value has that fingerprint. A rotated secret stays a change
 /// (shown `[redacted]` on both sides by redaction).
-pub fn match_fingerprints(changes: Vec<Change>) -> Vec<Change> {
-    changes.into_iter().filter(|c| !matches(c)).collect()
+pub fn match_fingerprints(format: Format, changes: Vec<Change>) -> Vec<Change> {
+    changes
+        .into_iter()
+        .filter(|c| !matches(format, c))
+        .collect()
 }
 
-fn matches(c: &Change) -> bool {
+fn matches(format: Format, c: &Change) -> bool {
     let (Some(b), Some(_)) = (&c.baseline, &c.live) else {
         return false;
     };
-    if c.kind != Kind::Changed || !b.value.to_string().contains(PREFIX) {
+    if c.kind != Kind::Changed || !b.value.to_string().contains(STEM) {
         return false;
     }
     let Ok(Some(key)) = key::cached() else {
         UNVERIFIED.store(true, Ordering::Relaxed);
         return false;
     };
-    matches_under(c, key)
+    matches_under(format, c, key)
 }
 
 /// Whether the live side of `c` fingerprints to its baseline side under `key`.
-fn matches_under(c: &Change, key: &SecretKey) -> bool {
+fn matches_under(format: Format, c: &Change, key: &SecretKey) -> bool {
     let (Some(b), Some(l)) = (&c.baseline, &c.live) else {
         return false;
     };
     let base = b.value.to_string();
     let live = l.value.to_string();
-    if c.key.starts_with("@@") {
+    if format == Format::Text {
         // A hunk of an unknown format: its lines, each as the baseline would hold it.
         let lines: Vec<String> = live
             .split('\n')
@@ -413,7 +498,7 @@ fn matches_under(c: &Change, key: &SecretKey) -> bool {
             .collect();
         lines.join("\n") == base
     } else {
-        protect_value(key, &c.key, &l.value).map_or(live, |v| v.to_string()) == base
+        protect_value(key, format, &c.key, &l.value).map_or(live, |v| v.to_string()) == base
     }
 }
 
@@ -522,7 +607,7 @@ mod tests {
             );
             diff(&b, &l)
                 .into_iter()
-                .filter(|c| !matches_under(c, &k))
+                .filter(|c| !matches_under(f, c, &k))
                 .map(|c| c.key)
                 .collect()
         };

@@ -13,6 +13,7 @@ mod formats;
 mod harness;
 mod init;
 mod lock;
+mod program_secrets;
 mod reports;
 mod roundtrip;
 mod rules;
