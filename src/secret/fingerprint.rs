@@ -585,6 +585,58 @@ mod tests {
     }
 
     #[test]
+    fn private_key_blocks_and_partial_secrets_are_fingerprinted_in_place() {
+        let fp = |s: &str| fingerprint(&key(), s);
+        let block = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nAKCAQ\n-----END RSA PRIVATE KEY-----";
+        // A YAML block scalar: the block's lines, indented.
+        let yaml = protect(
+            "yaml",
+            "tls:\n  key: |\n    -----BEGIN RSA PRIVATE KEY-----\n    MIIEow\n    AKCAQ\n    -----END RSA PRIVATE KEY-----\n  port: 443\n",
+        );
+        assert_eq!(
+            yaml,
+            format!("tls:\n  key: |\n    {}\n  port: 443\n", fp(block))
+        );
+        // JSON and .env with `\n` escapes, .env with real line breaks in quotes.
+        let escaped = block.replace('\n', "\\n");
+        let json = protect(
+            "json",
+            &format!("{{\"material\": \"{escaped}\\n\", \"n\": 1}}\n"),
+        );
+        assert_eq!(
+            json,
+            format!("{{\"material\": \"{}\\n\", \"n\": 1}}\n", fp(block))
+        );
+        let env = protect("env", &format!("A=1\nKEY=\"{block}\"\nB=2\n"));
+        assert_eq!(env, format!("A=1\nKEY=\"{}\"\nB=2\n", fp(block)));
+        // Only the secret part of a value; the rest stays as written.
+        let redis = protect(
+            "redis",
+            "user app on >pw-1 >pw-2 ~* +@all\nsentinel auth-pass m s3\n",
+        );
+        assert_eq!(
+            redis,
+            format!(
+                "user app on >{} >{} ~* +@all\nsentinel auth-pass m {}\n",
+                fp("pw-1"),
+                fp("pw-2"),
+                fp("s3")
+            )
+        );
+        // Where `:` separates fields, the fingerprint is spelled with `$`.
+        let pgpass = protect("pgpass", "h:5432:db:u:pw\n");
+        assert_eq!(
+            pgpass,
+            format!("h:5432:db:u:{}\n", fp("pw").replacen(':', "$", 1))
+        );
+        assert!(is_fingerprint(&fp("pw").replacen(':', "$", 1)));
+        // A text file: the block is one line, one fingerprint.
+        let text = protect("text", &format!("a\n{block}\nb\n"));
+        let joined = block.replace('\n', " ");
+        assert_eq!(text, format!("a\n{}\nb\n", fp(&joined)));
+    }
+
+    #[test]
     fn a_secret_without_a_key_or_not_written_verbatim_is_refused() {
         let yaml = Format::from_name("yaml").unwrap();
         let err = protect_file(yaml, b"a: 1\nb:\n  password: x1\n", None).unwrap_err();

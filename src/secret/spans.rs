@@ -459,6 +459,9 @@ mod tests {
             "host=h sslpassword=[x] dbname=d"
         );
         assert_eq!(shown("yaml", "note", "a=b c=d"), "a=b c=d");
+        // PgBouncer's auth_query reads a password column; it holds none.
+        let q = "SELECT rolname, CASE WHEN rolvaliduntil < now() THEN NULL ELSE rolpassword END FROM pg_authid WHERE rolname=$1";
+        assert_eq!(shown("ini", "pgbouncer.auth_query", q), q);
         assert_eq!(
             shown("yaml", "u", "postgres://u:p@h/d"),
             "postgres://u:[x]@h/d"

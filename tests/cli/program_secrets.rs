@@ -373,3 +373,22 @@ fn a_built_in_credential_is_made_visible_only_with_a_reason() {
         &[&Secrets { tag: "Old" }],
     );
 }
+
+#[test]
+fn init_from_live_writes_program_credentials_only_as_fingerprints() {
+    let f = fleet();
+    let out = run_env(f.path(), &["init", "--from-live"], &WITH_KEY);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut written = String::new();
+    for entry in walkdir::WalkDir::new(f.path().join("baselines")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            written.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    assert!(written.contains("hmac-sha256"), "seeded files: {written}");
+    assert_none("a seeded baseline file", &written, &[&OLD]);
+    // The seeded baseline, committed, matches the live secrets: no drift.
+    f.commit("seeded");
+    assert_eq!(every_output(&f, &[&OLD]), [0; 8]);
+}
