@@ -240,7 +240,7 @@ fn finish_collect(a: &cli::CollectArgs, report: &Report) -> Outcome {
     if !a.common.render.reports.is_empty() && !emit_files(&a.common.render.reports, report) {
         return Outcome::Trouble;
     }
-    if a.common.render.quiet && report.is_clean() {
+    if a.common.render.quiet && outcome == Outcome::Clean {
         return outcome;
     }
     let mut out = std::io::stdout().lock();
@@ -299,14 +299,16 @@ fn verdict(render: &Render, report: &Report) -> Outcome {
     Outcome::of(report, threshold)
 }
 
-/// Writes every `--report` file, then `--output` or stdout. `--quiet` silences only stdout:
-/// files asked for are always written (a textfile collector wants a fresh file when all is
-/// well too). False when something could not be written (each failure is printed).
+/// Writes every `--report` file, then `--output` or stdout. `--quiet` silences only stdout,
+/// and only when the run exits 0 (cron mails what a quiet run prints: known drift under
+/// `--fail-on new`, or info below `--fail-on`, is no reason to); files asked for are always
+/// written (a textfile collector wants a fresh file when all is well too). False when
+/// something could not be written (each failure is printed).
 fn emit(render: &Render, report: &Report) -> bool {
     let mut ok = emit_files(&render.reports, report);
     let written = match &render.output {
         Some(path) => write_file(render.format, path, report),
-        None if render.quiet && report.is_clean() => Ok(()),
+        None if render.quiet && verdict(render, report) == Outcome::Clean => Ok(()),
         None => {
             let stdout = std::io::stdout();
             let terminal = stdout.is_terminal();

@@ -1,9 +1,10 @@
 //! `--state FILE`: findings remembered between runs, so each finding is `new` or `known` (with
 //! the time it was first seen) and findings that went away are reported as resolved.
 //!
-//! A finding is the same finding when its host, group, file, key and kind are the same; its
-//! values are not part of it, so a pool that drifts from 5 to 6 is still the known drift of
-//! that key, reported with today's values. The state file is JSON (`confdrift-state/v1`:
+//! A finding is the same finding when its host, group, file, key, kind, rule and live value
+//! are the same: a second rule that starts firing on a key another rule already flagged is
+//! new, and so is known drift whose live value moves again (a pool 50→5, later 50→2: the 5
+//! is resolved, the 2 is new). Secrets are compared as shown, `[redacted]`. The state file is JSON (`confdrift-state/v1`:
 //! findings in the report's own shape, plus `first_seen`), replaced atomically, and guarded by
 //! `FILE.lock` so that two runs never interleave.
 //!
@@ -35,6 +36,8 @@ type Identity<'a> = (
     &'a str,
     Option<&'a str>,
     crate::report::Kind,
+    Option<&'a str>,
+    Option<String>,
 );
 
 fn identity(f: &Finding) -> Identity<'_> {
@@ -44,6 +47,8 @@ fn identity(f: &Finding) -> Identity<'_> {
         &f.file,
         f.key.as_deref(),
         f.kind,
+        f.rule.as_deref(),
+        f.live.as_ref().map(|v| v.to_string()),
     )
 }
 

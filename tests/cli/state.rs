@@ -325,3 +325,127 @@ fn a_second_run_on_the_same_state_is_refused_while_the_first_holds_it() {
     let after = check(&f, &[]);
     assert_eq!(after.code, 1, "{}", after.stderr);
 }
+
+/// A db host and two app hosts; `capacity` holds the `[[capacity]]` tables.
+fn capacity_fleet(capacity: &str) -> Fleet {
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"app\"\nhosts = [\"app-1\", \"app-2\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"/etc/app/app.yml\"]\n\n\
+         [[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"/etc/postgresql/15/main/postgresql.conf\"]\n{capacity}"
+    ));
+    f.group_baseline("app", "/etc/app/app.yml", "pool: 50\n");
+    f.group_baseline(
+        "db",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 120\n",
+    );
+    f.commit("Intended state");
+    for h in ["app-1", "app-2"] {
+        f.live(h, "/etc/app/app.yml", "pool: 50\n");
+    }
+    f.live(
+        "db-1",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 120\n",
+    );
+    f
+}
+
+const APP_FITS: &str = "\n[[capacity]]\nname = \"app pools fit\"\ndemand = [{ group = \"app\", file = \"/etc/app/app.yml\", key = \"pool\" }]\nsupply = { group = \"db\", file = \"/etc/postgresql/15/main/postgresql.conf\", key = \"max_connections\" }\n";
+const WITH_HEADROOM: &str = "\n[[capacity]]\nname = \"app pools fit with headroom\"\ndemand = [{ group = \"app\", file = \"/etc/app/app.yml\", key = \"pool\", multiplier = 2 }]\nsupply = { group = \"db\", file = \"/etc/postgresql/15/main/postgresql.conf\", key = \"max_connections\" }\n";
+
+/// (kind, rule, status) of each finding.
+fn by_rule(r: &serde_json::Value) -> Vec<(String, String, String)> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (s(&f["kind"]), s(&f["rule"]), s(&f["status"])))
+        .collect()
+}
+
+#[test]
+fn a_second_rule_on_a_flagged_key_and_a_moved_value_are_new() {
+    let f = capacity_fleet(APP_FITS);
+    // 100 + 3 reserved > 97: fine; drop max_connections to 90: the first rule fires.
+    f.live(
+        "db-1",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 90\n",
+    );
+    let one = check(&f, &["--fail-on", "new"]);
+    assert_eq!(one.code, 1, "{}", one.stdout);
+    let kinds = by_rule(&one.json());
+    assert!(
+        kinds.contains(&("capacity".into(), "app pools fit".into(), "new".into())),
+        "{kinds:?}"
+    );
+
+    // A second capacity rule starts firing on the same max_connections: new, so cron alerts.
+    let config = std::fs::read_to_string(f.path().join("confdrift.toml")).unwrap();
+    f.write("confdrift.toml", format!("{config}{WITH_HEADROOM}"));
+    let two = check(&f, &["--fail-on", "new"]);
+    assert_eq!(two.code, 1, "the second rule is new: {}", two.stdout);
+    let kinds = by_rule(&two.json());
+    assert!(
+        kinds.contains(&("capacity".into(), "app pools fit".into(), "known".into()))
+            && kinds.contains(&(
+                "capacity".into(),
+                "app pools fit with headroom".into(),
+                "new".into()
+            )),
+        "{kinds:?}"
+    );
+
+    // Known drift whose live value moves again is new again; the old value is resolved.
+    assert_eq!(check(&f, &["--fail-on", "new"]).code, 0, "nothing new");
+    f.live(
+        "db-1",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 80\n",
+    );
+    let three = check(&f, &["--fail-on", "new"]);
+    assert_eq!(three.code, 1, "{}", three.stdout);
+    let r3 = three.json();
+    let drift: Vec<_> = r3["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "changed")
+        .map(|x| (x["live"].clone(), x["status"].clone()))
+        .collect();
+    assert_eq!(drift, [(80.into(), "new".into())]);
+    assert!(
+        r3["resolved"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "changed" && x["live"] == 90),
+        "{}",
+        r3["resolved"]
+    );
+}
+
+#[test]
+fn the_cron_recipe_prints_nothing_while_only_known_drift_remains() {
+    let f = fleet();
+    let cron = ["check", "-q", "--state", "state.json", "--fail-on", "new"];
+    let first = f.run(&cron);
+    assert_eq!(first.code, 1);
+    assert!(
+        first.stdout.contains("DRIFT"),
+        "new drift is printed: {}",
+        first.stdout
+    );
+    let second = f.run(&cron);
+    assert_eq!(
+        (second.code, second.stdout.as_str(), second.stderr.as_str()),
+        (0, "", ""),
+        "exit 0: nothing to mail"
+    );
+    // Info below --fail-on is no reason to print either.
+    let info = f.run(&["check", "-q", "--fail-on", "critical"]);
+    assert_eq!((info.code, info.stdout.as_str()), (0, ""));
+    // Still printed when the run fails.
+    assert!(!f.run(&["check", "-q"]).stdout.is_empty());
+}
