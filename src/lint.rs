@@ -88,7 +88,7 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
             for (i, r) in cfg.rules.rules.iter().enumerate() {
                 if !used_rules[i]
                     && r.covers(&group.name, Some(host), path)
-                    && own.iter().any(|(k, _)| r.key.is_match(k))
+                    && own.iter().any(|(k, _)| r.key_for(format).is_match(k))
                 {
                     used_rules[i] = true;
                 }

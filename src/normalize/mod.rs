@@ -245,6 +245,26 @@ impl Format {
         .unwrap_or(Format::Text)
     }
 
+    /// A rule's key pattern as this format's reader writes keys: keywords lowercased in
+    /// sshd, ssh, redis and postgresql.conf files (`PermitRootLogin` is `permitrootlogin`),
+    /// the group lowercased and `-` as `_` in MariaDB/MySQL option files
+    /// (`mysqld.bind-address` is `mysqld.bind_address`). Quoted segments stay as written.
+    /// `None` when the pattern is already in that form.
+    pub fn key_pattern(&self, pattern: &str) -> Option<String> {
+        let out = match self.name() {
+            "sshd" | "ssh" | "redis" | "pgconf" => {
+                map_unquoted(pattern, |_, c| c.to_ascii_lowercase())
+            }
+            "mycnf" => map_unquoted(pattern, |segment, c| match (segment, c) {
+                (0, c) => c.to_ascii_lowercase(),
+                (_, '-') => '_',
+                (_, c) => c,
+            }),
+            _ => return None,
+        };
+        (out != pattern).then_some(out)
+    }
+
     /// Parses a file's bytes.
     pub fn parse(&self, bytes: &[u8]) -> Result<Document, ParseError> {
         let text = decode(bytes)?;
@@ -253,6 +273,36 @@ impl Format {
             Format::Text => Ok(Document::Lines(text::significant_lines(text))),
         }
     }
+}
+
+/// `pattern` with `f(segment index, char)` applied to every character outside double quotes.
+fn map_unquoted(pattern: &str, f: impl Fn(usize, char) -> char) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let (mut quoted, mut escaped, mut segment) = (false, false, 0);
+    for c in pattern.chars() {
+        if quoted {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                quoted = true;
+                out.push(c);
+            }
+            '.' => {
+                segment += 1;
+                out.push(c);
+            }
+            c => out.push(f(segment, c)),
+        }
+    }
+    out
 }
 
 /// Whether the last segments of `path` match `pattern`, segment by segment; a segment of the
@@ -407,6 +457,30 @@ mod tests {
         ] {
             assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
         }
+    }
+
+    #[test]
+    fn rule_keys_are_read_as_the_format_writes_keys() {
+        let f = |name: &str, p: &str| Format::from_name(name).unwrap().key_pattern(p);
+        assert_eq!(
+            f("sshd", "PermitRootLogin").as_deref(),
+            Some("permitrootlogin")
+        );
+        assert_eq!(
+            f("sshd", "match.\"User Bob\".X11Forwarding").as_deref(),
+            Some("match.\"User Bob\".x11forwarding")
+        );
+        assert_eq!(f("redis", "MaxMemory").as_deref(), Some("maxmemory"));
+        assert_eq!(
+            f("pgconf", "Max_Connections").as_deref(),
+            Some("max_connections")
+        );
+        assert_eq!(
+            f("mycnf", "MySQLd.max-connections").as_deref(),
+            Some("mysqld.max_connections")
+        );
+        assert_eq!(f("sshd", "permitrootlogin"), None);
+        assert_eq!(f("yaml", "Production.Pool"), None);
     }
 
     #[test]

@@ -85,7 +85,10 @@ impl Rules {
         let rules: Vec<&Rule> = self.covering(ctx.group, ctx.host, ctx.file).collect();
         let mut findings = Vec::with_capacity(changes.len());
         for c in changes {
-            let matching: Vec<&&Rule> = rules.iter().filter(|r| r.key.is_match(&c.key)).collect();
+            let matching: Vec<&&Rule> = rules
+                .iter()
+                .filter(|r| r.key_for(ctx.format).is_match(&c.key))
+                .collect();
             if matching.iter().any(|r| r.ignore) || within_tolerance(ctx.format, &matching, &c) {
                 continue;
             }
@@ -152,7 +155,7 @@ impl Rules {
         }
         for (i, r) in self.rules.iter().enumerate() {
             if r.unique && r.covers(ctx.group, ctx.host, ctx.file) {
-                for (key, e) in matching(tree, r) {
+                for (key, e) in matching(tree, r, ctx.format) {
                     facts.unique.push((
                         i,
                         ctx.file.to_string(),
@@ -171,10 +174,11 @@ impl Rules {
 }
 
 /// The keys of `tree` a rule names: one lookup for a plain key, else a scan.
-pub(super) fn matching<'t>(tree: &'t Tree, r: &Rule) -> Vec<(&'t str, &'t Entry)> {
-    match r.key.literal() {
+pub(super) fn matching<'t>(tree: &'t Tree, r: &Rule, format: Format) -> Vec<(&'t str, &'t Entry)> {
+    let key = r.key_for(format);
+    match key.literal() {
         Some(k) => tree.get_key_value(k).into_iter().collect(),
-        None => tree.iter().filter(|(k, _)| r.key.is_match(k)).collect(),
+        None => tree.iter().filter(|(k, _)| key.is_match(k)).collect(),
     }
 }
 
@@ -261,7 +265,7 @@ fn broken_rules<'r>(
     for r in rules.iter().filter(|r| r.checks_values() || r.required) {
         for (tree, live_side) in [(live, true), (base, false)] {
             let Some(tree) = tree else { continue };
-            let found = matching(tree, r);
+            let found = matching(tree, r, ctx.format);
             if r.required && found.is_empty() {
                 out.entry(r.key.as_str().to_string())
                     .or_default()

@@ -18,6 +18,7 @@ pub use file::{Facts, FileCtx, Included};
 pub use waiver::{RawWaiver, Waiver, today};
 
 use crate::config::FileSpec;
+use crate::normalize::Format;
 use crate::report::Severity;
 use crate::tree::Value;
 use anyhow::{Context, Result, bail};
@@ -94,6 +95,9 @@ pub struct Rule {
     pub line: usize,
     file: Option<FileSpec>,
     pub key: KeyGlob,
+    /// The key pattern as formats that normalize their keys write them (see
+    /// [`Format::key_pattern`]); other formats use `key`.
+    keys_by_format: Vec<(&'static str, KeyGlob)>,
     group: Option<String>,
     host: Option<globset::GlobMatcher>,
     pub severity: Option<Severity>,
@@ -112,6 +116,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The key pattern for files of `format`: `PermitRootLogin` matches sshd's
+    /// `permitrootlogin`.
+    pub fn key_for(&self, format: Format) -> &KeyGlob {
+        self.keys_by_format
+            .iter()
+            .find(|(f, _)| *f == format.name())
+            .map_or(&self.key, |(_, k)| k)
+    }
+
     /// Whether the rule covers this file of this host (`host` is `None` when a baseline file
     /// is checked for the whole group).
     pub fn covers(&self, group: &str, host: Option<&str>, file: &str) -> bool {
@@ -273,11 +286,20 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
         },
         Some(other) => bail!("tolerance = {other}: expected a number or a percentage like \"10%\""),
     };
+    let mut keys_by_format = Vec::new();
+    for spec in crate::normalize::FORMATS {
+        let format = Format::Structured(spec);
+        if let Some(p) = format.key_pattern(&raw.key) {
+            let glob = KeyGlob::new(&p).map_err(|e| anyhow::anyhow!("key {:?}: {e}", raw.key))?;
+            keys_by_format.push((spec.name, glob));
+        }
+    }
     let mut rule = Rule {
         label: String::new(),
         line,
         file,
         key,
+        keys_by_format,
         group: raw.group,
         host,
         severity: raw.severity,

@@ -102,7 +102,7 @@ impl Rules {
             }
             let rules: Vec<_> = self
                 .covering(group, Some(host), file)
-                .filter(|r| r.key.is_match(key))
+                .filter(|r| r.key_for(format).is_match(key))
                 .collect();
             if rules.iter().any(|r| r.ignore || r.unique) {
                 continue;

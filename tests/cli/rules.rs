@@ -759,3 +759,47 @@ fn a_setting_overridden_through_include_dir_is_judged_by_the_value_the_server_ru
         .unwrap();
     assert_eq!(cap["file"], tuning);
 }
+
+#[test]
+fn rule_keys_are_read_the_way_the_file_reads_keys() {
+    let sshd = "/etc/ssh/sshd_config";
+    let cnf = "/etc/mysql/mariadb.conf.d/50-server.cnf";
+    let f = Fleet::new(&format!(
+        "{}\n[[rule]]\nkey = \"PermitRootLogin\"\none_of = [\"no\", \"prohibit-password\"]\nseverity = \"critical\"\n\n\
+         [[rule]]\nfile = \"{cnf}\"\nkey = \"MySQLd.max-connections\"\nmin = 100\n",
+        app_config(&["db-1"], &[sshd, cnf])
+    ));
+    f.group_baseline("app", sshd, "PermitRootLogin no\n");
+    f.group_baseline("app", cnf, "[mysqld]\nmax_connections = 200\n");
+    f.commit("Intended state");
+    f.live("db-1", sshd, "PermitRootLogin yes\n");
+    f.live("db-1", cnf, "[mysqld]\nmax-connections = 20\n");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let got: Vec<(String, String, String)> = findings(&r)
+        .iter()
+        .map(|x| {
+            (
+                x["key"].as_str().unwrap().to_string(),
+                x["severity"].as_str().unwrap().to_string(),
+                x["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "mysqld.max_connections".to_string(),
+                "warning".to_string(),
+                "max_connections 20 is below the minimum 100".to_string()
+            ),
+            (
+                "permitrootlogin".to_string(),
+                "critical".to_string(),
+                "permitrootlogin yes is not one of [no, prohibit-password]".to_string()
+            ),
+        ]
+    );
+}
