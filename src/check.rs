@@ -34,6 +34,8 @@ struct Target<'a> {
     group: &'a Group,
     host: &'a str,
     expected: BTreeMap<String, BaselineFile>,
+    /// Not selected, but read for the checks across hosts (see [`crate::support`]).
+    support: bool,
 }
 
 /// The baseline blobs the targets need: their bytes (live files are compared with them
@@ -52,7 +54,13 @@ pub fn check(
 ) -> Result<Report> {
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
-    let targets = select(cfg, sel)?;
+    let mut targets = select(cfg, sel)?;
+    let narrowed = sel.shard.is_none() && !(sel.hosts.is_empty() && sel.groups.is_empty());
+    let (extra, scope) = crate::support::support(cfg, &targets);
+    let selected_count = targets.len();
+    if narrowed {
+        targets.extend(extra);
+    }
     let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
         baseline: Some(baseline.info.clone()),
@@ -60,7 +68,8 @@ pub fn check(
     };
     let targets: Vec<Target> = targets
         .into_iter()
-        .map(|(group, host)| {
+        .enumerate()
+        .map(|(i, (group, host))| {
             let expected = baseline
                 .files_for(&group.name, host)
                 .into_iter()
@@ -70,6 +79,7 @@ pub fn check(
                 group,
                 host,
                 expected,
+                support: i >= selected_count,
             }
         })
         .collect();
@@ -94,8 +104,28 @@ pub fn check(
     let mut hosts = BTreeSet::new();
     let mut facts = Vec::with_capacity(results.len());
     for (t, r) in targets.iter().zip(results) {
-        hosts.insert(t.host);
         let up = !r.errors.iter().any(|e| e.file.is_none());
+        if t.support {
+            // Read for the checks across hosts only: its trouble where they needed it.
+            let group = t.group.name.as_str();
+            report
+                .errors
+                .extend(
+                    r.errors
+                        .into_iter()
+                        .filter(|e| scope.needs(group, e))
+                        .map(|mut e| {
+                            e.message = format!(
+                                "{} (read for the checks across hosts of the selection)",
+                                e.message
+                            );
+                            e
+                        }),
+                );
+            facts.push((t.host, group, r.facts, up));
+            continue;
+        }
+        hosts.insert(t.host);
         report.host_runs.push(HostRun {
             host: t.host.to_string(),
             group: t.group.name.clone(),
@@ -113,7 +143,9 @@ pub fn check(
     let format_in = |group: &str, file: &str| format_in(cfg, group, file);
     if sel.shard.is_none() {
         let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
-        report.findings.extend(found);
+        report
+            .findings
+            .extend(found.into_iter().filter(|f| !narrowed || scope.reports(f)));
         report.errors.extend(trouble);
     } else if !cfg.rules.capacity.is_empty() || cfg.rules.rules.iter().any(|r| r.unique) {
         // A shard sees only its own hosts: a sum over a part of the fleet would understate

@@ -28,6 +28,7 @@ pub mod rules;
 pub mod secret;
 pub mod shard;
 pub mod state;
+pub mod support;
 pub mod tree;
 
 use clap::{CommandFactory, Parser};

@@ -803,3 +803,60 @@ fn rule_keys_are_read_the_way_the_file_reads_keys() {
         ]
     );
 }
+
+#[test]
+fn selecting_hosts_narrows_the_report_not_the_guard_rails() {
+    let fleet = scenario("autoscaled-pools");
+    let full = "40 + 40 + 40 + 120 + 5×4 = 260 > max_connections 200 − superuser_reserved_connections 3 = 197; largest: batch-1 (120)";
+    for selection in [
+        vec!["--group", "db"],
+        vec!["--group", "db", "--host", "web-1"],
+        vec!["--host", "web-1"],
+        vec!["--group", "web"],
+    ] {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend(&selection);
+        let out = fleet.run(&args);
+        assert_eq!(out.code, 1, "{selection:?}: {}", out.stdout);
+        let r = out.json();
+        let f = findings(&r);
+        assert_eq!(f.len(), 1, "{selection:?}: {f:#?}");
+        assert_eq!(
+            (&f[0]["kind"], &f[0]["message"]),
+            (&"capacity".into(), &full.into()),
+            "{selection:?}: the sum over every host, whatever is selected"
+        );
+        assert!(
+            r["errors"].as_array().unwrap().is_empty(),
+            "{selection:?}: {}",
+            r["errors"]
+        );
+    }
+    // The hosts read for the sum are not reported as checked.
+    let r = fleet
+        .run(&["check", "--format", "json", "--host", "web-1"])
+        .json();
+    assert_eq!(r["summary"]["hosts"], 1, "{r}");
+    // A host the sum needs but cannot read is trouble, named, for a selection that needs it.
+    fleet.live(
+        "web-2",
+        "/etc/myapp/database.yml",
+        "production:\n  adapter: postgresql\n",
+    );
+    let out = fleet.run(&["check", "--format", "json", "--group", "db"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let r = out.json();
+    assert!(
+        r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["host"] == "web-2"
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("sets no production.pool")),
+        "{}",
+        r["errors"]
+    );
+}
