@@ -123,6 +123,10 @@ pub struct MergeArgs {
     /// JSON reports of `check --format json` (one per shard)
     #[arg(value_name = "REPORT.json", required = true)]
     pub inputs: Vec<PathBuf>,
+    /// Config file whose rules the checks across hosts use (default: ./confdrift.toml, then
+    /// $CONFDRIFT_CONFIG)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub render: RenderArgs,
 }

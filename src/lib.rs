@@ -75,7 +75,7 @@ where
             let report = run_collect(a)?;
             Ok(finish_collect(a, &report))
         }),
-        Command::Merge(a) => merge_cmd::merge(&a.inputs).map(|report| {
+        Command::Merge(a) => merge_cmd::merge(&a.inputs, a.config.as_deref()).map(|report| {
             let render = &a.render;
             if render.fail_on == FailOn::New
                 && !report.findings.is_empty()

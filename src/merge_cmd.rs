@@ -1,13 +1,19 @@
 //! `confdrift merge A.json B.json ...`: joins the JSON reports of sharded runs into one report
 //! (and so one exit status). Refuses reports of another schema, reports checked against
-//! different baseline commits, and a host reported twice (the same shard given twice).
+//! different baseline commits, and a host reported twice (the same shard given twice). The
+//! checks across hosts (capacity, unique, outliers), which no shard can run alone, run here
+//! over the values the shards' reports carry, with the rules of confdrift.toml.
 
+use crate::check;
+use crate::config::Config;
 use crate::report::{Report, read_report};
-use anyhow::{Context, Result, bail};
+use crate::rules::facts_json;
+use crate::rules::{Facts, today, waiver};
+use anyhow::{Context, Result, anyhow, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub fn merge(paths: &[PathBuf]) -> Result<Report> {
+pub fn merge(paths: &[PathBuf], config: Option<&Path>) -> Result<Report> {
     let mut reports = Vec::with_capacity(paths.len());
     for p in paths {
         let text = std::fs::read_to_string(p)
@@ -81,8 +87,54 @@ pub fn merge(paths: &[PathBuf]) -> Result<Report> {
         merged.started_at = None;
         merged.duration_seconds = None;
     }
+    merged.facts = reports
+        .iter()
+        .flat_map(|(_, r)| r.facts.iter().cloned())
+        .collect();
+    if !merged.facts.is_empty() {
+        across_hosts(&mut merged, config)?;
+    }
     merged.sort();
     // Trouble that belongs to no host (the baseline's own) is reported by every shard once.
     merged.errors.dedup();
     Ok(merged)
+}
+
+/// The checks across hosts over every shard's values, as an unsharded run makes them.
+fn across_hosts(merged: &mut Report, config: Option<&Path>) -> Result<()> {
+    let cfg = Config::locate(config).context(
+        "merge runs the checks across hosts (capacity, unique, outliers) with the rules of confdrift.toml; give --config",
+    )?;
+    let mut hosts = Vec::with_capacity(merged.facts.len());
+    let mut left_out = 0;
+    for (i, j) in merged.facts.iter().enumerate() {
+        let (host, group, facts, up, secrets) =
+            facts_json::from_json(j).map_err(|e| anyhow!("facts[{i}]: {e}"))?;
+        left_out += secrets;
+        hosts.push((host, group, facts, up));
+    }
+    let views: Vec<(&str, &str, &Facts, bool)> = hosts
+        .iter()
+        .map(|(h, g, f, up)| (h.as_str(), g.as_str(), f, *up))
+        .collect();
+    let format_in = |group: &str, file: &str| check::format_in(&cfg, group, file);
+    let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
+    merged.findings.extend(waiver::apply(
+        &cfg.rules.waivers,
+        found,
+        &today(),
+        &mut merged.notices,
+    ));
+    merged.errors.extend(trouble);
+    merged
+        .notices
+        .retain(|n| !n.starts_with("checks across hosts (capacity, unique, outliers) need"));
+    if left_out > 0 {
+        merged.notices.push(format!(
+            "{left_out} secret value{} left out of the checks across hosts: without a secret key the shards cannot compare secrets without showing them",
+            if left_out == 1 { " was" } else { "s were" }
+        ));
+    }
+    merged.facts.clear();
+    Ok(())
 }

@@ -31,6 +31,9 @@ struct Out<'a> {
     started_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_seconds: Option<f64>,
+    /// A sharded run's values for the checks across hosts (read by `merge`).
+    #[serde(skip_serializing_if = "<[serde_json::Value]>::is_empty")]
+    facts: &'a [serde_json::Value],
 }
 
 #[derive(Serialize)]
@@ -220,6 +223,7 @@ impl Writer for JsonWriter {
             host_runs: runs,
             started_at: r.started_at.and_then(rfc3339),
             duration_seconds: r.duration_seconds,
+            facts: &r.facts,
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         out.write_all(b"\n")

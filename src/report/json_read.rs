@@ -24,6 +24,8 @@ struct InDoc {
     host_runs: Vec<InHostRun>,
     started_at: Option<String>,
     duration_seconds: Option<f64>,
+    #[serde(default)]
+    facts: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +157,7 @@ pub fn read_report(text: &str) -> Result<Report> {
             .collect(),
         started_at,
         duration_seconds: doc.duration_seconds,
+        facts: doc.facts,
     })
 }
 

@@ -213,6 +213,9 @@ pub struct Report {
     /// When the run started (seconds since the Unix epoch) and how long it took.
     pub started_at: Option<f64>,
     pub duration_seconds: Option<f64>,
+    /// A sharded run's values for the checks across hosts, one object per host, for `merge`
+    /// (see `rules::facts_json`); empty otherwise.
+    pub facts: Vec<serde_json::Value>,
 }
 
 impl Report {

@@ -6,6 +6,7 @@
 //! `outlier.rs` look across hosts, `waiver.rs` hides what a person has accepted for a while.
 
 mod capacity;
+pub mod facts_json;
 mod file;
 pub mod keyglob;
 mod outlier;

@@ -405,3 +405,42 @@ fn merged_shards_keep_their_state_marks_for_fail_on_new() {
     );
     assert_eq!(f.run(&["merge", "s1.json", "s2.json"]).code, 1);
 }
+
+/// Every scenario with checks across hosts, sharded three ways and merged: the findings and
+/// the exit status are the unsharded run's, capacity sums and outliers included.
+#[test]
+fn merged_shards_run_the_checks_across_hosts_over_the_whole_fleet() {
+    for name in [
+        "autoscaled-pools",
+        "quiet-outlier",
+        "include-override",
+        "pool-too-low",
+    ] {
+        let f = crate::rules::scenario(name);
+        let whole = f.run(&["check", "--format", "json"]);
+        let names = shards(&f, 3);
+        for n in &names {
+            let text = std::fs::read_to_string(f.path().join(n)).unwrap();
+            assert_valid(&serde_json::from_str(&text).unwrap());
+        }
+        let mut args = vec!["merge", "--format", "json"];
+        args.extend(names.iter().map(String::as_str));
+        let merged = f.run(&args);
+        assert_eq!(merged.code, whole.code, "{name}: {}", merged.stderr);
+        let (w, m) = (whole.json(), merged.json());
+        assert_valid(&m);
+        assert_eq!(m["findings"], w["findings"], "{name}");
+        assert_eq!(m["errors"], w["errors"], "{name}");
+        assert!(
+            w["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["kind"] == "capacity" || x["kind"] == "outlier")
+                || name == "pool-too-low"
+                || name == "include-override",
+            "{name}: the scenario has checks across hosts"
+        );
+        assert!(m.get("facts").is_none(), "{name}: facts are for merge only");
+    }
+}
