@@ -125,9 +125,19 @@ pub fn acquire(path: &Path, mode: Mode, command: &str, wait: Duration) -> Result
             }
         }
     }
-    // Who holds it, for the message of a run that gives up waiting. Shared holders overwrite
-    // each other's note; any of them is a fair answer.
-    let note = format!("{} {}\n", std::process::id(), command);
+    // Who holds it, for the message of a run that gives up waiting: one line per holder.
+    // A shared holder keeps the notes of the others that are still running; a note of a run
+    // that has ended is dropped (and never named, see `holder`).
+    let own = std::process::id();
+    let mut note = match mode {
+        Mode::Shared => live_holders(&mut file)
+            .into_iter()
+            .filter(|(pid, _)| *pid != own)
+            .map(|(pid, cmd)| format!("{pid} {cmd}\n"))
+            .collect(),
+        Mode::Exclusive => String::new(),
+    };
+    note.push_str(&format!("{own} {command}\n"));
     let _ = file
         .set_len(0)
         .and_then(|()| file.rewind())
@@ -138,18 +148,43 @@ pub fn acquire(path: &Path, mode: Mode, command: &str, wait: Duration) -> Result
     })
 }
 
-/// ` (pid 1234, confdrift accept)` from the holder's note, or nothing.
+/// ` (pid 1234, confdrift accept)` from the holders' notes, naming only runs that are still
+/// going; nothing when none is known.
 fn holder(file: &mut File) -> String {
+    let live: Vec<String> = live_holders(file)
+        .into_iter()
+        .map(|(pid, cmd)| format!("pid {pid}, confdrift {cmd}"))
+        .collect();
+    if live.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", live.join("; "))
+    }
+}
+
+/// The (pid, command) notes of the lock file whose process is still a confdrift run.
+fn live_holders(file: &mut File) -> Vec<(u32, String)> {
     let mut text = String::new();
     if file.rewind().is_err() || file.read_to_string(&mut text).is_err() {
-        return String::new();
+        return Vec::new();
     }
-    match text.trim().split_once(' ') {
-        Some((pid, cmd)) if pid.chars().all(|c| c.is_ascii_digit()) && !cmd.is_empty() => {
-            format!(" (pid {pid}, confdrift {cmd})")
-        }
-        _ => String::new(),
+    text.lines()
+        .filter_map(|l| {
+            let (pid, cmd) = l.trim().split_once(' ')?;
+            let pid: u32 = pid.parse().ok()?;
+            (!cmd.is_empty() && is_confdrift(pid)).then(|| (pid, cmd.to_string()))
+        })
+        .collect()
+}
+
+/// Whether `pid` is a running confdrift (its command line names it): a note's pid may have
+/// ended, or been reused by another program. Where `/proc` is missing, the note is believed.
+fn is_confdrift(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true;
     }
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| c.windows(9).any(|w| w == b"confdrift"))
 }
 
 fn seconds(d: Duration) -> String {
@@ -183,5 +218,31 @@ mod tests {
         assert!(err.to_string().contains("confdrift accept"), "{err}");
         drop(w);
         acquire(&path, Mode::Shared, "check", Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn only_holders_still_running_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        // A run that has ended left its note; this process holds the lock now.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let gone = ended.id();
+        ended.wait().unwrap();
+        std::fs::write(&path, format!("{gone} accept\n")).unwrap();
+        let held = acquire(&path, Mode::Shared, "check", Duration::ZERO).unwrap();
+        let err = acquire(&path, Mode::Exclusive, "accept", Duration::ZERO)
+            .unwrap_err()
+            .to_string();
+        let me = std::process::id();
+        assert!(
+            err.contains(&format!("(pid {me}, confdrift check)"))
+                && !err.contains(&gone.to_string()),
+            "{err}"
+        );
+        drop(held);
+        // Nobody running: no pid named at all.
+        let mut f = open(&path).unwrap();
+        std::fs::write(&path, format!("{gone} check\n")).unwrap();
+        assert_eq!(holder(&mut f), "");
     }
 }
