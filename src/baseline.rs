@@ -1,5 +1,6 @@
-//! The intended state, read from git objects at a ref (never from the work tree):
-//! `groups/<group>/<path>` for every host of a group, `hosts/<host>/<path>` winning over it.
+//! The intended state, read from git objects at a ref: `groups/<group>/<path>` for every host
+//! of a group, `hosts/<host>/<path>` winning over it. Only `lint` also reads it from the work
+//! tree ([`Baseline::open_worktree`]), to check edits before they are committed.
 
 pub mod worktree;
 
@@ -26,6 +27,8 @@ pub struct Baseline {
     /// group or host name -> absolute path on the host -> blob
     groups: HashMap<String, BTreeMap<String, Oid>>,
     hosts: HashMap<String, BTreeMap<String, Oid>>,
+    /// The contents of a work-tree baseline, by the blob id they would have.
+    worktree: HashMap<Oid, Vec<u8>>,
 }
 
 impl Baseline {
@@ -44,6 +47,77 @@ impl Baseline {
             prefix,
             groups,
             hosts,
+            worktree: HashMap::new(),
+        })
+    }
+
+    /// The baseline as the work tree holds it (uncommitted edits and untracked files
+    /// included, ignored files and symlinks not), described as the work tree on top of HEAD.
+    pub fn open_worktree(cfg: &BaselineConfig) -> Result<Baseline> {
+        let (repo, prefix) = locate(cfg)?;
+        let workdir = repo.workdir().unwrap_or(Path::new(".")).to_path_buf();
+        let head = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id().to_string());
+        let info = BaselineInfo {
+            reference: "work tree".to_string(),
+            commit: head.unwrap_or_default(),
+            summary: "uncommitted edits on top of HEAD".to_string(),
+        };
+        let mut owners: [Owners; 2] = Default::default();
+        let mut worktree = HashMap::new();
+        for (i, kind) in ["groups", "hosts"].iter().enumerate() {
+            let root = workdir.join(&prefix).join(kind);
+            if !root.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&root)
+                .min_depth(2)
+                .sort_by_file_name()
+            {
+                let entry =
+                    entry.with_context(|| format!("baseline: cannot read {}", root.display()))?;
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let Ok(rel) = entry.path().strip_prefix(&workdir) else {
+                    continue;
+                };
+                if repo.status_should_ignore(rel).unwrap_or(false) {
+                    continue;
+                }
+                let Ok(inside) = entry.path().strip_prefix(&root) else {
+                    continue;
+                };
+                let mut parts = inside.iter();
+                let Some(owner) = parts.next().and_then(|o| o.to_str()) else {
+                    continue;
+                };
+                let path: PathBuf = parts.collect();
+                let bytes = std::fs::read(entry.path())
+                    .with_context(|| format!("baseline: cannot read {}", entry.path().display()))?;
+                let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
+                owners[i]
+                    .entry(owner.to_string())
+                    .or_default()
+                    .insert(format!("/{}", path.to_string_lossy()), oid);
+                worktree.insert(oid, bytes);
+            }
+        }
+        let [groups, hosts] = owners;
+        let prefix = prefix
+            .to_str()
+            .map(|p| p.trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        Ok(Baseline {
+            info,
+            repo,
+            prefix,
+            groups,
+            hosts,
+            worktree,
         })
     }
 }
@@ -169,6 +243,9 @@ impl Baseline {
 
     /// The content of a baseline blob.
     pub fn read(&self, oid: Oid) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.worktree.get(&oid) {
+            return Ok(bytes.clone());
+        }
         Ok(self.repo.find_blob(oid)?.content().to_vec())
     }
 }

@@ -212,13 +212,35 @@ fn selection(s: &cli::SelectArgs) -> anyhow::Result<check::Selection> {
     })
 }
 
+/// `lint` checks the work tree's baseline when it differs from HEAD (the edits about to be
+/// committed), and says so; `--baseline-ref` (or a `[baseline] ref` other than HEAD) names a
+/// commit instead. In a clean checkout (CI) the two are the same.
 fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
     let cfg = config::Config::locate(a.common.config.as_deref())?;
+    if a.baseline_ref.is_none() && cfg.baseline.reference == "HEAD" {
+        let (repo, prefix) = baseline::locate(&cfg.baseline)?;
+        let edits = baseline::worktree::uncommitted(&repo, &prefix)?;
+        if !edits.is_empty() {
+            let mut report = lint::lint(&cfg, None)?;
+            report.notices.insert(
+                0,
+                format!(
+                    "linting the work tree: {} uncommitted change{} under {} ({}{}); `--baseline-ref HEAD` lints the last commit",
+                    edits.len(),
+                    if edits.len() == 1 { "" } else { "s" },
+                    prefix.display(),
+                    edits.first().map_or("", |e| e.0.as_str()),
+                    if edits.len() > 1 { ", ..." } else { "" }
+                ),
+            );
+            return Ok(report);
+        }
+    }
     let reference = a
         .baseline_ref
         .clone()
         .unwrap_or_else(|| cfg.baseline.reference.clone());
-    lint::lint(&cfg, &reference)
+    lint::lint(&cfg, Some(&reference))
 }
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {

@@ -13,10 +13,14 @@ use anyhow::Result;
 use git2::Oid;
 use std::collections::{BTreeSet, HashMap};
 
-pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
+/// Lints the baseline at `reference`, or in the work tree when `reference` is `None`.
+pub fn lint(cfg: &Config, reference: Option<&str>) -> Result<Report> {
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
-    let baseline = Baseline::open(&cfg.baseline, reference)?;
+    let baseline = match reference {
+        Some(r) => Baseline::open(&cfg.baseline, r)?,
+        None => Baseline::open_worktree(&cfg.baseline)?,
+    };
     let mut report = Report {
         baseline: Some(baseline.info.clone()),
         ..Report::default()

@@ -860,3 +860,45 @@ fn selecting_hosts_narrows_the_report_not_the_guard_rails() {
         r["errors"]
     );
 }
+
+#[test]
+fn lint_checks_the_edits_about_to_be_committed_and_says_so() {
+    let fleet = scenario("baseline-breaks-rule");
+    // Edited, not committed: lint reads the work tree, says so, and fails.
+    fleet.group_baseline(
+        "app",
+        "/etc/myapp/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 4\n",
+    );
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    assert!(
+        r["notices"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("linting the work tree: 1 uncommitted change under baselines"),
+        "{}",
+        r["notices"]
+    );
+    assert_eq!(r["baseline"]["ref"], "work tree");
+    let f = findings(&r);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        (&f[0]["key"], &f[0]["baseline_line"]),
+        (&"production.pool".into(), &3.into())
+    );
+    let text = fleet.run(&["lint"]);
+    assert!(
+        text.stdout.contains("linting the work tree"),
+        "{}",
+        text.stdout
+    );
+    // The last commit, when asked for.
+    assert_eq!(fleet.run(&["lint", "--baseline-ref", "HEAD"]).code, 0);
+    // Once committed, there is nothing to say: HEAD is linted.
+    fleet.commit("tune the pool");
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert!(out.json()["notices"].is_null(), "{}", out.stdout);
+}
