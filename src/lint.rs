@@ -22,6 +22,7 @@ pub fn lint(cfg: &Config, reference: Option<&str>) -> Result<Report> {
         None => Baseline::open_worktree(&cfg.baseline)?,
     };
     let mut report = Report {
+        lint: true,
         baseline: Some(baseline.info.clone()),
         ..Report::default()
     };

@@ -158,6 +158,7 @@ pub fn read_report(text: &str) -> Result<Report> {
         started_at,
         duration_seconds: doc.duration_seconds,
         facts: doc.facts,
+        lint: false,
     })
 }
 

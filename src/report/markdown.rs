@@ -51,22 +51,13 @@ impl Writer for MarkdownWriter {
 
 fn summary(r: &Report, s: &mut String) {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let scope = if r.hosts > 0 {
-        format!("{} ({})", plural(r.hosts, "host"), plural(r.files, "file"))
-    } else {
-        plural(r.files, "file")
-    };
+    let scope = r.scope_words();
     let verdict = if !r.findings.is_empty() {
-        let on = if r.hosts > 0 {
-            format!("on {} of {}", r.drifted_hosts(), plural(r.hosts, "host"))
-        } else {
-            format!("in {scope}")
-        };
-        format!("drift {on}")
+        format!("{} {}", r.what(), r.drift_words())
     } else if r.errors.is_empty() {
-        format!("no drift in {scope}")
+        format!("no {} in {scope}", r.what())
     } else {
-        format!("no drift found in {scope}")
+        format!("no {} found in {scope}", r.what())
     };
     let _ = writeln!(s, "## confdrift: {verdict}\n");
     let mut facts = vec![format!(

@@ -216,6 +216,8 @@ pub struct Report {
     /// A sharded run's values for the checks across hosts, one object per host, for `merge`
     /// (see `rules::facts_json`); empty otherwise.
     pub facts: Vec<serde_json::Value>,
+    /// A report of `lint`: its findings are rule violations in the baseline, not drift.
+    pub lint: bool,
 }
 
 impl Report {
@@ -233,10 +235,81 @@ impl Report {
         });
     }
 
+    /// What the findings are, for a headline: `drift`, or `rule violations` (lint).
+    pub fn what(&self) -> &'static str {
+        if self.lint {
+            "rule violations"
+        } else {
+            "drift"
+        }
+    }
+
+    /// Hosts with at least one finding (a finding of a group's baseline file, as `lint`
+    /// makes, is on no host).
     pub fn drifted_hosts(&self) -> usize {
-        let mut hosts: Vec<&Option<String>> = self.findings.iter().map(|f| &f.host).collect();
-        hosts.dedup();
+        let hosts: std::collections::BTreeSet<&str> = self
+            .findings
+            .iter()
+            .filter_map(|f| f.host.as_deref())
+            .collect();
         hosts.len()
+    }
+
+    /// What was looked at, for a headline: `8 hosts (12 files)`, with `; 2 could not be
+    /// checked` when some hosts were not reached; `4 files` without hosts (`diff`).
+    pub fn scope_words(&self) -> String {
+        if self.hosts == 0 {
+            return plural(self.files, "file");
+        }
+        let down = match self.unreachable() {
+            0 => String::new(),
+            n => format!("; {n} could not be checked"),
+        };
+        format!(
+            "{} ({}{down})",
+            plural(self.hosts, "host"),
+            plural(self.files, "file")
+        )
+    }
+
+    /// Where the findings are, for a headline: `on 3 of 8 hosts`, `and 1 group` for findings
+    /// of a group's own baseline file; `in 2 of 4 files` without hosts (`diff`).
+    pub fn drift_words(&self) -> String {
+        if self.hosts == 0 {
+            let files: std::collections::BTreeSet<&str> =
+                self.findings.iter().map(|f| f.file.as_str()).collect();
+            return format!("in {} of {}", files.len(), plural(self.files, "file"));
+        }
+        let groups: std::collections::BTreeSet<&str> = self
+            .findings
+            .iter()
+            .filter(|f| f.host.is_none())
+            .filter_map(|f| f.group.as_deref())
+            .collect();
+        let groups = match groups.len() {
+            0 => String::new(),
+            n => format!(" and {}", plural(n, "group")),
+        };
+        let down = match self.unreachable() {
+            0 => String::new(),
+            n => format!(" ({n} could not be checked)"),
+        };
+        format!(
+            "on {} of {}{down}{groups}",
+            self.drifted_hosts(),
+            plural(self.hosts, "host")
+        )
+    }
+
+    /// Hosts that could not be reached.
+    fn unreachable(&self) -> usize {
+        let down: std::collections::BTreeSet<&str> = self
+            .host_runs
+            .iter()
+            .filter(|h| !h.up)
+            .map(|h| h.host.as_str())
+            .collect();
+        down.len()
     }
 
     pub fn count(&self, severity: Severity) -> usize {
@@ -267,6 +340,11 @@ pub trait Writer {
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so a reader
 /// never sees half a report.
+/// `1 host`, `2 hosts`.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -103,11 +103,7 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
             w.paint(RED.effects(Effects::BOLD), &plural(n, "error"))
         ),
     };
-    let scope = if r.hosts > 0 {
-        format!("{} ({})", plural(r.hosts, "host"), plural(r.files, "file"))
-    } else {
-        plural(r.files, "file")
-    };
+    let scope = r.scope_words();
     let mut tracked = String::new();
     if r.findings.iter().any(|f| f.status.is_some()) {
         let new = r
@@ -122,21 +118,24 @@ fn summary(w: &TextWriter, r: &Report, s: &mut String) {
     }
     if r.findings.is_empty() {
         let verdict = if r.errors.is_empty() {
-            w.paint(GREEN.effects(Effects::BOLD), "no drift")
+            w.paint(GREEN.effects(Effects::BOLD), &format!("no {}", r.what()))
         } else {
-            w.paint(BOLD, "no drift found")
+            w.paint(BOLD, &format!("no {} found", r.what()))
         };
         let _ = writeln!(s, "confdrift: {verdict} in {scope}{tracked}{errors}");
     } else {
-        let where_ = if r.hosts > 0 {
-            format!("on {} of {}", r.drifted_hosts(), plural(r.hosts, "host"))
-        } else {
-            format!("in {scope}")
-        };
+        let where_ = r.drift_words();
         let _ = writeln!(
             s,
             "confdrift: {} {where_}: {} ({} critical, {} warning, {} info){tracked}{errors}",
-            w.paint(RED.effects(Effects::BOLD), "DRIFT"),
+            w.paint(
+                RED.effects(Effects::BOLD),
+                &if r.lint {
+                    "RULE VIOLATIONS in the baseline".to_string()
+                } else {
+                    "DRIFT".to_string()
+                }
+            ),
             plural(r.findings.len(), "finding"),
             r.count(Severity::Critical),
             r.count(Severity::Warning),

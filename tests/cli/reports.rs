@@ -153,3 +153,68 @@ fn colour_only_when_asked_or_on_a_terminal() {
     let written = std::fs::read_to_string(f.path().join("r.txt")).unwrap();
     assert!(!written.contains('\x1b'), "never colour in a file");
 }
+
+/// Every count counts what it names: hosts reached, files that differ, hosts (not group
+/// baseline files) with findings.
+#[test]
+fn counts_count_what_they_name() {
+    // check: app-3 cannot be reached (no directory); the headline says so.
+    let f = crate::formats::fixture();
+    let out = f.run(&["check"]);
+    let head = out.stdout.lines().next().unwrap_or("").to_string();
+    assert!(head.contains("of 4 hosts"), "{head}");
+    assert!(head.contains("1 could not be checked"), "{head}");
+
+    // diff of two directories: 2 of 4 files differ.
+    let dir = tempfile::tempdir().unwrap();
+    for (side, b) in [("a", "1"), ("b", "2")] {
+        let d = dir.path().join(side);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("same.yml"), "x: 1\n").unwrap();
+        std::fs::write(d.join("same.conf"), "y = 1\n").unwrap();
+        std::fs::write(d.join("pool.yml"), format!("pool: {b}\n")).unwrap();
+        std::fs::write(d.join("app.properties"), format!("a.b={b}\nc=1\n")).unwrap();
+    }
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let text = crate::harness::run_in(
+        dir.path(),
+        &["diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    assert!(
+        text.stdout.starts_with("confdrift: DRIFT in 2 of 4 files:"),
+        "{}",
+        text.stdout
+    );
+    let json = crate::harness::run_in(
+        dir.path(),
+        &[
+            "diff",
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+    )
+    .json();
+    assert_eq!(
+        (&json["summary"]["hosts"], &json["summary"]["drifted_hosts"]),
+        (&0.into(), &0.into())
+    );
+
+    // lint: findings in a group's baseline file are on no host.
+    let fleet = crate::rules::scenario("baseline-breaks-rule");
+    fleet.group_baseline(
+        "app",
+        "/etc/myapp/database.yml",
+        "production:\n  adapter: postgresql\n  pool: 4\n",
+    );
+    fleet.commit("tune");
+    let out = fleet.run(&["lint"]);
+    assert!(
+        out.stdout
+            .starts_with("confdrift: RULE VIOLATIONS in the baseline on 0 of 2 hosts and 1 group:"),
+        "{}",
+        out.stdout
+    );
+}
