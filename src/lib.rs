@@ -267,13 +267,26 @@ fn finish_collect(a: &cli::CollectArgs, report: &Report) -> Outcome {
         return outcome;
     }
     let mut out = std::io::stdout().lock();
+    let reached: std::collections::BTreeSet<&str> = report
+        .host_runs
+        .iter()
+        .filter(|h| h.up)
+        .map(|h| h.host.as_str())
+        .collect();
+    let from = if reached.len() == report.hosts || report.host_runs.is_empty() {
+        report::plural(report.hosts, "host")
+    } else {
+        format!(
+            "{} of {}",
+            reached.len(),
+            report::plural(report.hosts, "host")
+        )
+    };
     let _ = writeln!(
         out,
-        "confdrift: collected {} file{} from {} host{} into {}{}",
+        "confdrift: collected {} file{} from {from} into {}{}",
         report.files,
         if report.files == 1 { "" } else { "s" },
-        report.hosts,
-        if report.hosts == 1 { "" } else { "s" },
         a.out.display(),
         match report.errors.len() {
             0 => String::new(),

@@ -164,6 +164,12 @@ fn counts_count_what_they_name() {
     let head = out.stdout.lines().next().unwrap_or("").to_string();
     assert!(head.contains("of 4 hosts"), "{head}");
     assert!(head.contains("1 could not be checked"), "{head}");
+    let out = f.run(&["collect", "--out", "snap"]);
+    assert!(
+        out.stdout.contains(" from 3 of 4 hosts into "),
+        "{}",
+        out.stdout
+    );
 
     // diff of two directories: 2 of 4 files differ.
     let dir = tempfile::tempdir().unwrap();
