@@ -267,18 +267,19 @@ fn finish_collect(a: &cli::CollectArgs, report: &Report) -> Outcome {
         return outcome;
     }
     let mut out = std::io::stdout().lock();
-    let reached: std::collections::BTreeSet<&str> = report
-        .host_runs
+    // A host that could not be reached at all is an error of the host, naming no file.
+    let down: std::collections::BTreeSet<&str> = report
+        .errors
         .iter()
-        .filter(|h| h.up)
-        .map(|h| h.host.as_str())
+        .filter(|e| e.file.is_none())
+        .filter_map(|e| e.host.as_deref())
         .collect();
-    let from = if reached.len() == report.hosts || report.host_runs.is_empty() {
+    let from = if down.is_empty() {
         report::plural(report.hosts, "host")
     } else {
         format!(
             "{} of {}",
-            reached.len(),
+            report.hosts.saturating_sub(down.len()),
             report::plural(report.hosts, "host")
         )
     };
