@@ -562,6 +562,41 @@ mod tests {
     }
 
     #[test]
+    fn become_applies_to_the_ssh_and_local_transports_with_sudo_only() {
+        let group = |rest: &str| {
+            format!("[[group]]\nname = \"g\"\nhosts = [\"a\"]\n{rest}files = [\"/x\"]\n")
+        };
+        let err = load(&group("transport = \"dir\"\nroot = \"r\"\nbecome = true\n")).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("`become` applies to the ssh and local transports only"),
+            "{err:#}"
+        );
+        let err = load(&group(
+            "transport = \"ssh\"\nbecome = true\nbecome_method = \"su\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("\"su\" is not supported"),
+            "{err:#}"
+        );
+        let err = load(&group(
+            "transport = \"ssh\"\nbecome = true\nbecome_user = \"-x\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("invalid become_user"),
+            "{err:#}"
+        );
+        let cfg = load(&group(
+            "transport = \"local\"\nbecome = true\nbecome_user = \"nobody\"\n",
+        ))
+        .unwrap();
+        assert_eq!(cfg.groups[0].vars["a"].sudo_user(), Ok(Some("nobody")));
+        let cfg = load(&group("transport = \"ssh\"\n")).unwrap();
+        assert!(cfg.groups[0].vars.is_empty(), "no become unless asked");
+    }
+
+    #[test]
     fn hostile_names_and_paths_are_refused() {
         for bad in ["-oProxyCommand=x", "../etc", "a b", "a;b", ""] {
             assert!(check_name("host", bad).is_err(), "{bad}");

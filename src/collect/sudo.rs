@@ -33,7 +33,7 @@ pub fn refusal(user: &str, stdout: &[u8], stderr: &str) -> Option<String> {
     let reason = line.strip_prefix("sudo:").unwrap_or(line).trim();
     if reason.contains("password is required") || reason.contains("terminal is required") {
         return Some(format!(
-            "sudo refused ({reason}; allow NOPASSWD for confdrift's read command, `{}`, or \
+            "sudo refused ({reason}; allow NOPASSWD for confdrift's read command ({}) or \
              connect as a user who can read the files)",
             argv(user).join(" ")
         ));
@@ -98,8 +98,8 @@ mod tests {
         let r = refusal("root", b"", "sudo: a password is required").unwrap();
         assert_eq!(
             r,
-            "sudo refused (a password is required; allow NOPASSWD for confdrift's read command, \
-             `sudo -n -u root -- sh -s`, or connect as a user who can read the files)"
+            "sudo refused (a password is required; allow NOPASSWD for confdrift's read command \
+             (sudo -n -u root -- sh -s) or connect as a user who can read the files)"
         );
         assert_eq!(
             refusal("postgres", b"", "sudo: unknown user postgres").unwrap(),
