@@ -1,7 +1,9 @@
 //! `confdrift.toml`: the schema (serde, unknown keys rejected with their line) and its
 //! resolution into a [`Config`] with every default applied and every path made absolute.
 
-use crate::inventory::{HostVars, Inventory};
+mod access;
+
+use crate::inventory::HostVars;
 use crate::normalize::Format;
 use anyhow::{Context, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
@@ -67,6 +69,13 @@ struct RawGroup {
     command: Option<Vec<String>>,
     /// `command` transport: seconds for one host (default 60).
     timeout: Option<u64>,
+    /// ssh and local transports: read the files through `sudo -n` (`become` is a Rust keyword).
+    #[serde(rename = "become")]
+    escalate: Option<bool>,
+    /// The user `become` reads as (default root).
+    become_user: Option<String>,
+    /// Only "sudo".
+    become_method: Option<String>,
     files: Vec<RawFile>,
 }
 
@@ -140,7 +149,8 @@ pub struct BaselineConfig {
 pub struct Group {
     pub name: String,
     pub hosts: Vec<String>,
-    /// Connection variables from the inventory (`ansible_host`, `ansible_port`, `ansible_user`).
+    /// Connection variables from the inventory (`ansible_host`, `ansible_port`, `ansible_user`,
+    /// key, ssh arguments, connection, become), with the group's own `become` under them.
     pub vars: std::collections::BTreeMap<String, HostVars>,
     pub transport: Transport,
     pub files: Vec<FileSpec>,
@@ -274,7 +284,7 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
     for mut g in raw.groups {
         let mut vars = std::collections::BTreeMap::new();
         if let Some(inv) = &inventory {
-            merge_inventory(&mut g, &mut vars, inv)?;
+            access::merge_inventory(&g.name, &mut g.hosts, &mut vars, inv)?;
         }
         check_name("group", &g.name)?;
         if groups.iter().any(|o| o.name == g.name) {
@@ -320,6 +330,13 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
                 g.name
             ),
         };
+        let become_keys = access::GroupBecome {
+            enabled: g.escalate,
+            user: g.become_user,
+            method: g.become_method,
+        };
+        let reads_as_a_user = matches!(transport, Transport::Ssh(_) | Transport::Local);
+        access::apply_become(&g.name, &become_keys, reads_as_a_user, &g.hosts, &mut vars)?;
         let files = g
             .files
             .into_iter()
@@ -342,6 +359,14 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
             transport,
             files,
         });
+    }
+    for w in access::unused_warnings(
+        groups
+            .iter()
+            .filter(|g| matches!(g.transport, Transport::Ssh(_) | Transport::Local))
+            .map(|g| (g.hosts.as_slice(), &g.vars)),
+    ) {
+        eprintln!("{w}");
     }
     let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
     let rules = crate::rules::Rules::compile(raw.rules, raw.capacity, raw.waivers, &names, |at| {
@@ -380,35 +405,6 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         groups,
         rules,
     })
-}
-
-/// A group's hosts from the inventory group of the same name (after any listed in the config),
-/// with their connection variables. A group named in neither is an error.
-fn merge_inventory(
-    g: &mut RawGroup,
-    vars: &mut std::collections::BTreeMap<String, HostVars>,
-    inv: &Inventory,
-) -> Result<()> {
-    match inv.groups.get(&g.name) {
-        Some(hosts) => {
-            for h in hosts {
-                if !g.hosts.contains(h) {
-                    g.hosts.push(h.clone());
-                }
-            }
-        }
-        None if g.hosts.is_empty() => bail!(
-            "group {:?} lists no hosts and the inventory has no group of that name",
-            g.name
-        ),
-        None => {}
-    }
-    for h in &g.hosts {
-        if let Some(v) = inv.hosts.get(h).filter(|v| **v != HostVars::default()) {
-            vars.insert(h.clone(), v.clone());
-        }
-    }
-    Ok(())
 }
 
 /// `[ssh]` with a group's own `ssh = {...}` over it, and the defaults.
@@ -563,6 +559,41 @@ mod tests {
         assert!(!g.files[2].matches("/etc/nginx/sub/site.conf"));
         assert!(!g.files[0].matches("/etc/y.yml"));
         assert_eq!(cfg.baseline.reference, "HEAD");
+    }
+
+    #[test]
+    fn become_applies_to_the_ssh_and_local_transports_with_sudo_only() {
+        let group = |rest: &str| {
+            format!("[[group]]\nname = \"g\"\nhosts = [\"a\"]\n{rest}files = [\"/x\"]\n")
+        };
+        let err = load(&group("transport = \"dir\"\nroot = \"r\"\nbecome = true\n")).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("`become` applies to the ssh and local transports only"),
+            "{err:#}"
+        );
+        let err = load(&group(
+            "transport = \"ssh\"\nbecome = true\nbecome_method = \"su\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("\"su\" is not supported"),
+            "{err:#}"
+        );
+        let err = load(&group(
+            "transport = \"ssh\"\nbecome = true\nbecome_user = \"-x\"\n",
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("invalid become_user"),
+            "{err:#}"
+        );
+        let cfg = load(&group(
+            "transport = \"local\"\nbecome = true\nbecome_user = \"nobody\"\n",
+        ))
+        .unwrap();
+        assert_eq!(cfg.groups[0].vars["a"].sudo_user(), Ok(Some("nobody")));
+        let cfg = load(&group("transport = \"ssh\"\n")).unwrap();
+        assert!(cfg.groups[0].vars.is_empty(), "no become unless asked");
     }
 
     #[test]

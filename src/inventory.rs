@@ -1,8 +1,9 @@
 //! Ansible inventories (INI and YAML), read for their hosts, groups and connection variables.
 //!
-//! Only what confdrift needs is kept: group membership and, per host, `ansible_host`,
-//! `ansible_port` and `ansible_user` (and their old spellings `ansible_ssh_host`,
-//! `ansible_ssh_port`, `ansible_ssh_user`). Other variables are read past.
+//! Only what confdrift needs is kept: group membership and, per host, the connection
+//! variables of [`vars`] (`ansible_host`, `ansible_port`, `ansible_user`, the private key file,
+//! extra ssh arguments, `ansible_connection` and become, with their old spellings) and the
+//! names of connection variables confdrift does not use. Other variables are read past.
 //!
 //! Semantics, following Ansible's "How to build your inventory":
 //! - INI: hosts before any section are in `ungrouped`; `[g]` (or `[g:hosts]`) lists hosts as
@@ -32,8 +33,9 @@
 //!   spelling wins when both are set anywhere: a group's `ansible_ssh_port` beats a host's
 //!   `ansible_port`.
 //! - Hostile input: host and group names must pass [`crate::config::check_name`], and so must
-//!   `ansible_host` and `ansible_user` values (they end up on an ssh command line); ports are
-//!   1-65535; group cycles are an error naming the groups; sizes are bounded ([`MAX_HOSTS`],
+//!   `ansible_host`, `ansible_user` and `ansible_become_user` values (they end up on an ssh
+//!   command line); ports are 1-65535; `ansible_ssh_common_args` and `ansible_ssh_extra_args`
+//!   may hold ssh options and their values only ([`ssh_args`]); group cycles are an error naming the groups; sizes are bounded ([`MAX_HOSTS`],
 //!   [`MAX_GROUPS`], membership work) and nothing recurses with the input's size except the
 //!   YAML reader, which runs on a thread with a large stack and a nesting limit.
 
@@ -44,6 +46,10 @@ use serde_saphyr::Spanned;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
+
+mod vars;
+pub use vars::{Connection, HostVars, parse_bool, ssh_args, unused_reason};
+use vars::{RawVars, parse_port};
 
 /// Most hosts an inventory may name (in total, and from one range pattern).
 pub const MAX_HOSTS: usize = 100_000;
@@ -56,17 +62,6 @@ const MAX_MEMBERSHIP_WORK: usize = 20_000_000;
 const MAX_HOST_ENTRIES: usize = 1_000_000;
 /// Largest inventory file [`load`] reads.
 const MAX_FILE_BYTES: u64 = 64 << 20;
-
-/// One host's connection variables from the inventory.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HostVars {
-    /// `ansible_host` (or `ansible_ssh_host`): the address to connect to.
-    pub ansible_host: Option<String>,
-    /// `ansible_port` (or `ansible_ssh_port`), 1-65535.
-    pub ansible_port: Option<u16>,
-    /// `ansible_user` (or `ansible_ssh_user`).
-    pub ansible_user: Option<String>,
-}
 
 /// Hosts, groups and connection variables of one inventory file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -142,90 +137,6 @@ fn looks_like_yaml(text: &str) -> bool {
 
 const ALL: usize = 0;
 const UNGROUPED: usize = 1;
-
-/// Connection variables as set in one scope, old and new spellings kept apart.
-#[derive(Clone, Debug, Default)]
-struct RawVars {
-    host: Option<String>,
-    ssh_host: Option<String>,
-    port: Option<u16>,
-    ssh_port: Option<u16>,
-    user: Option<String>,
-    ssh_user: Option<String>,
-}
-
-impl RawVars {
-    /// Sets `key` if it is a connection variable; other keys are ignored. `None` is a YAML null.
-    fn set(&mut self, key: &str, value: Option<&str>) -> Result<(), String> {
-        let need = || value.ok_or_else(|| format!("{key} is null: expected a value"));
-        match key {
-            "ansible_host" | "ansible_ssh_host" => {
-                let v = need()?.trim();
-                crate::config::check_name(key, v).map_err(|e| e.to_string())?;
-                let slot = if key == "ansible_host" {
-                    &mut self.host
-                } else {
-                    &mut self.ssh_host
-                };
-                *slot = Some(v.to_string());
-            }
-            "ansible_user" | "ansible_ssh_user" => {
-                let v = need()?.trim();
-                crate::config::check_name(key, v).map_err(|e| e.to_string())?;
-                let slot = if key == "ansible_user" {
-                    &mut self.user
-                } else {
-                    &mut self.ssh_user
-                };
-                *slot = Some(v.to_string());
-            }
-            "ansible_port" | "ansible_ssh_port" => {
-                let port = parse_port(key, need()?)?;
-                let slot = if key == "ansible_port" {
-                    &mut self.port
-                } else {
-                    &mut self.ssh_port
-                };
-                *slot = Some(port);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// `other`'s settings win.
-    fn overlay(&mut self, other: &RawVars) {
-        fn over<T: Clone>(mine: &mut Option<T>, theirs: &Option<T>) {
-            if theirs.is_some() {
-                mine.clone_from(theirs);
-            }
-        }
-        over(&mut self.host, &other.host);
-        over(&mut self.ssh_host, &other.ssh_host);
-        over(&mut self.port, &other.port);
-        over(&mut self.ssh_port, &other.ssh_port);
-        over(&mut self.user, &other.user);
-        over(&mut self.ssh_user, &other.ssh_user);
-    }
-
-    fn resolve(self) -> HostVars {
-        HostVars {
-            ansible_host: self.ssh_host.or(self.host),
-            ansible_port: self.ssh_port.or(self.port),
-            ansible_user: self.ssh_user.or(self.user),
-        }
-    }
-}
-
-fn parse_port(key: &str, value: &str) -> Result<u16, String> {
-    let v = value.trim();
-    match v.parse::<u16>() {
-        Ok(port) if port > 0 && v.bytes().all(|b| b.is_ascii_digit()) => Ok(port),
-        _ => Err(format!(
-            "invalid {key} {value:?}: expected a port number from 1 to 65535"
-        )),
-    }
-}
 
 struct Group {
     name: String,
@@ -841,13 +752,19 @@ fn unquote(value: &str) -> &str {
 /// whitespace separates words, `'...'` is literal, `"..."` allows `\"`, `\\`, `\$`, `` \` ``,
 /// a backslash outside quotes escapes the next character, `#` outside quotes ends the line.
 fn split_words(line: &str) -> Result<Vec<String>, String> {
+    split_words_with(line, true)
+}
+
+/// [`split_words`], with `#` starting a comment or not (`shlex.split(s, comments=False)`, as
+/// Ansible splits `ansible_ssh_common_args`).
+fn split_words_with(line: &str, comments: bool) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '#' => break,
+            '#' if comments => break,
             c if c.is_whitespace() => {
                 if in_word {
                     words.push(std::mem::take(&mut word));
@@ -1096,25 +1013,12 @@ fn scalar<'a>(var: &str, value: &'a Spanned<Y>) -> Result<Option<&'a str>, Parse
     match &value.value {
         Y::Scalar(s) => Ok(Some(s)),
         Y::Null => Ok(None),
-        Y::Map(_) | Y::Seq if is_connection_var(var) => Err(err(
+        Y::Map(_) | Y::Seq if vars::is_used(var) => Err(err(
             line_of(&value.referenced),
             format!("{var}: expected a single value, found a mapping or list"),
         )),
         Y::Map(_) | Y::Seq => Ok(None),
     }
-}
-
-fn is_connection_var(var: &str) -> bool {
-    matches!(
-        var,
-        "ansible_host"
-            | "ansible_ssh_host"
-            | "ansible_port"
-            | "ansible_ssh_port"
-            | "ansible_user"
-            | "ansible_ssh_user"
-            | "ansible_group_priority"
-    )
 }
 
 /// A YAML node as far as inventories care: scalars as text, mappings with located keys.
@@ -1289,6 +1193,7 @@ all:
             ansible_host: host.map(String::from),
             ansible_port: port,
             ansible_user: user.map(String::from),
+            ..HostVars::default()
         }
     }
 

@@ -59,6 +59,14 @@ where
             };
         }
     };
+    let verbose = match &cli.command {
+        Command::Check(a) => a.common.verbose,
+        Command::Collect(a) => a.common.verbose,
+        Command::Diff(a) => a.common.verbose,
+        Command::Lint(a) => a.common.verbose,
+        _ => 0,
+    };
+    collect::set_verbosity(verbose);
     let result = match &cli.command {
         Command::Check(a) => run_check(a),
         Command::Diff(a) => untracked(&a.common).and_then(|()| {

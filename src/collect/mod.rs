@@ -3,12 +3,35 @@
 
 mod command;
 mod fs;
+mod hostkey;
 mod process;
 mod remote;
 mod ssh;
+mod sudo;
 
 use crate::config::{FileSpec, Transport};
+use crate::inventory::{Connection, HostVars};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+/// `-v` given this many times: at 1 and above, each ssh (and sudo) run is traced on stderr.
+static VERBOSITY: AtomicU8 = AtomicU8::new(0);
+
+/// Sets how much the collectors trace on stderr (the count of `-v`).
+pub fn set_verbosity(level: u8) {
+    VERBOSITY.store(level, Ordering::Relaxed);
+}
+
+/// One trace line about `host` on stderr, when `-v` was given.
+fn trace(host: &str, line: std::fmt::Arguments) {
+    if VERBOSITY.load(Ordering::Relaxed) > 0 {
+        eprintln!("confdrift: {host}: {line}");
+    }
+}
+
+/// How long a local read through sudo may take (the local transport has no timeout setting).
+const LOCAL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Files larger than this are not read (a hostile or broken host must not exhaust memory).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -34,7 +57,7 @@ pub struct Snapshot {
 pub fn collect(
     transport: &Transport,
     host: &str,
-    vars: Option<&crate::inventory::HostVars>,
+    vars: Option<&HostVars>,
     specs: &[FileSpec],
 ) -> Result<Snapshot, String> {
     match transport {
@@ -48,8 +71,29 @@ pub fn collect(
             }
             Ok(fs::collect(&host_root, specs))
         }
-        Transport::Local => Ok(fs::collect(std::path::Path::new("/"), specs)),
-        Transport::Ssh(settings) => ssh::collect(settings, host, vars, specs),
+        Transport::Local => local(host, vars, specs, LOCAL_TIMEOUT),
+        // An inventory's `ansible_connection` says how this one host is reached.
+        Transport::Ssh(settings) => match vars.and_then(|v| v.connection.as_ref()) {
+            Some(Connection::Local) => local(host, vars, specs, settings.timeout),
+            Some(Connection::Other(other)) => Err(format!(
+                "ansible_connection={other} is not supported: confdrift reads files over ssh or \
+                 on this machine (ansible_connection=ssh or local)"
+            )),
+            Some(Connection::Ssh) | None => ssh::collect(settings, host, vars, specs),
+        },
         Transport::Command { argv, timeout } => command::collect(argv, *timeout, host, specs),
+    }
+}
+
+/// This machine's files, directly or, with become, through `sudo -n`.
+fn local(
+    host: &str,
+    vars: Option<&HostVars>,
+    specs: &[FileSpec],
+    timeout: Duration,
+) -> Result<Snapshot, String> {
+    match vars.map(HostVars::sudo_user).transpose()?.flatten() {
+        None => Ok(fs::collect(std::path::Path::new("/"), specs)),
+        Some(user) => sudo::collect_local(host, user, specs, timeout),
     }
 }

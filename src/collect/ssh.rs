@@ -1,47 +1,68 @@
 //! The `ssh` transport: the system OpenSSH client, so the user's own `~/.ssh/config`, agent,
 //! known_hosts and ProxyJump apply. One connection per host runs the collector script of
-//! [`super::remote`] and brings back every file of that host.
+//! [`super::remote`] (through `sudo -n` with become, see [`super::sudo`]) and brings back every
+//! file of that host. A host key failure says which one it is ([`super::hostkey`]); `-v` traces
+//! each run: its command line, how long it took and all ssh said.
 
-use super::process::{self, RunError};
-use super::{MAX_FILE_BYTES, Snapshot, remote};
+use super::hostkey::{self, Target};
+use super::process::{self, Finished, RunError};
+use super::{MAX_FILE_BYTES, Snapshot, remote, sudo, trace};
 use crate::config::{FileSpec, SshSettings};
 use crate::inventory::HostVars;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// At most this much output is read from one host, whatever it sends.
-const MAX_HOST_BYTES: u64 = 256 * 1024 * 1024;
+pub(super) const MAX_HOST_BYTES: u64 = 256 * 1024 * 1024;
 
 /// `ssh` exits with 255 when the connection or authentication failed.
 const SSH_CONNECTION_FAILED: i32 = 255;
 
-/// The arguments for one host. The destination follows `--`, so it can never be read as an
-/// option (host names are checked too, in config).
-pub fn command(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Command {
-    let mut cmd = Command::new("ssh");
+/// ssh's options and destination for one host, up to and including the destination, which
+/// follows `--` so it can never be read as an option (host names are checked too, in config;
+/// inventory values when the inventory is read).
+fn options(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Vec<String> {
+    let mut args = Vec::new();
     if let Some(cfg) = &settings.config {
-        cmd.arg("-F").arg(cfg);
+        args.extend(["-F".to_string(), cfg.display().to_string()]);
     }
-    cmd.args(["-T", "-o", "BatchMode=yes"])
-        .arg("-o")
-        .arg(format!(
-            "ConnectTimeout={}",
-            settings.connect_timeout.as_secs()
-        ))
-        .args(&settings.options);
-    // Inventory variables, as Ansible passes them (values were checked when it was read).
+    args.extend(["-T", "-o", "BatchMode=yes", "-o"].map(String::from));
+    args.push(format!(
+        "ConnectTimeout={}",
+        settings.connect_timeout.as_secs()
+    ));
+    args.extend(settings.options.iter().cloned());
+    // Inventory variables, as Ansible passes them. ssh takes the first value it is given for an
+    // option, so BatchMode and ConnectTimeout above cannot be undone here.
     if let Some(v) = vars {
+        if let Some(key) = &v.private_key_file {
+            args.extend(["-i".to_string(), key.clone()]);
+        }
+        args.extend(v.ssh_common_args.iter().cloned());
+        args.extend(v.ssh_extra_args.iter().cloned());
         if let Some(addr) = &v.ansible_host {
-            cmd.arg("-o").arg(format!("HostName={addr}"));
+            args.extend(["-o".to_string(), format!("HostName={addr}")]);
         }
         if let Some(port) = v.ansible_port {
-            cmd.arg("-p").arg(port.to_string());
+            args.extend(["-p".to_string(), port.to_string()]);
         }
         if let Some(user) = &v.ansible_user {
-            cmd.arg("-l").arg(user);
+            args.extend(["-l".to_string(), user.clone()]);
         }
     }
-    cmd.args(["--", host, "sh", "-s"]);
+    args.extend(["--".to_string(), host.to_string()]);
+    args
+}
+
+/// The command for one host: ssh running the collector (`sh -s`), through `sudo -n` when
+/// become is on.
+pub fn command(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Command {
+    let mut cmd = Command::new("ssh");
+    cmd.args(options(settings, host, vars));
+    match vars.and_then(|v| v.sudo_user().ok().flatten()) {
+        Some(user) => cmd.args(sudo::argv(user)),
+        None => cmd.args(["sh", "-s"]),
+    };
     cmd
 }
 
@@ -51,6 +72,7 @@ pub fn collect(
     vars: Option<&HostVars>,
     specs: &[FileSpec],
 ) -> Result<Snapshot, String> {
+    let sudo_user = vars.map(HostVars::sudo_user).transpose()?.flatten();
     let nonce = nonce();
     let script = remote::script(specs, &nonce, MAX_FILE_BYTES);
     let deadline = Instant::now() + settings.timeout;
@@ -61,12 +83,12 @@ pub fn collect(
         if left.is_zero() {
             return Err(timed_out(settings.timeout, ""));
         }
-        let finished = match process::run(
-            command(settings, host, vars),
-            script.as_bytes(),
-            left,
-            MAX_HOST_BYTES,
-        ) {
+        let cmd = command(settings, host, vars);
+        trace(host, format_args!("{}", shown(&cmd)));
+        let start = Instant::now();
+        let run = process::run(cmd, script.as_bytes(), left, MAX_HOST_BYTES);
+        traced(host, &run, start.elapsed());
+        let finished = match run {
             Ok(f) => f,
             Err(RunError::Spawn(e)) => return Err(format!("cannot run ssh: {e}")),
             Err(RunError::TimedOut(stderr)) => return Err(timed_out(settings.timeout, &stderr)),
@@ -78,6 +100,11 @@ pub fn collect(
         };
         let last_words = last_line(&finished.stderr);
         if finished.status.code() == Some(SSH_CONNECTION_FAILED) && finished.stdout.is_empty() {
+            if let Some(problem) = hostkey::classify(&finished.stderr) {
+                // Not retried: the same key would be refused again.
+                let target = query_target(settings, host, vars);
+                return Err(hostkey::explain(&problem, target.as_ref(), host));
+            }
             // One retry on a failed connection, within the same deadline.
             if attempt == 1 {
                 std::thread::sleep(Duration::from_millis(200).min(left / 4));
@@ -89,6 +116,11 @@ pub fn collect(
                 last_words.to_string()
             });
         }
+        if let Some(user) = sudo_user
+            && let Some(why) = sudo::refusal(user, &finished.stdout, &finished.stderr)
+        {
+            return Err(why);
+        }
         return remote::parse_output(&finished.stdout, specs, &nonce, MAX_FILE_BYTES).map_err(
             |e| {
                 if last_words.is_empty() {
@@ -99,6 +131,55 @@ pub fn collect(
             },
         );
     }
+}
+
+/// `-v`: how the run ended, how long it took, and all ssh said on standard error.
+fn traced(host: &str, run: &Result<Finished, RunError>, took: Duration) {
+    let secs = took.as_secs_f64();
+    let (how, stderr) = match run {
+        Ok(f) => (
+            format!(
+                "ssh exited with {} after {secs:.2}s",
+                f.status.code().map_or("a signal".into(), |c| c.to_string())
+            ),
+            f.stderr.as_str(),
+        ),
+        Err(RunError::TimedOut(e)) => (
+            format!("ssh killed at the deadline after {secs:.2}s"),
+            e.as_str(),
+        ),
+        Err(RunError::Spawn(e)) => (format!("ssh could not start: {e}"), ""),
+        Err(RunError::TooMuchOutput(n)) => (
+            format!("ssh killed after {secs:.2}s: more than {n} bytes"),
+            "",
+        ),
+    };
+    trace(host, format_args!("{how}"));
+    for line in stderr.lines() {
+        trace(host, format_args!("ssh said: {line}"));
+    }
+}
+
+/// A command line as it could be typed into a shell (for `-v`; it holds no secrets: confdrift
+/// never passes a password, and the script goes on standard input).
+fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| hostkey::quote(&a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The host name, port and known_hosts file ssh would use for `host` (`ssh -G`, which reads
+/// the configuration without connecting); `None` when that fails.
+fn query_target(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Option<Target> {
+    let mut cmd = Command::new("ssh");
+    cmd.arg("-G").args(options(settings, host, vars));
+    let f = process::run(cmd, b"", Duration::from_secs(5), 1024 * 1024).ok()?;
+    if !f.status.success() {
+        return None;
+    }
+    Target::parse(&String::from_utf8_lossy(&f.stdout))
 }
 
 fn timed_out(limit: Duration, stderr: &str) -> String {
@@ -115,7 +196,7 @@ fn last_line(s: &str) -> &str {
 }
 
 /// A fresh random token that frames this run's output.
-fn nonce() -> String {
+pub(super) fn nonce() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut out = String::from("CONFDRIFT-");
     for i in 0..2u8 {
@@ -164,6 +245,31 @@ mod tests {
             ]
         );
         assert!(!args.contains(&"StrictHostKeyChecking=no"));
+    }
+
+    #[test]
+    fn inventory_keys_arguments_and_become_reach_the_command_line() {
+        let s = SshSettings {
+            config: None,
+            options: vec![],
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+        };
+        let vars = HostVars {
+            ansible_user: Some("deploy".into()),
+            private_key_file: Some("~/.ssh/db key".into()),
+            ssh_common_args: vec!["-o".into(), "ProxyJump=bastion".into()],
+            ssh_extra_args: vec!["-4".into()],
+            become_enabled: Some(true),
+            become_user: Some("postgres".into()),
+            ..HostVars::default()
+        };
+        let cmd = command(&s, "db-1", Some(&vars));
+        assert_eq!(
+            shown(&cmd),
+            "ssh -T -o BatchMode=yes -o ConnectTimeout=10 -i '~/.ssh/db key' -o \
+             ProxyJump=bastion -4 -l deploy -- db-1 sudo -n -u postgres -- sh -s"
+        );
     }
 
     #[test]

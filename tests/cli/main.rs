@@ -20,6 +20,8 @@ mod rules;
 mod secrets;
 mod shard;
 mod ssh;
+mod ssh_hostkeys;
+mod ssh_inventory;
 mod sshd;
 mod state;
 mod upstream;

@@ -4,6 +4,12 @@
 //!
 //! Needs root (for the mount namespaces), `/usr/sbin/sshd` and `unshare`: `.ci/run` installs
 //! openssh-server. A missing piece fails the test; it is never skipped.
+//!
+//! Unprivileged users ([`Lab::user`]) exist only inside the sshds' mount namespaces: copies of
+//! `/etc/passwd` and `/etc/shadow` with the user added, and an `/etc/sudoers` of the lab's own,
+//! are bound over the real ones there, so no user or sudo rule is ever added to the machine
+//! (tests run as root, on a developer's machine too). Sudo rules need `sudo` (`.ci/run` installs
+//! it).
 
 use std::collections::HashSet;
 use std::net::{TcpListener, TcpStream};
@@ -22,6 +28,8 @@ pub struct Lab {
     servers: Vec<Child>,
     aliases: String,
     known_hosts: String,
+    /// `/etc/passwd` lines, `/etc/shadow` lines and sudoers rules of [`Lab::user`]s.
+    users: Vec<(String, String, String)>,
     _listeners: Vec<TcpListener>,
     _refusing: Vec<OwnedFd>,
 }
@@ -126,6 +134,7 @@ impl Lab {
             servers: Vec::new(),
             aliases: String::new(),
             known_hosts: String::new(),
+            users: Vec::new(),
             _listeners: Vec::new(),
             _refusing: Vec::new(),
         }
@@ -133,6 +142,58 @@ impl Lab {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Adds an unprivileged user that the sshds started after this call know, who logs in with
+    /// the lab's key, and the sudoers rule `sudo_rule` (e.g. `NAME ALL=(ALL) NOPASSWD: ALL`).
+    /// The lab's directory becomes readable to all, so that the user can reach the
+    /// authorized_keys file and the served files.
+    pub fn user(&mut self, name: &str, sudo_rule: &str) {
+        let uid = 64000 + self.users.len();
+        self.users.push((
+            format!("{name}:x:{uid}:65534:confdrift test:/:/bin/sh\n"),
+            // `*`: no password, and not locked (sshd without PAM refuses a `!` account)
+            format!("{name}:*:19000:0:99999:7:::\n"),
+            format!("{sudo_rule}\n"),
+        ));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// The commands that bind the lab's passwd, shadow and sudoers over the real ones in an
+    /// sshd's mount namespace (nothing without users).
+    fn user_mounts(&self) -> String {
+        if self.users.is_empty() {
+            return String::new();
+        }
+        assert!(
+            Path::new("/etc/sudoers").exists() && Path::new("/usr/bin/sudo").exists(),
+            "sudo is missing: install it (.ci/run does); the become tests need a real sudo"
+        );
+        let d = self.path();
+        let mut mounts = String::new();
+        for (file, index) in [("passwd", 0), ("shadow", 1)] {
+            let mut text = std::fs::read_to_string(format!("/etc/{file}")).unwrap();
+            for u in &self.users {
+                text.push_str(match index {
+                    0 => &u.0,
+                    _ => &u.1,
+                });
+            }
+            let copy = d.join(format!("etc-{file}"));
+            std::fs::write(&copy, text).unwrap();
+            mounts.push_str(&format!("mount --bind {} /etc/{file} && ", copy.display()));
+        }
+        let mut sudoers = "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n".to_string();
+        for u in &self.users {
+            sudoers.push_str(&u.2);
+        }
+        let copy = d.join("etc-sudoers");
+        std::fs::write(&copy, sudoers).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o440)).unwrap();
+        mounts.push_str(&format!("mount --bind {} /etc/sudoers && ", copy.display()));
+        mounts
     }
 
     /// Adds host `alias` behaving as `b`; returns its port on 127.0.0.1.
@@ -225,7 +286,8 @@ impl Lab {
         )
         .unwrap();
         let script = format!(
-            "mount --make-rprivate / && mount --bind {src} {mnt} && exec {SSHD} -D -e -f {cfg}",
+            "mount --make-rprivate / && {users}mount --bind {src} {mnt} && exec {SSHD} -D -e -f {cfg}",
+            users = self.user_mounts(),
             src = files.display(),
             mnt = self.mount.display(),
             cfg = cfg.display()
