@@ -153,7 +153,9 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// New file or directory (reported as `live`)
     pub new: PathBuf,
-    /// Read both sides as this format instead of detecting it from the file name
+    /// Read both sides as this format instead of detecting it from the file name: yaml,
+    /// toml, json, pgconf, ini, mycnf, properties, env, sshd, ssh, redis, sysctl, nginx,
+    /// pgpass, userlist, htpasswd or text (a line diff)
     #[arg(long = "as", value_name = "FORMAT", env = "CONFDRIFT_AS")]
     pub as_format: Option<String>,
 }

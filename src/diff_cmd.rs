@@ -73,10 +73,16 @@ fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
 }
 
 fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report: &mut Report) {
-    let format = forced.unwrap_or_else(|| match Format::detect(name) {
-        Format::Text => Format::detect(&old.to_string_lossy()),
-        f => f,
-    });
+    let (format, why) = match forced {
+        Some(f) => (f, "--as".to_string()),
+        None => match Format::detect_why(name) {
+            (Format::Text, _) => Format::detect_why(&old.to_string_lossy()),
+            found => found,
+        },
+    };
+    report
+        .notices
+        .push(format!("{name}: read as {} ({why})", format.name()));
     let mut docs = Vec::with_capacity(2);
     for path in [old, new] {
         let shown = path.display().to_string();

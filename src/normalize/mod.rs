@@ -223,6 +223,31 @@ impl Format {
         }
     }
 
+    /// [`Format::detect`], and why, for people: `its name postgresql.conf`, `its extension
+    /// .yml`, or that nothing was known and lines are compared.
+    pub fn detect_why(path: &str) -> (Format, String) {
+        let format = Format::detect(path);
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let why = match format {
+            Format::Text => "no known file name or extension: compared line by line; \
+                             --as FORMAT reads it as another format"
+                .to_string(),
+            Format::Structured(spec) if spec.file_names.contains(&name) => {
+                format!("its name {name}")
+            }
+            Format::Structured(spec) => {
+                match spec.patterns.iter().find(|p| path_matches(path, p)) {
+                    Some(p) => format!("its path matches {p}"),
+                    None => format!(
+                        "its extension .{}",
+                        name.rsplit_once('.').map_or("", |(_, e)| e)
+                    ),
+                }
+            }
+        };
+        (format, why)
+    }
+
     /// Detects the format from the file's name: well-known names first, then the extension.
     pub fn detect(path: &str) -> Format {
         let name = path.rsplit('/').next().unwrap_or(path);

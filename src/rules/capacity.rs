@@ -348,12 +348,12 @@ impl Capacity {
                 num(supply)
             );
             if let (Some(r), Some(extra)) = (reserve, &self.supply.extra) {
-                message.push_str(&format!(
-                    " − {} {} = {}",
-                    extra.name(),
-                    num(r),
-                    num(available)
-                ));
+                // A constant reserve is its number; a key is named with its value.
+                let reserve = match extra {
+                    KeyRef::Constant(_) => num(r),
+                    _ => format!("{} {}", extra.name(), num(r)),
+                };
+                message.push_str(&format!(" − {reserve} = {}", num(available)));
             }
             if let Some(big) = demand
                 .iter()

@@ -87,3 +87,75 @@ fn unparsable_side_is_trouble() {
     let missing = f.run(&["diff", old.to_str().unwrap(), "nope.json"]);
     assert_eq!(missing.code, 2);
 }
+
+#[test]
+fn diff_help_lists_every_format_as_takes() {
+    let out = crate::harness::run_in(std::path::Path::new("."), &["diff", "--help"]);
+    for name in confdrift::normalize::Format::names() {
+        assert!(
+            out.stdout.contains(name),
+            "--as {name} is not listed:\n{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn diff_says_which_format_it_read_each_file_as_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        let d = dir.path().join(side);
+        std::fs::create_dir_all(d.join("sysctl.d")).unwrap();
+        std::fs::write(d.join("postgresql.conf"), "max_connections = 100\n").unwrap();
+        std::fs::write(d.join("app.yml"), "pool: 5\n").unwrap();
+        std::fs::write(
+            d.join("sysctl.d/10-net.conf"),
+            "net.core.somaxconn = 1024\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("hosts"), "127.0.0.1 localhost\n").unwrap();
+    }
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let r = crate::harness::run_in(
+        dir.path(),
+        &[
+            "diff",
+            "--format",
+            "json",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+    )
+    .json();
+    let notes: Vec<&str> = r["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "app.yml: read as yaml (its extension .yml)",
+            "hosts: read as text (no known file name or extension: compared line by line; --as FORMAT reads it as another format)",
+            "postgresql.conf: read as pgconf (its name postgresql.conf)",
+            "sysctl.d/10-net.conf: read as sysctl (its path matches sysctl.d/*.conf)",
+        ]
+    );
+    let forced = crate::harness::run_in(
+        dir.path(),
+        &[
+            "diff",
+            "--as",
+            "ini",
+            a.join("hosts").to_str().unwrap(),
+            b.join("hosts").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        forced.stdout.contains("read as ini (--as)"),
+        "{}",
+        forced.stdout
+    );
+}

@@ -902,3 +902,20 @@ fn lint_checks_the_edits_about_to_be_committed_and_says_so() {
     assert_eq!(out.code, 1);
     assert!(out.json()["notices"].is_null(), "{}", out.stdout);
 }
+
+#[test]
+fn a_constant_reserve_reads_as_a_number_once() {
+    let fleet = scenario("autoscaled-pools");
+    let config = std::fs::read_to_string(fleet.path().join("confdrift.toml")).unwrap();
+    let fixed = config.replace(
+        r#"reserve = { key = "superuser_reserved_connections", default = 3 }"#,
+        "reserve = 3",
+    );
+    assert_ne!(fixed, config, "the scenario has a keyed reserve");
+    fleet.write("confdrift.toml", fixed);
+    let r = fleet.run(&["check", "--format", "json"]).json();
+    assert_eq!(
+        findings(&r)[0]["message"],
+        "40 + 40 + 40 + 120 + 5×4 = 260 > max_connections 200 − 3 = 197; largest: batch-1 (120)"
+    );
+}
