@@ -19,7 +19,10 @@ pub struct BaselineFile {
 }
 
 pub struct Baseline {
-    pub info: BaselineInfo,
+    /// The commit compared against; `None` when the repository has no commit yet.
+    pub info: Option<BaselineInfo>,
+    /// Worth saying in the report: the baseline is empty, and why.
+    pub notes: Vec<String>,
     repo: Repository,
     /// The baseline directory relative to the repository root (`baselines`), for sources.
     prefix: String,
@@ -33,13 +36,33 @@ impl Baseline {
     pub fn open(cfg: &BaselineConfig, reference: &str) -> Result<Baseline> {
         let (repo, prefix) = locate(cfg)?;
         let workdir = repo.workdir().unwrap_or(Path::new("."));
-        let (info, groups, hosts) = read_tree(&repo, workdir, &prefix, reference)?;
+        let mut notes = Vec::new();
+        let (info, groups, hosts) = if unborn(&repo, reference) {
+            notes.push(format!(
+                "the baseline is empty: the repository has no commit yet ({reference}); {EMPTY}"
+            ));
+            (None, Owners::new(), Owners::new())
+        } else {
+            let (info, owners) = read_tree(&repo, workdir, &prefix, reference)?;
+            let (groups, hosts) = owners.unwrap_or_else(|| {
+                notes.push(format!(
+                    "the baseline is empty: {:?} is not in {reference} ({} {:?}): nothing is \
+                     committed under it yet; {EMPTY} (or check [baseline] dir)",
+                    prefix.display().to_string(),
+                    info.short_id(),
+                    info.summary
+                ));
+                (Owners::new(), Owners::new())
+            });
+            (Some(info), groups, hosts)
+        };
         let prefix = prefix
             .to_str()
             .map(|p| p.trim_end_matches('/').to_string())
             .unwrap_or_default();
         Ok(Baseline {
             info,
+            notes,
             repo,
             prefix,
             groups,
@@ -71,13 +94,36 @@ pub fn locate(cfg: &BaselineConfig) -> Result<(Repository, PathBuf)> {
 
 type Owners = HashMap<String, BTreeMap<String, Oid>>;
 
-/// The commit at `reference` and every blob under the baseline directory, by owner.
+/// What an empty baseline means, and what to do about it.
+const EMPTY: &str = "every live file is unexpected_file until one is recorded: seed it with \
+                     `confdrift init --from-live`, then commit it";
+
+/// Whether `reference` is HEAD, or the branch HEAD names, before that branch's first commit
+/// (`git init`, or `confdrift init --git-init`, and nothing committed yet).
+fn unborn(repo: &Repository, reference: &str) -> bool {
+    let Err(e) = repo.head() else {
+        return false;
+    };
+    if e.code() != git2::ErrorCode::UnbornBranch {
+        return false;
+    }
+    let branch = repo
+        .find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+    reference == "HEAD"
+        || branch
+            .is_some_and(|b| b == reference || b.strip_prefix("refs/heads/") == Some(reference))
+}
+
+/// The commit at `reference` and every blob under the baseline directory, by owner (groups,
+/// hosts); `None` when the directory is not in that commit.
 fn read_tree(
     repo: &Repository,
     workdir: &Path,
     prefix: &Path,
     reference: &str,
-) -> Result<(BaselineInfo, Owners, Owners)> {
+) -> Result<(BaselineInfo, Option<(Owners, Owners)>)> {
     {
         let commit = repo
             .revparse_single(reference)
@@ -98,15 +144,9 @@ fn read_tree(
         let dir_tree = if prefix.as_os_str().is_empty() {
             root
         } else {
-            let entry = root.get_path(prefix).map_err(|_| {
-                anyhow!(
-                    "baseline: directory {:?} does not exist at {reference} ({} {:?})\n\
-                     hint: commit the baseline files, or check [baseline] dir",
-                    prefix.display().to_string(),
-                    info.short_id(),
-                    info.summary
-                )
-            })?;
+            let Ok(entry) = root.get_path(prefix) else {
+                return Ok((info, None));
+            };
             entry
                 .to_object(repo)?
                 .peel_to_tree()
@@ -138,7 +178,7 @@ fn read_tree(
                 .insert(path, entry.id());
             TreeWalkResult::Ok
         })?;
-        Ok((info, groups, hosts))
+        Ok((info, Some((groups, hosts))))
     }
 }
 

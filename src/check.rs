@@ -55,7 +55,8 @@ pub fn check(
     let targets = select(cfg, sel)?;
     let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
-        baseline: Some(baseline.info.clone()),
+        baseline: baseline.info.clone(),
+        notices: baseline.notes.clone(),
         ..Report::default()
     };
     let targets: Vec<Target> = targets

@@ -18,7 +18,8 @@ pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
     let clock = std::time::Instant::now();
     let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
-        baseline: Some(baseline.info.clone()),
+        baseline: baseline.info.clone(),
+        notices: baseline.notes.clone(),
         ..Report::default()
     };
     let targets = select(cfg, &Selection::default())?;

@@ -10,6 +10,7 @@ mod demo;
 mod diff;
 mod fleetgen;
 mod formats;
+mod getting_started;
 mod harness;
 mod init;
 mod lock;
