@@ -1,6 +1,7 @@
 //! The intended state, read from git objects at a ref (never from the work tree):
 //! `groups/<group>/<path>` for every host of a group, `hosts/<host>/<path>` winning over it.
 
+pub mod in_tree;
 pub mod worktree;
 
 use crate::config::BaselineConfig;
@@ -29,6 +30,8 @@ pub struct Baseline {
     /// group or host name -> absolute path on the host -> blob
     groups: HashMap<String, BTreeMap<String, Oid>>,
     hosts: HashMap<String, BTreeMap<String, Oid>>,
+    /// Blobs read from the work tree rather than git ([`Baseline::from_work_tree`]).
+    memory: HashMap<Oid, Vec<u8>>,
 }
 
 impl Baseline {
@@ -67,6 +70,7 @@ impl Baseline {
             prefix,
             groups,
             hosts,
+            memory: HashMap::new(),
         })
     }
 }
@@ -209,6 +213,9 @@ impl Baseline {
 
     /// The content of a baseline blob.
     pub fn read(&self, oid: Oid) -> Result<Vec<u8>> {
+        if let Some(bytes) = self.memory.get(&oid) {
+            return Ok(bytes.clone());
+        }
         Ok(self.repo.find_blob(oid)?.content().to_vec())
     }
 }

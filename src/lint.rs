@@ -14,9 +14,13 @@ use git2::Oid;
 use std::collections::{BTreeSet, HashMap};
 
 pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
+    lint_baseline(cfg, &Baseline::open(&cfg.baseline, reference)?)
+}
+
+/// [`lint`] of a baseline already opened (at a ref, or as the work tree holds it).
+pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
-    let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
         baseline: baseline.info.clone(),
         notices: baseline.notes.clone(),
