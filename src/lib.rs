@@ -387,9 +387,10 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 
 /// `error: <message>` with one `caused by:` line per underlying cause.
 fn print_error(e: &anyhow::Error) {
+    use normalize::raw::show;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {e}");
+    let _ = writeln!(err, "error: {}", show(&e.to_string()));
     for cause in e.chain().skip(1) {
-        let _ = writeln!(err, "  caused by: {cause}");
+        let _ = writeln!(err, "  caused by: {}", show(&cause.to_string()));
     }
 }

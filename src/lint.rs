@@ -179,6 +179,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
         .len();
     report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
     report.set_timing(started, clock);
+    report.show_raw_bytes();
     report.sort();
     Ok(report)
 }

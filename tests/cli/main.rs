@@ -5,6 +5,7 @@ mod accept_guard;
 mod bad_input;
 mod baseline_repo;
 mod blame;
+mod bytes;
 mod check;
 mod demo;
 mod diff;
