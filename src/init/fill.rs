@@ -100,3 +100,100 @@ pub fn fill(
     out.warnings.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accept::live::LiveFile;
+    use crate::config::{FileSpec, Group, Transport};
+    use crate::normalize::Format;
+
+    const PATH: &str = "/etc/a.yml";
+
+    fn group(hosts: &[&str]) -> Group {
+        Group {
+            name: "app".into(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            vars: BTreeMap::new(),
+            transport: Transport::Local,
+            files: vec![FileSpec::new(PATH, None).unwrap()],
+        }
+    }
+
+    fn target<'a>(g: &'a Group, host: &'a str, content: Option<&str>) -> TargetLive<'a> {
+        let file = LiveFile {
+            format: Format::detect(PATH),
+            content: content.map(|c| c.as_bytes().to_vec()),
+        };
+        TargetLive {
+            group: g,
+            host,
+            complete: true,
+            files: [(PATH.to_string(), file)].into(),
+            secrets: Default::default(),
+        }
+    }
+
+    #[test]
+    fn existing_files_are_kept_and_only_what_is_missing_is_written() {
+        let g = group(&["a1", "a2", "a3", "a4", "a5"]);
+        let live = [
+            target(&g, "a1", Some("pool: 9\n")),
+            target(&g, "a2", Some("pool: 9\n")),
+            target(&g, "a3", Some("pool: 1\n")),
+            target(&g, "a4", None),
+            target(&g, "a5", None),
+        ];
+        let existing: BTreeMap<String, &str> = [
+            ("groups/app/etc/a.yml", "pool:  1 # the old majority\n"),
+            ("hosts/a2/etc/a.yml", "pool: 7\n"),
+            ("hosts/a4/etc/a.yml", "pool: 1\n"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let fresh = plan::plan(std::slice::from_ref(&g), &live, &plan::Files::new());
+        let out = fill(&fresh, &live, &|rel| {
+            existing.get(rel).map(|v| v.as_bytes().to_vec())
+        });
+        // a1 differs from the group file there: its own file; a3 says the same: nothing.
+        assert_eq!(
+            out.writes.keys().collect::<Vec<_>>(),
+            ["hosts/a1/etc/a.yml"]
+        );
+        assert_eq!(
+            out.already.iter().collect::<Vec<_>>(),
+            ["groups/app/etc/a.yml"]
+        );
+        let conflicts: Vec<(&str, bool)> = out
+            .conflicts
+            .iter()
+            .map(|c| (c.rel.as_str(), c.absent))
+            .collect();
+        assert_eq!(
+            conflicts,
+            [("hosts/a2/etc/a.yml", false), ("hosts/a4/etc/a.yml", true)]
+        );
+        assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+        assert!(out.warnings[0].starts_with("a5: /etc/a.yml is absent"));
+    }
+
+    #[test]
+    fn on_an_empty_baseline_it_is_the_first_run_layout() {
+        let g = group(&["a1", "a2", "a3"]);
+        let live = [
+            target(&g, "a1", Some("pool: 9\n")),
+            target(&g, "a2", Some("pool: 9\n")),
+            target(&g, "a3", Some("pool: 1\n")),
+        ];
+        let fresh = plan::plan(std::slice::from_ref(&g), &live, &plan::Files::new());
+        let out = fill(&fresh, &live, &|_| None);
+        let first: BTreeMap<String, Vec<u8>> = fresh
+            .edits
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect();
+        assert_eq!(out.writes, first);
+        assert!(out.already.is_empty() && out.conflicts.is_empty());
+    }
+}
