@@ -81,6 +81,7 @@ fn main() {
         let keys = match format.parse(&bytes).expect("parsed above") {
             Document::Tree(t) => t.len(),
             Document::Lines(l) => l.len(),
+            Document::Binary(_) => 1,
         };
         let parse = median(runs, || {
             black_box(format.parse(black_box(&bytes)).is_ok());

@@ -2,6 +2,7 @@
 //! of a group, `hosts/<host>/<path>` winning over it. Only `lint` also reads it from the work
 //! tree ([`Baseline::open_worktree`]), to check edits before they are committed.
 
+pub mod in_tree;
 pub mod worktree;
 
 use crate::config::BaselineConfig;
@@ -20,15 +21,18 @@ pub struct BaselineFile {
 }
 
 pub struct Baseline {
-    pub info: BaselineInfo,
+    /// The commit compared against; `None` when the repository has no commit yet.
+    pub info: Option<BaselineInfo>,
+    /// Worth saying in the report: the baseline is empty, and why.
+    pub notes: Vec<String>,
     repo: Repository,
     /// The baseline directory relative to the repository root (`baselines`), for sources.
     prefix: String,
     /// group or host name -> absolute path on the host -> blob
     groups: HashMap<String, BTreeMap<String, Oid>>,
     hosts: HashMap<String, BTreeMap<String, Oid>>,
-    /// The contents of a work-tree baseline, by the blob id they would have.
-    worktree: HashMap<Oid, Vec<u8>>,
+    /// Blobs read from the work tree rather than git ([`Baseline::from_work_tree`]).
+    memory: HashMap<Oid, Vec<u8>>,
 }
 
 impl Baseline {
@@ -36,88 +40,38 @@ impl Baseline {
     pub fn open(cfg: &BaselineConfig, reference: &str) -> Result<Baseline> {
         let (repo, prefix) = locate(cfg)?;
         let workdir = repo.workdir().unwrap_or(Path::new("."));
-        let (info, groups, hosts) = read_tree(&repo, workdir, &prefix, reference)?;
-        let prefix = prefix
-            .to_str()
-            .map(|p| p.trim_end_matches('/').to_string())
-            .unwrap_or_default();
-        Ok(Baseline {
-            info,
-            repo,
-            prefix,
-            groups,
-            hosts,
-            worktree: HashMap::new(),
-        })
-    }
-
-    /// The baseline as the work tree holds it (uncommitted edits and untracked files
-    /// included, ignored files and symlinks not), described as the work tree on top of HEAD.
-    pub fn open_worktree(cfg: &BaselineConfig) -> Result<Baseline> {
-        let (repo, prefix) = locate(cfg)?;
-        let workdir = repo.workdir().unwrap_or(Path::new(".")).to_path_buf();
-        let head = repo
-            .head()
-            .ok()
-            .and_then(|h| h.peel_to_commit().ok())
-            .map(|c| c.id().to_string());
-        let info = BaselineInfo {
-            reference: "work tree".to_string(),
-            commit: head.unwrap_or_default(),
-            summary: "uncommitted edits on top of HEAD".to_string(),
+        let mut notes = Vec::new();
+        let (info, groups, hosts) = if unborn(&repo, reference) {
+            notes.push(format!(
+                "the baseline is empty: the repository has no commit yet ({reference}); {EMPTY}"
+            ));
+            (None, Owners::new(), Owners::new())
+        } else {
+            let (info, owners) = read_tree(&repo, workdir, &prefix, reference)?;
+            let (groups, hosts) = owners.unwrap_or_else(|| {
+                notes.push(format!(
+                    "the baseline is empty: {:?} is not in {reference} ({} {:?}): nothing is \
+                     committed under it yet; {EMPTY} (or check [baseline] dir)",
+                    prefix.display().to_string(),
+                    info.short_id(),
+                    info.summary
+                ));
+                (Owners::new(), Owners::new())
+            });
+            (Some(info), groups, hosts)
         };
-        let mut owners: [Owners; 2] = Default::default();
-        let mut worktree = HashMap::new();
-        for (i, kind) in ["groups", "hosts"].iter().enumerate() {
-            let root = workdir.join(&prefix).join(kind);
-            if !root.is_dir() {
-                continue;
-            }
-            for entry in walkdir::WalkDir::new(&root)
-                .min_depth(2)
-                .sort_by_file_name()
-            {
-                let entry =
-                    entry.with_context(|| format!("baseline: cannot read {}", root.display()))?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let Ok(rel) = entry.path().strip_prefix(&workdir) else {
-                    continue;
-                };
-                if repo.status_should_ignore(rel).unwrap_or(false) {
-                    continue;
-                }
-                let Ok(inside) = entry.path().strip_prefix(&root) else {
-                    continue;
-                };
-                let mut parts = inside.iter();
-                let Some(owner) = parts.next().and_then(|o| o.to_str()) else {
-                    continue;
-                };
-                let path: PathBuf = parts.collect();
-                let bytes = std::fs::read(entry.path())
-                    .with_context(|| format!("baseline: cannot read {}", entry.path().display()))?;
-                let oid = Oid::hash_object(ObjectType::Blob, &bytes)?;
-                owners[i]
-                    .entry(owner.to_string())
-                    .or_default()
-                    .insert(format!("/{}", path.to_string_lossy()), oid);
-                worktree.insert(oid, bytes);
-            }
-        }
-        let [groups, hosts] = owners;
         let prefix = prefix
             .to_str()
             .map(|p| p.trim_end_matches('/').to_string())
             .unwrap_or_default();
         Ok(Baseline {
             info,
+            notes,
             repo,
             prefix,
             groups,
             hosts,
-            worktree,
+            memory: HashMap::new(),
         })
     }
 }
@@ -145,13 +99,36 @@ pub fn locate(cfg: &BaselineConfig) -> Result<(Repository, PathBuf)> {
 
 type Owners = HashMap<String, BTreeMap<String, Oid>>;
 
-/// The commit at `reference` and every blob under the baseline directory, by owner.
+/// What an empty baseline means, and what to do about it.
+const EMPTY: &str = "every live file is unexpected_file until one is recorded: seed it with \
+                     `confdrift init --from-live`, then commit it";
+
+/// Whether `reference` is HEAD, or the branch HEAD names, before that branch's first commit
+/// (`git init`, or `confdrift init --git-init`, and nothing committed yet).
+fn unborn(repo: &Repository, reference: &str) -> bool {
+    let Err(e) = repo.head() else {
+        return false;
+    };
+    if e.code() != git2::ErrorCode::UnbornBranch {
+        return false;
+    }
+    let branch = repo
+        .find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+    reference == "HEAD"
+        || branch
+            .is_some_and(|b| b == reference || b.strip_prefix("refs/heads/") == Some(reference))
+}
+
+/// The commit at `reference` and every blob under the baseline directory, by owner (groups,
+/// hosts); `None` when the directory is not in that commit.
 fn read_tree(
     repo: &Repository,
     workdir: &Path,
     prefix: &Path,
     reference: &str,
-) -> Result<(BaselineInfo, Owners, Owners)> {
+) -> Result<(BaselineInfo, Option<(Owners, Owners)>)> {
     {
         let commit = repo
             .revparse_single(reference)
@@ -172,15 +149,9 @@ fn read_tree(
         let dir_tree = if prefix.as_os_str().is_empty() {
             root
         } else {
-            let entry = root.get_path(prefix).map_err(|_| {
-                anyhow!(
-                    "baseline: directory {:?} does not exist at {reference} ({} {:?})\n\
-                     hint: commit the baseline files, or check [baseline] dir",
-                    prefix.display().to_string(),
-                    info.short_id(),
-                    info.summary
-                )
-            })?;
+            let Ok(entry) = root.get_path(prefix) else {
+                return Ok((info, None));
+            };
             entry
                 .to_object(repo)?
                 .peel_to_tree()
@@ -212,7 +183,7 @@ fn read_tree(
                 .insert(path, entry.id());
             TreeWalkResult::Ok
         })?;
-        Ok((info, groups, hosts))
+        Ok((info, Some((groups, hosts))))
     }
 }
 
@@ -243,7 +214,7 @@ impl Baseline {
 
     /// The content of a baseline blob.
     pub fn read(&self, oid: Oid) -> Result<Vec<u8>> {
-        if let Some(bytes) = self.worktree.get(&oid) {
+        if let Some(bytes) = self.memory.get(&oid) {
             return Ok(bytes.clone());
         }
         Ok(self.repo.find_blob(oid)?.content().to_vec())

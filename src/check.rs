@@ -63,7 +63,8 @@ pub fn check(
     }
     let baseline = Baseline::open(&cfg.baseline, reference)?;
     let mut report = Report {
-        baseline: Some(baseline.info.clone()),
+        baseline: baseline.info.clone(),
+        notices: baseline.notes.clone(),
         ..Report::default()
     };
     let targets: Vec<Target> = targets
@@ -167,6 +168,7 @@ pub fn check(
     let findings = std::mem::take(&mut report.findings);
     report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
     report.set_timing(started, clock);
+    report.show_raw_bytes();
     report.sort();
     Ok(report)
 }
@@ -387,7 +389,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
                         Kind::UnexpectedFile,
                         "on the host, but no baseline file matches it".to_string(),
                     ));
-                    if matches!(format, Format::Text) {
+                    if matches!(format, Format::Text | Format::Binary) {
                         continue;
                     }
                     // No baseline: the rules still apply, and outliers are found among peers.
@@ -603,8 +605,8 @@ pub fn finding_from_change(
         host: host.map(str::to_string),
         group: group.map(str::to_string),
         file: file.to_string(),
-        line: c.live.as_ref().map(|e| e.line),
-        baseline_line: c.baseline.as_ref().map(|e| e.line),
+        line: line_of(c.live.as_ref()),
+        baseline_line: line_of(c.baseline.as_ref()),
         key: Some(c.key),
         kind: c.kind,
         severity: DRIFT_SEVERITY,
@@ -614,6 +616,11 @@ pub fn finding_from_change(
         message,
         ..Finding::default()
     }
+}
+
+/// A side's line; none for a value that is the whole file's (a binary file's hash).
+fn line_of(e: Option<&crate::tree::Entry>) -> Option<u32> {
+    e.map(|e| e.line).filter(|&l| l != crate::tree::WHOLE_FILE)
 }
 
 /// What a drift finding says when nothing more is known than its two (redacted) values.

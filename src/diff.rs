@@ -47,8 +47,34 @@ pub fn diff_with(
             out
         }
         (Document::Lines(b), Document::Lines(l)) => diff_lines(b, l),
+        (Document::Binary(b), Document::Binary(l)) if b == l => Vec::new(),
+        // A binary file (or a text file that became one, or stopped being one): one change
+        // of the whole content, never showing it.
+        (b @ Document::Binary(_), l) | (b, l @ Document::Binary(_)) => vec![Change {
+            key: CONTENT.to_string(),
+            kind: Kind::Changed,
+            baseline: Some(whole(b)),
+            live: Some(whole(l)),
+        }],
         // Both sides are always read with the same format; a mix means one is not a tree.
         (b, l) => diff_lines(&as_lines(b), &as_lines(l)),
+    }
+}
+
+/// The key of a binary file's one change.
+pub const CONTENT: &str = "content";
+
+/// What a side of a binary file's change shows: its short hash and size, or for a side that
+/// is text, how many significant lines (never any content).
+fn whole(doc: &Document) -> Entry {
+    let value = match doc {
+        Document::Binary(d) => d.to_string(),
+        Document::Lines(l) => format!("text, {} significant lines", l.len()),
+        Document::Tree(t) => format!("text, {} keys", t.len()),
+    };
+    Entry {
+        value: Value::Str(value),
+        line: crate::tree::WHOLE_FILE,
     }
 }
 
@@ -64,6 +90,7 @@ fn change(key: &str, kind: Kind, b: Option<&Entry>, l: Option<&Entry>) -> Change
 fn as_lines(doc: &Document) -> Vec<Line> {
     match doc {
         Document::Lines(l) => l.clone(),
+        Document::Binary(_) => Vec::new(),
         Document::Tree(t) => t
             .iter()
             .map(|(k, e)| Line {

@@ -56,6 +56,7 @@ pub fn diff_paths(old: &Path, new: &Path, forced: Option<Format>) -> Result<Repo
             new.display()
         ),
     }
+    report.show_raw_bytes();
     report.sort();
     Ok(report)
 }

@@ -6,15 +6,23 @@
 //!    baseline from what the hosts have now: the majority content of each group becomes the
 //!    group file, the hosts that differ get host files. Secrets are written as fingerprints.
 //!
-//! Never overwrites a file: any file it would write that exists already is named and nothing
-//! is written. Nothing is committed: the operator reviews, then commits.
+//! Never overwrites a file, so it can be run again after hosts were left out (unreachable, no
+//! secret key): it writes what is still missing ([`fill`]), lists the files that exist with
+//! other content, and says what to do next. The seeded baseline is linted and each broken
+//! rule is a warning. Nothing is committed: the operator reviews, then commits.
+
+mod fill;
+mod next;
 
 use crate::accept::{live, plan, say, warn};
+use crate::baseline::{self, worktree};
 use crate::check::{self, Selection};
 use crate::cli::InitArgs;
 use crate::config::Config;
 use crate::secret;
 use anyhow::{Context, Result, anyhow, bail};
+use next::{commit_command, conflicts, plural, warn_broken_rules};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -135,59 +143,89 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
         .max(1);
     let none = |_: &crate::config::Group, _: &str| Default::default();
     let (live, problems) = live::gather(&targets, &none, &[], key.as_ref(), jobs);
-    let plan = plan::plan(&cfg.groups, &live, &plan::Files::new());
+    let fresh = plan::plan(&cfg.groups, &live, &plan::Files::new());
+    let root = &cfg.baseline.dir;
+    let fill = fill::fill(&fresh, &live, &|rel| std::fs::read(root.join(rel)).ok());
 
-    live::refuse_leaks(&live, &plan.edits).map_err(|e| anyhow!(e))?;
-    let existing: Vec<String> = plan
-        .edits
-        .keys()
-        .map(|rel| cfg.baseline.dir.join(rel))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
+    let writes = fill
+        .writes
+        .iter()
+        .map(|(rel, bytes)| (rel.clone(), Some(bytes.clone())))
         .collect();
-    if !existing.is_empty() {
-        bail!(
-            "init never overwrites a file, and these exist already:\n  {}\n\
-             hint: to record the live state over an existing baseline, use `confdrift accept`",
-            existing.join("\n  ")
-        );
+    live::refuse_leaks(&live, &writes).map_err(|e| anyhow!(e))?;
+    for (rel, bytes) in &fill.writes {
+        write_new(&root.join(rel), bytes)?;
     }
-    for (rel, content) in &plan.edits {
-        if let Some(bytes) = content {
-            write_new(&cfg.baseline.dir.join(rel), bytes)?;
-        }
-    }
-    for w in &plan.warnings {
+    for w in &fill.warnings {
         warn(format_args!("warning: {w}"));
     }
+    let hosts = |complete: bool| -> BTreeSet<&str> {
+        live.iter()
+            .filter(|t| t.complete == complete)
+            .map(|t| t.host)
+            .collect()
+    };
+    let left_out = hosts(false);
+    let seeded: BTreeSet<&str> = hosts(true).difference(&left_out).copied().collect();
+    let from = if left_out.is_empty() {
+        plural(seeded.len(), "host")
+    } else {
+        let all = seeded.len() + left_out.len();
+        format!("{} of {}", seeded.len(), plural(all, "host"))
+    };
+    let already = match fill.already.len() {
+        0 => String::new(),
+        n => format!(
+            "; {n} already there, left as {}",
+            if n == 1 { "it was" } else { "they were" }
+        ),
+    };
     say(format_args!(
-        "seeded {} baseline file{} in {} from {} host{}",
-        plan.edits.len(),
-        if plan.edits.len() == 1 { "" } else { "s" },
-        cfg.baseline.dir.display(),
-        live.iter().filter(|t| t.complete).count(),
-        if live.iter().filter(|t| t.complete).count() == 1 {
-            ""
+        "seeded {} in {} from {from}{already}",
+        plural(fill.writes.len(), "baseline file"),
+        root.display(),
+    ));
+    for rel in fill.writes.keys() {
+        say(format_args!("  {}", root.join(rel).display()));
+    }
+    warn_broken_rules(&cfg);
+
+    let located = baseline::locate(&cfg.baseline).ok();
+    let commit = commit_command(located.as_ref().map(|(r, _)| r), root);
+    if problems.is_empty() && fill.conflicts.is_empty() {
+        let dirty = located
+            .as_ref()
+            .and_then(|(repo, prefix)| worktree::uncommitted(repo, prefix).ok())
+            .is_none_or(|d| !d.is_empty());
+        if dirty {
+            say(format_args!(
+                "next: review the files, then commit them: {commit}"
+            ));
         } else {
-            "s"
-        },
-    ));
-    for rel in plan.edits.keys() {
-        say(format_args!("  {}", cfg.baseline.dir.join(rel).display()));
+            say(format_args!(
+                "next: nothing to commit; `confdrift check` compares the hosts with the baseline"
+            ));
+        }
+        return Ok(());
     }
+    let mut text = Vec::new();
     if !problems.is_empty() {
-        bail!(
-            "{} problem{} (the hosts named were left out):\n  {}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" },
-            live::explain(&problems)
-        );
+        let names: Vec<&str> = left_out.iter().copied().collect();
+        text.push(format!(
+            "{} (the hosts named were left out):\n  {}\n\
+             next: fix {}, then run `confdrift init --from-live` again: it writes only what is \
+             still missing and never overwrites a file. Or commit what is there now \
+             ({commit}) and record the hosts left out later with `confdrift accept --host {}`",
+            plural(problems.len(), "problem"),
+            live::explain(&problems),
+            if problems.len() == 1 { "it" } else { "them" },
+            names.join(" --host ")
+        ));
     }
-    say(format_args!(
-        "next: review the files, then commit them: git add -A {} && git commit",
-        cfg.baseline.dir.display()
-    ));
-    Ok(())
+    if !fill.conflicts.is_empty() {
+        text.push(conflicts(&fill.conflicts, root, &commit));
+    }
+    bail!("{}", text.join("\n"))
 }
 
 /// Creates `path` with `bytes`, failing if it exists (never overwrites, even in a race).

@@ -229,7 +229,8 @@ fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
         let (repo, prefix) = baseline::locate(&cfg.baseline)?;
         let edits = baseline::worktree::uncommitted(&repo, &prefix)?;
         if !edits.is_empty() {
-            let mut report = lint::lint(&cfg, None)?;
+            let worktree = baseline::Baseline::from_work_tree(&cfg.baseline)?;
+            let mut report = lint::lint_baseline(&cfg, &worktree)?;
             report.notices.insert(
                 0,
                 format!(
@@ -248,7 +249,7 @@ fn run_lint(a: &cli::LintArgs) -> anyhow::Result<Report> {
         .baseline_ref
         .clone()
         .unwrap_or_else(|| cfg.baseline.reference.clone());
-    lint::lint(&cfg, Some(&reference))
+    lint::lint(&cfg, &reference)
 }
 
 fn run_collect(a: &cli::CollectArgs) -> anyhow::Result<Report> {
@@ -434,9 +435,10 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 
 /// `error: <message>` with one `caused by:` line per underlying cause.
 fn print_error(e: &anyhow::Error) {
+    use normalize::raw::show;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {e}");
+    let _ = writeln!(err, "error: {}", show(&e.to_string()));
     for cause in e.chain().skip(1) {
-        let _ = writeln!(err, "  caused by: {cause}");
+        let _ = writeln!(err, "  caused by: {}", show(&cause.to_string()));
     }
 }

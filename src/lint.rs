@@ -13,17 +13,18 @@ use anyhow::Result;
 use git2::Oid;
 use std::collections::{BTreeSet, HashMap};
 
-/// Lints the baseline at `reference`, or in the work tree when `reference` is `None`.
-pub fn lint(cfg: &Config, reference: Option<&str>) -> Result<Report> {
+pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
+    lint_baseline(cfg, &Baseline::open(&cfg.baseline, reference)?)
+}
+
+/// [`lint`] of a baseline already opened (at a ref, or as the work tree holds it).
+pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
     let started = std::time::SystemTime::now();
     let clock = std::time::Instant::now();
-    let baseline = match reference {
-        Some(r) => Baseline::open(&cfg.baseline, r)?,
-        None => Baseline::open_worktree(&cfg.baseline)?,
-    };
     let mut report = Report {
         lint: true,
-        baseline: Some(baseline.info.clone()),
+        baseline: baseline.info.clone(),
+        notices: baseline.notes.clone(),
         ..Report::default()
     };
     let targets = select(cfg, &Selection::default())?;
@@ -179,6 +180,7 @@ pub fn lint(cfg: &Config, reference: Option<&str>) -> Result<Report> {
         .len();
     report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
     report.set_timing(started, clock);
+    report.show_raw_bytes();
     report.sort();
     Ok(report)
 }

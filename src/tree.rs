@@ -111,7 +111,11 @@ impl fmt::Display for Value {
     }
 }
 
-/// A value and the 1-based line of the live or baseline file it was read from.
+/// The line of a value that is the whole file's (a binary file's hash), not one line's.
+pub const WHOLE_FILE: u32 = 0;
+
+/// A value and the 1-based line of the live or baseline file it was read from
+/// ([`WHOLE_FILE`] for a binary file's hash).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub value: Value,

@@ -302,7 +302,8 @@ fn redis_words(line: &str, mut at: usize, ln: u32) -> Result<Vec<String>, ParseE
                 }
             }
         }
-        words.push(String::from_utf8_lossy(&word).into_owned());
+        // Escapes (`\xe9`) are bytes, as the file's own non-UTF-8 bytes are.
+        words.push(super::raw::decode_built(&word));
     }
 }
 

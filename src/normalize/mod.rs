@@ -1,6 +1,7 @@
 //! Parsing config files into a [`Tree`]: one file per format, one table that says which
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
+pub mod binary;
 mod dotenv;
 mod htpasswd;
 mod ini;
@@ -11,6 +12,7 @@ mod nodes;
 mod pgconf;
 mod pgpass;
 mod properties;
+pub mod raw;
 #[cfg(test)]
 mod testutil;
 mod text;
@@ -24,8 +26,20 @@ pub(crate) use yaml::{on_parser_stack, saphyr_budget};
 
 use crate::tree::{ParseError, Tree};
 
-/// What a parser reads: the file's text, already checked to be UTF-8.
+/// What a parser reads: the file's text, without NUL bytes; UTF-8, or for formats read as
+/// bytes, decoded losslessly by [`raw::decode`].
 type ParseFn = fn(&str) -> Result<Tree, ParseError>;
+
+/// Which bytes a format's files may hold besides UTF-8 text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bytes {
+    /// UTF-8 only: the format says so (JSON, RFC 8259 §8.1; TOML 1.0; YAML as libyaml,
+    /// PyYAML, go-yaml and serde read it), and its programs refuse anything else.
+    Utf8,
+    /// Any byte but NUL: the programs lex bytes with an ASCII syntax, so a byte that is not
+    /// UTF-8 (a Latin-1 comment or value) is part of the comment or value it stands in.
+    Any,
+}
 
 /// One supported format: its name (as in `format = "..."` and `--as`), the file names and
 /// extensions it is detected from, and its parser.
@@ -36,6 +50,7 @@ pub struct FormatSpec {
     /// Name patterns for files whose name alone is not enough: `.env.*` (the file name), or
     /// `sysctl.d/*.conf` (the last segments of the path). One `*` per segment at most.
     pub patterns: &'static [&'static str],
+    pub bytes: Bytes,
     parse: ParseFn,
 }
 
@@ -47,6 +62,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[],
         patterns: &[],
         extensions: &["yml", "yaml"],
+        bytes: Bytes::Utf8,
         parse: yaml::parse,
     },
     FormatSpec {
@@ -54,6 +70,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[],
         patterns: &[],
         extensions: &["toml"],
+        bytes: Bytes::Utf8,
         parse: toml::parse,
     },
     FormatSpec {
@@ -61,6 +78,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[],
         patterns: &[],
         extensions: &["json"],
+        bytes: Bytes::Utf8,
         parse: json::parse,
     },
     FormatSpec {
@@ -82,6 +100,7 @@ pub static FORMATS: &[FormatSpec] = &[
             "postgresql/data/conf.d/*.conf",
         ],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: pgconf::parse,
     },
     FormatSpec {
@@ -89,6 +108,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["pgbouncer.ini", "php.ini"],
         patterns: &[],
         extensions: &["ini"],
+        bytes: Bytes::Any,
         parse: ini::parse,
     },
     FormatSpec {
@@ -96,6 +116,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["my.cnf"],
         patterns: &[],
         extensions: &["cnf"],
+        bytes: Bytes::Any,
         parse: ini::parse_mycnf,
     },
     FormatSpec {
@@ -103,6 +124,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[],
         patterns: &[],
         extensions: &["properties"],
+        bytes: Bytes::Any,
         parse: properties::parse,
     },
     FormatSpec {
@@ -110,6 +132,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[".env"],
         patterns: &[".env.*"],
         extensions: &["env"],
+        bytes: Bytes::Any,
         parse: dotenv::parse,
     },
     FormatSpec {
@@ -117,6 +140,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["sshd_config"],
         patterns: &["sshd_config.d/*.conf"],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: keyvalue::parse_sshd,
     },
     FormatSpec {
@@ -124,6 +148,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["ssh_config"],
         patterns: &["ssh_config.d/*.conf"],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: keyvalue::parse_ssh,
     },
     FormatSpec {
@@ -131,6 +156,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["redis.conf", "sentinel.conf"],
         patterns: &["redis-*.conf", "redis/*.conf"],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: keyvalue::parse_redis,
     },
     FormatSpec {
@@ -138,6 +164,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["sysctl.conf"],
         patterns: &["sysctl.d/*.conf"],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: keyvalue::parse_sysctl,
     },
     FormatSpec {
@@ -149,6 +176,7 @@ pub static FORMATS: &[FormatSpec] = &[
             "nginx/sites-enabled/*",
         ],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: nginx::parse,
     },
     // Credential stores: files that hold nothing but secrets.
@@ -158,6 +186,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[".pgpass", "pgpass", "pgpass.conf"],
         patterns: &[],
         extensions: &["pgpass"],
+        bytes: Bytes::Any,
         parse: pgpass::parse,
     },
     FormatSpec {
@@ -165,6 +194,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &["userlist.txt"],
         patterns: &[],
         extensions: &[],
+        bytes: Bytes::Any,
         parse: userlist::parse,
     },
     FormatSpec {
@@ -172,6 +202,7 @@ pub static FORMATS: &[FormatSpec] = &[
         file_names: &[".htpasswd", "htpasswd"],
         patterns: &[],
         extensions: &["htpasswd"],
+        bytes: Bytes::Any,
         parse: htpasswd::parse,
     },
 ];
@@ -180,8 +211,11 @@ pub static FORMATS: &[FormatSpec] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Structured(&'static FormatSpec),
-    /// Unknown formats: significant lines compared with a line diff.
+    /// Unknown formats: significant lines compared with a line diff; binary content (see
+    /// [`binary::looks_binary`]) by hash, as [`Format::Binary`].
     Text,
+    /// Binary files, compared by content hash ([`binary`]).
+    Binary,
 }
 
 impl std::fmt::Debug for FormatSpec {
@@ -200,10 +234,13 @@ impl Eq for FormatSpec {}
 impl Format {
     /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
     /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
-    /// `text`).
+    /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
+        }
+        if name.eq_ignore_ascii_case("binary") {
+            return Some(Format::Binary);
         }
         FORMATS
             .iter()
@@ -213,13 +250,18 @@ impl Format {
 
     /// Every name `from_name` accepts, for error messages and `--help`.
     pub fn names() -> Vec<&'static str> {
-        FORMATS.iter().map(|f| f.name).chain(["text"]).collect()
+        FORMATS
+            .iter()
+            .map(|f| f.name)
+            .chain(["text", "binary"])
+            .collect()
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             Format::Structured(spec) => spec.name,
             Format::Text => "text",
+            Format::Binary => "binary",
         }
     }
 
@@ -232,6 +274,10 @@ impl Format {
             Format::Text => "no known file name or extension: compared line by line; \
                              --as FORMAT reads it as another format"
                 .to_string(),
+            Format::Binary => format!(
+                "its extension .{}: a binary file, compared by content hash",
+                name.rsplit_once('.').map_or("", |(_, e)| e)
+            ),
             Format::Structured(spec) if spec.file_names.contains(&name) => {
                 format!("its name {name}")
             }
@@ -261,6 +307,12 @@ impl Format {
             return Format::Structured(spec);
         }
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        if ext
+            .as_deref()
+            .is_some_and(|e| binary::EXTENSIONS.contains(&e))
+        {
+            return Format::Binary;
+        }
         ext.and_then(|ext| {
             FORMATS
                 .iter()
@@ -290,12 +342,22 @@ impl Format {
         (out != pattern).then_some(out)
     }
 
-    /// Parses a file's bytes.
+    /// Parses a file's bytes. A file read as `text` whose content is not text is read as
+    /// binary.
     pub fn parse(&self, bytes: &[u8]) -> Result<Document, ParseError> {
-        let text = decode(bytes)?;
         match self {
-            Format::Structured(spec) => (spec.parse)(text).map(Document::Tree),
-            Format::Text => Ok(Document::Lines(text::significant_lines(text))),
+            Format::Binary => Ok(Document::Binary(binary::digest(bytes))),
+            Format::Text if binary::looks_binary(bytes) => {
+                Ok(Document::Binary(binary::digest(bytes)))
+            }
+            Format::Text => {
+                let text = raw::text_for(bytes, Bytes::Any, "text")?;
+                Ok(Document::Lines(text::significant_lines(&text)))
+            }
+            Format::Structured(spec) => {
+                let text = raw::text_for(bytes, spec.bytes, spec.name)?;
+                (spec.parse)(&text).map(Document::Tree)
+            }
         }
     }
 }
@@ -348,11 +410,13 @@ fn path_matches(path: &str, pattern: &str) -> bool {
     })
 }
 
-/// A parsed file: a key tree, or for unknown formats its significant lines.
+/// A parsed file: a key tree, for unknown formats its significant lines, for binary files
+/// their hash.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Document {
     Tree(Tree),
     Lines(Vec<Line>),
+    Binary(binary::Digest),
 }
 
 impl Document {
@@ -360,7 +424,7 @@ impl Document {
     pub fn tree(&self) -> Option<&Tree> {
         match self {
             Document::Tree(t) => Some(t),
-            Document::Lines(_) => None,
+            Document::Lines(_) | Document::Binary(_) => None,
         }
     }
 }
@@ -375,34 +439,6 @@ pub(crate) fn column(line: &str, at: usize) -> u32 {
 /// 1-based line number of a 0-based line index.
 pub(crate) fn line_number(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)
-}
-
-/// Checks that a file is text: UTF-8 (a leading byte-order mark is dropped) with no NUL byte.
-/// Binary garbage is an error at the line and column of the first bad byte.
-fn decode(bytes: &[u8]) -> Result<&str, ParseError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let valid_up_to = match std::str::from_utf8(bytes) {
-        Ok(text) if !text.contains('\0') => return Ok(text),
-        Ok(text) => text.len(),
-        Err(e) => e.valid_up_to(),
-    };
-    // The first bad byte: a NUL inside the valid prefix, or the first invalid UTF-8 byte.
-    let valid = bytes[..valid_up_to]
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(valid_up_to);
-    let before = &bytes[..valid];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = std::str::from_utf8(&before[line_start..]).map_or(1, |s| s.chars().count() + 1);
-    Err(ParseError::new(
-        line,
-        column as u32,
-        "not a text file: expected UTF-8 text without NUL bytes",
-    ))
 }
 
 #[cfg(test)]
@@ -506,20 +542,5 @@ mod tests {
         );
         assert_eq!(f("sshd", "permitrootlogin"), None);
         assert_eq!(f("yaml", "Production.Pool"), None);
-    }
-
-    #[test]
-    fn binary_input_is_an_error_at_the_first_bad_byte() {
-        let err = Format::Text.parse(b"ok\nab\xff\xfe").unwrap_err();
-        assert_eq!((err.line, err.column), (2, 3));
-        let err = Format::Text.parse(b"a\0b").unwrap_err();
-        assert_eq!((err.line, err.column), (1, 2));
-        let err = Format::Text.parse(b"a\n\0\n\xff").unwrap_err();
-        assert_eq!(
-            (err.line, err.column),
-            (2, 1),
-            "a NUL before invalid UTF-8 is first"
-        );
-        assert!(Format::Text.parse(b"\xEF\xBB\xBFkey value\n").is_ok());
     }
 }

@@ -400,24 +400,27 @@ fn is_value_char(c: char) -> bool {
 /// Reads the single-quoted string starting at byte `start` (on the opening quote): its decoded
 /// text and the byte offset after the closing quote.
 fn quoted(line: &str, start: usize, ln: u32) -> Result<(String, usize), ParseError> {
-    let mut out = String::new();
+    // Bytes, as the server builds the value: an octal escape is one byte (`\351` is the same
+    // byte as a Latin-1 é in the file, `\303\251` the same as a UTF-8 é).
+    let mut out: Vec<u8> = Vec::new();
+    let push = |out: &mut Vec<u8>, c: char| super::raw::push_char(out, c);
     let mut chars = line[start + 1..].char_indices().peekable();
     while let Some((off, c)) = chars.next() {
         match c {
             '\'' => {
                 if chars.peek().is_some_and(|&(_, n)| n == '\'') {
                     chars.next();
-                    out.push('\'');
+                    out.push(b'\'');
                 } else {
-                    return Ok((out, start + 1 + off + 1));
+                    return Ok((super::raw::decode_built(&out), start + 1 + off + 1));
                 }
             }
             '\\' => match chars.next() {
-                Some((_, 'b')) => out.push('\u{8}'),
-                Some((_, 'f')) => out.push('\x0c'),
-                Some((_, 'n')) => out.push('\n'),
-                Some((_, 'r')) => out.push('\r'),
-                Some((_, 't')) => out.push('\t'),
+                Some((_, 'b')) => out.push(8),
+                Some((_, 'f')) => out.push(0x0c),
+                Some((_, 'n')) => out.push(b'\n'),
+                Some((_, 'r')) => out.push(b'\r'),
+                Some((_, 't')) => out.push(b'\t'),
                 Some((_, d @ '0'..='7')) => {
                     let mut v = d.to_digit(8).unwrap_or(0);
                     for _ in 0..2 {
@@ -429,12 +432,12 @@ fn quoted(line: &str, start: usize, ln: u32) -> Result<(String, usize), ParseErr
                             None => break,
                         }
                     }
-                    out.push(char::from_u32(v & 0xff).unwrap_or('\u{fffd}'));
+                    out.push((v & 0xff) as u8);
                 }
-                Some((_, other)) => out.push(other),
+                Some((_, other)) => push(&mut out, other),
                 None => break,
             },
-            c => out.push(c),
+            c => push(&mut out, c),
         }
     }
     Err(ParseError::new(

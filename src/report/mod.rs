@@ -221,6 +221,31 @@ pub struct Report {
 }
 
 impl Report {
+    /// Spells every byte that was not UTF-8 (in a key, a value or a message) as `\xE9`, for
+    /// people and for every report format ([`crate::normalize::raw`]). Done once, by the
+    /// command that built the report, before anything reads it.
+    pub fn show_raw_bytes(&mut self) {
+        use crate::normalize::raw::show;
+        let text = |s: &mut String| {
+            if let std::borrow::Cow::Owned(shown) = show(s) {
+                *s = shown;
+            }
+        };
+        for f in self.findings.iter_mut().chain(self.resolved.iter_mut()) {
+            f.key.as_mut().map(text);
+            text(&mut f.message);
+            for v in [&mut f.baseline, &mut f.live].into_iter().flatten() {
+                if let Value::Str(s) | Value::Quantity { text: s, .. } = v {
+                    text(s);
+                }
+            }
+        }
+        for e in &mut self.errors {
+            text(&mut e.message);
+        }
+        self.notices.iter_mut().for_each(text);
+    }
+
     /// Puts findings (and resolved ones) in their fixed order (host, file, key, kind) and errors
     /// by host and file.
     pub fn sort(&mut self) {

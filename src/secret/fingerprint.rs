@@ -62,7 +62,8 @@ pub fn fingerprint(key: &SecretKey, text: &str) -> String {
     // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.bytes)
         .expect("HMAC-SHA256 accepts a key of any length");
-    mac.update(text.as_bytes());
+    // Over the value's bytes as the file holds them (see `normalize::raw`).
+    mac.update(&crate::normalize::raw::encode(text));
     let mut out = String::with_capacity(PREFIX.len() + 64);
     out.push_str(PREFIX);
     for b in mac.finalize().into_bytes() {
@@ -202,6 +203,8 @@ pub(super) fn spots_text(format: Format, doc: &Document) -> Vec<String> {
 fn spots(format: Format, doc: &Document) -> Vec<Spot> {
     let mut out = Vec::new();
     match doc {
+        // Stored as it is: nothing in it is read, so nothing in it is shown.
+        Document::Binary(_) => {}
         Document::Tree(tree) => {
             for (k, e) in tree.iter() {
                 let text = e.value.to_string();
@@ -315,12 +318,9 @@ fn rewrite(
     spots: &[Spot],
     key: &SecretKey,
 ) -> Result<Vec<u8>, ProtectError> {
-    // The file parsed, so it is UTF-8 (a leading byte-order mark stays where it is).
-    let text = std::str::from_utf8(bytes).map_err(|_| ProtectError {
-        line: 1,
-        column: None,
-        message: "is not UTF-8 text".to_string(),
-    })?;
+    // Decoded as the reader decoded it (a leading byte-order mark stays where it is), so
+    // that values, needles and offsets agree; encoded back to the file's bytes at the end.
+    let text = &*crate::normalize::raw::decode(bytes);
     let lines = line_ranges(text);
     let quote = matches!(format.name(), "toml" | "json");
     let mut out = String::with_capacity(text.len() + 80 * spots.len());
@@ -385,7 +385,7 @@ fn rewrite(
         pos = region.end;
     }
     out.push_str(&text[pos..]);
-    Ok(out.into_bytes())
+    Ok(crate::normalize::raw::encode(&out).into_owned())
 }
 
 /// The new file must read as the old one with exactly the secrets fingerprinted.

@@ -62,7 +62,9 @@ impl Seen {
         if self.0.is_empty() {
             return None;
         }
-        let text = String::from_utf8_lossy(bytes);
+        // Decoded as the readers decode it, so a secret holding bytes that are not UTF-8
+        // is found as it was seen.
+        let text = crate::normalize::raw::decode(bytes);
         for (i, line) in text.lines().enumerate() {
             let line = without_fingerprints(line);
             let collapsed = line.split_whitespace().collect::<Vec<_>>().join(" ");

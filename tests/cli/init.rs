@@ -81,17 +81,16 @@ fn from_live_seeds_group_majorities_and_host_files() {
     f.commit("Seeded from the live state");
     assert_eq!(f.run(&["check"]).code, 0);
 
-    // Again: refused, naming the file, and nothing written.
+    // Again (since issue 16): only what is missing is written; the files already there stay.
     f.live("app-1", "/etc/app/new.conf", "y = 2\n");
     let out = run_env(f.path(), &["init", "--from-live"], &[]);
-    assert_eq!(out.code, 2);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("never overwrites")
-            && out.stderr.contains("baselines/groups/app/etc/app/db.yml"),
+        out.stdout.contains("seeded 1 baseline file") && out.stdout.contains("3 already there"),
         "{}",
-        out.stderr
+        out.stdout
     );
-    assert!(!b.join("hosts/app-1/etc/app/new.conf").exists());
+    assert_eq!(read(&b.join("hosts/app-1/etc/app/new.conf")), "y = 2\n");
     assert_eq!(read(&b.join("groups/app/etc/app/db.yml")), common);
 }
 
@@ -124,5 +123,154 @@ fn from_live_needs_a_config_with_groups_and_reports_unreachable_hosts() {
     assert_eq!(
         read(&f.path().join("baselines/groups/app/etc/app/db.yml")),
         "pool: 1\n"
+    );
+}
+
+/// Issue 16, item 13: a run that had to leave hosts out can be run again; it writes what is
+/// missing, never a file that exists, and says exactly what to do next.
+#[test]
+fn from_live_is_rerun_to_fill_in_the_hosts_left_out() {
+    let f = Fleet::new(&app_config(&["app-1", "app-2", "app-3"], &[DB]));
+    with_identity(&f);
+    f.write(".gitignore", "fleet/\n");
+    f.live("app-1", DB, "production:\n  pool: 50\n");
+    f.live("app-2", DB, "production:\n  pool: 50\n");
+    // app-3 is unreachable (no directory) on the first run.
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    let b = f.path().join("baselines");
+    assert_eq!(
+        read(&b.join("groups/app/etc/app/db.yml")),
+        "production:\n  pool: 50\n"
+    );
+    assert!(out.stdout.contains("from 2 of 3 hosts"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("app-3: host unreachable")
+            && out
+                .stderr
+                .contains("then run `confdrift init --from-live` again")
+            && out.stderr.contains("never overwrites")
+            && out.stderr.contains("confdrift accept --host app-3"),
+        "the way out is spelled out: {}",
+        out.stderr
+    );
+
+    // app-3 is back, with a smaller pool: the second run writes its own file, nothing else.
+    f.live("app-3", DB, "production:\n  pool: 20\n");
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        read(&b.join("hosts/app-3/etc/app/db.yml")),
+        "production:\n  pool: 20\n"
+    );
+    assert_eq!(
+        read(&b.join("groups/app/etc/app/db.yml")),
+        "production:\n  pool: 50\n"
+    );
+    assert!(
+        out.stdout.contains("seeded 1 baseline file")
+            && out.stdout.contains("1 already there")
+            && out.stdout.contains("hosts/app-3/etc/app/db.yml"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "next: review the files, then commit them: git add -A baselines && git commit -m"
+        ),
+        "{}",
+        out.stdout
+    );
+    // A third run has nothing to add.
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("seeded 0 baseline files"),
+        "{}",
+        out.stdout
+    );
+    f.commit("Baseline from the live state");
+    assert_eq!(f.run(&["check"]).code, 0);
+
+    // A file that exists with other content is listed and left alone, with the way on.
+    f.live("app-3", DB, "production:\n  pool: 30\n");
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        read(&b.join("hosts/app-3/etc/app/db.yml")),
+        "production:\n  pool: 20\n",
+        "never overwritten"
+    );
+    assert!(
+        out.stderr.contains("baselines/hosts/app-3/etc/app/db.yml")
+            && out.stderr.contains("left alone")
+            && out
+                .stderr
+                .contains("confdrift accept --host app-3 --file /etc/app/db.yml"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The secret key was missing on the first run: the host holding a secret is left out, and a
+/// run with the key fills it in, as a fingerprint.
+#[test]
+fn from_live_fills_in_a_host_once_the_secret_key_is_there() {
+    let conf = "/etc/redis/redis.conf";
+    let f = Fleet::new(&app_config(&["cache-1", "cache-2"], &[conf]));
+    f.write(".gitignore", "fleet/\n");
+    f.live("cache-1", conf, "maxmemory 1gb\n");
+    f.live(
+        "cache-2",
+        conf,
+        "maxmemory 1gb\nrequirepass Hunter2-prod-77\n",
+    );
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("cache-2"), "{}", out.stderr);
+    let host_file = f
+        .path()
+        .join("baselines/hosts/cache-2/etc/redis/redis.conf");
+    assert!(!host_file.exists());
+
+    let key = [("CONFDRIFT_SECRET_KEY", crate::baseline_repo::KEY)];
+    let out = run_env(f.path(), &["init", "--from-live"], &key);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let written = read(&host_file);
+    assert!(
+        written.contains("requirepass hmac-sha256:") && !written.contains("Hunter2"),
+        "{written}"
+    );
+    f.commit("Baseline from the live state");
+    assert_eq!(run_env(f.path(), &["check"], &key).code, 0);
+}
+
+/// The seeded baseline is linted: a broken critical rule is a warning naming file, line and
+/// rule (the files are still written: they are what the hosts have).
+#[test]
+fn from_live_warns_when_the_seeded_baseline_breaks_a_critical_rule() {
+    let config = format!(
+        "{}\n[[rule]]\nkey = \"production.pool\"\nmin = 10\nseverity = \"critical\"\n",
+        app_config(&["app-1", "app-2"], &[DB])
+    );
+    let f = Fleet::new(&config);
+    f.live("app-1", DB, "production:\n  pool: 5\n");
+    f.live("app-2", DB, "production:\n  pool: 5\n");
+    let out = run_env(f.path(), &["init", "--from-live"], &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("warning: ")
+            && out.stderr.contains("critical")
+            && out
+                .stderr
+                .contains("baselines/groups/app/etc/app/db.yml:2 production.pool")
+            && out.stderr.contains("below the minimum 10"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        f.path()
+            .join("baselines/groups/app/etc/app/db.yml")
+            .exists()
     );
 }

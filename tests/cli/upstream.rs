@@ -25,7 +25,7 @@ fn parse(format: &str, text: &str) -> Document {
 fn tree(doc: &Document) -> &Tree {
     match doc {
         Document::Tree(t) => t,
-        Document::Lines(_) => unreachable!("parse() only returns trees"),
+        Document::Lines(_) | Document::Binary(_) => unreachable!("parse() only returns trees"),
     }
 }
 
