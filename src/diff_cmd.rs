@@ -74,6 +74,8 @@ fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
 }
 
 fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report: &mut Report) {
+    // The old side names its own file: `old/x.yml:2`, not only `line 2`.
+    let old_name = old.display().to_string();
     let (format, why) = match forced {
         Some(f) => (f, "--as".to_string()),
         None => match Format::detect_why(name) {
@@ -109,9 +111,14 @@ fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report:
             format,
             diff_with(o, n, &|k| crate::secret::is_secret_key(format, k)),
         ) {
-            report
-                .findings
-                .push(finding_from_change(format, None, None, name, None, c));
+            report.findings.push(finding_from_change(
+                format,
+                None,
+                None,
+                name,
+                Some(&old_name),
+                c,
+            ));
         }
     }
 }

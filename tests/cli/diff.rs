@@ -159,3 +159,21 @@ fn diff_says_which_format_it_read_each_file_as_and_why() {
         forced.stdout
     );
 }
+
+#[test]
+fn the_old_side_names_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("old.yml"), dir.path().join("new.yml"));
+    std::fs::write(&a, "a: 1\nb: 2\n").unwrap();
+    std::fs::write(&b, "a: 1\nb: 3\n").unwrap();
+    let out = crate::harness::run_in(
+        dir.path(),
+        &["diff", a.to_str().unwrap(), b.to_str().unwrap()],
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("baseline 2  {}:2", a.display())),
+        "{}",
+        out.stdout
+    );
+}
