@@ -262,7 +262,8 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
             c.author,
             c.date.get(..10).unwrap_or(&c.date),
             c.id.get(..7).unwrap_or(&c.id),
-            if c.summary.chars().count() > 60 {
+            // Cut only for a terminal; a pipe, a file or a mail gets the whole subject.
+            if w.width.is_some() && c.summary.chars().count() > 60 {
                 format!("{}…", c.summary.chars().take(59).collect::<String>())
             } else {
                 c.summary.clone()

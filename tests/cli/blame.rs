@@ -154,3 +154,29 @@ fn a_work_tree_baseline_unlike_the_compared_commit_is_a_warning() {
         old.stdout
     );
 }
+
+#[test]
+fn a_long_commit_subject_is_cut_only_on_a_terminal() {
+    let f = Fleet::new(&app_config(&["app-1"], &[DB]));
+    f.group_baseline("app", DB, "production:\n  pool: 50\n");
+    let subject = format!(
+        "Raise the pool for the spring sale {}",
+        "and more words ".repeat(5)
+    );
+    let subject = subject.trim_end().to_string();
+    commit_as(
+        &f,
+        "Alice Admin",
+        "alice@example.com",
+        "2026-01-02T03:04:05Z",
+        &subject,
+    );
+    f.live("app-1", DB, "production:\n  pool: 5\n");
+    let out = f.run(&["check"]);
+    assert!(subject.chars().count() > 60);
+    assert!(
+        out.stdout.contains(&format!("\"{subject}\"")),
+        "a pipe gets the whole subject: {}",
+        out.stdout
+    );
+}
