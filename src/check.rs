@@ -507,6 +507,9 @@ fn settle(
             }
         }
     }
+    if let Some(tree) = base {
+        rules.gather_base(&ctx, tree, &mut out.facts);
+    }
     if let Some(tree) = live {
         rules.gather(&ctx, tree, true, &mut out.facts);
         if !file.baselined

@@ -373,6 +373,18 @@ impl Capacity {
                 _ => String::new(),
             };
             let (line, from) = line.map_or((None, None), |(l, f)| (Some(l), f));
+            let via_include = from.is_some();
+            // What the baseline intends there, when it sets it.
+            let base_view = Facts {
+                numbers: facts.base_numbers.clone(),
+                ..Facts::default()
+            };
+            let intended = self
+                .supply
+                .main
+                .eval(&base_view)
+                .ok()
+                .and_then(|(v, at)| at.map(|(l, f)| (value(v), l, f)));
             if let Some(from) = from {
                 message.push_str(&format!(
                     "; {supply_name} is set in {from}, included by {file}"
@@ -388,6 +400,11 @@ impl Capacity {
                 severity: self.severity,
                 live: Some(value(supply)),
                 line,
+                baseline: intended.as_ref().map(|i| i.0.clone()),
+                baseline_line: intended
+                    .as_ref()
+                    .filter(|i| i.2.is_none() && !via_include)
+                    .map(|i| i.1),
                 message,
                 rule: Some(self.name.clone()),
                 hint: self.hint.clone(),

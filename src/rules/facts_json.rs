@@ -43,14 +43,16 @@ pub fn to_json(
             Some(json!([rule, file, k, value, line, value_to_json(shown)]))
         })
         .collect();
-    let numbers: Vec<Json> = facts
-        .numbers
-        .iter()
-        .filter_map(|n| {
-            let value = keep(&n.file, &n.key, &n.value)?;
-            Some(json!([n.file, n.key, value, n.line, n.from]))
-        })
-        .collect();
+    let mut numbers_of = |list: &[Fact]| -> Vec<Json> {
+        list.iter()
+            .filter_map(|n| {
+                let value = keep(&n.file, &n.key, &n.value)?;
+                Some(json!([n.file, n.key, value, n.line, n.from]))
+            })
+            .collect()
+    };
+    let numbers = numbers_of(&facts.numbers);
+    let base_numbers = numbers_of(&facts.base_numbers);
     let unbaselined: Vec<Json> = facts
         .unbaselined
         .iter()
@@ -68,6 +70,7 @@ pub fn to_json(
         "up": up,
         "unique": unique,
         "numbers": numbers,
+        "base_numbers": base_numbers,
         "unbaselined": unbaselined,
         "secrets_left_out": left_out,
     })
@@ -105,14 +108,19 @@ pub fn from_json(j: &Json) -> Result<HostFacts, String> {
             value_from_json(&u[5])?,
         ));
     }
-    for x in list(&j["numbers"], "numbers")? {
-        facts.numbers.push(Fact {
-            file: s(&x[0], "a file")?,
-            key: s(&x[1], "a key")?,
-            value: value_from_json(&x[2])?,
-            line: line(&x[3])?,
-            from: x[4].as_str().map(str::to_string),
-        });
+    for (field, into) in [
+        ("numbers", &mut facts.numbers),
+        ("base_numbers", &mut facts.base_numbers),
+    ] {
+        for x in list(&j[field], field)? {
+            into.push(Fact {
+                file: s(&x[0], "a file")?,
+                key: s(&x[1], "a key")?,
+                value: value_from_json(&x[2])?,
+                line: line(&x[3])?,
+                from: x[4].as_str().map(str::to_string),
+            });
+        }
     }
     for f in list(&j["unbaselined"], "unbaselined")? {
         let mut tree = Tree::new();

@@ -49,12 +49,15 @@ pub struct Facts {
     pub unique: Vec<(usize, String, String, Value, u32, Value)>,
     /// Values of keys a `[[capacity]]` check reads.
     pub numbers: Vec<Fact>,
+    /// The same keys in the host's baseline, so that a capacity finding shows the intended
+    /// value beside the live one.
+    pub base_numbers: Vec<Fact>,
     /// Files with no baseline for this host, kept whole for outlier detection.
     pub unbaselined: Vec<(String, Tree)>,
 }
 
 /// One value a capacity check reads.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Fact {
     /// The file as the check names it.
     pub file: String,
@@ -130,6 +133,28 @@ impl Rules {
             merge(ctx, broken, base, live, &mut findings);
         }
         findings
+    }
+
+    /// Records the baseline's values of the keys capacity checks read (see
+    /// [`Facts::base_numbers`]).
+    pub fn gather_base(&self, ctx: &FileCtx, tree: &Tree, facts: &mut Facts) {
+        let refs: Vec<&super::keyglob::KeyGlob> = self
+            .capacity
+            .iter()
+            .flat_map(|c| c.refs_for(ctx.group, ctx.file))
+            .collect();
+        for (key, e) in tree
+            .iter()
+            .filter(|(k, _)| refs.iter().any(|r| r.is_match(k)))
+        {
+            facts.base_numbers.push(Fact {
+                file: ctx.file.to_string(),
+                key: key.to_string(),
+                value: e.value.clone(),
+                line: e.line,
+                from: ctx.included.base(key).map(str::to_string),
+            });
+        }
     }
 
     /// Records what cross-host checks need from one tree of one host.

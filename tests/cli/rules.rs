@@ -69,6 +69,11 @@ fn pools_of_a_grown_app_tier_exceeding_max_connections_is_a_capacity_finding() {
     assert_eq!(f[0]["host"], "db-1");
     assert_eq!(f[0]["key"], "max_connections");
     assert_eq!(f[0]["live"], 200);
+    assert_eq!(
+        (&f[0]["baseline"], &f[0]["baseline_line"]),
+        (&200.into(), &2.into()),
+        "the baseline's value beside the live one"
+    );
     assert_eq!(f[0]["rule"], "client pools fit in PostgreSQL");
     assert_eq!(
         f[0]["message"],
