@@ -165,6 +165,21 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
         findings.push(f);
     }
     report.errors.extend(trouble);
+    for r in &cfg.rules.rules {
+        if let Some((key, format)) = r.impossible_key() {
+            report.errors.push(Problem {
+                host: None,
+                file: Some(cfg.path.display().to_string()),
+                line: u32::try_from(r.line).ok(),
+                column: None,
+                message: format!(
+                    "the rule {:?} names the key {key:?}, which no {format} file can hold; \
+                     expected a key as that file's reader writes it",
+                    r.label
+                ),
+            });
+        }
+    }
     for (i, r) in cfg.rules.rules.iter().enumerate() {
         if !used_rules[i] && r.key.literal().is_some() && !r.secret {
             report.notices.push(format!(

@@ -342,6 +342,39 @@ impl Format {
         (out != pattern).then_some(out)
     }
 
+    /// Whether a plain key (already in [`Format::key_pattern`]'s form) is one this format's
+    /// reader can write: a keyword of letters and digits in sshd/ssh files (under
+    /// `match.X.`/`host.X.`), a name of letters, digits and `_` (and one `.` for extension
+    /// settings) in postgresql.conf, letters, digits, `-` and `.` in redis.conf; with a list
+    /// index `[N]` where the reader makes lists. `None`: any key may occur (YAML, JSON, ...).
+    pub fn can_have_key(&self, key: &str) -> Option<bool> {
+        let key = key.split('[').next().unwrap_or(key);
+        let word = |w: &str, ok: &dyn Fn(char) -> bool| !w.is_empty() && w.chars().all(ok);
+        Some(match self.name() {
+            "sshd" | "ssh" => {
+                let keyword = match key.split_once('.') {
+                    Some(("match" | "host", rest)) => rest.rsplit('.').next().unwrap_or(""),
+                    Some(_) => return Some(false),
+                    None => key,
+                };
+                word(keyword, &|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            }
+            "pgconf" => {
+                let mut parts = key.split('.');
+                let ok = parts.by_ref().take(2).all(|p| {
+                    word(p, &|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$'
+                    }) && !p.starts_with(|c: char| c.is_ascii_digit())
+                });
+                ok && parts.next().is_none()
+            }
+            "redis" => word(key, &|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_'
+            }),
+            _ => return None,
+        })
+    }
+
     /// Parses a file's bytes. A file read as `text` whose content is not text is read as
     /// binary.
     pub fn parse(&self, bytes: &[u8]) -> Result<Document, ParseError> {
@@ -542,5 +575,16 @@ mod tests {
         );
         assert_eq!(f("sshd", "permitrootlogin"), None);
         assert_eq!(f("yaml", "Production.Pool"), None);
+        let can = |name: &str, k: &str| Format::from_name(name).unwrap().can_have_key(k);
+        assert_eq!(can("pgconf", "max_connections"), Some(true));
+        assert_eq!(can("pgconf", "pg_stat_statements.max"), Some(true));
+        assert_eq!(can("pgconf", "max-connections"), Some(false));
+        assert_eq!(can("pgconf", "a.b.c"), Some(false));
+        assert_eq!(can("sshd", "port[0]"), Some(true));
+        assert_eq!(can("sshd", "match.\"User bob\".x11forwarding"), Some(true));
+        assert_eq!(can("sshd", "permit_root_login"), Some(false));
+        assert_eq!(can("redis", "client-output-buffer-limit[0]"), Some(true));
+        assert_eq!(can("redis", "max memory"), Some(false));
+        assert_eq!(can("yaml", "anything at all"), None);
     }
 }

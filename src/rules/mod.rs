@@ -117,6 +117,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule's plain key, as files of the rule's `file` read keys, when no such file can
+    /// hold it (`max-connections` in postgresql.conf): the key and the format, for `lint`.
+    pub fn impossible_key(&self) -> Option<(String, &'static str)> {
+        let spec = self.file.as_ref()?;
+        let format = spec.format_for(&spec.pattern);
+        let key = self.key_for(format).literal()?;
+        (format.can_have_key(key) == Some(false)).then(|| (key.to_string(), format.name()))
+    }
+
     /// The key pattern for files of `format`: `PermitRootLogin` matches sshd's
     /// `permitrootlogin`.
     pub fn key_for(&self, format: Format) -> &KeyGlob {

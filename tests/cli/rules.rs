@@ -924,3 +924,30 @@ fn a_constant_reserve_reads_as_a_number_once() {
         "40 + 40 + 40 + 120 + 5×4 = 260 > max_connections 200 − 3 = 197; largest: batch-1 (120)"
     );
 }
+
+#[test]
+fn a_rule_key_no_file_of_its_format_can_hold_is_a_lint_error() {
+    let conf = "/etc/postgresql/15/main/postgresql.conf";
+    let f = Fleet::new(&format!(
+        "{}\n[[rule]]\nfile = \"{conf}\"\nkey = \"max-connections\"\nmin = 100\n",
+        app_config(&["db-1"], &[conf])
+    ));
+    f.group_baseline("app", conf, "max_connections = 200\n");
+    f.commit("Intended state");
+    let out = f.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let r = out.json();
+    let e = &r["errors"][0];
+    assert!(
+        e["file"].as_str().unwrap().ends_with("confdrift.toml"),
+        "{e}"
+    );
+    assert_eq!(e["line"], 8, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("names the key \"max-connections\", which no pgconf file can hold"),
+        "{e}"
+    );
+}
