@@ -1,6 +1,6 @@
 //! Events read from `granit-parser`: document and stream markers skipped (comments are not read),
-//! anchored nodes recorded, aliases expanded by replaying the recording, every event (replays
-//! included) counted against the [`Budget`].
+//! anchored nodes recorded, aliases expanded by replaying the recording, every event counted
+//! against the [`Budget`] (the limits on values and events hold replays only).
 
 use super::budget::{Budget, Seen};
 use super::events::{Ev, Kind, Loc, Origin, Result, Source, YamlError};
@@ -193,7 +193,7 @@ impl<'a> Live<'a> {
             Kind::SeqEnd => Seen::End { mapping: false },
             Kind::MapEnd => Seen::End { mapping: true },
         };
-        self.budget.observe(seen).map_err(|breach| {
+        self.budget.observe_replayed(seen).map_err(|breach| {
             YamlError::at(ev.loc, breach.to_string()).through(Some(reference), ev.loc)
         })?;
         self.record(&ev)?;
