@@ -145,5 +145,6 @@ size() { printf '%.1f MiB' "$(echo "$(stat -c %s "$1") / 1048576" | bc -l)"; }
 echo "$KEYS keys: big.yml $(size "$DIR/big.yml"), big.json $(size "$DIR/big.json"); $RUNS run(s), median wall, max RSS"
 measure "diff big.yml big2.yml (yaml)" 1 "$CONFDRIFT" diff "$DIR/big.yml" "$DIR/big2.yml"
 measure "diff big.json big2.json (json)" 1 "$CONFDRIFT" diff "$DIR/big.json" "$DIR/big2.json"
+measure "diff big.yml --yaml 1.1 (yaml 1.1)" 1 "$CONFDRIFT" diff --yaml 1.1 "$DIR/big.yml" "$DIR/big2.yml"
 measure "billion laughs (refused)" 2 "$CONFDRIFT" diff "$DIR/laughs.yml" "$DIR/laughs.yml"
 measure "merge-key bomb (refused)" 2 "$CONFDRIFT" diff "$DIR/merges.yml" "$DIR/merges.yml"

@@ -1,6 +1,8 @@
 //! YAML files, read from the events of `granit-parser` (YAML 1.2 core schema).
 //!
-//! - Booleans are strict: only `true`/`false` (any case); `yes`, `on`, `off` are strings.
+//! - Booleans are strict: only `true`/`false` (any case); `yes`, `on`, `off` are strings. A
+//!   file read as YAML 1.1 ([`parse_1_1`]) has its plain scalars read as Ruby's Psych and PyYAML
+//!   read them instead (see [`v11`]): `no` is false there, `0777` is 511.
 //! - Anchors and aliases are resolved and merge keys (`<<: *base`, `<<: [*a, *b]`) expanded:
 //!   keys written in the mapping win over merged ones, earlier merges over later ones.
 //! - Repeated keys: the last one wins, as most YAML loaders do.
@@ -25,7 +27,8 @@
 //!   reader (nested nodes, flattened by `nodes.rs`), for the files the fast path gives up on
 //!   (a key repeated in a mapping);
 //! - [`entries`]: a mapping's entries, merges and repeated keys, for both; [`capture`]: the
-//!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is.
+//!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is; [`v11`]:
+//!   what a YAML 1.1 plain scalar is.
 //!
 //! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
 //! the same events: same keys, values, lines and errors, down to which of several errors is
@@ -46,6 +49,9 @@ mod scalar;
 #[cfg(test)]
 mod serde_reference;
 mod stream;
+mod v11;
+
+use super::YamlVersion as Version;
 
 #[cfg(test)]
 use crate::tree::Value;
@@ -86,16 +92,31 @@ pub(crate) fn saphyr_budget() -> serde_saphyr::budget::Budget {
     budget
 }
 
+/// A YAML file read as YAML 1.2 (the core schema).
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
-    match stream::parse(text).map_err(to_parse_error)? {
+    parse_as(text, Version::V1_2)
+}
+
+/// A YAML file read as the programs that read YAML 1.1 read it (see [`v11`]).
+pub fn parse_1_1(text: &str) -> Result<Tree, ParseError> {
+    parse_as(text, Version::V1_1)
+}
+
+fn parse_as(text: &str, version: Version) -> Result<Tree, ParseError> {
+    match stream::parse(text, version).map_err(to_parse_error)? {
         Some(tree) => Ok(tree),
-        None => parse_with_nodes(text),
+        None => parse_with_nodes_as(text, version),
     }
 }
 
 /// The general reader (see [`build`]), for what the fast path gives up on.
+#[cfg(test)]
 fn parse_with_nodes(text: &str) -> Result<Tree, ParseError> {
-    let documents = build::documents(text).map_err(to_parse_error)?;
+    parse_with_nodes_as(text, Version::V1_2)
+}
+
+fn parse_with_nodes_as(text: &str, version: Version) -> Result<Tree, ParseError> {
+    let documents = build::documents(text, version).map_err(to_parse_error)?;
     let mut tree = Tree::new();
     let several = documents.len() > 1;
     for (index, document) in documents.iter().enumerate() {

@@ -23,3 +23,4 @@ mod ssh;
 mod sshd;
 mod state;
 mod upstream;
+mod yaml11;
