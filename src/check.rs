@@ -132,6 +132,7 @@ pub fn check(
             group: t.group.name.clone(),
             up,
             files: r.paths.clone(),
+            yaml_1_1: yaml_1_1_files(t.group, &r.paths),
         });
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
@@ -227,7 +228,7 @@ fn parse_baseline(
         for (path, file) in &t.expected {
             let format = format_of(t.group, path);
             wanted
-                .entry((file.oid, format.name()))
+                .entry((file.oid, format.label()))
                 .or_insert((format, file.source.as_str()));
         }
     }
@@ -274,6 +275,18 @@ pub(crate) fn format_in(cfg: &Config, group: &str, file: &str) -> Format {
         .iter()
         .find(|g| g.name == group)
         .map_or_else(|| Format::detect(file), |g| format_of(g, file))
+}
+
+/// Which of `paths` the group reads as YAML 1.1 (for the report).
+pub(crate) fn yaml_1_1_files<'a>(
+    group: &Group,
+    paths: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
+    paths
+        .into_iter()
+        .filter(|p| format_of(group, p).yaml_version() == Some(crate::normalize::YamlVersion::V1_1))
+        .cloned()
+        .collect()
 }
 
 /// The format of `path`: the first matching file entry's `format`, else detected.
@@ -335,7 +348,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
         let base_doc = t
             .expected
             .get(path)
-            .and_then(|b| parsed.docs.get(&(b.oid, format.name())));
+            .and_then(|b| parsed.docs.get(&(b.oid, format.label())));
         // The file's trees (live `None` when it is missing) and its drift, for the rules.
         let (base, live, changes): (Option<&Tree>, Live, Vec<Change>) =
             match (t.expected.get(path), snap.files.get(path)) {

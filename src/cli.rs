@@ -158,6 +158,10 @@ pub struct DiffArgs {
     /// pgpass, userlist, htpasswd, binary (compared by content hash) or text (a line diff)
     #[arg(long = "as", value_name = "FORMAT", env = "CONFDRIFT_AS")]
     pub as_format: Option<String>,
+    /// Read YAML as this version: 1.1 (Ruby's Psych, PyYAML: `no` is false, `0777` is octal)
+    /// or 1.2; default 1.2, or 1.1 for a Rails `config/*.yml`
+    #[arg(long, value_name = "VERSION", env = "CONFDRIFT_YAML", value_parser = ["1.1", "1.2"])]
+    pub yaml: Option<String>,
 }
 
 /// Options every reporting command takes.

@@ -4,7 +4,7 @@
 mod access;
 
 use crate::inventory::HostVars;
-use crate::normalize::Format;
+use crate::normalize::{Format, YamlVersion};
 use anyhow::{Context, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
@@ -76,7 +76,36 @@ struct RawGroup {
     become_user: Option<String>,
     /// Only "sudo".
     become_method: Option<String>,
+    /// The YAML version the group's programs read (`"1.1"` or `"1.2"`), for its YAML files.
+    yaml: Option<RawYaml>,
     files: Vec<RawFile>,
+}
+
+/// `yaml = "1.1"` (or the bare number `1.1`, which TOML reads as a float).
+#[derive(Clone, Copy, Debug)]
+struct RawYaml(YamlVersion);
+
+impl<'de> Deserialize<'de> for RawYaml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawYaml;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a YAML version, \"1.1\" or \"1.2\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawYaml, E> {
+                YamlVersion::from_name(v).map(RawYaml).ok_or_else(|| {
+                    E::custom(format!(
+                        "unknown YAML version {v:?}: expected \"1.1\" (Ruby's Psych, PyYAML) or \"1.2\""
+                    ))
+                })
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RawYaml, E> {
+                self.visit_str(&v.to_string())
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -122,6 +151,7 @@ impl<'de> Deserialize<'de> for RawFile {
 struct RawFileTable {
     path: String,
     format: Option<String>,
+    yaml: Option<RawYaml>,
 }
 
 /// The resolved configuration.
@@ -184,11 +214,13 @@ pub struct SshSettings {
     pub timeout: Duration,
 }
 
-/// One `files` entry of a group: an absolute path or glob, and an optional forced format.
+/// One `files` entry of a group: an absolute path or glob, an optional forced format, and the
+/// YAML version its YAML files are read as (the entry's `yaml`, else the group's).
 #[derive(Clone, Debug)]
 pub struct FileSpec {
     pub pattern: String,
     pub format: Option<Format>,
+    pub yaml: Option<YamlVersion>,
     /// Present when `pattern` holds glob characters.
     pub glob: Option<GlobMatcher>,
     /// For a plain path with no `format`: the format detected from its name, once.
@@ -204,12 +236,17 @@ impl FileSpec {
         }
     }
 
-    /// The format `path` is read as: the entry's `format`, or detected from the name.
+    /// The format `path` is read as: the entry's `format`, or detected from the name (YAML
+    /// 1.1 for the paths of `YAML_1_1_PATHS`); YAML as the entry's `yaml` version says.
     pub fn format_for(&self, path: &str) -> Format {
-        match (self.format, self.detected) {
+        let format = match (self.format, self.detected) {
             (Some(f), _) => f,
             (None, Some(f)) if self.glob.is_none() && path == self.pattern => f,
             _ => Format::detect(path),
+        };
+        match self.yaml {
+            Some(version) => format.with_yaml(version),
+            None => format,
         }
     }
 }
@@ -337,10 +374,11 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         };
         let reads_as_a_user = matches!(transport, Transport::Ssh(_) | Transport::Local);
         access::apply_become(&g.name, &become_keys, reads_as_a_user, &g.hosts, &mut vars)?;
+        let group_yaml = g.yaml.map(|y| y.0);
         let files = g
             .files
             .into_iter()
-            .map(file_spec)
+            .map(|f| file_spec(f, group_yaml))
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("in group {:?}", g.name))?;
         if matches!(transport, Transport::Command { .. })
@@ -459,10 +497,11 @@ pub fn check_name(what: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn file_spec(raw: RawFile) -> Result<FileSpec> {
-    let (pattern, format) = match raw {
-        RawFile::Path(p) => (p, None),
-        RawFile::Table(t) => (t.path, t.format),
+/// A file entry; `group_yaml` is the group's `yaml`, for an entry without its own.
+fn file_spec(raw: RawFile, group_yaml: Option<YamlVersion>) -> Result<FileSpec> {
+    let (pattern, format, yaml) = match raw {
+        RawFile::Path(p) => (p, None, None),
+        RawFile::Table(t) => (t.path, t.format, t.yaml.map(|y| y.0)),
     };
     let format = match format {
         None => None,
@@ -473,7 +512,15 @@ fn file_spec(raw: RawFile) -> Result<FileSpec> {
             )
         })?),
     };
-    FileSpec::new(&pattern, format)
+    let mut spec = FileSpec::new(&pattern, format)?;
+    if yaml.is_some() && spec.glob.is_none() && spec.format_for(&pattern).yaml_version().is_none() {
+        bail!(
+            "file {pattern:?}: `yaml` applies to YAML files, and this one is read as {}; add format = \"yaml\"",
+            spec.format_for(&pattern).name()
+        );
+    }
+    spec.yaml = yaml.or(group_yaml);
+    Ok(spec)
 }
 
 impl FileSpec {
@@ -499,6 +546,7 @@ impl FileSpec {
         Ok(FileSpec {
             pattern: pattern.to_string(),
             format,
+            yaml: None,
             glob,
             detected,
         })
@@ -594,6 +642,46 @@ mod tests {
         assert_eq!(cfg.groups[0].vars["a"].sudo_user(), Ok(Some("nobody")));
         let cfg = load(&group("transport = \"ssh\"\n")).unwrap();
         assert!(cfg.groups[0].vars.is_empty(), "no become unless asked");
+    }
+
+    #[test]
+    fn the_yaml_version_of_a_file_or_a_group() {
+        let cfg = load(
+            "[[group]]\nname = \"app\"\nhosts = []\ntransport = \"local\"\nyaml = \"1.1\"\n\
+             files = [\"/etc/app/a.yml\", { path = \"/etc/app/b.yml\", yaml = \"1.2\" }, \"/etc/app/c.conf\"]\n\
+             [[group]]\nname = \"web\"\nhosts = []\ntransport = \"local\"\n\
+             files = [{ path = \"/etc/web/*.yml\", yaml = 1.1 }, { path = \"/etc/web/x.cfg\", format = \"yaml\", yaml = \"1.1\" }, \"/etc/web/plain.yml\", \"/srv/blog/config/database.yml\", { path = \"/srv/shop/config/database.yml\", yaml = \"1.2\" }]\n",
+        )
+        .unwrap();
+        let label =
+            |g: usize, f: usize, path: &str| cfg.groups[g].files[f].format_for(path).label();
+        assert_eq!(label(0, 0, "/etc/app/a.yml"), "yaml 1.1");
+        assert_eq!(label(0, 1, "/etc/app/b.yml"), "yaml 1.2");
+        assert_eq!(label(0, 2, "/etc/app/c.conf"), "text");
+        assert_eq!(label(1, 0, "/etc/web/site.yml"), "yaml 1.1");
+        assert_eq!(label(1, 1, "/etc/web/x.cfg"), "yaml 1.1");
+        assert_eq!(label(1, 2, "/etc/web/plain.yml"), "yaml 1.2");
+        // A Rails application's config/database.yml is read as YAML 1.1 unless told otherwise.
+        assert_eq!(label(1, 3, "/srv/blog/config/database.yml"), "yaml 1.1");
+        assert_eq!(label(1, 4, "/srv/shop/config/database.yml"), "yaml 1.2");
+
+        let base = "[[group]]\nname = \"g\"\nhosts = []\ntransport = \"local\"\n";
+        let err = load(&format!(
+            "{base}files = [{{ path = \"/x.yml\", yaml = \"1.3\" }}]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown YAML version \"1.3\""),
+            "{err:#}"
+        );
+        let err = load(&format!(
+            "{base}files = [{{ path = \"/etc/x.conf\", yaml = \"1.1\" }}]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("`yaml` applies to YAML files"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -4,19 +4,27 @@
 use crate::check::finding_from_change;
 use crate::collect::MAX_FILE_BYTES;
 use crate::diff::diff_with;
-use crate::normalize::Format;
+use crate::normalize::{Format, YamlVersion};
 use crate::report::{Finding, Kind, Problem, Report, Severity};
 use anyhow::{Result, bail};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
-pub fn diff_paths(old: &Path, new: &Path, forced: Option<Format>) -> Result<Report> {
+/// `forced`: the format of every file (else detected from its name); `yaml`: the version
+/// YAML files are read as (else 1.2, or 1.1 for the paths `Format::detect` knows).
+pub fn diff_paths(
+    old: &Path,
+    new: &Path,
+    forced: Option<Format>,
+    yaml: Option<YamlVersion>,
+) -> Result<Report> {
     let mut report = Report::default();
+    let how = How { forced, yaml };
     match (old.is_dir(), new.is_dir()) {
         (false, false) => {
             let name = new.to_string_lossy();
-            diff_file(old, new, &name, forced, &mut report);
+            diff_file(old, new, &name, how, &mut report);
             report.files = 1;
         }
         (true, true) => {
@@ -35,7 +43,7 @@ pub fn diff_paths(old: &Path, new: &Path, forced: Option<Format>) -> Result<Repo
             for name in olds.union(&news) {
                 let (o, n) = (old.join(name), new.join(name));
                 match (olds.contains(name), news.contains(name)) {
-                    (true, true) => diff_file(&o, &n, name, forced, &mut report),
+                    (true, true) => diff_file(&o, &n, name, how, &mut report),
                     (true, false) => report.findings.push(whole_file(
                         name,
                         Kind::MissingFile,
@@ -73,19 +81,41 @@ fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
     }
 }
 
-fn diff_file(old: &Path, new: &Path, name: &str, forced: Option<Format>, report: &mut Report) {
+/// How files are read: `--as` and `--yaml`.
+#[derive(Clone, Copy)]
+struct How {
+    forced: Option<Format>,
+    yaml: Option<YamlVersion>,
+}
+
+fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) {
     // The old side names its own file: `old/x.yml:2`, not only `line 2`.
     let old_name = old.display().to_string();
-    let (format, why) = match forced {
-        Some(f) => (f, "--as".to_string()),
-        None => match Format::detect_why(name) {
-            (Format::Text, _) => Format::detect_why(&old.to_string_lossy()),
-            found => found,
-        },
+    let (detected, why) = match Format::detect_why(name) {
+        (Format::Text, _) => Format::detect_why(&old.to_string_lossy()),
+        found => found,
     };
-    report
-        .notices
-        .push(format!("{name}: read as {} ({why})", format.name()));
+    let (mut format, why) = match how.forced {
+        Some(f) => (f, "--as".to_string()),
+        None => (detected, why),
+    };
+    if let Some(version) = how.yaml.or(detected.yaml_version()) {
+        format = format.with_yaml(version);
+    }
+    if format.yaml_version() == Some(YamlVersion::V1_1) {
+        let why = if how.yaml.is_some() {
+            "--yaml 1.1"
+        } else {
+            "a Rails config file, read by Ruby's Psych; --yaml 1.2 reads it as YAML 1.2"
+        };
+        report
+            .notices
+            .push(format!("{name}: read as YAML 1.1 ({why})"));
+    } else {
+        report
+            .notices
+            .push(format!("{name}: read as {} ({why})", format.name()));
+    }
     let mut docs = Vec::with_capacity(2);
     for path in [old, new] {
         let shown = path.display().to_string();

@@ -1587,6 +1587,34 @@ all:
         assert!(e.message.contains("inventory too large"), "{e}");
     }
 
+    /// A big inventory without aliases is read whole, as the YAML reader reads a big file
+    /// (what counts towards the alias-bomb limits is what aliases copy); a bomb is refused.
+    #[test]
+    fn a_big_yaml_inventory_is_read_and_a_bomb_refused() {
+        let mut text = String::from("all:\n  hosts:\n");
+        for i in 0..63_000 {
+            text.push_str(&format!("    h{i}: {{ansible_port: {}}}\n", 1 + i % 60_000));
+        }
+        let inv = parse_yaml(&text).unwrap();
+        assert_eq!(inv.groups["all"].len(), 63_000);
+        assert_eq!(inv.hosts["h62999"].ansible_port, Some(3_000));
+
+        let mut bomb = String::from("all:\n  vars:\n    a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            bomb.push_str(&format!(
+                "    a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(", ")
+            ));
+        }
+        bomb.push_str("  hosts:\n    h:\n");
+        // Refused by the copies kept for anchors, or by the alias replay limit.
+        let e = yaml_err(&bomb);
+        assert!(
+            e.message.contains("RecordedAnchorEvents") || e.message.contains("alias replay"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn yaml_detection() {
         assert!(looks_like_yaml("# c\n\nall:\n  hosts:\n"));

@@ -320,7 +320,11 @@ fn run_diff(a: &cli::DiffArgs) -> anyhow::Result<Report> {
             )
         })?),
     };
-    let mut report = diff_cmd::diff_paths(&a.old, &a.new, forced)?;
+    let yaml = a
+        .yaml
+        .as_deref()
+        .and_then(normalize::YamlVersion::from_name);
+    let mut report = diff_cmd::diff_paths(&a.old, &a.new, forced, yaml)?;
     report.errors.extend(secret::unverified_problem());
     Ok(report)
 }

@@ -43,7 +43,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             .collect();
         // Every file parsed first, so that a postgresql.conf's includes can be followed.
         for &(_, file, format) in &chosen {
-            parsed.entry((file.oid, format.name())).or_insert_with(|| {
+            parsed.entry((file.oid, format.label())).or_insert_with(|| {
                 match baseline.read(file.oid) {
                     Err(e) => {
                         report.errors.push(problem(
@@ -69,7 +69,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
         }
         let tree_of = |file: &crate::baseline::BaselineFile, format: Format| {
             parsed
-                .get(&(file.oid, format.name()))
+                .get(&(file.oid, format.label()))
                 .and_then(|d| d.as_ref())
                 .and_then(Document::tree)
         };
@@ -151,6 +151,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             group: group.name.clone(),
             up: true,
             files: files.keys().cloned().collect(),
+            yaml_1_1: crate::check::yaml_1_1_files(group, files.keys()),
         });
         facts.push((host, &group.name, host_facts));
     }

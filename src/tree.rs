@@ -22,6 +22,14 @@ pub enum Value {
     /// An empty mapping or list: a leaf of its own so that `x: {}` differs from no `x` at all.
     EmptyMap,
     EmptyList,
+    /// A scalar compared as written, of a type the others cannot hold: in YAML 1.1, a
+    /// timestamp (`2001-12-14`, a date to Ruby and Python), or a scalar the YAML 1.1 readers
+    /// read differently (`yEs` is true to Ruby's Psych, a string to PyYAML). Equal only to the
+    /// same tag and text: never to a string, a number or a boolean.
+    Typed {
+        tag: &'static str,
+        text: String,
+    },
 }
 
 impl Value {
@@ -80,7 +88,9 @@ impl Value {
                 Ok(i) if i.to_string() == *s => serde_json::Value::from(i),
                 _ => serde_json::Value::String(s.clone()),
             },
-            Value::Quantity { text, .. } => serde_json::Value::String(text.clone()),
+            Value::Quantity { text, .. } | Value::Typed { text, .. } => {
+                serde_json::Value::String(text.clone())
+            }
             Value::EmptyMap => serde_json::json!({}),
             Value::EmptyList => serde_json::json!([]),
         }
@@ -104,7 +114,9 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) | Value::Quantity { text: s, .. } => f.write_str(s),
+            Value::Str(s) | Value::Quantity { text: s, .. } | Value::Typed { text: s, .. } => {
+                f.write_str(s)
+            }
             Value::EmptyMap => f.write_str("{}"),
             Value::EmptyList => f.write_str("[]"),
         }

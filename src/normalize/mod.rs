@@ -207,6 +207,61 @@ pub static FORMATS: &[FormatSpec] = &[
     },
 ];
 
+/// YAML as the programs that read YAML 1.1 read it (Ruby's Psych, PyYAML): not in [`FORMATS`],
+/// chosen by [`Format::with_yaml`], by `yaml = "1.1"` in `confdrift.toml`, or by the file's
+/// path ([`YAML_1_1_PATHS`]). Its name is `yaml`, like the YAML 1.2 entry's.
+static YAML_1_1: FormatSpec = FormatSpec {
+    name: "yaml",
+    file_names: &[],
+    extensions: &[],
+    patterns: &[],
+    bytes: Bytes::Utf8,
+    parse: yaml::parse_1_1,
+};
+
+/// Files read by programs that read YAML 1.1, by the last segments of their path (as
+/// [`FormatSpec::patterns`]): a Rails application's own `config/*.yml` files (Ruby's Psych),
+/// and the same files where Debian's `redmine` package keeps them (`/etc/redmine/<instance>/`).
+pub const YAML_1_1_PATHS: &[&str] = &[
+    "config/database.yml",
+    "config/cable.yml",
+    "config/storage.yml",
+    "config/cache.yml",
+    "config/queue.yml",
+    "config/recurring.yml",
+    "config/secrets.yml",
+    "config/configuration.yml",
+    "redmine/*/database.yml",
+    "redmine/*/configuration.yml",
+];
+
+/// The YAML version a program reads, as `yaml = "1.1"` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YamlVersion {
+    /// Ruby's Psych (Rails), PyYAML (Ansible, cloud-init), go-yaml v2: `no` is false, `0777`
+    /// is octal.
+    V1_1,
+    /// YAML 1.2's core schema, the default: `no` is a string, `0777` is 777.
+    V1_2,
+}
+
+impl YamlVersion {
+    pub fn from_name(name: &str) -> Option<YamlVersion> {
+        match name.trim() {
+            "1.1" => Some(YamlVersion::V1_1),
+            "1.2" => Some(YamlVersion::V1_2),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            YamlVersion::V1_1 => "1.1",
+            YamlVersion::V1_2 => "1.2",
+        }
+    }
+}
+
 /// The format a file is read as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -225,8 +280,9 @@ impl std::fmt::Debug for FormatSpec {
 }
 
 impl PartialEq for FormatSpec {
+    /// The same entry: YAML 1.1 and YAML 1.2 share a name, not a parser.
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
+        std::ptr::eq(self, other)
     }
 }
 impl Eq for FormatSpec {}
@@ -294,8 +350,44 @@ impl Format {
         (format, why)
     }
 
-    /// Detects the format from the file's name: well-known names first, then the extension.
+    /// The name with the YAML version (`yaml 1.1`, `yaml 1.2`): what a file was read as.
+    pub fn label(&self) -> &'static str {
+        match self.yaml_version() {
+            Some(YamlVersion::V1_1) => "yaml 1.1",
+            Some(YamlVersion::V1_2) => "yaml 1.2",
+            None => self.name(),
+        }
+    }
+
+    /// For YAML, the version it is read as.
+    pub fn yaml_version(&self) -> Option<YamlVersion> {
+        match self {
+            Format::Structured(spec) if std::ptr::eq(*spec, &YAML_1_1) => Some(YamlVersion::V1_1),
+            Format::Structured(spec) if spec.name == "yaml" => Some(YamlVersion::V1_2),
+            _ => None,
+        }
+    }
+
+    /// YAML read as `version`; any other format as it is.
+    pub fn with_yaml(self, version: YamlVersion) -> Format {
+        match (self.yaml_version(), version) {
+            (None, _) => self,
+            (Some(_), YamlVersion::V1_1) => Format::Structured(&YAML_1_1),
+            (Some(_), YamlVersion::V1_2) => Format::from_name("yaml").unwrap_or(self),
+        }
+    }
+
+    /// Detects the format from the file's name: well-known names first, then the extension;
+    /// YAML files of [`YAML_1_1_PATHS`] are read as YAML 1.1.
     pub fn detect(path: &str) -> Format {
+        let format = Format::detect_by_name(path);
+        if format.yaml_version().is_some() && YAML_1_1_PATHS.iter().any(|p| path_matches(path, p)) {
+            return format.with_yaml(YamlVersion::V1_1);
+        }
+        format
+    }
+
+    fn detect_by_name(path: &str) -> Format {
         let name = path.rsplit('/').next().unwrap_or(path);
         if let Some(spec) = FORMATS.iter().find(|f| f.file_names.contains(&name)) {
             return Format::Structured(spec);
@@ -551,6 +643,32 @@ mod tests {
         ] {
             assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
         }
+    }
+
+    #[test]
+    fn rails_config_files_are_read_as_yaml_1_1() {
+        for (path, label) in [
+            ("/srv/blog/config/database.yml", "yaml 1.1"),
+            ("/var/www/shop/shared/config/cable.yml", "yaml 1.1"),
+            ("config/storage.yml", "yaml 1.1"),
+            ("/etc/redmine/default/database.yml", "yaml 1.1"),
+            ("/usr/share/redmine/config/configuration.yml", "yaml 1.1"),
+            ("/etc/myapp/database.yml", "yaml 1.2"),
+            ("/srv/node-app/config/default.yml", "yaml 1.2"),
+            ("/srv/blog/config/database.yml.example", "text"),
+            ("/srv/blog/config/application.rb", "text"),
+        ] {
+            assert_eq!(Format::detect(path).label(), label, "{path}");
+        }
+        let yaml = Format::from_name("yaml").unwrap();
+        assert_eq!(yaml.label(), "yaml 1.2");
+        let v11 = yaml.with_yaml(YamlVersion::V1_1);
+        assert_eq!((v11.name(), v11.label()), ("yaml", "yaml 1.1"));
+        assert_ne!(v11, yaml);
+        assert_eq!(v11.with_yaml(YamlVersion::V1_2), yaml);
+        let toml = Format::from_name("toml").unwrap();
+        assert_eq!(toml.with_yaml(YamlVersion::V1_1), toml);
+        assert_eq!(toml.yaml_version(), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! YAML files, read from the events of `granit-parser` (YAML 1.2 core schema).
 //!
-//! - Booleans are strict: only `true`/`false` (any case); `yes`, `on`, `off` are strings.
+//! - Booleans are strict: only `true`/`false` (any case); `yes`, `on`, `off` are strings. A
+//!   file read as YAML 1.1 ([`parse_1_1`]) has its plain scalars read as Ruby's Psych and PyYAML
+//!   read them instead (see [`v11`]): `no` is false there, `0777` is 511.
 //! - Anchors and aliases are resolved and merge keys (`<<: *base`, `<<: [*a, *b]`) expanded:
 //!   keys written in the mapping win over merged ones, earlier merges over later ones.
 //! - Repeated keys: the last one wins, as most YAML loaders do.
@@ -14,8 +16,9 @@
 //!   more each document's paths start with its index (`[0].kind`, `[1].metadata.name`).
 //!   Empty (or `~`) documents produce nothing and take no index.
 //! - Hostile input is refused, not expanded: nesting deeper than 64 levels, more than 250,000
-//!   values counting alias replays (a billion-laughs file), and the other limits of
-//!   [`budget`]. Errors name the line and column and what was expected.
+//!   values copied through aliases (a billion-laughs file), and the other limits of
+//!   [`budget`]; a file's own values are not limited (16 MiB bounds them). Errors name the
+//!   line and column and what was expected.
 //!
 //! How it reads, a module each:
 //! - [`live`]: the parser's events, aliases expanded by replaying what their anchor recorded,
@@ -24,11 +27,13 @@
 //!   reader (nested nodes, flattened by `nodes.rs`), for the files the fast path gives up on
 //!   (a key repeated in a mapping);
 //! - [`entries`]: a mapping's entries, merges and repeated keys, for both; [`capture`]: the
-//!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is.
+//!   nodes kept to be read later, and key identities; [`scalar`]: what a scalar is; [`v11`]:
+//!   what a YAML 1.1 plain scalar is.
 //!
 //! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
-//! the same events (with [`saphyr_budget`]): same keys, values, lines and errors, down to which
-//! of several errors is met first. The differential tests hold it to that. Ansible inventories
+//! the same events: same keys, values, lines and errors, down to which of several errors is
+//! met first, except where [`budget`] says it does not (a file of more than 250,000 values of
+//! its own is read; the previous reader refused it). The differential tests hold it to that. Ansible inventories
 //! are still read with `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at
 //! most 64 deep, so it runs on the caller's thread: no helper thread per file.
 
@@ -44,6 +49,9 @@ mod scalar;
 #[cfg(test)]
 mod serde_reference;
 mod stream;
+mod v11;
+
+use super::YamlVersion as Version;
 
 #[cfg(test)]
 use crate::tree::Value;
@@ -70,26 +78,45 @@ pub(crate) fn on_parser_stack<T: Send>(name: &str, f: impl Fn() -> T + Send + Sy
     })
 }
 
-/// `serde-saphyr`'s default budget without its alias/anchor ratio (at most 10 aliases per
-/// anchor once there are 100), which refuses ordinary files: a compose or CI file giving
-/// `<<: *defaults` to 100 services, an inventory giving `*vars` to 100 hosts. Alias bombs are
-/// still refused by the limits on values and events, which count every alias replay.
+/// `serde-saphyr`'s budget for Ansible inventories, limiting what the YAML reader limits (see
+/// [`budget`]): its default without the alias/anchor ratio (at most 10 aliases per anchor once
+/// there are 100), which refuses ordinary files (an inventory giving `*vars` to 100 hosts),
+/// and without its limits on values and events, which count a file's own values and events as
+/// well as replayed ones (a 64 MiB inventory bounds its own). Alias bombs are refused by the
+/// crate's limit on replayed events, a million (`AliasLimits`, as [`live`] has it).
 pub(crate) fn saphyr_budget() -> serde_saphyr::budget::Budget {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.enforce_alias_anchor_ratio = false;
+    budget.max_nodes = usize::MAX;
+    budget.max_events = usize::MAX;
     budget
 }
 
+/// A YAML file read as YAML 1.2 (the core schema).
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
-    match stream::parse(text).map_err(to_parse_error)? {
+    parse_as(text, Version::V1_2)
+}
+
+/// A YAML file read as the programs that read YAML 1.1 read it (see [`v11`]).
+pub fn parse_1_1(text: &str) -> Result<Tree, ParseError> {
+    parse_as(text, Version::V1_1)
+}
+
+fn parse_as(text: &str, version: Version) -> Result<Tree, ParseError> {
+    match stream::parse(text, version).map_err(to_parse_error)? {
         Some(tree) => Ok(tree),
-        None => parse_with_nodes(text),
+        None => parse_with_nodes_as(text, version),
     }
 }
 
 /// The general reader (see [`build`]), for what the fast path gives up on.
+#[cfg(test)]
 fn parse_with_nodes(text: &str) -> Result<Tree, ParseError> {
-    let documents = build::documents(text).map_err(to_parse_error)?;
+    parse_with_nodes_as(text, Version::V1_2)
+}
+
+fn parse_with_nodes_as(text: &str, version: Version) -> Result<Tree, ParseError> {
+    let documents = build::documents(text, version).map_err(to_parse_error)?;
     let mut tree = Tree::new();
     let several = documents.len() > 1;
     for (index, document) in documents.iter().enumerate() {
@@ -417,6 +444,32 @@ production:
         }
         let e = parse(&bomb).unwrap_err();
         assert!(e.message.contains("possible alias bomb"), "{e:?}");
+    }
+
+    /// A big file without aliases (260,000 keys, 260,000 values and a list) is read whole: the
+    /// limits that stop alias bombs count only what aliases copy (issue 16 item 16). A bomb
+    /// after it is still refused.
+    #[test]
+    fn a_large_file_without_aliases_is_read() {
+        let mut text: String = (0..260_000).map(|i| format!("key{i}: {i}\n")).collect();
+        text.push_str("list:\n");
+        text.push_str(&"  - item\n".repeat(100_000));
+        let t = parse(&text).unwrap();
+        assert_eq!(t.len(), 360_000);
+        assert_eq!(get(&t, "key259999"), (&Value::Int(259_999), 260_000));
+        assert_eq!(get(&t, "list[99999]"), (&Value::text("item"), 360_001));
+        assert_eq!(parse_with_nodes(&text).unwrap(), t);
+
+        text.push_str("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![format!("*a{}", i - 1); 10].join(", ")
+            ));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("possible alias bomb"), "{e:?}");
+        assert!(e.line > 360_002, "{e:?}");
     }
 
     /// The previous reader refused more than 32 comment lines where the parser looks ahead

@@ -122,6 +122,8 @@ struct OutHostRun<'a> {
     up: bool,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     files: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    yaml_1_1: &'a [String],
 }
 
 /// `resolved`: the finding is gone since the last run (its status says so, whatever it was).
@@ -184,6 +186,7 @@ impl Writer for JsonWriter {
                 group: &h.group,
                 up: h.up,
                 files: &h.files,
+                yaml_1_1: &h.yaml_1_1,
             })
             .collect();
         runs.sort_by(|a, b| (a.host, a.group).cmp(&(b.host, b.group)));

@@ -95,6 +95,8 @@ struct InHostRun {
     up: bool,
     #[serde(default)]
     files: Vec<String>,
+    #[serde(default)]
+    yaml_1_1: Vec<String>,
 }
 
 /// Parses a JSON report. Refuses another schema than [`SCHEMA`] before looking further.
@@ -153,6 +155,7 @@ pub fn read_report(text: &str) -> Result<Report> {
                 group: h.group,
                 up: h.up,
                 files: h.files,
+                yaml_1_1: h.yaml_1_1,
             })
             .collect(),
         started_at,

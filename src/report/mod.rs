@@ -145,6 +145,9 @@ pub struct HostRun {
     pub up: bool,
     /// The files compared on this host (for `junit`'s one test case per host and file).
     pub files: Vec<String>,
+    /// Those of them read as YAML 1.1 (`yaml = "1.1"`, or a Rails `config/*.yml`); other YAML
+    /// files are read as YAML 1.2.
+    pub yaml_1_1: Vec<String>,
 }
 
 /// Trouble: something that could not be checked. The run goes on; the exit status is 2.

@@ -147,6 +147,7 @@ fn value_to_json(v: &Value) -> Json {
         Value::Float(f) => json!({ "float": f.to_string() }),
         Value::Str(s) => json!(s),
         Value::Quantity { amount, text } => json!({ "amount": amount, "text": text }),
+        Value::Typed { tag, text } => json!({ "tag": tag, "text": text }),
         Value::EmptyMap => json!({}),
         Value::EmptyList => json!([]),
     }
@@ -160,6 +161,23 @@ fn value_from_json(j: &Json) -> Result<Value, String> {
         Json::String(s) => Value::Str(s.clone()),
         Json::Array(a) if a.is_empty() => Value::EmptyList,
         Json::Object(o) if o.is_empty() => Value::EmptyMap,
+        Json::Object(o) if o.contains_key("tag") => {
+            // The tags a YAML 1.1 reader gives a scalar it keeps as written.
+            let tag = match o["tag"].as_str() {
+                Some("timestamp") => "timestamp",
+                Some("float") => "float",
+                Some("yaml-1.1-unsettled") => "yaml-1.1-unsettled",
+                _ => return Err("expected a known tag".into()),
+            };
+            Value::Typed {
+                tag,
+                text: o
+                    .get("text")
+                    .and_then(Json::as_str)
+                    .ok_or("expected a typed value's text")?
+                    .to_string(),
+            }
+        }
         Json::Object(o) => match (o.get("float"), o.get("amount"), o.get("text")) {
             (Some(f), None, None) => Value::Float(
                 f.as_str()

@@ -27,3 +27,4 @@ mod ssh_inventory;
 mod sshd;
 mod state;
 mod upstream;
+mod yaml11;

@@ -1,12 +1,19 @@
 //! Limits on what a YAML file may make the reader do, so that a hostile file is refused
-//! quickly: at most 64 levels of nesting, 250,000 values (alias replays included, so an alias
-//! bomb is refused before it is expanded), a million events (replays included), 50,000
-//! aliases and anchors, 10,000 merge keys, 1,024 documents, and 64 MiB of scalars and of
-//! copies kept for anchors (a million copies at most).
+//! quickly: at most 64 levels of nesting, 250,000 values and a million events copied through
+//! aliases (an alias bomb is refused before it is expanded), 50,000 aliases and anchors,
+//! 10,000 merge keys, 1,024 documents, and 64 MiB of scalars and of copies kept for anchors
+//! (a million copies at most).
 //!
-//! These are the limits, counters and messages of the previous reader (serde-saphyr's default
-//! budget, counted over the same parser events in the same order), so a file it refused is
-//! refused here too, at the same place and in the same words; with two exceptions:
+//! The limits on values and events count what aliases replay, not what the file holds itself:
+//! a file is at most 16 MiB (`collect::MAX_FILE_BYTES`), which bounds its own values and
+//! events as it bounds a JSON file's, while a few lines of aliases could otherwise expand to
+//! billions. A big honest file (260,000 keys, no alias) is read whole.
+//!
+//! These are otherwise the limits, counters and messages of the previous reader (serde-saphyr's
+//! default budget, counted over the same parser events in the same order), so a hostile file
+//! it refused is refused here too, in the same words; with three exceptions:
+//! - it counted every value and event, its own and replayed ones alike, so it refused a file
+//!   of more than 250,000 values without a single alias as "a possible alias bomb";
 //! - comments, which it counted too and which are not read at all now (see
 //!   `live::parser_options`);
 //! - its alias/anchor ratio (no more than 10 aliases per anchor once there are 100), which
@@ -29,7 +36,8 @@ const MAX_NODES: usize = 250_000;
 const MAX_SCALAR_BYTES: usize = 64 << 20;
 const MAX_MERGE_KEYS: usize = 10_000;
 
-/// The limit a file went over, named as the previous reader named it (`{:?}`).
+/// The limit a file went over, named as the previous reader named it (`{:?}`); `Events` and
+/// `Nodes` count what aliases replay.
 #[derive(Clone, Debug)]
 #[allow(
     dead_code,
@@ -60,10 +68,10 @@ impl fmt::Display for Breach {
     }
 }
 
-/// Too many values: the message for a likely alias bomb.
+/// Too many values copied through aliases: the message for a likely alias bomb.
 pub(super) fn nodes_message(nodes: usize) -> String {
     format!(
-        "too many values ({nodes} after expanding aliases, a possible alias bomb): \
+        "too many values copied through aliases ({nodes}, a possible alias bomb): \
          expected at most {MAX_NODES}"
     )
 }
@@ -116,6 +124,7 @@ enum Container {
 
 #[derive(Default)]
 pub(super) struct Budget {
+    /// Events and values replayed by aliases (the file's own are not counted).
     events: usize,
     aliases: usize,
     nodes: usize,
@@ -132,18 +141,20 @@ pub(super) struct Budget {
 }
 
 impl Budget {
-    /// Counts one event read from the parser or replayed by an alias.
+    /// Counts one event read from the parser: the file's own, not held to the limits on
+    /// replayed values and events.
     pub fn observe(&mut self, seen: Seen<'_>) -> Result<(), Breach> {
-        self.sticky(|b| b.observe_inner(seen))
+        self.sticky(|b| b.observe_inner(seen, false))
+    }
+
+    /// Counts one event replayed by an alias.
+    pub fn observe_replayed(&mut self, seen: Seen<'_>) -> Result<(), Breach> {
+        self.sticky(|b| b.observe_inner(seen, true))
     }
 
     /// Counts an alias in the parser's events (its replay is counted event by event).
     pub fn observe_alias(&mut self) -> Result<(), Breach> {
         self.sticky(|b| {
-            b.events += 1;
-            if b.events > MAX_EVENTS {
-                return Err(Breach::Events { events: b.events });
-            }
             b.aliases += 1;
             if b.aliases > MAX_ALIASES {
                 return Err(Breach::Aliases { aliases: b.aliases });
@@ -191,12 +202,14 @@ impl Budget {
         result
     }
 
-    fn observe_inner(&mut self, seen: Seen<'_>) -> Result<(), Breach> {
-        self.events += 1;
-        if self.events > MAX_EVENTS {
-            return Err(Breach::Events {
-                events: self.events,
-            });
+    fn observe_inner(&mut self, seen: Seen<'_>, replayed: bool) -> Result<(), Breach> {
+        if replayed {
+            self.events += 1;
+            if self.events > MAX_EVENTS {
+                return Err(Breach::Events {
+                    events: self.events,
+                });
+            }
         }
         match seen {
             Seen::Scalar {
@@ -207,7 +220,9 @@ impl Budget {
                 merge_tag,
                 anchor,
             } => {
-                self.bump_nodes()?;
+                if replayed {
+                    self.bump_nodes()?;
+                }
                 self.bump_scalar_bytes(value.len().saturating_add(tag_bytes))?;
                 self.record_anchor(anchor)?;
                 self.scalar(value, style, merge_tag, tagged)?;
@@ -217,7 +232,9 @@ impl Budget {
                 tag_bytes,
                 anchor,
             } => {
-                self.bump_nodes()?;
+                if replayed {
+                    self.bump_nodes()?;
+                }
                 self.depth = self.depth.saturating_add(1);
                 self.max_depth = self.max_depth.max(self.depth);
                 if self.max_depth > MAX_DEPTH {
@@ -377,9 +394,9 @@ mod tests {
 
     #[test]
     fn each_limit_refuses_the_first_event_over_it() {
-        let (n, b) = accepted_until_breach(|b| b.observe(Seen::Marker));
+        let (n, b) = accepted_until_breach(|b| b.observe_replayed(Seen::Marker));
         assert_eq!((n, b.as_str()), (1_000_000, "Events { events: 1000001 }"));
-        let (n, b) = accepted_until_breach(|b| b.observe(scalar("x", 0)));
+        let (n, b) = accepted_until_breach(|b| b.observe_replayed(scalar("x", 0)));
         assert_eq!((n, b.as_str()), (250_000, "Nodes { nodes: 250001 }"));
         let (n, b) = accepted_until_breach(|b| b.observe_alias());
         assert_eq!((n, b.as_str()), (50_000, "Aliases { aliases: 50001 }"));
@@ -417,6 +434,26 @@ mod tests {
             Budget::default().observe(Seen::End { mapping: true }),
             Err(Breach::SequenceUnbalanced)
         ));
+    }
+
+    /// Only replays count towards the values and events: the file's own never do (16 MiB
+    /// bounds them), and replays are refused as before once they pass the limit.
+    #[test]
+    fn a_files_own_values_and_events_are_not_limited() {
+        let mut budget = Budget::default();
+        for _ in 0..2_000_000 {
+            budget.observe(scalar("x", 0)).unwrap();
+            budget.observe(Seen::Marker).unwrap();
+        }
+        for _ in 0..250_000 {
+            budget.observe_replayed(scalar("x", 0)).unwrap();
+        }
+        let breach = budget.observe_replayed(scalar("x", 0)).unwrap_err();
+        assert_eq!(format!("{breach:?}"), "Nodes { nodes: 250001 }");
+        assert!(
+            breach.to_string().contains("copied through aliases"),
+            "{breach}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!
 //! Recursion is bounded: every level is a nested collection, refused past [`MAX_DEPTH`].
 
+use super::Version;
 use super::budget::{DEPTH_MESSAGE, MAX_DEPTH};
 use super::capture::Events;
 use super::entries::{Entries, Flow, read_mapping};
@@ -16,8 +17,8 @@ use indexmap::IndexMap;
 use std::borrow::Cow;
 
 /// The documents of `text` (null documents left out), each with the line it starts at.
-pub(super) fn documents(text: &str) -> Result<Vec<Located>> {
-    let mut src = Live::new(text);
+pub(super) fn documents(text: &str, version: Version) -> Result<Vec<Located>> {
+    let mut src = Live::new(text, version);
     let mut documents = Vec::new();
     while let Some(line) = next_document(&mut src)? {
         let node = value(&mut src, 0)?;
@@ -123,6 +124,10 @@ pub(super) fn leaf(ev: Ev<'_>) -> Result<Value> {
             }
             Scalar::F64(f) => Value::Float(f),
             Scalar::Str(s) => Value::Str(s.into_owned()),
+            Scalar::Typed(why, s) => Value::Typed {
+                tag: why.tag(),
+                text: s.into_owned(),
+            },
         },
     )
 }
@@ -135,7 +140,7 @@ fn key_text(scalar: Scalar<'_>) -> Cow<'_, str> {
         Scalar::I64(i) => Cow::Owned(i.to_string()),
         Scalar::U64(u) => Cow::Owned(u.to_string()),
         Scalar::F64(f) => Cow::Owned(f.to_string()),
-        Scalar::Str(s) => s,
+        Scalar::Str(s) | Scalar::Typed(_, s) => s,
     }
 }
 

@@ -1,10 +1,11 @@
 //! Events read from `granit-parser`: document and stream markers skipped (comments are not read),
-//! anchored nodes recorded, aliases expanded by replaying the recording, every event (replays
-//! included) counted against the [`Budget`].
+//! anchored nodes recorded, aliases expanded by replaying the recording, every event counted
+//! against the [`Budget`] (the limits on values and events hold replays only).
 
 use super::budget::{Budget, Seen};
 use super::events::{Ev, Kind, Loc, Origin, Result, Source, YamlError};
 use super::scalar::{NodeKind, SfTag, Tag};
+use super::{Version, v11};
 use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError, StrInput};
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -63,11 +64,14 @@ pub(super) struct Live<'a> {
     recorder: Recorder<'a>,
     budget: Budget,
     replayed: usize,
+    /// YAML 1.1: plain scalars are read as [`v11`] says.
+    v11: bool,
 }
 
 impl<'a> Live<'a> {
-    pub fn new(text: &'a str) -> Live<'a> {
+    pub fn new(text: &'a str, version: Version) -> Live<'a> {
         Live {
+            v11: version == Version::V1_1,
             parser: Parser::with_options(StrInput::new(text), parser_options()),
             look: None,
             last: Loc::UNKNOWN,
@@ -193,7 +197,7 @@ impl<'a> Live<'a> {
             Kind::SeqEnd => Seen::End { mapping: false },
             Kind::MapEnd => Seen::End { mapping: true },
         };
-        self.budget.observe(seen).map_err(|breach| {
+        self.budget.observe_replayed(seen).map_err(|breach| {
             YamlError::at(ev.loc, breach.to_string()).through(Some(reference), ev.loc)
         })?;
         self.record(&ev)?;
@@ -232,6 +236,12 @@ impl<'a> Live<'a> {
             },
         )?;
         let tag = checked.transpose()?;
+        let (value, style, tag) =
+            if self.v11 && tag.is_none() && matches!(style, ScalarStyle::Plain) {
+                v11::rewrite(value)
+            } else {
+                (value, style, tag)
+            };
         let ev = Ev {
             kind: Kind::Scalar { value, style, tag },
             loc,

@@ -34,6 +34,30 @@ pub(super) enum SfTag {
     Degrees,
     Radians,
     Other,
+    /// A YAML 1.1 scalar compared as written (set by `v11`, never by a tag in the file).
+    Typed(AsWritten),
+}
+
+/// Why a YAML 1.1 plain scalar is compared as written (see `v11`); its `Value::Typed` tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum AsWritten {
+    /// Both readers read a timestamp: a date or time, no type of the tree's.
+    Timestamp,
+    /// `.inf`, `-.inf`, `.nan` in any of their spellings, kept as the first (the tree holds
+    /// infinities and NaN as strings, which a quoted `'.inf'` would equal).
+    NonFinite,
+    /// The readers read it differently, or one of them refuses it.
+    Unsettled,
+}
+
+impl AsWritten {
+    pub fn tag(self) -> &'static str {
+        match self {
+            AsWritten::Timestamp => "timestamp",
+            AsWritten::NonFinite => "float",
+            AsWritten::Unsettled => "yaml-1.1-unsettled",
+        }
+    }
 }
 
 /// Which kind of node a tag may stand on.
@@ -173,7 +197,8 @@ impl SfTag {
             | SfTag::Value
             | SfTag::Include
             | SfTag::Degrees
-            | SfTag::Radians => Some(NodeKind::Scalar),
+            | SfTag::Radians
+            | SfTag::Typed(_) => Some(NodeKind::Scalar),
             SfTag::Seq => Some(NodeKind::Sequence),
             SfTag::Map => Some(NodeKind::Mapping),
             SfTag::None | SfTag::NonSpecific | SfTag::Other => None,
@@ -239,7 +264,10 @@ fn nullish(value: &str, style: ScalarStyle) -> bool {
 /// Whether the scalar is null: tagged `!!null`, or null-like and not held to a type.
 pub(super) fn is_null(tag: SfTag, value: &str, style: ScalarStyle) -> bool {
     tag == SfTag::Null
-        || (!tag.is_core() && !tag.forces_string() && tag != SfTag::Binary && nullish(value, style))
+        || (!tag.is_core()
+            && !tag.forces_string()
+            && !matches!(tag, SfTag::Binary | SfTag::Typed(_))
+            && nullish(value, style))
 }
 
 /// What a scalar resolved to.
@@ -251,6 +279,7 @@ pub(super) enum Scalar<'a> {
     U64(u64),
     F64(f64),
     Str(Cow<'a, str>),
+    Typed(AsWritten, Cow<'a, str>),
 }
 
 /// Resolves a scalar read at `loc`.
@@ -261,6 +290,7 @@ pub(super) fn resolve(
     loc: Loc,
 ) -> Result<Scalar<'_>> {
     match tag {
+        SfTag::Typed(why) => return Ok(Scalar::Typed(why, value)),
         SfTag::Null => return Ok(Scalar::Null),
         SfTag::Bool => {
             let t = trim(&value);

@@ -11,6 +11,7 @@
 //!   all their items: they are built as nodes and flattened as the general reader does.
 //! - Several documents: the first one's paths get their `[0]` when a second one starts.
 
+use super::Version;
 use super::build::{self, Shape, alias_of, enter, reference_of};
 use super::capture::Events;
 use super::entries::{Entries, Flow, read_mapping};
@@ -48,8 +49,8 @@ impl Sink {
 }
 
 /// The tree of `text`, or `None` when the general reader has to read it.
-pub(super) fn parse(text: &str) -> Result<Option<Tree>> {
-    let mut src = Live::new(text);
+pub(super) fn parse(text: &str, version: Version) -> Result<Option<Tree>> {
+    let mut src = Live::new(text, version);
     let mut sink = Sink {
         tree: Tree::new(),
         path: String::new(),
@@ -265,9 +266,11 @@ mod tests {
             "l: [x, {y: 1}]\nempty: {}\nnone: []\n",
             "1: one\n2: two\n",
         ] {
-            assert!(parse(text).unwrap().is_some(), "{text}");
+            assert!(parse(text, Version::V1_2).unwrap().is_some(), "{text}");
         }
-        let t = parse("---\nkind: A\n---\n- x\n---\nz\n").unwrap().unwrap();
+        let t = parse("---\nkind: A\n---\n- x\n---\nz\n", Version::V1_2)
+            .unwrap()
+            .unwrap();
         assert_eq!(keys(&t), [("[0].kind", 2), ("[1][0]", 4), ("[2]", 6)]);
     }
 
@@ -279,7 +282,7 @@ mod tests {
             "c:\n  '1': one\n  <<: {1: merged}\n",
             "c: {1: a, '1': b}\n",
         ] {
-            assert!(parse(text).unwrap().is_none(), "{text}");
+            assert!(parse(text, Version::V1_2).unwrap().is_none(), "{text}");
         }
         let t = super::super::parse("a:\n  x: 1\nb: 2\na:\n  y: 3\n").unwrap();
         assert_eq!(keys(&t), [("a.y", 5), ("b", 3)]);
