@@ -133,8 +133,10 @@ mod tests {
             assert_eq!(found(&format!("x={token} y")), [token], "{token}");
         }
         assert_eq!(
-            found("https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"),
-            ["hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX"]
+            found(
+                "https://hooks.slack.com/services/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"
+            ),
+            ["hooks.slack.com/services/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"]
         );
     }
 

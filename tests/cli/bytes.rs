@@ -85,7 +85,7 @@ fn a_latin1_postgresql_conf_is_compared_byte_for_byte_and_shown_escaped() {
 
 /// The PostgreSQL server binary: on the PATH, else where Debian's packages put it. Missing is a
 /// failure, never a skip (.ci/run installs the postgresql package).
-fn postgres() -> std::path::PathBuf {
+pub fn postgres() -> std::path::PathBuf {
     let on_path = std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)
             .map(|d| d.join("postgres"))
