@@ -50,7 +50,7 @@ impl Writer for MarkdownWriter {
 }
 
 fn summary(r: &Report, s: &mut String) {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let plural = super::plural;
     let scope = r.scope_words();
     let verdict = if !r.findings.is_empty() {
         format!("{} {}", r.what(), r.drift_words())

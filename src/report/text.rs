@@ -95,7 +95,7 @@ impl Writer for TextWriter {
 }
 
 fn summary(w: &TextWriter, r: &Report, s: &mut String) {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let plural = super::plural;
     let errors = match r.errors.len() {
         0 => String::new(),
         n => format!(

@@ -138,46 +138,44 @@ impl Rules {
     /// Records the baseline's values of the keys capacity checks read (see
     /// [`Facts::base_numbers`]).
     pub fn gather_base(&self, ctx: &FileCtx, tree: &Tree, facts: &mut Facts) {
+        facts
+            .base_numbers
+            .extend(self.capacity_numbers(ctx, tree, |k| ctx.included.base(k)));
+    }
+
+    /// The values of `tree` that capacity checks read from this file; `from` names the
+    /// included file that set a key.
+    fn capacity_numbers<'c>(
+        &self,
+        ctx: &FileCtx<'c>,
+        tree: &Tree,
+        from: impl Fn(&str) -> Option<&'c str>,
+    ) -> Vec<Fact> {
         let refs: Vec<&super::keyglob::KeyGlob> = self
             .capacity
             .iter()
             .flat_map(|c| c.refs_for(ctx.group, ctx.file))
             .collect();
-        for (key, e) in tree
-            .iter()
+        if refs.is_empty() {
+            return Vec::new();
+        }
+        tree.iter()
             .filter(|(k, _)| refs.iter().any(|r| r.is_match(k)))
-        {
-            facts.base_numbers.push(Fact {
+            .map(|(key, e)| Fact {
                 file: ctx.file.to_string(),
                 key: key.to_string(),
                 value: e.value.clone(),
                 line: e.line,
-                from: ctx.included.base(key).map(str::to_string),
-            });
-        }
+                from: from(key).map(str::to_string),
+            })
+            .collect()
     }
 
     /// Records what cross-host checks need from one tree of one host.
     pub fn gather(&self, ctx: &FileCtx, tree: &Tree, baselined: bool, facts: &mut Facts) {
-        let refs: Vec<&super::keyglob::KeyGlob> = self
-            .capacity
-            .iter()
-            .flat_map(|c| c.refs_for(ctx.group, ctx.file))
-            .collect();
-        if !refs.is_empty() {
-            for (key, e) in tree
-                .iter()
-                .filter(|(k, _)| refs.iter().any(|r| r.is_match(k)))
-            {
-                facts.numbers.push(Fact {
-                    file: ctx.file.to_string(),
-                    key: key.to_string(),
-                    value: e.value.clone(),
-                    line: e.line,
-                    from: ctx.included.live(key).map(str::to_string),
-                });
-            }
-        }
+        facts
+            .numbers
+            .extend(self.capacity_numbers(ctx, tree, |k| ctx.included.live(k)));
         for (i, r) in self.rules.iter().enumerate() {
             if r.unique && r.covers(ctx.group, ctx.host, ctx.file) {
                 for (key, e) in matching(tree, r, ctx.format) {

@@ -30,10 +30,9 @@ impl Seen {
 
     fn add(&mut self, text: &str) {
         // A private key block or a whole line: its long words are what would show.
-        let words = text.split_whitespace();
-        if text.contains('\n') || text.split_whitespace().count() > 1 {
+        if text.contains('\n') || text.trim().contains(char::is_whitespace) {
             self.0.extend(
-                words
+                text.split_whitespace()
                     .filter(|w| w.len() >= 16 && !w.starts_with("-----"))
                     .map(str::to_string),
             );
