@@ -4,6 +4,7 @@
 mod access;
 
 use crate::inventory::HostVars;
+use crate::names::check_name;
 use crate::normalize::{Format, YamlVersion};
 use anyhow::{Context, Result, bail};
 use globset::{GlobBuilder, GlobMatcher};
@@ -478,23 +479,6 @@ fn command_template(group: &str, argv: Option<&[String]>) -> Result<Vec<String>>
         bail!("group {group:?}: `command` must contain {{path}} where the file's path goes");
     }
     Ok(argv.to_vec())
-}
-
-/// Host and group names become path components and (later) ssh destinations: refuse anything
-/// that could escape a directory or be read as an option.
-pub fn check_name(what: &str, name: &str) -> Result<()> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | ':');
-    if name.is_empty()
-        || name.starts_with('-')
-        || name == "."
-        || name == ".."
-        || !name.chars().all(ok_char)
-    {
-        bail!(
-            "invalid {what} name {name:?}: expected letters, digits and . _ - @ : only, not starting with '-'"
-        );
-    }
-    Ok(())
 }
 
 /// A file entry; `group_yaml` is the group's `yaml`, for an entry without its own.

@@ -32,7 +32,7 @@
 //!   option lists `ansible_ssh_host` after `ansible_host`, the last one set winning), the old
 //!   spelling wins when both are set anywhere: a group's `ansible_ssh_port` beats a host's
 //!   `ansible_port`.
-//! - Hostile input: host and group names must pass [`crate::config::check_name`], and so must
+//! - Hostile input: host and group names must pass [`crate::names::check_name`], and so must
 //!   `ansible_host`, `ansible_user` and `ansible_become_user` values (they end up on an ssh
 //!   command line); ports are 1-65535; `ansible_ssh_common_args` and `ansible_ssh_extra_args`
 //!   may hold ssh options and their values only ([`ssh_args`]); group cycles are an error naming the groups; sizes are bounded ([`MAX_HOSTS`],
@@ -191,7 +191,7 @@ impl Builder {
         if let Some(&g) = self.group_index.get(name) {
             return Ok(g);
         }
-        crate::config::check_name("group", name).map_err(|e| err(line, e.to_string()))?;
+        crate::names::check_name("group", name).map_err(|e| err(line, e.to_string()))?;
         if self.groups.len() >= MAX_GROUPS {
             return Err(err(
                 line,
@@ -221,7 +221,7 @@ impl Builder {
             let h = match self.host_index.get(&name) {
                 Some(&h) => h,
                 None => {
-                    crate::config::check_name("host", &name)
+                    crate::names::check_name("host", &name)
                         .map_err(|e| err(line, e.to_string()))?;
                     if self.hosts.len() >= MAX_HOSTS {
                         return Err(err(

@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod lint;
 pub mod lock;
 pub mod merge_cmd;
+pub mod names;
 pub mod normalize;
 pub mod progress;
 pub mod report;

@@ -2,8 +2,8 @@
 //! merged in, a group's own `become`, and one warning per run for each inventory variable that
 //! would change the connection but that confdrift does not use (by name, never by value).
 
-use super::check_name;
 use crate::inventory::{HostVars, Inventory};
+use crate::names::check_name;
 use anyhow::{Result, bail};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;

@@ -189,7 +189,7 @@ impl RawVars {
             | "ansible_become_user"
             | "ansible_sudo_user" => {
                 let v = need()?.trim();
-                crate::config::check_name(key, v).map_err(|e| e.to_string())?;
+                crate::names::check_name(key, v).map_err(|e| e.to_string())?;
                 let slot = match key {
                     "ansible_host" => &mut self.host,
                     "ansible_ssh_host" => &mut self.ssh_host,
