@@ -82,7 +82,7 @@ fn commit_info(repo: &Repository, id: Oid, sig: &git2::Signature) -> CommitInfo 
 /// `2026-11-02T09:30:00+01:00` for a git time (seconds since the epoch, offset in minutes).
 pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
     let local = seconds + i64::from(offset_minutes) * 60;
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let (y, m, d) = crate::dates::civil_from_days(local.div_euclid(86_400));
     let rem = local.rem_euclid(86_400);
     let sign = if offset_minutes < 0 { '-' } else { '+' };
     let off = offset_minutes.unsigned_abs();
@@ -94,21 +94,6 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
         off / 60,
         off % 60
     )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; H. Hinnant's
-/// `civil_from_days`).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -7,18 +7,15 @@ use crate::config::{Config, Group};
 use crate::diff::{Change, diff_with};
 use crate::includes::{self, Effective};
 use crate::normalize::{Document, Format};
-use crate::report::{Finding, HostRun, Kind, Problem, Report, Severity};
+use crate::report::{Finding, HostRun, Kind, Problem, Report};
 use crate::rules::{Facts, FileCtx, Included, Rules, today, waiver};
 use crate::secret;
-use crate::tree::{ParseError, Tree, Value};
+use crate::tree::{ParseError, Tree};
 use anyhow::{Result, bail};
 use git2::Oid;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-
-/// Severity of plain drift (no rule says otherwise).
-const DRIFT_SEVERITY: Severity = Severity::Warning;
 
 /// Which hosts to check: the union of `--host` and `--group`; everything when both are empty;
 /// then only those of the `--shard`.
@@ -339,7 +336,7 @@ fn check_target(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResul
             group: Some(t.group.name.clone()),
             file: path.clone(),
             kind,
-            severity: DRIFT_SEVERITY,
+            severity: crate::rules::drift::DRIFT_SEVERITY,
             baseline_source: t.expected.get(path).map(|b| b.source.clone()),
             message,
             ..Finding::default()
@@ -597,66 +594,4 @@ impl<'a> PgFiles<'a> {
             settle(t, rules, file, effective, out);
         }
     }
-}
-
-/// A finding from a key change, with secret values redacted.
-pub fn finding_from_change(
-    format: Format,
-    host: Option<&str>,
-    group: Option<&str>,
-    file: &str,
-    baseline_source: Option<&str>,
-    c: Change,
-) -> Finding {
-    let baseline = c
-        .baseline
-        .as_ref()
-        .map(|e| secret::redact(format, &c.key, &e.value));
-    let live = c
-        .live
-        .as_ref()
-        .map(|e| secret::redact(format, &c.key, &e.value));
-    let message = drift_message(baseline.as_ref(), live.as_ref());
-    Finding {
-        host: host.map(str::to_string),
-        group: group.map(str::to_string),
-        file: file.to_string(),
-        line: line_of(c.live.as_ref()),
-        baseline_line: line_of(c.baseline.as_ref()),
-        key: Some(c.key),
-        kind: c.kind,
-        severity: DRIFT_SEVERITY,
-        baseline,
-        live,
-        baseline_source: baseline_source.map(str::to_string),
-        message,
-        ..Finding::default()
-    }
-}
-
-/// A side's line; none for a value that is the whole file's (a binary file's hash).
-fn line_of(e: Option<&crate::tree::Entry>) -> Option<u32> {
-    e.map(|e| e.line).filter(|&l| l != crate::tree::WHOLE_FILE)
-}
-
-/// What a drift finding says when nothing more is known than its two (redacted) values.
-pub fn drift_message(baseline: Option<&Value>, live: Option<&Value>) -> String {
-    match (baseline, live) {
-        (Some(b), Some(l)) if b == l => "changed (secret value)".to_string(),
-        (Some(b), Some(l)) => format!("changed from {} to {}", short(b), short(l)),
-        (None, Some(l)) => format!("added on the host: {}", short(l)),
-        (Some(b), None) => format!("removed on the host; the baseline has {}", short(b)),
-        (None, None) => "changed".to_string(),
-    }
-}
-
-/// A value for a one-line message: the first line, at most 60 characters.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    let first = s.lines().next().unwrap_or("");
-    let mut out: String = first.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }

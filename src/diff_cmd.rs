@@ -1,11 +1,11 @@
 //! `confdrift diff OLD NEW`: the same normalization and report, for two files or two
 //! directories compared file by file. `baseline` is OLD's value and `live` is NEW's.
 
-use crate::check::finding_from_change;
 use crate::collect::MAX_FILE_BYTES;
 use crate::diff::diff_with;
 use crate::normalize::{Format, YamlVersion};
 use crate::report::{Finding, Kind, Problem, Report, Severity};
+use crate::rules::drift::finding_from_change;
 use anyhow::{Result, bail};
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -67,7 +67,7 @@ pub fn for_check(cfg: &BaselineConfig) -> Result<Option<Lock>> {
     };
     let path = path_in(repo.commondir());
     if let Err(e) = open(&path) {
-        crate::accept::warn(format_args!(
+        crate::progress::warn(format_args!(
             "warning: not locking {} ({e}); an accept running now may change the baseline under this check",
             path.display()
         ));

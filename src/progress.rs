@@ -16,3 +16,9 @@ pub fn hosts(len: usize, quiet: bool) -> ProgressBar {
     }
     bar
 }
+
+/// A line on stderr, never a panic (a closed stderr is no reason to stop).
+pub fn warn(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
+}

@@ -22,8 +22,8 @@ pub use fingerprint::{
 pub use key::{HOW_TO, KeySource, SecretKey};
 pub use spans::Hidden;
 
+use crate::keyglob::KeyGlob;
 use crate::normalize::Format;
-use crate::rules::keyglob::KeyGlob;
 use crate::tree::Value;
 use std::sync::RwLock;
 

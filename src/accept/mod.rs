@@ -234,11 +234,7 @@ pub(crate) fn say(args: std::fmt::Arguments) {
     let _ = writeln!(std::io::stdout().lock(), "{args}");
 }
 
-/// A line on stderr, never a panic.
-pub(crate) fn warn(args: std::fmt::Arguments) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{args}");
-}
+pub(crate) use crate::progress::warn;
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(7)]

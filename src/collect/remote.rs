@@ -237,10 +237,36 @@ fn garbage(bytes: &[u8]) -> String {
     format!("unexpected output from the host (not confdrift's collector): {text:?}")
 }
 
+/// At most this much output is read from one host, whatever it sends.
+pub(super) const MAX_HOST_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A fresh random token that frames this run's output.
+pub(super) fn nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from("CONFDRIFT-");
+    for i in 0..2u8 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u8(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::process::Command;
+
+    #[test]
+    fn nonces_differ() {
+        assert_ne!(nonce(), nonce());
+        assert_eq!(nonce().len(), "CONFDRIFT-".len() + 32);
+    }
 
     fn specs(patterns: &[&str]) -> Vec<FileSpec> {
         patterns

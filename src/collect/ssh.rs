@@ -12,9 +12,6 @@ use crate::inventory::HostVars;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// At most this much output is read from one host, whatever it sends.
-pub(super) const MAX_HOST_BYTES: u64 = 256 * 1024 * 1024;
-
 /// `ssh` exits with 255 when the connection or authentication failed.
 const SSH_CONNECTION_FAILED: i32 = 255;
 
@@ -73,7 +70,7 @@ pub fn collect(
     specs: &[FileSpec],
 ) -> Result<Snapshot, String> {
     let sudo_user = vars.map(HostVars::sudo_user).transpose()?.flatten();
-    let nonce = nonce();
+    let nonce = remote::nonce();
     let script = remote::script(specs, &nonce, MAX_FILE_BYTES);
     let deadline = Instant::now() + settings.timeout;
     let mut attempt = 0;
@@ -86,7 +83,7 @@ pub fn collect(
         let cmd = command(settings, host, vars);
         trace(host, format_args!("{}", shown(&cmd)));
         let start = Instant::now();
-        let run = process::run(cmd, script.as_bytes(), left, MAX_HOST_BYTES);
+        let run = process::run(cmd, script.as_bytes(), left, remote::MAX_HOST_BYTES);
         traced(host, &run, start.elapsed());
         let finished = match run {
             Ok(f) => f,
@@ -195,23 +192,6 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("").trim()
 }
 
-/// A fresh random token that frames this run's output.
-pub(super) fn nonce() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::from("CONFDRIFT-");
-    for i in 0..2u8 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u8(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,11 +250,5 @@ mod tests {
             "ssh -T -o BatchMode=yes -o ConnectTimeout=10 -i '~/.ssh/db key' -o \
              ProxyJump=bastion -4 -l deploy -- db-1 sudo -n -u postgres -- sh -s"
         );
-    }
-
-    #[test]
-    fn nonces_differ() {
-        assert_ne!(nonce(), nonce());
-        assert_eq!(nonce().len(), "CONFDRIFT-".len() + 32);
     }
 }

@@ -4,7 +4,7 @@
 //! error naming the host and the way out, never a hang.
 
 use super::process::{self, RunError};
-use super::{MAX_FILE_BYTES, Snapshot, remote, ssh};
+use super::{MAX_FILE_BYTES, Snapshot, remote};
 use crate::config::FileSpec;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -48,14 +48,14 @@ pub fn collect_local(
     specs: &[FileSpec],
     timeout: Duration,
 ) -> Result<Snapshot, String> {
-    let nonce = ssh::nonce();
+    let nonce = remote::nonce();
     let script = remote::script(specs, &nonce, MAX_FILE_BYTES);
     let words = argv(user);
     let mut cmd = Command::new(words[0]);
     cmd.args(&words[1..]);
     super::trace(host, format_args!("{}", words.join(" ")));
     let start = Instant::now();
-    let finished = match process::run(cmd, script.as_bytes(), timeout, ssh::MAX_HOST_BYTES) {
+    let finished = match process::run(cmd, script.as_bytes(), timeout, remote::MAX_HOST_BYTES) {
         Ok(f) => f,
         Err(RunError::Spawn(e)) => {
             return Err(format!(

@@ -3,8 +3,6 @@
 //! private key block (`-----BEGIN ... PRIVATE KEY-----` to its `-----END ...` line) is one
 //! line, its lines joined by a space: a secret is hidden, fingerprinted and compared whole.
 
-use crate::secret::tokens::{closes_private_key, opens_private_key};
-
 /// One significant line: its 1-based number and its text with surrounding whitespace
 /// trimmed and runs of whitespace as one space; `last` is the number of its last line (a
 /// private key block spans several).
@@ -49,6 +47,16 @@ fn after_begin(t: &str) -> &str {
     t.find("-----BEGIN")
         .and_then(|b| t[b + 10..].find("-----").map(|e| &t[b + 10 + e + 5..]))
         .unwrap_or("")
+}
+
+/// Whether a line opens a PEM private key block (a line diff keeps such a block as one unit).
+pub fn opens_private_key(line: &str) -> bool {
+    line.contains("-----BEGIN") && line.contains("PRIVATE KEY")
+}
+
+/// Whether a line closes a PEM private key block.
+pub fn closes_private_key(line: &str) -> bool {
+    line.contains("-----END") && line.contains("PRIVATE KEY")
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod json;
 mod json_read;
 mod junit;
 mod markdown;
+mod message;
 mod prometheus;
 mod text;
 
@@ -20,6 +21,7 @@ pub use json::{JsonWriter, SCHEMA, finding_to_json};
 pub use json_read::{finding_from_json, read_report};
 pub use junit::JunitWriter;
 pub use markdown::MarkdownWriter;
+pub use message::drift_message;
 pub use prometheus::PrometheusWriter;
 pub use text::TextWriter;
 

@@ -274,7 +274,7 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
     // Plain drift says no more than its two values, unless something was added to it.
     if !drift
         || f.rule.is_some()
-        || f.message != crate::check::drift_message(f.baseline.as_ref(), f.live.as_ref())
+        || f.message != super::drift_message(f.baseline.as_ref(), f.live.as_ref())
     {
         let _ = writeln!(s, "        {:<9}{}", "why", f.message);
     }

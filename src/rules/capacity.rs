@@ -15,7 +15,7 @@
 //! supply (pgbouncer's pools against its own `max_db_connections`).
 
 use super::file::Facts;
-use super::keyglob::KeyGlob;
+use crate::keyglob::KeyGlob;
 use crate::report::{Finding, Kind, Problem, Severity};
 use crate::tree::Value;
 use anyhow::{Result, bail};

@@ -96,7 +96,7 @@ impl Rules {
                 continue;
             }
             let c_key = c.key.clone();
-            let mut f = crate::check::finding_from_change(
+            let mut f = super::drift::finding_from_change(
                 ctx.format,
                 ctx.host,
                 Some(ctx.group),
@@ -151,7 +151,7 @@ impl Rules {
         tree: &Tree,
         from: impl Fn(&str) -> Option<&'c str>,
     ) -> Vec<Fact> {
-        let refs: Vec<&super::keyglob::KeyGlob> = self
+        let refs: Vec<&crate::keyglob::KeyGlob> = self
             .capacity
             .iter()
             .flat_map(|c| c.refs_for(ctx.group, ctx.file))

@@ -6,9 +6,9 @@
 //! `outlier.rs` look across hosts, `waiver.rs` hides what a person has accepted for a while.
 
 mod capacity;
+pub mod drift;
 pub mod facts_json;
 mod file;
-pub mod keyglob;
 mod outlier;
 mod unique;
 pub mod units;
@@ -19,11 +19,11 @@ pub use file::{Facts, FileCtx, Included};
 pub use waiver::{RawWaiver, Waiver, today};
 
 use crate::config::FileSpec;
+use crate::keyglob::KeyGlob;
 use crate::normalize::Format;
 use crate::report::Severity;
 use crate::tree::Value;
 use anyhow::{Context, Result, bail};
-use keyglob::KeyGlob;
 use serde::Deserialize;
 
 /// `[[rule]]` as written.

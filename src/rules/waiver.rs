@@ -1,8 +1,8 @@
 //! `[[waiver]]`: a person hides findings for a while, with a reason, an owner and an expiry
 //! date. On the day after `expires` the findings come back, marked as such.
 
-use super::keyglob::KeyGlob;
 use crate::config::FileSpec;
+use crate::keyglob::KeyGlob;
 use crate::report::{Finding, Kind};
 use anyhow::{Result, bail};
 use serde::Deserialize;
@@ -176,7 +176,7 @@ pub fn today() -> String {
 
 /// Days since 1970-01-01 to `YYYY-MM-DD`.
 fn civil_date(days: i64) -> String {
-    let (y, m, d) = crate::blame::civil_from_days(days);
+    let (y, m, d) = crate::dates::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

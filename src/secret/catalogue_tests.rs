@@ -163,7 +163,8 @@ fn hidden_everywhere(e: &(&str, &str, &str, &str), secret: &str) -> Result<(), S
         return Err("the change was not found".into());
     }
     for c in changes {
-        let f = crate::check::finding_from_change(format, Some("h"), Some("g"), "/f", None, c);
+        let f =
+            crate::rules::drift::finding_from_change(format, Some("h"), Some("g"), "/f", None, c);
         let all = format!("{f:?}");
         if all.contains(secret) || all.contains(&old) {
             return Err(format!("a finding shows the secret: {all}"));

@@ -9,7 +9,7 @@
 //! that names a credential.
 
 use super::key::{self, HOW_TO, SecretKey};
-use super::spans::{self, Hidden};
+use super::spans::{self, Hidden, STEM};
 use super::tokens;
 use crate::diff::Change;
 use crate::normalize::{Document, Format};
@@ -26,35 +26,12 @@ pub const NO_KEY: &str = "no secret key is configured to fingerprint it";
 /// What every fingerprint starts with.
 pub const PREFIX: &str = "hmac-sha256:";
 
-/// The same, spelled with `$` in formats whose fields `:` separates (a `.pgpass` line, an
-/// htpasswd entry), where a `:` could not be written in place.
-const STEM: &str = "hmac-sha256";
-
 /// How a fingerprint is spelled in a `format` file.
 fn spelled(format: Format, fp: String) -> String {
     match format.name() {
         "pgpass" | "htpasswd" => fp.replacen(PREFIX, "hmac-sha256$", 1),
         _ => fp,
     }
-}
-
-/// Where fingerprints are in `text`, in either spelling (the prefix and its hex digits).
-pub(super) fn ranges(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(p) = text[from..].find(STEM).map(|p| from + p) {
-        let mut end = p + STEM.len();
-        if text[end..].starts_with([':', '$']) {
-            end += 1;
-            end += text[end..]
-                .bytes()
-                .take_while(u8::is_ascii_hexdigit)
-                .count();
-            out.push(p..end);
-        }
-        from = end;
-    }
-    out
 }
 
 /// `hmac-sha256:<hex>` of `text` under `key`.

@@ -81,7 +81,7 @@ impl Seen {
 
 /// `line` with each fingerprint taken out (a short secret could be a run of its digits).
 fn without_fingerprints(line: &str) -> std::borrow::Cow<'_, str> {
-    let found = super::fingerprint::ranges(line);
+    let found = super::spans::fingerprints(line);
     if found.is_empty() {
         return line.into();
     }

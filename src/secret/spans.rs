@@ -339,9 +339,28 @@ fn end_at(text: &str, start: usize, stops: &[char]) -> usize {
         .map_or(text.len(), |p| start + p)
 }
 
-/// Fingerprints written for secrets: they stand for one, and are hidden like one.
-fn fingerprints(text: &str) -> Vec<Range<usize>> {
-    super::fingerprint::ranges(text)
+/// What every fingerprint starts with: then `:` (`fingerprint::PREFIX`), or `$` in formats
+/// whose fields `:` separates (a `.pgpass` line, an htpasswd entry).
+pub(super) const STEM: &str = "hmac-sha256";
+
+/// Fingerprints written for secrets: they stand for one, and are hidden like one. Found in
+/// either spelling (the prefix and its hex digits).
+pub(super) fn fingerprints(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = text[from..].find(STEM).map(|p| from + p) {
+        let mut end = p + STEM.len();
+        if text[end..].starts_with([':', '$']) {
+            end += 1;
+            end += text[end..]
+                .bytes()
+                .take_while(u8::is_ascii_hexdigit)
+                .count();
+            out.push(p..end);
+        }
+        from = end;
+    }
+    out
 }
 
 /// Sorted, overlapping and touching ranges joined, empty ones dropped; `None` when none.

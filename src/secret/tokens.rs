@@ -2,6 +2,7 @@
 //! key blocks and the documented token formats of AWS, GitHub, GitLab, Slack, Stripe, Google
 //! and npm, and JWTs. Each shape is specific enough that an ordinary value never has it.
 
+pub use crate::normalize::{closes_private_key, opens_private_key};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -82,16 +83,6 @@ pub fn ranges(s: &str) -> Vec<Range<usize>> {
         return Vec::new();
     }
     shapes().find_iter(s).map(|m| m.range()).collect()
-}
-
-/// Whether a line opens a PEM private key block (a line diff keeps such a block as one unit).
-pub fn opens_private_key(line: &str) -> bool {
-    line.contains("-----BEGIN") && line.contains("PRIVATE KEY")
-}
-
-/// Whether a line closes a PEM private key block.
-pub fn closes_private_key(line: &str) -> bool {
-    line.contains("-----END") && line.contains("PRIVATE KEY")
 }
 
 #[cfg(test)]
