@@ -178,7 +178,7 @@ pub(crate) fn default_jobs<'a>(mut groups: impl Iterator<Item = &'a Group>) -> u
     let remote = groups.any(|g| {
         matches!(
             g.transport,
-            crate::config::Transport::Ssh(_) | crate::config::Transport::Command { .. }
+            crate::collect::Transport::Ssh(_) | crate::collect::Transport::Command { .. }
         )
     });
     if remote { cpus.max(16) } else { cpus }

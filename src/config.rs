@@ -3,11 +3,11 @@
 
 mod access;
 
+use crate::collect::{FileSpec, SshSettings, Transport};
 use crate::inventory::HostVars;
 use crate::names::check_name;
 use crate::normalize::{Format, YamlVersion};
 use anyhow::{Context, Result, bail};
-use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -185,71 +185,6 @@ pub struct Group {
     pub vars: std::collections::BTreeMap<String, HostVars>,
     pub transport: Transport,
     pub files: Vec<FileSpec>,
-}
-
-/// How live files are read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Transport {
-    /// `<root>/<host>/<absolute path>` on this machine (the layout Ansible's `fetch` writes).
-    Dir { root: PathBuf },
-    /// This machine's own filesystem; the host name is only a label.
-    Local,
-    /// The system OpenSSH client, one connection per host.
-    Ssh(SshSettings),
-    /// A user's program run once per file (`kubectl exec {host} -- cat {path}`), no shell.
-    Command {
-        argv: Vec<String>,
-        timeout: Duration,
-    },
-}
-
-/// How `ssh` is run: the user's own ssh config applies unless `config` names another.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SshSettings {
-    /// Passed as `-F`.
-    pub config: Option<PathBuf>,
-    /// Extra arguments placed before the destination (`-o ServerAliveInterval=5`).
-    pub options: Vec<String>,
-    pub connect_timeout: Duration,
-    /// For one host, connection included.
-    pub timeout: Duration,
-}
-
-/// One `files` entry of a group: an absolute path or glob, an optional forced format, and the
-/// YAML version its YAML files are read as (the entry's `yaml`, else the group's).
-#[derive(Clone, Debug)]
-pub struct FileSpec {
-    pub pattern: String,
-    pub format: Option<Format>,
-    pub yaml: Option<YamlVersion>,
-    /// Present when `pattern` holds glob characters.
-    pub glob: Option<GlobMatcher>,
-    /// For a plain path with no `format`: the format detected from its name, once.
-    detected: Option<Format>,
-}
-
-impl FileSpec {
-    /// Whether `path` (absolute) is selected by this entry.
-    pub fn matches(&self, path: &str) -> bool {
-        match &self.glob {
-            Some(glob) => glob.is_match(path),
-            None => self.pattern == path,
-        }
-    }
-
-    /// The format `path` is read as: the entry's `format`, or detected from the name (YAML
-    /// 1.1 for the paths of `YAML_1_1_PATHS`); YAML as the entry's `yaml` version says.
-    pub fn format_for(&self, path: &str) -> Format {
-        let format = match (self.format, self.detected) {
-            (Some(f), _) => f,
-            (None, Some(f)) if self.glob.is_none() && path == self.pattern => f,
-            _ => Format::detect(path),
-        };
-        match self.yaml {
-            Some(version) => format.with_yaml(version),
-            None => format,
-        }
-    }
 }
 
 impl Config {
@@ -505,36 +440,6 @@ fn file_spec(raw: RawFile, group_yaml: Option<YamlVersion>) -> Result<FileSpec> 
     }
     spec.yaml = yaml.or(group_yaml);
     Ok(spec)
-}
-
-impl FileSpec {
-    /// A file entry for an absolute path or glob, refusing `.` and `..` components.
-    pub fn new(pattern: &str, format: Option<Format>) -> Result<FileSpec> {
-        if !pattern.starts_with('/')
-            || pattern.split('/').any(|s| s == ".." || s == ".")
-            || pattern.contains(['\n', '\0'])
-        {
-            bail!("file {pattern:?}: expected an absolute path without . or .. components");
-        }
-        let glob = if pattern.contains(['*', '?', '[', '{']) {
-            // `*` stays within one path segment, as in a shell; `**` crosses segments.
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .with_context(|| format!("file {pattern:?}: invalid glob"))?;
-            Some(glob.compile_matcher())
-        } else {
-            None
-        };
-        let detected = (format.is_none() && glob.is_none()).then(|| Format::detect(pattern));
-        Ok(FileSpec {
-            pattern: pattern.to_string(),
-            format,
-            yaml: None,
-            glob,
-            detected,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -178,7 +178,7 @@ fn majority<'a>(per_host: &[Option<&'a LiveFile>]) -> Option<(Format, &'a [u8], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{FileSpec, Transport};
+    use crate::collect::{FileSpec, Transport};
 
     fn group(name: &str, hosts: &[&str]) -> Group {
         Group {

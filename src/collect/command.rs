@@ -3,7 +3,7 @@
 
 use super::process::{self, RunError};
 use super::{Fetched, MAX_FILE_BYTES, Snapshot};
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! and the `local` transport (`/`).
 
 use super::{Fetched, MAX_FILE_BYTES, Snapshot};
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

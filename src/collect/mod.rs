@@ -2,18 +2,22 @@
 //! [`Snapshot`]; a host it cannot reach at all is an `Err` naming the cause.
 
 mod command;
+mod files;
 mod fs;
 mod hostkey;
 mod process;
 mod remote;
 mod ssh;
 mod sudo;
+mod transport;
 
-use crate::config::{FileSpec, Transport};
 use crate::inventory::{Connection, HostVars};
 use std::collections::BTreeMap;
+
+pub use files::FileSpec;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
+pub use transport::{SshSettings, Transport};
 
 /// `-v` given this many times: at 1 and above, each ssh (and sudo) run is traced on stderr.
 static VERBOSITY: AtomicU8 = AtomicU8::new(0);

@@ -12,7 +12,7 @@
 //! the whole output ends with `<nonce> DONE\n` (its absence means the transfer was cut).
 
 use super::{Fetched, Snapshot};
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 
 /// `'...'` with embedded `'` written as `'\''`: safe for any bytes in POSIX sh.
 pub fn sh_quote(s: &str) -> String {

@@ -7,7 +7,7 @@
 use super::hostkey::{self, Target};
 use super::process::{self, Finished, RunError};
 use super::{MAX_FILE_BYTES, Snapshot, remote, sudo, trace};
-use crate::config::{FileSpec, SshSettings};
+use crate::collect::{FileSpec, SshSettings};
 use crate::inventory::HostVars;
 use std::process::Command;
 use std::time::{Duration, Instant};

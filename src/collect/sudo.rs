@@ -5,7 +5,7 @@
 
 use super::process::{self, RunError};
 use super::{MAX_FILE_BYTES, Snapshot, remote};
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

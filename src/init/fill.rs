@@ -105,7 +105,8 @@ pub fn fill(
 mod tests {
     use super::*;
     use crate::accept::live::LiveFile;
-    use crate::config::{FileSpec, Group, Transport};
+    use crate::collect::{FileSpec, Transport};
+    use crate::config::Group;
     use crate::normalize::Format;
 
     const PATH: &str = "/etc/a.yml";

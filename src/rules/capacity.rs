@@ -162,7 +162,7 @@ fn key_ref(v: toml::Value, file: &str, what: &str) -> Result<KeyRef> {
                     }
                 }
             }
-            crate::config::FileSpec::new(&file, None)?;
+            crate::collect::FileSpec::new(&file, None)?;
             match (key, count) {
                 (Some(key), None) => KeyRef::Key { file, key, default },
                 (None, Some(key)) if default.is_none() => KeyRef::Count { file, key },
@@ -179,7 +179,7 @@ impl Capacity {
             if !groups.contains(&s.group.as_str()) {
                 bail!("group {:?} is not a [[group]] of this config", s.group);
             }
-            crate::config::FileSpec::new(&s.file, None)?;
+            crate::collect::FileSpec::new(&s.file, None)?;
             let main = KeyRef::Key {
                 file: s.file.clone(),
                 key: KeyGlob::new(&s.key).map_err(|e| anyhow::anyhow!("key {:?}: {e}", s.key))?,

@@ -18,7 +18,7 @@ pub use capacity::{Capacity, KeyRef, RawCapacity};
 pub use file::{Facts, FileCtx, Included};
 pub use waiver::{RawWaiver, Waiver, today};
 
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 use crate::keyglob::KeyGlob;
 use crate::normalize::Format;
 use crate::report::Severity;

@@ -1,7 +1,7 @@
 //! `[[waiver]]`: a person hides findings for a while, with a reason, an owner and an expiry
 //! date. On the day after `expires` the findings come back, marked as such.
 
-use crate::config::FileSpec;
+use crate::collect::FileSpec;
 use crate::keyglob::KeyGlob;
 use crate::report::{Finding, Kind};
 use anyhow::{Result, bail};
