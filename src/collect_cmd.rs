@@ -5,9 +5,9 @@
 //! swapped in by renames, so a re-run replaces the old snapshot whole: a reader sees the old
 //! files or the new ones, never a mix. A host that cannot be reached keeps its old snapshot.
 
-use crate::check::{Selection, default_jobs, select};
 use crate::collect::{self, Fetched};
 use crate::config::Config;
+use crate::pipeline::select::{Selection, default_jobs, select};
 use crate::report::{Problem, Report};
 use anyhow::{Context, Result};
 use rayon::prelude::*;

@@ -230,6 +230,35 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The format of `file` as read for `group` (by name).
+    pub fn format_in(&self, group: &str, file: &str) -> Format {
+        self.groups
+            .iter()
+            .find(|g| g.name == group)
+            .map_or_else(|| Format::detect(file), |g| g.format_of(file))
+    }
+}
+
+impl Group {
+    /// The format of `path`: the first matching file entry's `format`, else detected.
+    pub fn format_of(&self, path: &str) -> Format {
+        self.files
+            .iter()
+            .find(|s| s.matches(path))
+            .map_or_else(|| Format::detect(path), |s| s.format_for(path))
+    }
+
+    /// Which of `paths` the group reads as YAML 1.1 (for the report).
+    pub fn yaml_1_1_files<'a>(&self, paths: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+        paths
+            .into_iter()
+            .filter(|p| self.format_of(p).yaml_version() == Some(YamlVersion::V1_1))
+            .cloned()
+            .collect()
+    }
+}
+
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;

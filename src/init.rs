@@ -16,9 +16,9 @@ mod next;
 
 use crate::accept::{live, plan, say, warn};
 use crate::baseline::{self, worktree};
-use crate::check::{self, Selection};
 use crate::cli::InitArgs;
 use crate::config::Config;
+use crate::pipeline::select::{self, Selection};
 use crate::secret;
 use anyhow::{Context, Result, anyhow, bail};
 use next::{commit_command, conflicts, plural, warn_broken_rules};
@@ -136,10 +136,10 @@ fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
     if let (Some(k), Some(workdir)) = (&key, repo.workdir()) {
         k.check_outside(workdir).map_err(|e| anyhow!(e))?;
     }
-    let targets = check::select(&cfg, &Selection::default())?;
+    let targets = select::select(&cfg, &Selection::default())?;
     let jobs = a
         .jobs
-        .unwrap_or_else(|| check::default_jobs(targets.iter().map(|(g, _)| *g)))
+        .unwrap_or_else(|| select::default_jobs(targets.iter().map(|(g, _)| *g)))
         .max(1);
     let none = |_: &crate::config::Group, _: &str| Default::default();
     let (live, problems) = live::gather(&targets, &none, &[], key.as_ref(), jobs);

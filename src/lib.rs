@@ -7,7 +7,6 @@
 pub mod accept;
 pub mod baseline;
 pub mod blame;
-pub mod check;
 pub mod cli;
 pub mod collect;
 pub mod collect_cmd;
@@ -16,7 +15,6 @@ pub mod dates;
 pub mod diff;
 pub mod diff_cmd;
 pub mod exit;
-pub mod includes;
 pub mod init;
 pub mod inventory;
 pub mod keyglob;
@@ -25,13 +23,13 @@ pub mod lock;
 pub mod merge_cmd;
 pub mod names;
 pub mod normalize;
+pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod secret;
 pub mod shard;
 pub mod state;
-pub mod support;
 pub mod tree;
 
 use clap::{CommandFactory, Parser};
@@ -179,7 +177,7 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| cfg.baseline.reference.clone());
     let state = a.state.as_deref().map(state::State::open).transpose()?;
     let _lock = lock::for_check(&cfg.baseline)?;
-    let mut report = check::check(&cfg, &sel, &reference, a.jobs, a.common.render.quiet)?;
+    let mut report = pipeline::check(&cfg, &sel, &reference, a.jobs, a.common.render.quiet)?;
     blame::annotate(&cfg, &mut report);
     baseline::worktree::notice(&cfg.baseline, &mut report);
     report.errors.extend(secret::unverified_problem());
@@ -208,7 +206,7 @@ fn run_check(a: &cli::CheckArgs) -> anyhow::Result<Outcome> {
 }
 
 /// `--host`, `--group` and `--shard` (auto read from the environment here, once).
-fn selection(s: &cli::SelectArgs) -> anyhow::Result<check::Selection> {
+fn selection(s: &cli::SelectArgs) -> anyhow::Result<pipeline::select::Selection> {
     let shard = match s.shard {
         None => None,
         Some(spec) => {
@@ -216,7 +214,7 @@ fn selection(s: &cli::SelectArgs) -> anyhow::Result<check::Selection> {
             Some(spec.resolve(index.as_deref()).map_err(anyhow::Error::msg)?)
         }
     };
-    Ok(check::Selection {
+    Ok(pipeline::select::Selection {
         hosts: s.hosts.clone(),
         groups: s.groups.clone(),
         shard,

@@ -3,10 +3,10 @@
 //! A CI gate: a commit that types a tiny pool limit into the intended state fails before it ships.
 
 use crate::baseline::Baseline;
-use crate::check::{Selection, format_of, select};
 use crate::config::Config;
-use crate::includes;
+use crate::normalize::includes;
 use crate::normalize::{Document, Format};
+use crate::pipeline::select::{Selection, select};
 use crate::report::{Finding, HostRun, Problem, Report};
 use crate::rules::{Facts, FileCtx, Included, today, waiver};
 use anyhow::Result;
@@ -39,7 +39,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
         let chosen: Vec<(&String, &crate::baseline::BaselineFile, Format)> = files
             .iter()
             .filter(|(p, _)| group.files.iter().any(|s| s.matches(p)))
-            .map(|(p, f)| (p, f, format_of(group, p)))
+            .map(|(p, f)| (p, f, group.format_of(p)))
             .collect();
         // Every file parsed first, so that a postgresql.conf's includes can be followed.
         for &(_, file, format) in &chosen {
@@ -151,13 +151,13 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             group: group.name.clone(),
             up: true,
             files: files.keys().cloned().collect(),
-            yaml_1_1: crate::check::yaml_1_1_files(group, files.keys()),
+            yaml_1_1: group.yaml_1_1_files(files.keys()),
         });
         facts.push((host, &group.name, host_facts));
     }
     let views: Vec<(&str, &str, &Facts, bool)> =
         facts.iter().map(|(h, g, f)| (*h, *g, f, true)).collect();
-    let format_in = |group: &str, file: &str| crate::check::format_in(cfg, group, file);
+    let format_in = |group: &str, file: &str| cfg.format_in(group, file);
     let (across, trouble) = cfg.rules.across_hosts(&views, &format_in, false);
     for mut f in across {
         // Values here are the baseline's.

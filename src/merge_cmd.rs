@@ -4,7 +4,6 @@
 //! checks across hosts (capacity, unique, outliers), which no shard can run alone, run here
 //! over the values the shards' reports carry, with the rules of confdrift.toml.
 
-use crate::check;
 use crate::config::Config;
 use crate::report::{Report, read_report};
 use crate::rules::facts_json;
@@ -117,7 +116,7 @@ fn across_hosts(merged: &mut Report, config: Option<&Path>) -> Result<()> {
         .iter()
         .map(|(h, g, f, up)| (h.as_str(), g.as_str(), f, *up))
         .collect();
-    let format_in = |group: &str, file: &str| check::format_in(&cfg, group, file);
+    let format_in = |group: &str, file: &str| cfg.format_in(group, file);
     let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
     merged.findings.extend(waiver::apply(
         &cfg.rules.waivers,

@@ -5,16 +5,15 @@
 //! planned edits applied):
 //! - every file the accept writes, on its own values;
 //! - a postgresql.conf with includes, on the values the server would run with (see
-//!   [`crate::includes`]), for every host whose files an edit touches: a too-low
+//!   [`crate::normalize::includes`]), for every host whose files an edit touches: a too-low
 //!   `max_connections` written into `conf.d/` is refused as it would be in postgresql.conf
 //!   itself, and a postgresql.conf value that a later include overrides is not. Refused there:
 //!   what an edited file sets, and what the accept newly breaks (an override removed, an include
 //!   added). A rule the untouched files already broke is left to `check` and `lint`.
 
 use super::plan::Files;
-use crate::check;
 use crate::config::{Config, Group};
-use crate::includes;
+use crate::normalize::includes;
 use crate::normalize::{Document, Format};
 use crate::report::{Finding, Severity};
 use crate::rules::{FileCtx, Included};
@@ -75,7 +74,7 @@ fn own_values(cfg: &Config, prefix: &Path, edits: &Edits, broken: &mut Vec<Strin
             })
             .collect();
         for (group, host) in owners {
-            let format = check::format_of(group, &path);
+            let format = group.format_of(&path);
             let Ok(doc) = format.parse(bytes) else {
                 continue;
             };
@@ -126,7 +125,7 @@ fn through_includes(
             for (path, rel) in files {
                 parsed.entry((side, rel.clone())).or_insert_with(|| {
                     let bytes = text(rel, side)?;
-                    check::format_of(group, path).parse(bytes).ok()
+                    group.format_of(path).parse(bytes).ok()
                 });
             }
         }
@@ -176,7 +175,7 @@ fn effective_findings<'t>(
             group: &group.name,
             host: Some(host),
             file: path,
-            format: check::format_of(group, path),
+            format: group.format_of(path),
             baseline_source: Some(&shown),
             included: Included {
                 live: None,
@@ -256,9 +255,7 @@ fn view(
         }
         for rel in rels {
             let path = format!("/{}", &rel[dir.len()..]);
-            if group.files.iter().any(|s| s.matches(&path))
-                && is_pgconf(check::format_of(group, &path))
-            {
+            if group.files.iter().any(|s| s.matches(&path)) && is_pgconf(group.format_of(&path)) {
                 out.insert(path, rel.clone());
             }
         }

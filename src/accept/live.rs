@@ -29,15 +29,6 @@ pub struct TargetLive<'a> {
     pub secrets: Seen,
 }
 
-/// The format of `path` in `group`: the first matching file entry's `format`, else detected.
-pub fn format_of(group: &Group, path: &str) -> Format {
-    group
-        .files
-        .iter()
-        .find(|s| s.matches(path))
-        .map_or_else(|| Format::detect(path), |s| s.format_for(path))
-}
-
 /// Refuses when a file about to be written (`rel` under the baseline directory) holds a
 /// secret value any of the hosts' files held in clear.
 pub fn refuse_leaks(
@@ -127,7 +118,7 @@ fn one<'a>(
         if !only.is_empty() && !only.contains(path) {
             continue;
         }
-        let format = format_of(group, path);
+        let format = group.format_of(path);
         let content = match snap.files.get(path) {
             Some(Fetched::Present(bytes)) => match secret::protect_file(format, bytes, key) {
                 Ok(b) => {

@@ -12,9 +12,9 @@ pub mod live;
 pub mod plan;
 
 use crate::baseline::{self, worktree};
-use crate::check::{self, Selection};
 use crate::cli::AcceptArgs;
 use crate::config::{Config, Group};
+use crate::pipeline::select::{self, Selection};
 use crate::secret;
 use anyhow::{Result, anyhow, bail};
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +34,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
     if a.select.shard.is_some() {
         bail!("accept takes no --shard: select what to accept with --host, --group and --file");
     }
-    let targets = check::select(
+    let targets = select::select(
         &cfg,
         &Selection {
             hosts: a.select.hosts.clone(),
@@ -67,7 +67,7 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
     let expected = |g: &Group, h: &str| expected_paths(&current, g, h);
     let jobs = a
         .jobs
-        .unwrap_or_else(|| check::default_jobs(targets.iter().map(|(g, _)| *g)))
+        .unwrap_or_else(|| select::default_jobs(targets.iter().map(|(g, _)| *g)))
         .max(1);
     let (live, problems) = live::gather(&targets, &expected, &a.files, key.as_ref(), jobs);
     if !problems.is_empty() {

@@ -4,6 +4,7 @@
 pub mod binary;
 mod dotenv;
 mod htpasswd;
+pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;

@@ -24,7 +24,7 @@ pub struct FileCtx<'a> {
 }
 
 /// Per side, the keys whose value an included file set (key → that file's path); see
-/// [`crate::includes`]. Empty for every other file.
+/// [`crate::normalize::includes`]. Empty for every other file.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Included<'a> {
     pub live: Option<&'a HashMap<String, String>>,
@@ -64,7 +64,7 @@ pub struct Fact {
     pub key: String,
     pub value: Value,
     pub line: u32,
-    /// The file that set the value, when an include brought it in (see [`crate::includes`]).
+    /// The file that set the value, when an include brought it in (see [`crate::normalize::includes`]).
     pub from: Option<String>,
 }
 

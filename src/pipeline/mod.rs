@@ -1,0 +1,214 @@
+//! The check pipeline. For each host: collect its files, parse each and diff it against the
+//! baseline, read it with its includes, judge it by the rules; then the checks across hosts
+//! and the waivers over the whole fleet. No printing here: the command renders the report.
+//!
+//! The stages are the modules below, in the order a file goes through them: [`select`] (which
+//! hosts), [`baseline_docs`] (the baseline blobs, parsed once), [`compare`] (one file against
+//! its baseline), [`effective`] (includes), [`judge`] (rules and facts), [`support`] (what a
+//! narrowed selection still reads).
+
+mod baseline_docs;
+mod compare;
+mod effective;
+mod judge;
+pub mod select;
+mod support;
+
+use crate::baseline::{Baseline, BaselineFile};
+use crate::collect;
+use crate::config::{Config, Group};
+use crate::report::{Finding, HostRun, Problem, Report};
+use crate::rules::{Facts, Rules, today, waiver};
+use crate::secret;
+use crate::tree::ParseError;
+use anyhow::Result;
+use baseline_docs::ParsedBaseline;
+use rayon::prelude::*;
+use select::{Selection, default_jobs, select};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One host as a member of one group (a host in two groups is checked twice).
+struct Target<'a> {
+    group: &'a Group,
+    host: &'a str,
+    expected: BTreeMap<String, BaselineFile>,
+    /// Not selected, but read for the checks across hosts (see [`crate::support`]).
+    support: bool,
+}
+
+impl Target<'_> {
+    /// Trouble with this host (and `file`, and the place `e` points at).
+    fn problem(&self, file: Option<&str>, e: Option<&ParseError>, message: String) -> Problem {
+        Problem {
+            host: Some(self.host.to_string()),
+            file: file.map(str::to_string),
+            line: e.map(|e| e.line),
+            column: e.map(|e| e.column),
+            message,
+        }
+    }
+}
+
+/// What one host's check produced.
+#[derive(Default)]
+struct HostResult {
+    findings: Vec<Finding>,
+    errors: Vec<Problem>,
+    /// Files compared.
+    files: usize,
+    /// Their paths.
+    paths: Vec<String>,
+    /// Values the checks across hosts need.
+    facts: Facts,
+}
+
+/// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
+/// read each with its includes; judge each by the rules.
+fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
+    let mut out = HostResult::default();
+    let vars = t.group.vars.get(t.host);
+    let snap = match collect::collect(&t.group.transport, t.host, vars, &t.group.files) {
+        Ok(s) => s,
+        Err(msg) => {
+            out.errors.push(t.problem(None, None, msg));
+            return out;
+        }
+    };
+    let compared = compare::files(t, parsed, &snap, &mut out);
+    for (file, effective) in effective::views(compared) {
+        let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
+        judge::settle(t, rules, file, effective, &mut out);
+    }
+    out
+}
+
+/// `confdrift check`: the selected hosts (and those the checks across hosts need), each
+/// checked in parallel, then the checks across hosts and the waivers, into one report.
+pub fn check(
+    cfg: &Config,
+    sel: &Selection,
+    reference: &str,
+    jobs: Option<usize>,
+    quiet: bool,
+) -> Result<Report> {
+    let started = std::time::SystemTime::now();
+    let clock = std::time::Instant::now();
+    let mut targets = select(cfg, sel)?;
+    let narrowed = sel.shard.is_none() && !(sel.hosts.is_empty() && sel.groups.is_empty());
+    let (extra, scope) = support::support(cfg, &targets);
+    let selected_count = targets.len();
+    if narrowed {
+        targets.extend(extra);
+    }
+    let baseline = Baseline::open(&cfg.baseline, reference)?;
+    let mut report = Report {
+        baseline: baseline.info.clone(),
+        notices: baseline.notes.clone(),
+        ..Report::default()
+    };
+    let targets: Vec<Target> = targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (group, host))| {
+            let expected = baseline
+                .files_for(&group.name, host)
+                .into_iter()
+                .filter(|(path, _)| group.files.iter().any(|s| s.matches(path)))
+                .collect();
+            Target {
+                group,
+                host,
+                expected,
+                support: i >= selected_count,
+            }
+        })
+        .collect();
+    let parsed = baseline_docs::parse(&baseline, &targets, &mut report.errors);
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or_else(|| default_jobs(targets.iter().map(|t| t.group))))
+        .build()?;
+    let bar = crate::progress::hosts(targets.len(), quiet);
+    let results: Vec<HostResult> = pool.install(|| {
+        targets
+            .par_iter()
+            .map(|t| {
+                let r = check_host(t, &parsed, &cfg.rules);
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut hosts = BTreeSet::new();
+    let mut facts = Vec::with_capacity(results.len());
+    for (t, r) in targets.iter().zip(results) {
+        let up = !r.errors.iter().any(|e| e.file.is_none());
+        if t.support {
+            // Read for the checks across hosts only: its trouble where they needed it.
+            let group = t.group.name.as_str();
+            report
+                .errors
+                .extend(
+                    r.errors
+                        .into_iter()
+                        .filter(|e| scope.needs(group, e))
+                        .map(|mut e| {
+                            e.message = format!(
+                                "{} (read for the checks across hosts of the selection)",
+                                e.message
+                            );
+                            e
+                        }),
+                );
+            facts.push((t.host, group, r.facts, up));
+            continue;
+        }
+        hosts.insert(t.host);
+        report.host_runs.push(HostRun {
+            host: t.host.to_string(),
+            group: t.group.name.clone(),
+            up,
+            files: r.paths.clone(),
+            yaml_1_1: t.group.yaml_1_1_files(&r.paths),
+        });
+        report.findings.extend(r.findings);
+        report.errors.extend(r.errors);
+        report.files += r.files;
+        facts.push((t.host, t.group.name.as_str(), r.facts, up));
+    }
+    report.hosts = hosts.len();
+    let views: Vec<(&str, &str, &Facts, bool)> =
+        facts.iter().map(|(h, g, f, up)| (*h, *g, f, *up)).collect();
+    let format_in = |group: &str, file: &str| cfg.format_in(group, file);
+    if sel.shard.is_none() {
+        let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
+        report
+            .findings
+            .extend(found.into_iter().filter(|f| !narrowed || scope.reports(f)));
+        report.errors.extend(trouble);
+    } else {
+        // A shard sees only its own hosts: a sum over a part of the fleet would understate
+        // the demand. Its report carries the values instead; `merge` runs the checks.
+        let key = match secret::key::cached() {
+            Ok(k) => k.as_ref(),
+            Err(_) => None,
+        };
+        for (host, group, f, up) in &views {
+            let format = |file: &str| format_in(group, file);
+            report.facts.push(crate::rules::facts_json::to_json(
+                host, group, *up, f, &format, key,
+            ));
+        }
+        report.notices.push(
+            "checks across hosts (capacity, unique, outliers) need every shard: `confdrift merge` runs them over the shards' JSON reports".to_string(),
+        );
+    }
+    let findings = std::mem::take(&mut report.findings);
+    report.findings = waiver::apply(&cfg.rules.waivers, findings, &today(), &mut report.notices);
+    report.set_timing(started, clock);
+    report.show_raw_bytes();
+    report.sort();
+    Ok(report)
+}
