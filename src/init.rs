@@ -16,7 +16,6 @@ mod next;
 
 use crate::accept::{live, plan, say, warn};
 use crate::baseline::{self, worktree};
-use crate::cli::InitArgs;
 use crate::config::Config;
 use crate::pipeline::select::{self, Selection};
 use crate::secret;
@@ -46,7 +45,20 @@ ref = "HEAD"
 # files = ["/etc/myapp/database.yml", "/etc/pgbouncer/pgbouncer.ini"]
 "#;
 
-pub fn run(a: &InitArgs) -> Result<()> {
+/// What `init` was asked to do.
+#[derive(Debug, Default)]
+pub struct Request {
+    /// `--config`: where confdrift.toml is (or goes); `./confdrift.toml` when not given.
+    pub config: Option<std::path::PathBuf>,
+    /// `--from-live`: fill the baseline from the hosts of an existing config.
+    pub from_live: bool,
+    /// `--git-init`: create the git repository when there is none.
+    pub git_init: bool,
+    /// `-j`.
+    pub jobs: Option<usize>,
+}
+
+pub fn run(a: &Request) -> Result<()> {
     let config = std::path::absolute(a.config.as_deref().unwrap_or(Path::new("confdrift.toml")))
         .context("cannot resolve the config path")?;
     let dir = config
@@ -88,7 +100,7 @@ fn ensure_repo(dir: &Path, create: bool) -> Result<git2::Repository> {
     }
 }
 
-fn scaffold(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
+fn scaffold(a: &Request, config: &Path, dir: &Path) -> Result<()> {
     ensure_repo(dir, a.git_init)?;
     if config.exists() {
         bail!(
@@ -116,7 +128,7 @@ fn scaffold(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn from_live(a: &InitArgs, config: &Path, dir: &Path) -> Result<()> {
+fn from_live(a: &Request, config: &Path, dir: &Path) -> Result<()> {
     if !config.exists() {
         bail!(
             "init --from-live reads the groups, hosts and files to seed from {}, which does not exist\n\

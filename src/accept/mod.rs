@@ -12,7 +12,6 @@ pub mod live;
 pub mod plan;
 
 use crate::baseline::{self, worktree};
-use crate::cli::AcceptArgs;
 use crate::config::{Config, Group};
 use crate::pipeline::select::{self, Selection};
 use crate::secret;
@@ -20,7 +19,29 @@ use anyhow::{Result, anyhow, bail};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-pub fn run(a: &AcceptArgs) -> Result<()> {
+/// What to accept, as the command line said it.
+#[derive(Debug, Default)]
+pub struct Request {
+    /// `--config`, else found as every command finds it.
+    pub config: Option<std::path::PathBuf>,
+    /// `--host` and `--group`: everything when both are empty.
+    pub hosts: Vec<String>,
+    pub groups: Vec<String>,
+    /// Whether `--shard` was given (refused: accept writes what it was shown).
+    pub shard: bool,
+    /// `--file`: only these files.
+    pub files: Vec<String>,
+    /// `-m`: the commit message.
+    pub message: Option<String>,
+    /// `--author`.
+    pub author: Option<String>,
+    /// `--force`: accept a state that breaks a critical rule.
+    pub force: bool,
+    /// `-j`.
+    pub jobs: Option<usize>,
+}
+
+pub fn run(a: &Request) -> Result<()> {
     if a.message.as_ref().is_some_and(|m| m.trim().is_empty()) {
         bail!("accept: the commit message (-m) is empty; say why this state is intended");
     }
@@ -31,14 +52,14 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
         .ok_or_else(|| anyhow!("the baseline repository has no work tree"))?
         .to_path_buf();
     let signatures = commit::signatures(&repo, a.author.as_deref())?;
-    if a.select.shard.is_some() {
+    if a.shard {
         bail!("accept takes no --shard: select what to accept with --host, --group and --file");
     }
     let targets = select::select(
         &cfg,
         &Selection {
-            hosts: a.select.hosts.clone(),
-            groups: a.select.groups.clone(),
+            hosts: a.hosts.clone(),
+            groups: a.groups.clone(),
             shard: None,
         },
     )?;
@@ -133,17 +154,12 @@ pub fn run(a: &AcceptArgs) -> Result<()> {
 
 /// `Accept the live state of host app-2` and the files written and removed, when no `-m`.
 fn default_message(
-    a: &AcceptArgs,
+    a: &Request,
     prefix: &Path,
     edits: &BTreeMap<String, Option<Vec<u8>>>,
 ) -> String {
-    let mut whom: Vec<String> = a
-        .select
-        .groups
-        .iter()
-        .map(|g| format!("group {g}"))
-        .collect();
-    whom.extend(a.select.hosts.iter().map(|h| format!("host {h}")));
+    let mut whom: Vec<String> = a.groups.iter().map(|g| format!("group {g}")).collect();
+    whom.extend(a.hosts.iter().map(|h| format!("host {h}")));
     let whom = if whom.is_empty() {
         "every host".to_string()
     } else {

@@ -6,7 +6,7 @@ use super::fill::Conflict;
 use crate::accept::warn;
 use crate::baseline::Baseline;
 use crate::config::Config;
-use crate::lint;
+use crate::pipeline::lint;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -8,9 +8,13 @@
 //! narrowed selection still reads).
 
 mod baseline_docs;
+pub mod collect_into;
 mod compare;
+pub mod dirs;
 mod effective;
 mod judge;
+pub mod lint;
+pub mod merge;
 pub mod select;
 mod support;
 
