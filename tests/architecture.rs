@@ -433,6 +433,8 @@ fn layers() -> Vec<Vec<String>> {
     text[start..end]
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        // The modules are named before the dash; the text after it may name anything.
+        .map(|l| l.split('—').next().unwrap_or(l))
         .map(|l| re.captures_iter(l).map(|c| c[1].to_string()).collect())
         .collect()
 }
@@ -509,4 +511,26 @@ fn every_module_file_opens_with_a_doc_line() {
         .map(|f| short(f))
         .collect();
     assert!(bare.is_empty(), "module files without a //! line: {bare:?}");
+}
+
+#[test]
+fn the_checker_finds_circles_and_reads_paths_as_rustc_does() {
+    let edges: BTreeSet<(u8, u8)> = [(1, 2), (2, 3), (3, 1), (3, 4), (5, 5)].into();
+    assert_eq!(cycles(&edges), vec![vec![1, 2, 3]]);
+    // The real crate: a path through `super::` from a nested file, and one through a `use`d
+    // module, resolve to the files that hold them.
+    let krate = read_crate();
+    let at = |path: &[&str], from: &str| {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        krate.resolve(from, &path, &BTreeMap::new())
+    };
+    assert_eq!(
+        at(&["super", "compare", "Compared"], "pipeline::judge").as_deref(),
+        Some("pipeline::compare")
+    );
+    assert_eq!(
+        at(&["crate", "normalize", "raw", "show"], "report").as_deref(),
+        Some("normalize::raw")
+    );
+    assert_eq!(at(&["Vec", "new"], "report"), None);
 }

@@ -1,4 +1,4 @@
-//! `confdrift collect --out DIR`: fetch the live files of the selected hosts into
+//! The engine of `confdrift collect --out DIR`: fetch the live files of the selected hosts into
 //! `DIR/<host>/<absolute path>` (the layout of Ansible's `fetch` and of the `dir` transport).
 //!
 //! Each host's snapshot is written into a fresh temporary directory beside its final place and

@@ -1,5 +1,5 @@
-//! `confdrift diff OLD NEW`: the same normalization and report, for two files or two
-//! directories compared file by file. `baseline` is OLD's value and `live` is NEW's.
+//! The engine of `confdrift diff OLD NEW`: the same normalization and report as `check`, for
+//! two local files or two directories compared file by file. `baseline` is OLD's value and `live` is NEW's.
 
 use crate::collect::MAX_FILE_BYTES;
 use crate::diff::diff_with;

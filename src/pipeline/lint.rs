@@ -1,4 +1,4 @@
-//! `confdrift lint`: the config file, the inventory and the rules are valid (loading the config
+//! The engine of `confdrift lint`: the config file, the inventory and the rules are valid (loading the config
 //! checks them), and the baseline itself at `--baseline-ref` keeps every rule and capacity check.
 //! A CI gate: a commit that types a tiny pool limit into the intended state fails before it ships.
 

@@ -1,4 +1,4 @@
-//! `confdrift merge A.json B.json ...`: joins the JSON reports of sharded runs into one report
+//! The engine of `confdrift merge A.json B.json ...`: joins the JSON reports of sharded runs into one report
 //! (and so one exit status). Refuses reports of another schema, reports checked against
 //! different baseline commits, and a host reported twice (the same shard given twice). The
 //! checks across hosts (capacity, unique, outliers), which no shard can run alone, run here
