@@ -36,15 +36,15 @@
 //!   `ansible_host`, `ansible_user` and `ansible_become_user` values (they end up on an ssh
 //!   command line); ports are 1-65535; `ansible_ssh_common_args` and `ansible_ssh_extra_args`
 //!   may hold ssh options and their values only ([`ssh_args`]); group cycles are an error naming the groups; sizes are bounded ([`MAX_HOSTS`],
-//!   [`MAX_GROUPS`], membership work) and nothing recurses with the input's size except the
-//!   YAML reader, which runs on a thread with a large stack and a nesting limit.
+//!   [`MAX_GROUPS`], membership work) and nothing recurses with the input's size: YAML is read
+//!   by the config files' reader ([`crate::normalize::yaml::read_document`]), which refuses
+//!   nesting deeper than 64 levels and alias bombs.
 
-use crate::tree::ParseError;
+use crate::normalize::yaml::{Item, ItemNode};
+use crate::tree::{ParseError, Value};
 use anyhow::Context;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::Path;
 
 mod vars;
@@ -825,37 +825,20 @@ fn split_words_with(line: &str, comments: bool) -> Result<Vec<String>, String> {
 // ---------------------------------------------------------------------------------------------
 // YAML
 
-/// Stack for the YAML thread, as in `normalize::yaml`: the crate recurses once per nesting level
-/// (at most 64, its default depth budget) and a debug-build level costs tens of kilobytes.
 /// Parses a YAML inventory (see the module documentation).
 pub fn parse_yaml(text: &str) -> Result<Inventory, ParseError> {
-    crate::normalize::on_parser_stack("inventory-yaml", || parse_yaml_here(text)).unwrap_or_else(
-        || {
-            Err(ParseError::new(
-                1,
-                1,
-                "internal error in the YAML inventory reader: expected an inventory it can read",
-            ))
-        },
-    )
-}
-
-fn parse_yaml_here(text: &str) -> Result<Inventory, ParseError> {
-    let options = serde_saphyr::options! {
-        strict_booleans: true,
-        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
-        with_snippet: false,
-        budget: Some(crate::normalize::saphyr_budget()),
-    };
-    let doc: Option<Spanned<Y>> =
-        serde_saphyr::from_str_with_options(text, options).map_err(yaml_error)?;
+    let document = crate::normalize::yaml::read_document(text).map_err(in_old_words)?;
     let mut b = Builder::new();
-    let top = match doc {
-        Some(Spanned {
-            value: Y::Map(entries),
+    let top = match &document {
+        Some(Item {
+            node: ItemNode::Map(entries),
             ..
         }) => entries,
-        Some(Spanned { value: Y::Null, .. }) | None => {
+        Some(Item {
+            node: ItemNode::Leaf(Value::Null),
+            ..
+        })
+        | None => {
             return Err(err(
                 1,
                 "empty YAML inventory: expected a mapping of groups such as `all:`",
@@ -863,62 +846,62 @@ fn parse_yaml_here(text: &str) -> Result<Inventory, ParseError> {
         }
         Some(other) => {
             return Err(err(
-                line_of(&other.referenced),
+                other.line,
                 "expected a mapping of groups such as `all:` at the top of the inventory",
             ));
         }
     };
-    for (key, value) in &top {
-        yaml_group(&mut b, &key.value, line_of(&key.referenced), Some(value))?;
+    for entry in top {
+        yaml_group(&mut b, &entry.key, entry.line, Some(&entry.value))?;
     }
     b.finish()
 }
 
-fn line_of(location: &serde_saphyr::Location) -> u32 {
-    u32::try_from(location.line()).unwrap_or(1).max(1)
-}
-
-fn yaml_error(e: serde_saphyr::Error) -> ParseError {
-    let e = e.without_snippet();
-    let (line, column) = e.location().map_or((1, 1), |l| {
-        (line_of(&l), u32::try_from(l.column()).unwrap_or(1).max(1))
-    });
-    let message = e.to_string();
-    let message: String = message
-        .lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    let message = if message.trim().is_empty() {
-        "invalid YAML".to_string()
-    } else {
-        message.trim().to_string()
+/// A YAML reader's error as inventory errors read before the inventory was read with the
+/// config files' YAML reader (`serde-saphyr`'s words): the place repeated at the end, brackets
+/// not saying what closes them, complex keys named as the inventory's own reader named them.
+fn in_old_words(e: ParseError) -> ParseError {
+    let message = match e.message.as_str() {
+        "unclosed bracket '[': expected ']'" => "unclosed bracket '['",
+        "unclosed bracket '{': expected '}'" => "unclosed bracket '{'",
+        "expected a scalar mapping key, found a sequence used as a key"
+        | "expected a scalar mapping key, found a mapping used as a key" => {
+            "expected a scalar mapping key, found a mapping or list used as a key"
+        }
+        other => other,
     };
-    ParseError::new(line, column, message)
+    let message = format!("{message} at line {}, column {}", e.line, e.column);
+    ParseError::new(e.line, e.column, message)
 }
 
 /// A mapping entry: key, the key's line, value.
-type Entry<'a, V> = (&'a str, u32, V);
+type Entry<'a, V> = (Cow<'a, str>, u32, V);
+
+/// A scalar as text, as Ansible's YAML loader hands it over: numbers and booleans as the
+/// reader resolved them (`0x10` is `16`, `True` is `true`).
+fn text_of(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Str(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
+    }
+}
 
 /// A mapping's entries as (key, key line, value), or the one-entry form Ansible accepts for
 /// `hosts: h1` / `children: web`; null is empty.
 fn entries<'a>(
     what: &str,
     owner: &str,
-    value: &'a Spanned<Y>,
-) -> Result<Vec<Entry<'a, Option<&'a Spanned<Y>>>>, ParseError> {
-    let line = line_of(&value.referenced);
-    match &value.value {
-        Y::Null => Ok(Vec::new()),
-        Y::Scalar(s) => Ok(vec![(s.as_str(), line, None)]),
-        Y::Map(map) => Ok(map
+    value: &'a Item,
+) -> Result<Vec<Entry<'a, Option<&'a Item>>>, ParseError> {
+    match &value.node {
+        ItemNode::Leaf(Value::Null) => Ok(Vec::new()),
+        ItemNode::Leaf(v) => Ok(vec![(text_of(v), value.line, None)]),
+        ItemNode::Map(map) => Ok(map
             .iter()
-            .map(|(k, v)| (k.value.as_str(), line_of(&k.referenced), Some(v)))
+            .map(|e| (Cow::Borrowed(e.key.as_str()), e.line, Some(&e.value)))
             .collect()),
-        Y::Seq => Err(err(
-            line,
+        ItemNode::List(_) => Err(err(
+            value.line,
             format!("{what} of group {owner:?} is a list: expected a mapping"),
         )),
     }
@@ -928,36 +911,36 @@ fn yaml_group(
     b: &mut Builder,
     name: &str,
     line: u32,
-    data: Option<&Spanned<Y>>,
+    data: Option<&Item>,
 ) -> Result<usize, ParseError> {
     let g = b.group(name, line)?;
     let Some(data) = data else { return Ok(g) };
-    let map = match &data.value {
-        Y::Null => return Ok(g),
-        Y::Map(map) => map,
+    let map = match &data.node {
+        ItemNode::Leaf(Value::Null) => return Ok(g),
+        ItemNode::Map(map) => map,
         _ => {
             return Err(err(
-                line_of(&data.referenced).max(line),
+                data.line.max(line),
                 format!("group {name:?}: expected a mapping with hosts, vars or children"),
             ));
         }
     };
-    for (section, value) in map {
-        let at = line_of(&section.referenced);
-        match section.value.as_str() {
+    for section in map {
+        let (at, value) = (section.line, &section.value);
+        match section.key.as_str() {
             "hosts" => {
                 for (pattern, host_line, vars) in entries("hosts", name, value)? {
-                    let hosts = b.add_hosts(g, pattern, host_line)?;
+                    let hosts = b.add_hosts(g, &pattern, host_line)?;
                     let Some(vars) = vars else { continue };
-                    for (var, var_line, v) in host_vars_of(pattern, vars)? {
-                        b.set_host_var(&hosts, var, scalar(var, v)?, var_line)?;
+                    for (var, var_line, v) in host_vars_of(&pattern, vars)? {
+                        b.set_host_var(&hosts, &var, scalar(&var, v)?.as_deref(), var_line)?;
                     }
                 }
             }
             "vars" => {
-                let vars = match &value.value {
-                    Y::Null => Vec::new(),
-                    Y::Map(_) => entries("vars", name, value)?,
+                let vars = match &value.node {
+                    ItemNode::Leaf(Value::Null) => Vec::new(),
+                    ItemNode::Map(_) => entries("vars", name, value)?,
                     _ => {
                         return Err(err(
                             at,
@@ -967,12 +950,12 @@ fn yaml_group(
                 };
                 for (var, var_line, v) in vars {
                     let Some(v) = v else { continue };
-                    b.set_group_var(g, var, scalar(var, v)?, var_line)?;
+                    b.set_group_var(g, &var, scalar(&var, v)?.as_deref(), var_line)?;
                 }
             }
             "children" => {
                 for (child, child_line, child_data) in entries("children", name, value)? {
-                    let c = yaml_group(b, child, child_line, child_data)?;
+                    let c = yaml_group(b, &child, child_line, child_data)?;
                     b.add_child(g, c, child_line)?;
                 }
             }
@@ -990,18 +973,15 @@ fn yaml_group(
 }
 
 /// A host's variables: a mapping or null.
-fn host_vars_of<'a>(
-    host: &str,
-    vars: &'a Spanned<Y>,
-) -> Result<Vec<Entry<'a, &'a Spanned<Y>>>, ParseError> {
-    match &vars.value {
-        Y::Null => Ok(Vec::new()),
-        Y::Map(map) => Ok(map
+fn host_vars_of<'a>(host: &str, vars: &'a Item) -> Result<Vec<Entry<'a, &'a Item>>, ParseError> {
+    match &vars.node {
+        ItemNode::Leaf(Value::Null) => Ok(Vec::new()),
+        ItemNode::Map(map) => Ok(map
             .iter()
-            .map(|(k, v)| (k.value.as_str(), line_of(&k.referenced), v))
+            .map(|e| (Cow::Borrowed(e.key.as_str()), e.line, &e.value))
             .collect()),
         _ => Err(err(
-            line_of(&vars.referenced),
+            vars.line,
             format!("variables of host {host:?}: expected a mapping or nothing"),
         )),
     }
@@ -1009,112 +989,20 @@ fn host_vars_of<'a>(
 
 /// A variable's value as text: scalars only (null is `None`); only connection variables are
 /// checked, others may be anything.
-fn scalar<'a>(var: &str, value: &'a Spanned<Y>) -> Result<Option<&'a str>, ParseError> {
-    match &value.value {
-        Y::Scalar(s) => Ok(Some(s)),
-        Y::Null => Ok(None),
-        Y::Map(_) | Y::Seq if vars::is_used(var) => Err(err(
-            line_of(&value.referenced),
+fn scalar<'a>(var: &str, value: &'a Item) -> Result<Option<Cow<'a, str>>, ParseError> {
+    match &value.node {
+        ItemNode::Leaf(Value::Null) => Ok(None),
+        ItemNode::Leaf(v) => Ok(Some(text_of(v))),
+        ItemNode::Map(_) | ItemNode::List(_) if vars::is_used(var) => Err(err(
+            value.line,
             format!("{var}: expected a single value, found a mapping or list"),
         )),
-        Y::Map(_) | Y::Seq => Ok(None),
+        ItemNode::Map(_) | ItemNode::List(_) => Ok(None),
     }
 }
 
-/// A YAML node as far as inventories care: scalars as text, mappings with located keys.
-enum Y {
-    Null,
-    Scalar(String),
-    Map(Vec<(Spanned<String>, Spanned<Y>)>),
-    Seq,
-}
-
-impl<'de> Deserialize<'de> for Y {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(YVisitor)
-    }
-}
-
-struct YVisitor;
-
-impl<'de> Visitor<'de> for YVisitor {
-    type Value = Y;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a YAML value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Y, E> {
-        Ok(Y::Scalar(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Y, E> {
-        Ok(Y::Scalar(v))
-    }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Y, E> {
-        Ok(Y::Scalar(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_unit<E>(self) -> Result<Y, E> {
-        Ok(Y::Null)
-    }
-    fn visit_none<E>(self) -> Result<Y, E> {
-        Ok(Y::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Y, D::Error> {
-        Y::deserialize(d)
-    }
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Y, D::Error> {
-        Y::deserialize(d)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Y, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Y::Seq)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Y, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<YKey>>()? {
-            let value = map.next_value::<Spanned<Y>>()?;
-            let key = Spanned {
-                value: key.value.0,
-                referenced: key.referenced,
-                defined: key.defined,
-            };
-            entries.push((key, value));
-        }
-        Ok(Y::Map(entries))
-    }
-}
-
-/// A mapping key: any scalar, as text.
-struct YKey(String);
-
-impl<'de> Deserialize<'de> for YKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Y::deserialize(deserializer)? {
-            Y::Scalar(s) => Ok(YKey(s)),
-            Y::Null => Ok(YKey("null".into())),
-            Y::Map(_) | Y::Seq => Err(de::Error::custom(
-                "expected a scalar mapping key, found a mapping or list used as a key",
-            )),
-        }
-    }
-}
+// ---------------------------------------------------------------------------------------------
+// YAML
 
 #[cfg(test)]
 mod tests {

@@ -18,11 +18,10 @@ mod testutil;
 mod text;
 mod toml;
 mod userlist;
-mod yaml;
+pub mod yaml;
 
 pub(crate) use pgconf::setting_value;
 pub use text::Line;
-pub(crate) use yaml::{on_parser_stack, saphyr_budget};
 
 use crate::tree::{ParseError, Tree};
 
