@@ -325,7 +325,7 @@ const REFUSED: &str = "fGNnOQstVW";
 /// word that is no option (a destination, a command), `--`, an option value starting with `-`,
 /// a control character, or an option that would stop the collector is an error naming it.
 pub fn ssh_args(key: &str, value: &str) -> Result<Vec<String>, String> {
-    let words = super::split_words_with(value, false).map_err(|m| format!("{key}: {m}"))?;
+    let words = super::words::split_words_with(value, false).map_err(|m| format!("{key}: {m}"))?;
     if let Some(w) = words.iter().find(|w| w.chars().any(char::is_control)) {
         return Err(format!(
             "{key}: {w:?} holds a control character: expected ssh options"

@@ -19,11 +19,10 @@ mod testutil;
 mod text;
 mod toml;
 mod userlist;
-mod yaml;
+pub mod yaml;
 
 pub(crate) use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
-pub(crate) use yaml::{on_parser_stack, saphyr_budget};
 
 use crate::tree::{ParseError, Tree};
 

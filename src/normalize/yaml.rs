@@ -33,64 +33,37 @@
 //! It behaves exactly as the reader it replaced, `serde-saphyr`'s `Spanned<T>` visitor over
 //! the same events: same keys, values, lines and errors, down to which of several errors is
 //! met first, except where [`budget`] says it does not (a file of more than 250,000 values of
-//! its own is read; the previous reader refused it). The differential tests hold it to that. Ansible inventories
-//! are still read with `serde-saphyr` (`inventory.rs`). It recurses once per nesting level, at
-//! most 64 deep, so it runs on the caller's thread: no helper thread per file.
+//! its own is read; the previous reader refused it). The differential tests
+//! (`tests/yaml_differential/`) hold it to that, through the items marked as theirs below.
+//! Ansible inventories are read with it too ([`read_document`], `inventory/yaml.rs`). It recurses
+//! once per nesting level, at most 64 deep, so it runs on the caller's thread: no helper
+//! thread per file.
+//!
+//! Where things are, a leaf first: [`error`] (where, and what went wrong) and [`document`]
+//! (the items [`read_document`] gives) import nothing of the reader; [`shape`] is what every
+//! reader knows of a node before reading it; [`build`] and [`stream`] read through
+//! [`entries`], which reads through [`capture`].
 
 mod budget;
 mod build;
 mod capture;
-#[cfg(test)]
-mod differential;
+mod document;
 mod entries;
+mod error;
 mod events;
 mod live;
 mod scalar;
-#[cfg(test)]
-mod serde_reference;
+mod shape;
 mod stream;
 mod v11;
 
 use super::YamlVersion as Version;
+use super::nodes;
 
 #[cfg(test)]
 use crate::tree::Value;
 use crate::tree::{ParseError, Tree};
-
-/// Stack for a parsing thread (see [`on_parser_stack`]); reserved, not committed, memory.
-const PARSER_STACK: usize = 16 << 20;
-
-/// Runs a parse on a helper thread with a 16 MiB stack, for parsers that recurse deeply:
-/// `serde-saphyr` (Ansible inventories) uses tens of KiB of stack per nesting level in debug
-/// builds, enough to overflow a normal thread before its own depth limit refuses the file.
-/// `None` when the helper panicked. Without a thread to spare (resource limits) it runs here
-/// instead.
-pub(crate) fn on_parser_stack<T: Send>(name: &str, f: impl Fn() -> T + Send + Sync) -> Option<T> {
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
-            .name(name.into())
-            .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, &f)
-        {
-            Ok(handle) => handle.join().ok(),
-            Err(_) => Some(f()),
-        }
-    })
-}
-
-/// `serde-saphyr`'s budget for Ansible inventories, limiting what the YAML reader limits (see
-/// [`budget`]): its default without the alias/anchor ratio (at most 10 aliases per anchor once
-/// there are 100), which refuses ordinary files (an inventory giving `*vars` to 100 hosts),
-/// and without its limits on values and events, which count a file's own values and events as
-/// well as replayed ones (a 64 MiB inventory bounds its own). Alias bombs are refused by the
-/// crate's limit on replayed events, a million (`AliasLimits`, as [`live`] has it).
-pub(crate) fn saphyr_budget() -> serde_saphyr::budget::Budget {
-    let mut budget = serde_saphyr::budget::Budget::default();
-    budget.enforce_alias_anchor_ratio = false;
-    budget.max_nodes = usize::MAX;
-    budget.max_events = usize::MAX;
-    budget
-}
+pub use document::{Entry, Item, ItemNode};
 
 /// A YAML file read as YAML 1.2 (the core schema).
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
@@ -102,6 +75,19 @@ pub fn parse_1_1(text: &str) -> Result<Tree, ParseError> {
     parse_as(text, Version::V1_1)
 }
 
+/// The one document of a YAML 1.2 file as an [`Item`] (`None` when there is none), for a
+/// caller that reads a document itself: every mapping entry kept in the order read, repeated
+/// keys too, each key with its line. The Ansible inventory reader reads YAML with this.
+///
+/// Values, lines and errors are those of [`parse`], with the differences the inventory reader
+/// had with `serde-saphyr`'s `from_str` before: a second document is an error, and so is a
+/// plain infinite or NaN float (`.inf`, `.nan`, `1e999`); values copied through aliases are
+/// not held to 250,000 (the million replayed events still refuse an alias bomb).
+pub fn read_document(text: &str) -> Result<Option<Item>, ParseError> {
+    let src = live::Live::with_budget(text, Version::V1_2, budget::Budget::without_value_limit());
+    build::single_document::<ItemNode>(src).map_err(to_parse_error)
+}
+
 fn parse_as(text: &str, version: Version) -> Result<Tree, ParseError> {
     match stream::parse(text, version).map_err(to_parse_error)? {
         Some(tree) => Ok(tree),
@@ -109,14 +95,23 @@ fn parse_as(text: &str, version: Version) -> Result<Tree, ParseError> {
     }
 }
 
-/// The general reader (see [`build`]), for what the fast path gives up on.
-#[cfg(test)]
-fn parse_with_nodes(text: &str) -> Result<Tree, ParseError> {
+/// The general reader alone (see [`build`]), without the fast path [`parse`] tries first.
+/// For the differential tests (`tests/yaml_differential/`), which hold both to the same
+/// result.
+#[doc(hidden)]
+pub fn parse_with_nodes(text: &str) -> Result<Tree, ParseError> {
     parse_with_nodes_as(text, Version::V1_2)
 }
 
 fn parse_with_nodes_as(text: &str, version: Version) -> Result<Tree, ParseError> {
-    let documents = build::documents(text, version).map_err(to_parse_error)?;
+    let src = live::Live::new(text, version);
+    let documents = build::documents::<nodes::Node>(src).map_err(to_parse_error)?;
+    Ok(flatten(documents))
+}
+
+/// Documents read as nodes, as one tree: with two or more, each document's paths start with
+/// its index.
+fn flatten(documents: Vec<nodes::Located>) -> Tree {
     let mut tree = Tree::new();
     let several = documents.len() > 1;
     for (index, document) in documents.iter().enumerate() {
@@ -126,10 +121,38 @@ fn parse_with_nodes_as(text: &str, version: Version) -> Result<Tree, ParseError>
         }
         document.flatten_into(&mut path, &mut tree);
     }
-    Ok(tree)
+    tree
 }
 
-fn to_parse_error(err: events::YamlError) -> ParseError {
+/// Documents as [`parse`] makes a tree of them (a repeated key replacing the earlier value in
+/// its place, lists keyed by identity). For the differential tests' reference reader
+/// (`tests/yaml_differential/reference.rs`), which builds [`Item`]s from `serde-saphyr`.
+#[doc(hidden)]
+pub fn items_to_tree(documents: Vec<Item>) -> Tree {
+    flatten(documents.into_iter().map(located).collect())
+}
+
+fn located(item: Item) -> nodes::Located {
+    let node = match item.node {
+        ItemNode::Leaf(value) => nodes::Node::Leaf(value),
+        ItemNode::List(items) => nodes::Node::List(items.into_iter().map(located).collect()),
+        ItemNode::Map(entries) => {
+            let mut map = indexmap::IndexMap::with_capacity(entries.len());
+            for entry in entries {
+                map.insert(entry.key, located(entry.value));
+            }
+            nodes::Node::Map(map)
+        }
+    };
+    nodes::Located::new(node, item.line)
+}
+
+/// What the reader says when a file goes over a limit of its [`budget`], in the words the
+/// previous reader's budget is translated to. For the differential tests' reference reader.
+#[doc(hidden)]
+pub use budget::{DEPTH_MESSAGE, limits_message, nodes_message};
+
+fn to_parse_error(err: error::YamlError) -> ParseError {
     let (line, column) = err
         .loc
         .map_or((1, 1), |l| (l.line_or_first(), l.column.max(1)));
@@ -138,7 +161,9 @@ fn to_parse_error(err: events::YamlError) -> ParseError {
 
 /// A parser message as shown on one line after `file:LINE:COL:`: its first line, without
 /// control characters, saying what is missing where the scanner only says what is open.
-fn one_line_message(message: &str) -> String {
+/// Public for the differential tests' reference reader, which words its errors so.
+#[doc(hidden)]
+pub fn one_line_message(message: &str) -> String {
     let message = message.lines().next().unwrap_or("").trim();
     let message: String = message.chars().filter(|c| !c.is_control()).collect();
     match message.as_str() {

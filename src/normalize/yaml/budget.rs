@@ -69,7 +69,7 @@ impl fmt::Display for Breach {
 }
 
 /// Too many values copied through aliases: the message for a likely alias bomb.
-pub(super) fn nodes_message(nodes: usize) -> String {
+pub fn nodes_message(nodes: usize) -> String {
     format!(
         "too many values copied through aliases ({nodes}, a possible alias bomb): \
          expected at most {MAX_NODES}"
@@ -77,14 +77,14 @@ pub(super) fn nodes_message(nodes: usize) -> String {
 }
 
 /// Any other limit, named by `breach`'s `Debug` (as serde-saphyr's budget names it).
-pub(super) fn limits_message(breach: &dyn fmt::Debug) -> String {
+pub fn limits_message(breach: &dyn fmt::Debug) -> String {
     format!(
         "document exceeds the YAML reader's safety limits ({breach:?}): \
          expected a smaller document with fewer aliases"
     )
 }
 
-pub(super) const DEPTH_MESSAGE: &str =
+pub const DEPTH_MESSAGE: &str =
     "nesting too deep: expected at most 64 levels of nested mappings and lists";
 
 /// What the budget is told about one event.
@@ -138,9 +138,22 @@ pub(super) struct Budget {
     anchors: HashSet<usize>,
     containers: Vec<Container>,
     breached: Option<Breach>,
+    /// Values copied through aliases are not limited (see [`Budget::without_value_limit`]).
+    values_unlimited: bool,
 }
 
 impl Budget {
+    /// The budget without the limit on values copied through aliases, as `serde-saphyr`'s
+    /// budget for Ansible inventories had it (an inventory giving `*vars` to many hosts copies
+    /// many values): an alias bomb is still refused by the million replayed events
+    /// (`live::MAX_REPLAYED_EVENTS`) and the copies kept for anchors.
+    pub fn without_value_limit() -> Budget {
+        Budget {
+            values_unlimited: true,
+            ..Budget::default()
+        }
+    }
+
     /// Counts one event read from the parser: the file's own, not held to the limits on
     /// replayed values and events.
     pub fn observe(&mut self, seen: Seen<'_>) -> Result<(), Breach> {
@@ -288,7 +301,7 @@ impl Budget {
 
     fn bump_nodes(&mut self) -> Result<(), Breach> {
         self.nodes += 1;
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_NODES && !self.values_unlimited {
             return Err(Breach::Nodes { nodes: self.nodes });
         }
         Ok(())

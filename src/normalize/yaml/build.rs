@@ -1,31 +1,122 @@
-//! The general reader: the document as nested [`Node`]s (scalars resolved, every value with
-//! the line it is referenced at, mappings read as [`super::entries`] says), flattened into the
-//! tree afterwards. [`super::stream`] is the fast path; this reads what it gives up on.
+//! The general reader: the document as nested nodes (scalars resolved, every value with the
+//! line it is referenced at, mappings read as [`super::entries`] says). It builds either
+//! [`Node`]s, flattened into the tree afterwards ([`super::stream`] is the fast path; this
+//! reads what it gives up on), or [`Item`]s, every entry kept with its key's line, for
+//! callers that read a document themselves ([`super::read_document`]).
 //!
-//! Recursion is bounded: every level is a nested collection, refused past [`MAX_DEPTH`].
+//! Recursion is bounded: every level is a nested collection, refused past the nesting limit
+//! ([`enter`]).
 
-use super::Version;
-use super::budget::{DEPTH_MESSAGE, MAX_DEPTH};
 use super::capture::Events;
+use super::document::{Entry, Item, ItemNode};
 use super::entries::{Entries, Flow, read_mapping};
-use super::events::{Ev, Kind, Loc, Origin, Replay, Result, Source, YamlError};
+use super::error::{Loc, Result, YamlError};
+use super::events::{Ev, Kind, Replay, Source};
 use super::live::Live;
 use super::scalar::{self, Scalar, SfTag};
+use super::shape::{Key, Shape, alias_of, enter, reference_of};
 use crate::normalize::nodes::{Located, Node};
 use crate::tree::Value;
 use indexmap::IndexMap;
-use std::borrow::Cow;
 
-/// The documents of `text` (null documents left out), each with the line it starts at.
-pub(super) fn documents(text: &str, version: Version) -> Result<Vec<Located>> {
-    let mut src = Live::new(text, version);
+/// What the general reader builds: [`Node`]s (a repeated key replaces the earlier value) or
+/// [`ItemNode`]s (every entry kept, with its key's line).
+pub(super) trait Build: Sized {
+    /// A node with the line it is referenced at.
+    type Item;
+    /// Where a mapping's entries go as they are read.
+    type Map<'a>: Entries<'a> + Default;
+    fn leaf(value: Value) -> Self;
+    /// The node of a scalar event.
+    fn scalar(ev: Ev<'_>) -> Result<Self> {
+        leaf(ev).map(Self::leaf)
+    }
+    fn item(node: Self, line: u32) -> Self::Item;
+    fn list(items: Vec<Self::Item>) -> Self;
+    fn map(map: Self::Map<'_>) -> Self;
+}
+
+impl Build for Node {
+    type Item = Located;
+    type Map<'a> = MapNodes;
+    fn leaf(value: Value) -> Node {
+        Node::Leaf(value)
+    }
+    fn item(node: Node, line: u32) -> Located {
+        Located::new(node, line)
+    }
+    fn list(items: Vec<Located>) -> Node {
+        Node::List(items)
+    }
+    fn map(map: MapNodes) -> Node {
+        Node::Map(map.0)
+    }
+}
+
+impl Build for ItemNode {
+    type Item = Item;
+    type Map<'a> = MapEntries;
+    fn leaf(value: Value) -> ItemNode {
+        ItemNode::Leaf(value)
+    }
+    /// A plain scalar that is an infinite or NaN float (`.inf`, `.nan`, `1e999`) is refused,
+    /// as `serde-saphyr` refused it by default (the Ansible inventory reader used it so).
+    fn scalar(ev: Ev<'_>) -> Result<ItemNode> {
+        if let Kind::Scalar { value, style, tag } = &ev.kind
+            && scalar::is_non_finite_float(value, *style, SfTag::of(tag.as_deref()))
+        {
+            return Err(YamlError::at(
+                ev.loc,
+                format!(
+                    "non-finite float `{}` rejected by the configured policy",
+                    value.trim()
+                ),
+            ));
+        }
+        leaf(ev).map(ItemNode::Leaf)
+    }
+    fn item(node: ItemNode, line: u32) -> Item {
+        Item { node, line }
+    }
+    fn list(items: Vec<Item>) -> ItemNode {
+        ItemNode::List(items)
+    }
+    fn map(map: MapEntries) -> ItemNode {
+        ItemNode::Map(map.0)
+    }
+}
+
+/// The documents of `text` read from `src` (null documents left out), each with the line it
+/// starts at.
+pub(super) fn documents<T: Build>(mut src: Live<'_>) -> Result<Vec<T::Item>> {
     let mut documents = Vec::new();
     while let Some(line) = next_document(&mut src)? {
-        let node = value(&mut src, 0)?;
-        documents.push(Located::new(node, line));
+        let node = value::<T, _>(&mut src, 0)?;
+        documents.push(T::item(node, line));
     }
     src.finish()?;
     Ok(documents)
+}
+
+/// The one document of `src` (`None` when there is none), a null one too; a second document
+/// is an error, in the words of `serde-saphyr`'s `from_str`, which read inventories before.
+pub(super) fn single_document<T: Build>(mut src: Live<'_>) -> Result<Option<T::Item>> {
+    let document = match src.peek()? {
+        None => None,
+        Some(_) => {
+            let line = src.reference().line_or_first();
+            Some(T::item(value::<T, _>(&mut src, 0)?, line))
+        }
+    };
+    if let Some(ev) = src.peek()? {
+        return Err(YamlError::at(
+            ev.loc,
+            "multiple YAML documents detected; use from_str_multiple or \
+             from_str_multiple_with_options",
+        ));
+    }
+    src.finish()?;
+    Ok(document)
 }
 
 /// Skips null documents (`~`, `null`, empty); the line the next document is referenced at.
@@ -46,67 +137,21 @@ pub(super) fn next_document(src: &mut Live<'_>) -> Result<Option<u32>> {
     }
 }
 
-/// One level deeper, refused past the limit.
-pub(super) fn enter(depth: usize, loc: Loc) -> Result<usize> {
-    let depth = depth + 1;
-    if depth > MAX_DEPTH {
-        return Err(YamlError::at(loc, DEPTH_MESSAGE));
-    }
-    Ok(depth)
-}
-
 /// The next node of `src`.
-fn value<'a, S: Source<'a>>(src: &mut S, depth: usize) -> Result<Node> {
+fn value<'a, T: Build, S: Source<'a>>(src: &mut S, depth: usize) -> Result<T> {
     let (kind, loc) = match src.peek()? {
-        None => return Ok(Node::Leaf(Value::Null)),
+        None => return Ok(T::leaf(Value::Null)),
         Some(ev) => (Shape::of(ev), ev.loc),
     };
     match kind {
         Shape::Scalar => match src.next()? {
-            Some(ev) => scalar_value(ev),
+            Some(ev) => T::scalar(ev),
             None => Err(YamlError::eof(src.last_loc())),
         },
         Shape::Seq => sequence(src, depth, loc),
         Shape::Map => mapping(src, depth, loc),
         other => Err(other.unexpected(loc)),
     }
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Shape {
-    Scalar,
-    Seq,
-    Map,
-    SeqEnd,
-    MapEnd,
-    Recursive,
-}
-
-impl Shape {
-    pub fn of(ev: &Ev<'_>) -> Shape {
-        match ev.kind {
-            Kind::Scalar { .. } => Shape::Scalar,
-            Kind::SeqStart { .. } => Shape::Seq,
-            Kind::MapStart { .. } => Shape::Map,
-            Kind::SeqEnd => Shape::SeqEnd,
-            Kind::MapEnd => Shape::MapEnd,
-            Kind::RecursiveAlias { .. } => Shape::Recursive,
-        }
-    }
-
-    /// The error for a node of this shape where a value should start.
-    pub fn unexpected(self, loc: Loc) -> YamlError {
-        match self {
-            Shape::SeqEnd => YamlError::at(loc, "unexpected sequence end"),
-            Shape::MapEnd => YamlError::at(loc, "unexpected mapping end"),
-            Shape::Recursive => YamlError::recursive_alias(loc),
-            Shape::Scalar | Shape::Seq | Shape::Map => YamlError::at(loc, "expected a value"),
-        }
-    }
-}
-
-fn scalar_value(ev: Ev<'_>) -> Result<Node> {
-    leaf(ev).map(Node::Leaf)
 }
 
 /// The value of a scalar event.
@@ -132,95 +177,36 @@ pub(super) fn leaf(ev: Ev<'_>) -> Result<Value> {
     )
 }
 
-/// A key as text: scalars of any type stringified (`1: a` is key `1`, `~: a` is `null`).
-fn key_text(scalar: Scalar<'_>) -> Cow<'_, str> {
-    match scalar {
-        Scalar::Null => Cow::Borrowed("null"),
-        Scalar::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-        Scalar::I64(i) => Cow::Owned(i.to_string()),
-        Scalar::U64(u) => Cow::Owned(u.to_string()),
-        Scalar::F64(f) => Cow::Owned(f.to_string()),
-        Scalar::Str(s) | Scalar::Typed(_, s) => s,
-    }
-}
-
-/// Where a captured node counts as referenced: the alias or merge it came through, or itself.
-pub(super) fn reference_of(ev: &Ev<'_>) -> Loc {
-    match ev.origin {
-        Origin::Alias(loc) | Origin::Merge(loc) => loc,
-        Origin::Direct => ev.loc,
-    }
-}
-
-/// The alias a captured node came through, if any.
-pub(super) fn alias_of(ev: &Ev<'_>) -> Option<Loc> {
-    match ev.origin {
-        Origin::Alias(loc) => Some(loc),
-        Origin::Direct | Origin::Merge(_) => None,
-    }
-}
-
-/// A captured key as text; complex keys (sequences, mappings) are refused.
-pub(super) fn key(key: Events<'_>, depth: usize) -> Result<Cow<'_, str>> {
-    let Some(first) = key.first() else {
-        return Err(YamlError::somewhere("expected a scalar mapping key"));
-    };
-    let reference = reference_of(first);
-    let (loc, shape) = (first.loc, Shape::of(first));
-    let result = match key {
-        Events::One(Ev {
-            kind: Kind::Scalar { value, style, tag },
-            loc,
-            ..
-        }) => scalar::resolve(value, style, SfTag::of(tag.as_deref()), loc).map(key_text),
-        _ => match shape {
-            Shape::Recursive => Err(YamlError::recursive_alias(loc)),
-            Shape::Seq => enter(depth, loc).and(Err(YamlError::somewhere(
-                "expected a scalar mapping key, found a sequence used as a key",
-            ))),
-            Shape::Map => enter(depth, loc).and(Err(YamlError::somewhere(
-                "expected a scalar mapping key, found a mapping used as a key",
-            ))),
-            Shape::Scalar | Shape::SeqEnd | Shape::MapEnd => {
-                Err(YamlError::at(loc, "expected a scalar mapping key"))
-            }
-        },
-    };
-    result.map_err(|mut e| {
-        if e.loc.is_none() {
-            e.loc = (reference != Loc::UNKNOWN).then_some(reference);
-        }
-        e
-    })
-}
-
 /// A captured value, and where it counts as referenced.
-fn captured_value(events: Events<'_>, depth: usize) -> Result<(Node, Loc)> {
+fn captured_value<T: Build>(events: Events<'_>, depth: usize) -> Result<(T, Loc)> {
     let Some(first) = events.first() else {
-        return Ok((Node::Leaf(Value::Null), Loc::UNKNOWN));
+        return Ok((T::leaf(Value::Null), Loc::UNKNOWN));
     };
     let (defined, reference, alias) = (first.loc, reference_of(first), alias_of(first));
     let node = match events {
-        Events::One(ev) if matches!(ev.kind, Kind::Scalar { .. }) => scalar_value(ev),
-        events => value(&mut Replay::new(events.into_vec()), depth),
+        Events::One(ev) if matches!(ev.kind, Kind::Scalar { .. }) => T::scalar(ev),
+        events => value::<T, _>(&mut Replay::new(events.into_vec()), depth),
     };
     Ok((node.map_err(|e| e.through(alias, defined))?, reference))
 }
 
 /// The sequence starting at `loc`, the next event of `src`.
-fn sequence<'a, S: Source<'a>>(src: &mut S, depth: usize, loc: Loc) -> Result<Node> {
+fn sequence<'a, T: Build, S: Source<'a>>(src: &mut S, depth: usize, loc: Loc) -> Result<T> {
     let depth = enter(depth, loc)?;
     src.next()?;
-    sequence_items(src, depth).map(Node::List)
+    sequence_items::<T, _>(src, depth).map(T::list)
 }
 
 /// The items of a sequence whose start was taken, up to and with its end.
-pub(super) fn sequence_items<'a, S: Source<'a>>(src: &mut S, depth: usize) -> Result<Vec<Located>> {
+pub(super) fn sequence_items<'a, T: Build, S: Source<'a>>(
+    src: &mut S,
+    depth: usize,
+) -> Result<Vec<T::Item>> {
     let mut list = Vec::new();
     while !src.take_end(false)? {
         let (defined, reference, alias) = next_node(src)?;
-        let node = value(src, depth).map_err(|e| e.through(alias, defined))?;
-        list.push(Located::new(node, reference.line_or_first()));
+        let node = value::<T, _>(src, depth).map_err(|e| e.through(alias, defined))?;
+        list.push(T::item(node, reference.line_or_first()));
     }
     Ok(list)
 }
@@ -234,40 +220,69 @@ pub(super) fn next_node<'a, S: Source<'a>>(src: &mut S) -> Result<(Loc, Loc, Opt
     Ok((defined, src.reference(), src.alias()))
 }
 
-/// A mapping's entries as nodes.
-struct MapNodes(IndexMap<String, Located>);
+/// A mapping's entries as nodes: a repeated key replaces the earlier value, in its place.
+#[derive(Default)]
+pub(super) struct MapNodes(IndexMap<String, Located>);
 
 impl<'a> Entries<'a> for MapNodes {
-    fn read<S: Source<'a>>(
-        &mut self,
-        name: Cow<'a, str>,
-        src: &mut S,
-        depth: usize,
-    ) -> Result<Flow> {
+    fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow> {
         let (defined, reference, alias) = next_node(src)?;
-        let node = value(src, depth).map_err(|e| e.through(alias, defined))?;
+        let node = value::<Node, _>(src, depth).map_err(|e| e.through(alias, defined))?;
         self.0.insert(
-            name.into_owned(),
+            key.name.into_owned(),
             Located::new(node, reference.line_or_first()),
         );
         Ok(Flow::Done)
     }
 
-    fn insert(&mut self, name: Cow<'a, str>, value: Events<'a>, depth: usize) -> Result<Flow> {
-        let (node, reference) = captured_value(value, depth)?;
+    fn insert(&mut self, key: Key<'a>, value: Events<'a>, depth: usize) -> Result<Flow> {
+        let (node, reference) = captured_value::<Node>(value, depth)?;
         self.0.insert(
-            name.into_owned(),
+            key.name.into_owned(),
             Located::new(node, reference.line_or_first()),
         );
         Ok(Flow::Done)
     }
 }
 
+/// A mapping's entries as they are read, repeated keys too, each with its key's line.
+#[derive(Default)]
+pub(super) struct MapEntries(Vec<Entry>);
+
+impl<'a> Entries<'a> for MapEntries {
+    fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow> {
+        let (defined, reference, alias) = next_node(src)?;
+        let node = value::<ItemNode, _>(src, depth).map_err(|e| e.through(alias, defined))?;
+        self.0.push(Entry {
+            key: key.name.into_owned(),
+            line: key.line,
+            value: Item {
+                node,
+                line: reference.line_or_first(),
+            },
+        });
+        Ok(Flow::Done)
+    }
+
+    fn insert(&mut self, key: Key<'a>, value: Events<'a>, depth: usize) -> Result<Flow> {
+        let (node, reference) = captured_value::<ItemNode>(value, depth)?;
+        self.0.push(Entry {
+            key: key.name.into_owned(),
+            line: key.line,
+            value: Item {
+                node,
+                line: reference.line_or_first(),
+            },
+        });
+        Ok(Flow::Done)
+    }
+}
+
 /// The mapping starting at `loc`, the next event of `src`.
-fn mapping<'a, S: Source<'a>>(src: &mut S, depth: usize, loc: Loc) -> Result<Node> {
+fn mapping<'a, T: Build, S: Source<'a>>(src: &mut S, depth: usize, loc: Loc) -> Result<T> {
     let depth = enter(depth, loc)?;
     src.next()?;
-    let mut entries = MapNodes(IndexMap::new());
+    let mut entries = T::Map::<'a>::default();
     read_mapping(src, depth, &mut entries)?;
-    Ok(Node::Map(entries.0))
+    Ok(T::map(entries))
 }

@@ -5,7 +5,8 @@
 //! key's identity when keys are compared: integers by value (`1`, `0x1`, `+1` are one key),
 //! other scalars by text and tag, collections by their contents.
 
-use super::events::{Ev, Kind, Loc, Result, Source, YamlError, deferring};
+use super::error::{Loc, Result, YamlError};
+use super::events::{Ev, Kind, Source, deferring};
 use super::scalar::{self, SfTag, Tag};
 use granit_parser::ScalarStyle;
 use std::borrow::Cow;

@@ -9,11 +9,11 @@
 //! Captured entries are read (and their errors met) only when added, as before; an entry a
 //! later one replaces may never be read at all.
 
-use super::build::{Shape, key};
 use super::capture::{Captured, Events, Fp, FpSet, Pending, capture_key, capture_node};
-use super::events::{Ev, Kind, Loc, Replay, Result, Source, YamlError, deferring};
+use super::error::{Loc, Result, YamlError};
+use super::events::{Ev, Kind, Replay, Source, deferring};
 use super::scalar::{self, SfTag};
-use std::borrow::Cow;
+use super::shape::{Key, Shape, key};
 
 const MERGE_VALUE: &str = "YAML merge value must be mapping or sequence of mappings";
 
@@ -26,16 +26,11 @@ pub(super) enum Flow {
 
 /// Where a mapping's entries go.
 pub(super) trait Entries<'a> {
-    /// The entry `name` whose value is the next node of `src`.
-    fn read<S: Source<'a>>(
-        &mut self,
-        name: Cow<'a, str>,
-        src: &mut S,
-        depth: usize,
-    ) -> Result<Flow>;
+    /// The entry `key` whose value is the next node of `src`.
+    fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow>;
 
-    /// The entry `name` with a captured value.
-    fn insert(&mut self, name: Cow<'a, str>, value: Events<'a>, depth: usize) -> Result<Flow>;
+    /// The entry `key` with a captured value.
+    fn insert(&mut self, key: Key<'a>, value: Events<'a>, depth: usize) -> Result<Flow>;
 }
 
 /// Reads the entries of the mapping whose start was just taken from `src` (at `depth`, the

@@ -3,7 +3,8 @@
 //! against the [`Budget`] (the limits on values and events hold replays only).
 
 use super::budget::{Budget, Seen};
-use super::events::{Ev, Kind, Loc, Origin, Result, Source, YamlError};
+use super::error::{Loc, Result, YamlError};
+use super::events::{Ev, Kind, Origin, Source};
 use super::scalar::{NodeKind, SfTag, Tag};
 use super::{Version, v11};
 use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, ScanError, StrInput};
@@ -70,6 +71,11 @@ pub(super) struct Live<'a> {
 
 impl<'a> Live<'a> {
     pub fn new(text: &'a str, version: Version) -> Live<'a> {
+        Live::with_budget(text, version, Budget::default())
+    }
+
+    /// [`Live::new`], counting events against `budget`.
+    pub fn with_budget(text: &'a str, version: Version, budget: Budget) -> Live<'a> {
         Live {
             v11: version == Version::V1_1,
             parser: Parser::with_options(StrInput::new(text), parser_options()),
@@ -79,7 +85,7 @@ impl<'a> Live<'a> {
             injection: None,
             anchors: Vec::new(),
             recorder: Recorder::default(),
-            budget: Budget::default(),
+            budget,
             replayed: 0,
         }
     }

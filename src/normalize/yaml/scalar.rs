@@ -10,7 +10,7 @@
 //! - `.inf`, `.nan` and decimals overflowing `f64` become the strings `.inf`, `-.inf`, `.nan`,
 //!   so that they compare equal to themselves.
 
-use super::events::{Loc, Result, YamlError};
+use super::error::{Loc, Result, YamlError};
 use granit_parser::ScalarStyle;
 use std::borrow::Cow;
 
@@ -374,6 +374,19 @@ pub(super) fn resolve(
         return Ok(float_scalar(v));
     }
     Ok(Scalar::Str(value))
+}
+
+/// Whether a scalar resolves to an infinite or NaN float (`.inf`, `-.Inf`, `.nan`, `1e999`):
+/// tagged `!!float`, or plain and read by the schema (as [`resolve`] reads it).
+pub(super) fn is_non_finite_float(value: &str, style: ScalarStyle, tag: SfTag) -> bool {
+    let schema = matches!(style, ScalarStyle::Plain)
+        && tag.can_parse_into_string()
+        && !tag.forces_string()
+        && !matches!(
+            tag,
+            SfTag::Binary | SfTag::Int | SfTag::Bool | SfTag::Null | SfTag::Typed(_)
+        );
+    (tag == SfTag::Float || schema) && float(value).is_some_and(|f| !f.is_finite())
 }
 
 /// A finite float as itself; infinities and NaN as their YAML spelling.

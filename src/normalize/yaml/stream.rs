@@ -12,11 +12,13 @@
 //! - Several documents: the first one's paths get their `[0]` when a second one starts.
 
 use super::Version;
-use super::build::{self, Shape, alias_of, enter, reference_of};
+use super::build;
 use super::capture::Events;
 use super::entries::{Entries, Flow, read_mapping};
-use super::events::{Kind, Loc, Replay, Result, Source, YamlError};
+use super::error::{Loc, Result, YamlError};
+use super::events::{Kind, Replay, Source};
 use super::live::Live;
+use super::shape::{Key, Shape, alias_of, enter, reference_of};
 use crate::normalize::nodes::{Located, Node};
 use crate::tree::{self, Tree, Value};
 use std::borrow::Cow;
@@ -111,7 +113,7 @@ fn sequence<'a, S: Source<'a>>(
     };
     if first_is_mapping {
         // Perhaps keyed by identity: that takes all the items.
-        let list = build::sequence_items(src, depth)?;
+        let list = build::sequence_items::<Node, _>(src, depth)?;
         Located::new(Node::List(list), line).flatten_into(&mut sink.path, &mut sink.tree);
         return Ok(Flow::Done);
     }
@@ -180,13 +182,8 @@ impl<'a> MapLeaves<'a, '_> {
 }
 
 impl<'a> Entries<'a> for MapLeaves<'a, '_> {
-    fn read<S: Source<'a>>(
-        &mut self,
-        name: Cow<'a, str>,
-        src: &mut S,
-        depth: usize,
-    ) -> Result<Flow> {
-        let Some(len) = self.enter(name) else {
+    fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow> {
+        let Some(len) = self.enter(key.name) else {
             return Ok(Flow::GiveUp);
         };
         let (defined, reference, alias) = build::next_node(src)?;
@@ -196,8 +193,8 @@ impl<'a> Entries<'a> for MapLeaves<'a, '_> {
         Ok(flow)
     }
 
-    fn insert(&mut self, name: Cow<'a, str>, value: Events<'a>, depth: usize) -> Result<Flow> {
-        let Some(len) = self.enter(name) else {
+    fn insert(&mut self, key: Key<'a>, value: Events<'a>, depth: usize) -> Result<Flow> {
+        let Some(len) = self.enter(key.name) else {
             return Ok(Flow::GiveUp);
         };
         let flow = captured_value(value, depth, self.sink)?;

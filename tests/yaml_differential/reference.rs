@@ -1,21 +1,35 @@
 //! The previous YAML reader, kept for tests only: `serde-saphyr`'s `Spanned<T>` visitor over
-//! the same `granit-parser` events. The differential tests (`differential.rs`) hold the event
-//! reader to producing exactly what this one produces (keys, values, lines, errors).
-//! `serde-saphyr` stays a dependency for Ansible inventories (`inventory.rs`), so keeping
-//! this reference costs nothing at run time.
+//! the same `granit-parser` events. The differential tests (`main.rs`) hold confdrift's reader
+//! to producing exactly what this one produces (keys, values, lines, errors). `serde-saphyr`
+//! is a dev-dependency for this file alone: the binary reads YAML with its own reader only.
+//!
+//! It builds the reader's public [`Item`]s (every entry the visitor is given, in order) and
+//! turns them into a tree as the reader does (`yaml::items_to_tree`), so that the two differ
+//! in how they read the events and in nothing else.
 
-use crate::normalize::nodes::{Located, Node};
-use crate::tree::{ParseError, Tree, Value};
-use indexmap::IndexMap;
+use confdrift::normalize::yaml::{self, Entry, Item, ItemNode};
+use confdrift::tree::{ParseError, Tree, Value};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{MessageFormatter, NonFiniteFloatPolicy, Spanned};
 use std::fmt;
 
+/// Stack for the reference's thread: `serde-saphyr` uses tens of KiB of stack per nesting
+/// level in debug builds, enough to overflow a test thread before its own depth limit
+/// refuses the file. Reserved, not committed, memory.
+const PARSER_STACK: usize = 16 << 20;
+
 /// The previous `yaml::parse`, on a helper thread with a big stack as it ran before.
-pub(super) fn parse(text: &str) -> Result<Tree, ParseError> {
-    crate::normalize::on_parser_stack("yaml-reference", || parse_on_this_thread(text))
-        .unwrap_or_else(|| Err(ParseError::new(1, 1, "reference reader panicked")))
+pub fn parse(text: &str) -> Result<Tree, ParseError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("yaml-reference".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || parse_on_this_thread(text))
+            .expect("a thread for the reference reader")
+            .join()
+            .unwrap_or_else(|_| Err(ParseError::new(1, 1, "reference reader panicked")))
+    })
 }
 
 fn parse_on_this_thread(text: &str) -> Result<Tree, ParseError> {
@@ -28,17 +42,17 @@ fn parse_on_this_thread(text: &str) -> Result<Tree, ParseError> {
     };
     let documents: Vec<Spanned<YamlNode>> =
         serde_saphyr::from_str_multiple_with_options(text, options).map_err(to_parse_error)?;
-    let mut tree = Tree::new();
-    let several = documents.len() > 1;
-    for (index, document) in documents.into_iter().enumerate() {
-        let mut path = String::new();
-        if several {
-            crate::tree::push_index(&mut path, index);
-        }
-        let root = Located::new(document.value.0, line_of(&document.referenced, 1));
-        root.flatten_into(&mut path, &mut tree);
+    Ok(yaml::items_to_tree(
+        documents.into_iter().map(located).collect(),
+    ))
+}
+
+/// A node with the line it is referenced at.
+fn located(node: Spanned<YamlNode>) -> Item {
+    Item {
+        node: node.value.0,
+        line: line_of(&node.referenced, 1),
     }
-    Ok(tree)
 }
 
 /// The budget the previous reader had: `serde-saphyr`'s default without the alias/anchor
@@ -80,13 +94,13 @@ fn to_parse_error(err: serde_saphyr::Error) -> ParseError {
             .into_owned(),
     };
     // The crate's location suffix goes with the further lines.
-    ParseError::new(line, column, super::one_line_message(&message))
+    ParseError::new(line, column, yaml::one_line_message(&message))
 }
 
 /// The crate's safety budget, in plain words.
 fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
-    use super::budget::{DEPTH_MESSAGE, limits_message, nodes_message};
     use serde_saphyr::budget::BudgetBreach as B;
+    use yaml::{DEPTH_MESSAGE, limits_message, nodes_message};
     match breach {
         B::Depth { .. } => DEPTH_MESSAGE.into(),
         B::Nodes { nodes } => nodes_message(*nodes),
@@ -95,7 +109,7 @@ fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 }
 
 /// One YAML node, deserialized through `deserialize_any` with the line of each child.
-struct YamlNode(Node);
+struct YamlNode(ItemNode);
 
 impl<'de> Deserialize<'de> for YamlNode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -105,82 +119,83 @@ impl<'de> Deserialize<'de> for YamlNode {
 
 struct NodeVisitor;
 
-fn leaf(value: Value) -> Node {
-    Node::Leaf(value)
+fn leaf(value: Value) -> ItemNode {
+    ItemNode::Leaf(value)
 }
 
-fn int_leaf(i: i128) -> Node {
+fn int_leaf(i: i128) -> ItemNode {
     leaf(i64::try_from(i).map_or_else(|_| Value::Str(i.to_string()), Value::Int))
 }
 
 impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
+    type Value = ItemNode;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a YAML value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<ItemNode, E> {
         Ok(leaf(Value::Bool(v)))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<ItemNode, E> {
         Ok(leaf(Value::Int(v)))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<ItemNode, E> {
         Ok(int_leaf(i128::from(v)))
     }
-    fn visit_i128<E>(self, v: i128) -> Result<Node, E> {
+    fn visit_i128<E>(self, v: i128) -> Result<ItemNode, E> {
         Ok(int_leaf(v))
     }
-    fn visit_u128<E>(self, v: u128) -> Result<Node, E> {
+    fn visit_u128<E>(self, v: u128) -> Result<ItemNode, E> {
         Ok(match i64::try_from(v) {
             Ok(i) => leaf(Value::Int(i)),
             Err(_) => leaf(Value::Str(v.to_string())),
         })
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<ItemNode, E> {
         Ok(leaf(Value::Float(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+    fn visit_str<E>(self, v: &str) -> Result<ItemNode, E> {
         Ok(leaf(Value::Str(v.to_string())))
     }
-    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+    fn visit_string<E>(self, v: String) -> Result<ItemNode, E> {
         Ok(leaf(Value::Str(v)))
     }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<Node, E> {
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<ItemNode, E> {
         Ok(leaf(Value::Str(String::from_utf8_lossy(v).into_owned())))
     }
-    fn visit_unit<E>(self) -> Result<Node, E> {
+    fn visit_unit<E>(self) -> Result<ItemNode, E> {
         Ok(leaf(Value::Null))
     }
-    fn visit_none<E>(self) -> Result<Node, E> {
+    fn visit_none<E>(self) -> Result<ItemNode, E> {
         Ok(leaf(Value::Null))
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ItemNode, D::Error> {
         YamlNode::deserialize(d).map(|n| n.0)
     }
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<ItemNode, D::Error> {
         YamlNode::deserialize(d).map(|n| n.0)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemNode, A::Error> {
         let mut list = Vec::new();
         while let Some(item) = seq.next_element::<Spanned<YamlNode>>()? {
-            list.push(Located::new(item.value.0, line_of(&item.referenced, 1)));
+            list.push(located(item));
         }
-        Ok(Node::List(list))
+        Ok(ItemNode::List(list))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut entries = IndexMap::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ItemNode, A::Error> {
+        let mut entries = Vec::new();
         while let Some(YamlKey(key)) = map.next_key::<YamlKey>()? {
             let value = map.next_value::<Spanned<YamlNode>>()?;
-            entries.insert(
+            entries.push(Entry {
                 key,
-                Located::new(value.value.0, line_of(&value.referenced, 1)),
-            );
+                line: 0, // the key's line: not compared, the tree has none
+                value: located(value),
+            });
         }
-        Ok(Node::Map(entries))
+        Ok(ItemNode::Map(entries))
     }
 }
 

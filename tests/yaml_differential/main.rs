@@ -1,16 +1,20 @@
-//! Differential tests: the event reader (`yaml::parse`, and its general reader alone) against
-//! the previous `serde-saphyr` reader (`serde_reference::parse`) on every YAML file of the
+//! Differential tests: confdrift's YAML reader (`confdrift::normalize::yaml::parse`, and its
+//! general reader alone, `parse_with_nodes`) against the previous `serde-saphyr` reader
+//! (`reference.rs` beside this file, test-only) on every YAML file of the
 //! repository, the unit-test inputs, hand-written hostile cases and random YAML (token soups,
 //! line soups, generated trees with anchors, aliases, merges and tags). All must give the same
 //! leaves (path, value, line, in order) or the same error (line, column, message), except
 //! where a test says the difference is deliberate (`a_big_file_without_aliases_is_read_only_now`).
 //!
-//! - `CONFDRIFT_YAML_DIFF_DIR=/some/dir cargo test --lib yaml::differential` also compares
+//!
+//! - `CONFDRIFT_YAML_DIFF_DIR=/some/dir cargo test --test yaml_differential` also compares
 //!   every `.yml`/`.yaml` file found under that directory;
-//! - `CONFDRIFT_YAML_DIFF_CASES=N` runs N random cases per generator instead of 300;
+//! - `CONFDRIFT_YAML_DIFF_CASES=N` runs N random cases per generator instead of 300.
 
-use super::serde_reference;
-use crate::tree::{ParseError, Tree, Value};
+mod reference;
+
+use confdrift::normalize::yaml;
+use confdrift::tree::{ParseError, Tree, Value};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -25,9 +29,9 @@ fn leaves(tree: &Tree) -> Leaves {
 /// The difference between the readers on `text`, if any: the event reader (its fast path,
 /// or the general reader where that gives up), the general reader alone, the previous one.
 fn difference(text: &str) -> Option<String> {
-    let old = serde_reference::parse(text).map(|t| leaves(&t));
-    let new = super::parse(text).map(|t| leaves(&t));
-    let general = super::parse_with_nodes(text).map(|t| leaves(&t));
+    let old = reference::parse(text).map(|t| leaves(&t));
+    let new = yaml::parse(text).map(|t| leaves(&t));
+    let general = yaml::parse_with_nodes(text).map(|t| leaves(&t));
     if let Err(e) = &old
         && e.message.contains("buffered comments")
     {
@@ -118,7 +122,7 @@ fn every_yaml_file_under_confdrift_yaml_diff_dir() {
     assert!(failures.is_empty(), "{}", shown.join("\n\n"));
 }
 
-/// Inputs of the unit tests in `yaml.rs` and `nodes.rs`.
+/// Inputs of the unit tests in `src/normalize/yaml.rs` and `src/normalize/nodes.rs`.
 const UNIT_TEST_INPUTS: &[&str] = &[
     "base: &b\n  x: 1\nlimit: &n 10\ncopy: *b\nother:\n  max: *n\n",
     "n: ~\nn2: null\nn3:\ni: -42\nf: 0.5\ne: 1e3\nb: true\non: off\nq: '5432'\n\
@@ -360,12 +364,12 @@ fn nesting_at_and_past_the_limit() {
     for depth in [30, 31, 32, 33] {
         let merged = format!("{}x{}", "{<<: {b: ".repeat(depth), "}}".repeat(depth));
         assert_same(&merged);
-        assert_eq!(super::parse(&merged).is_ok(), depth <= 32, "{merged}");
+        assert_eq!(yaml::parse(&merged).is_ok(), depth <= 32, "{merged}");
     }
     for depth in [63, 64, 65] {
         let keyed = format!("{}x{}", "{1: one, b: ".repeat(depth), "}".repeat(depth));
         assert_same(&keyed);
-        assert_eq!(super::parse(&keyed).is_ok(), depth <= 64, "{keyed}");
+        assert_eq!(yaml::parse(&keyed).is_ok(), depth <= 64, "{keyed}");
     }
 }
 
@@ -463,7 +467,7 @@ fn budgets_at_their_limits() {
     // A million events, most of them comments: the previous reader counted comments as
     // events and refused the second; comments are not read now.
     assert_same(&format!("a: 1\n{}", "#\n".repeat(999_990)));
-    let t = super::parse(&format!("a: 1\n{}", "#\n".repeat(1_000_000))).unwrap();
+    let t = yaml::parse(&format!("a: 1\n{}", "#\n".repeat(1_000_000))).unwrap();
     assert_eq!(leaves(&t), vec![("a".to_string(), Value::Int(1), 1)]);
 }
 
@@ -475,15 +479,15 @@ fn budgets_at_their_limits() {
 #[test]
 fn a_big_file_without_aliases_is_read_only_now() {
     let honest: String = (0..250_000).map(|_| "- 1\n").collect();
-    let old = serde_reference::parse(&honest).unwrap_err();
+    let old = reference::parse(&honest).unwrap_err();
     assert!(old.message.contains("possible alias bomb"), "{old:?}");
-    let new = leaves(&super::parse(&honest).unwrap());
+    let new = leaves(&yaml::parse(&honest).unwrap());
     assert_eq!(new.len(), 250_000);
     assert_eq!(
         new[249_999],
         ("[249999]".to_string(), Value::Int(1), 250_000)
     );
-    assert_eq!(leaves(&super::parse_with_nodes(&honest).unwrap()), new);
+    assert_eq!(leaves(&yaml::parse_with_nodes(&honest).unwrap()), new);
 
     // 1,003 values of its own and 249 x 1,001 copied: 250,252 in all, 249,249 copied.
     let copies = |n: usize| {
@@ -493,14 +497,14 @@ fn a_big_file_without_aliases_is_read_only_now() {
             vec!["*a"; n].join(", ")
         )
     };
-    assert!(serde_reference::parse(&copies(249)).is_err());
-    let t = super::parse(&copies(249)).unwrap();
+    assert!(reference::parse(&copies(249)).is_err());
+    let t = yaml::parse(&copies(249)).unwrap();
     assert_eq!(t.len(), 1000 + 249 * 1000);
     // 250 x 1,001 copied: both refuse.
     for e in [
-        serde_reference::parse(&copies(250)).unwrap_err(),
-        super::parse(&copies(250)).unwrap_err(),
-        super::parse_with_nodes(&copies(250)).unwrap_err(),
+        reference::parse(&copies(250)).unwrap_err(),
+        yaml::parse(&copies(250)).unwrap_err(),
+        yaml::parse_with_nodes(&copies(250)).unwrap_err(),
     ] {
         assert!(e.message.contains("possible alias bomb"), "{e:?}");
         assert_eq!(e.line, 2, "{e:?}");
