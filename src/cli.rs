@@ -162,6 +162,11 @@ pub struct DiffArgs {
     /// or 1.2; default 1.2, or 1.1 for a Rails `config/*.yml`
     #[arg(long, value_name = "VERSION", env = "CONFDRIFT_YAML", value_parser = ["1.1", "1.2"])]
     pub yaml: Option<String>,
+    /// The version of the program that reads the files (e.g. 15 for PostgreSQL 15): a setting
+    /// written out at that version's default is no drift; default: from the path
+    /// (/etc/postgresql/15/main/), else none
+    #[arg(long, value_name = "VERSION", env = "CONFDRIFT_PROGRAM_VERSION")]
+    pub program_version: Option<String>,
 }
 
 /// Options every reporting command takes.

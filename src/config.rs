@@ -79,6 +79,8 @@ struct RawGroup {
     become_method: Option<String>,
     /// The YAML version the group's programs read (`"1.1"` or `"1.2"`), for its YAML files.
     yaml: Option<RawYaml>,
+    /// The major version of the program that reads the group's files (`"15"`).
+    version: Option<String>,
     files: Vec<RawFile>,
 }
 
@@ -153,6 +155,7 @@ struct RawFileTable {
     path: String,
     format: Option<String>,
     yaml: Option<RawYaml>,
+    version: Option<String>,
 }
 
 /// The resolved configuration.
@@ -249,6 +252,15 @@ impl Group {
             .map_or_else(|| Format::detect(path), |s| s.format_for(path))
     }
 
+    /// The version of the program that reads `path`: its file entry's or the group's
+    /// `version`, else none (the reader may still find one in the path).
+    pub fn version_of(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|s| s.matches(path))
+            .and_then(|s| s.version.as_deref())
+    }
+
     /// Which of `paths` the group reads as YAML 1.1 (for the report).
     pub fn yaml_1_1_files<'a>(&self, paths: impl IntoIterator<Item = &'a String>) -> Vec<String> {
         paths
@@ -340,10 +352,11 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         let reads_as_a_user = matches!(transport, Transport::Ssh(_) | Transport::Local);
         access::apply_become(&g.name, &become_keys, reads_as_a_user, &g.hosts, &mut vars)?;
         let group_yaml = g.yaml.map(|y| y.0);
+        let group_version = g.version.as_deref().map(major_version).transpose()?;
         let files = g
             .files
             .into_iter()
-            .map(|f| file_spec(f, group_yaml))
+            .map(|f| file_spec(f, group_yaml, group_version.as_deref()))
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("in group {:?}", g.name))?;
         if matches!(transport, Transport::Command { .. })
@@ -445,12 +458,33 @@ fn command_template(group: &str, argv: Option<&[String]>) -> Result<Vec<String>>
     Ok(argv.to_vec())
 }
 
-/// A file entry; `group_yaml` is the group's `yaml`, for an entry without its own.
-fn file_spec(raw: RawFile, group_yaml: Option<YamlVersion>) -> Result<FileSpec> {
-    let (pattern, format, yaml) = match raw {
-        RawFile::Path(p) => (p, None, None),
-        RawFile::Table(t) => (t.path, t.format, t.yaml.map(|y| y.0)),
+/// A program version as written in `version`: `"15"` or `"15.4"` (digits and dots).
+fn major_version(v: &str) -> Result<String> {
+    let ok = !v.is_empty()
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        bail!("version {v:?}: expected the program's version, such as \"15\" or \"15.4\"");
+    }
+    Ok(v.to_string())
+}
+
+/// A file entry; `group_yaml` and `group_version` are the group's, for an entry without its
+/// own.
+fn file_spec(
+    raw: RawFile,
+    group_yaml: Option<YamlVersion>,
+    group_version: Option<&str>,
+) -> Result<FileSpec> {
+    let (pattern, format, yaml, version) = match raw {
+        RawFile::Path(p) => (p, None, None, None),
+        RawFile::Table(t) => (t.path, t.format, t.yaml.map(|y| y.0), t.version),
     };
+    let version = version
+        .as_deref()
+        .map(major_version)
+        .transpose()
+        .with_context(|| format!("file {pattern:?}"))?;
     let format = match format {
         None => None,
         Some(name) => Some(Format::from_name(&name).with_context(|| {
@@ -468,6 +502,7 @@ fn file_spec(raw: RawFile, group_yaml: Option<YamlVersion>) -> Result<FileSpec> 
         );
     }
     spec.yaml = yaml.or(group_yaml);
+    spec.version = version.or(group_version.map(str::to_string));
     Ok(spec)
 }
 

@@ -12,6 +12,9 @@ pub struct FileSpec {
     pub pattern: String,
     pub format: Option<Format>,
     pub yaml: Option<YamlVersion>,
+    /// The program's major version (`"15"`): which defaults table its files are read with
+    /// (the entry's `version`, else the group's).
+    pub version: Option<String>,
     /// Present when `pattern` holds glob characters.
     pub glob: Option<GlobMatcher>,
     /// For a plain path with no `format`: the format detected from its name, once.
@@ -66,6 +69,7 @@ impl FileSpec {
             pattern: pattern.to_string(),
             format,
             yaml: None,
+            version: None,
             glob,
             detected,
         })

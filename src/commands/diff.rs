@@ -23,7 +23,13 @@ fn diff_report(a: &DiffArgs) -> anyhow::Result<Report> {
         })?),
     };
     let yaml = a.yaml.as_deref().and_then(YamlVersion::from_name);
-    let mut report = crate::pipeline::dirs::diff_paths(&a.old, &a.new, forced, yaml)?;
+    let mut report = crate::pipeline::dirs::diff_paths(
+        &a.old,
+        &a.new,
+        forced,
+        yaml,
+        a.program_version.as_deref(),
+    )?;
     report.errors.extend(crate::secret::unverified_problem());
     Ok(report)
 }

@@ -2,6 +2,7 @@
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
 pub mod binary;
+pub mod defaults;
 mod dotenv;
 mod htpasswd;
 pub mod includes;
@@ -21,7 +22,7 @@ mod toml;
 mod userlist;
 pub mod yaml;
 
-pub(crate) use pgconf::setting_value;
+pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 
 use crate::tree::{ParseError, Tree};

@@ -23,12 +23,18 @@
 //! - Boolean settings (the table below, all `bool` rows of `pg_settings`) read
 //!   `on/off/true/false/yes/no/1/0` and unique prefixes of them, in any case, as the server's
 //!   `parse_bool` does (`o` is ambiguous and stays a string), into [`Value::Bool`].
+//! - Enum settings (`wal_level`, `synchronous_commit`, ...) read in any case and in the
+//!   spellings the server takes (`hot_standby` is `replica`, `yes` is `on`) into the value the
+//!   server shows; `DateStyle` and `client_encoding` are compared in lower case; integer and
+//!   real settings written otherwise than as a plain decimal (`0x64`, `0100`, `100.4`) become
+//!   a [`Value::Quantity`] of the number the server reads; old names (`sort_mem`) are the
+//!   setting they set. All from PostgreSQL's own table ([`super::defaults`]).
 //! - Everything else is a [`Value::Str`] of the value as written, quotes removed.
 //! - `include`, `include_if_exists` and `include_dir` all apply, so they are not last-wins:
 //!   each is recorded in order under its own name, `include[0]`, `include[1]`, ...,
 //!   `include_if_exists[0]`, ..., `include_dir[0]`, ..., with the path as value.
 
-use super::column;
+use super::{column, defaults};
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
 use std::collections::HashMap;
 
@@ -333,7 +339,7 @@ fn split_number(v: &str) -> Option<(f64, &str)> {
 
 /// How postgresql.conf would read `text` as the value of setting `name` (lower case): a rule's
 /// bound `"128MB"` for `shared_buffers` becomes the same amount of 8 kB pages as the file's value.
-pub(crate) fn setting_value(name: &str, text: &str) -> Value {
+pub fn setting_value(name: &str, text: &str) -> Value {
     typed_value(name, text.to_string())
 }
 
@@ -345,9 +351,41 @@ fn typed_value(name: &str, text: String) -> Value {
             None => Value::Str(text),
         };
     }
+    let table = defaults::postgresql_spellings();
+    let vartype = table.vartype(name);
+    if vartype == Some("ENUM") {
+        // The server's enum lookup ignores case and takes hidden spellings (`hot_standby`,
+        // `yes`); a spelling it does not take stays as written.
+        return Value::Str(table.enum_value(name, &text).map_or(text, str::to_string));
+    }
+    if vartype == Some("STRING") && table.folds_case(name) {
+        // Read in any case (`DateStyle`, `client_encoding`): compared in lower case.
+        return Value::Str(text.to_lowercase());
+    }
     let Some((number, unit_text)) = split_number(&text) else {
         return Value::Str(text);
     };
+    if unit_text.is_empty()
+        && matches!(vartype, Some("INTEGER" | "REAL"))
+        && !UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name)
+    {
+        // A number the server reads with strtol/strtod (`0x64`, `0144` and `100` are one
+        // value), an integer setting's rounded as `parse_int` rounds it. Plain decimals stay
+        // as written (they compare as numbers already).
+        let amount = if vartype == Some("INTEGER") {
+            number.round_ties_even()
+        } else {
+            number
+        };
+        let plain = text.trim_start_matches('-');
+        let decimal = !(plain.len() > 1 && plain.starts_with('0') && !plain.starts_with("0."))
+            && plain.parse::<f64>().ok() == Some(amount.abs());
+        return if decimal {
+            Value::Str(text)
+        } else {
+            Value::Quantity { amount, text }
+        };
+    }
     let amount = match UNIT_SETTINGS.iter().find(|(n, _, _)| *n == name) {
         Some(&(_, base, real)) => {
             let Some((base_kind, base_size)) = unit(base) else {
@@ -558,6 +596,11 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
             tree.insert(path, Value::Str(value), ln);
             continue;
         }
+        // Old names the server still reads set the setting they were renamed to.
+        let name = match defaults::postgresql_spellings().alias(&name) {
+            Some(new) => new.to_string(),
+            None => name,
+        };
         let value = typed_value(&name, value);
         tree.insert(name, value, ln);
     }

@@ -12,15 +12,22 @@ use std::io::Read;
 use std::path::Path;
 
 /// `forced`: the format of every file (else detected from its name); `yaml`: the version
-/// YAML files are read as (else 1.2, or 1.1 for the paths `Format::detect` knows).
+/// YAML files are read as (else 1.2, or 1.1 for the paths `Format::detect` knows);
+/// `version`: the version of the program that reads the files (its defaults table).
 pub fn diff_paths(
     old: &Path,
     new: &Path,
     forced: Option<Format>,
     yaml: Option<YamlVersion>,
+    version: Option<&str>,
 ) -> Result<Report> {
     let mut report = Report::default();
-    let how = How { forced, yaml };
+    let mut how = How {
+        forced,
+        yaml,
+        version,
+        pg_alone: true,
+    };
     match (old.is_dir(), new.is_dir()) {
         (false, false) => {
             let name = new.to_string_lossy();
@@ -40,6 +47,10 @@ pub fn diff_paths(
                     .collect()
             };
             let (olds, news) = (rel(old), rel(new));
+            // Explicit defaults only where no other postgresql.conf-format file can set the
+            // value (see pipeline::defaults).
+            let pg = |n: &&String| forced.unwrap_or_else(|| Format::detect(n)).name() == "pgconf";
+            how.pg_alone = olds.union(&news).filter(pg).count() <= 1;
             for name in olds.union(&news) {
                 let (o, n) = (old.join(name), new.join(name));
                 match (olds.contains(name), news.contains(name)) {
@@ -83,9 +94,12 @@ fn whole_file(name: &str, kind: Kind, message: String) -> Finding {
 
 /// How files are read: `--as` and `--yaml`.
 #[derive(Clone, Copy)]
-struct How {
+struct How<'a> {
     forced: Option<Format>,
     yaml: Option<YamlVersion>,
+    version: Option<&'a str>,
+    /// No other postgresql.conf-format file is compared beside this one.
+    pg_alone: bool,
 }
 
 fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) {
@@ -137,10 +151,22 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         }
     }
     if let [o, n] = docs.as_slice() {
-        for c in crate::secret::match_fingerprints(
+        let mut changes = crate::secret::match_fingerprints(
             format,
             diff_with(o, n, &|k| crate::secret::is_secret_key(format, k)),
-        ) {
+        );
+        let includes = [o, n].iter().any(|d| {
+            d.tree()
+                .is_some_and(crate::normalize::includes::has_includes)
+        });
+        if how.pg_alone
+            && !includes
+            && let Some(notice) =
+                super::defaults::drop_explicit_defaults(format, name, how.version, &mut changes)
+        {
+            report.notices.push(notice);
+        }
+        for c in changes {
             report.findings.push(finding_from_change(
                 format,
                 None,

@@ -10,6 +10,7 @@
 mod baseline_docs;
 pub mod collect_into;
 mod compare;
+pub mod defaults;
 pub mod dirs;
 mod effective;
 mod judge;
@@ -64,6 +65,8 @@ struct HostResult {
     paths: Vec<String>,
     /// Values the checks across hosts need.
     facts: Facts,
+    /// Notes for the report (once each).
+    notices: Vec<String>,
 }
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
@@ -78,7 +81,8 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
             return out;
         }
     };
-    let compared = compare::files(t, parsed, &snap, &mut out);
+    let mut compared = compare::files(t, parsed, &snap, &mut out);
+    defaults::settle(t, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);
@@ -179,6 +183,11 @@ pub fn check(
         });
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
+        for n in r.notices {
+            if !report.notices.contains(&n) {
+                report.notices.push(n);
+            }
+        }
         report.files += r.files;
         facts.push((t.host, t.group.name.as_str(), r.facts, up));
     }

@@ -15,6 +15,7 @@ mod getting_started;
 mod harness;
 mod init;
 mod lock;
+mod pg_effective;
 mod program_keys;
 mod program_secrets;
 mod reports;

@@ -1,0 +1,191 @@
+//! The programs' own tables, generated from the programs (`scripts/defaults/`), never typed
+//! from memory: each setting's compiled-in default (the value an absent setting has), the
+//! spellings the program reads as one enum value, and the old names it still reads. One table
+//! per program and major version; the version is chosen by the caller (a group's `version`,
+//! or the path the packaging puts the file at), and with none known no default is assumed.
+
+use crate::tree::Value;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// One program version's table.
+#[derive(Debug)]
+pub struct Table {
+    /// `postgresql`.
+    pub program: &'static str,
+    /// The major version (`15`).
+    pub version: &'static str,
+    /// Which build it was generated from (`postgres (PostgreSQL) 15.18 (Debian ...)`).
+    pub source: &'static str,
+    /// Setting name (lower case) → its type (`INTEGER`, `ENUM`, ...) and default as the
+    /// program prints it; `None` when it depends on the machine (a data directory path).
+    settings: HashMap<&'static str, (&'static str, Option<&'static str>)>,
+    /// (setting, spelling in lower case) → the enum value it means.
+    enums: HashMap<(&'static str, &'static str), &'static str>,
+    /// Old setting name → the setting it sets.
+    aliases: HashMap<&'static str, &'static str>,
+    /// String settings the program reads in any case.
+    folds: std::collections::HashSet<&'static str>,
+}
+
+impl Table {
+    fn parse(program: &'static str, version: &'static str, text: &'static str) -> Table {
+        let mut t = Table {
+            program,
+            version,
+            source: "",
+            settings: HashMap::new(),
+            enums: HashMap::new(),
+            aliases: HashMap::new(),
+            folds: std::collections::HashSet::new(),
+        };
+        for line in text.lines() {
+            if let Some(comment) = line.strip_prefix("# ") {
+                t.source = comment
+                    .split(" reports them")
+                    .next()
+                    .and_then(|s| s.strip_prefix("PostgreSQL defaults as "))
+                    .unwrap_or(comment);
+                continue;
+            }
+            let fields: Vec<&'static str> = line.split('\t').collect();
+            match fields.as_slice() {
+                ["setting", name, vartype, value] => {
+                    let value = (*value != "-").then_some(*value);
+                    t.settings.insert(name, (vartype, value));
+                }
+                ["enum", name, spelling, value] => {
+                    t.enums.insert((name, spelling), value);
+                }
+                ["fold", name] => {
+                    t.folds.insert(name);
+                }
+                ["alias", old, new] => {
+                    t.aliases.insert(old, new);
+                }
+                // A generated file: anything else is a bug in the generator, caught by tests.
+                _ => {}
+            }
+        }
+        t
+    }
+
+    /// The setting's type as the program declares it (`BOOLEAN`, `INTEGER`, `REAL`, `ENUM`,
+    /// `STRING`).
+    pub fn vartype(&self, name: &str) -> Option<&'static str> {
+        self.settings.get(name).map(|(t, _)| *t)
+    }
+
+    /// The default as the program prints it; none for an unknown setting or one whose default
+    /// depends on the machine.
+    pub fn default_text(&self, name: &str) -> Option<&'static str> {
+        self.settings.get(name).and_then(|(_, v)| *v)
+    }
+
+    /// The enum value `spelling` means for setting `name` (enum spellings are read in any
+    /// case); none when the program does not accept it.
+    pub fn enum_value(&self, name: &str, spelling: &str) -> Option<&'static str> {
+        self.enums
+            .get(&(name, spelling.to_lowercase().as_str()))
+            .copied()
+    }
+
+    /// Whether the program reads this string setting in any case (`DateStyle`).
+    pub fn folds_case(&self, name: &str) -> bool {
+        self.folds.contains(name)
+    }
+
+    /// The setting an old name sets (`sort_mem` → `work_mem`).
+    pub fn alias(&self, name: &str) -> Option<&'static str> {
+        self.aliases.get(name).copied()
+    }
+
+    /// How many settings the table knows.
+    pub fn len(&self) -> usize {
+        self.settings.len()
+    }
+
+    /// Whether the table is empty (never, for a shipped table).
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_empty()
+    }
+}
+
+static POSTGRESQL_15: LazyLock<Table> = LazyLock::new(|| {
+    Table::parse(
+        "postgresql",
+        "15",
+        include_str!("defaults/postgresql-15.tsv"),
+    )
+});
+
+/// The PostgreSQL major versions confdrift has a table for.
+pub const POSTGRESQL_VERSIONS: &[&str] = &["15"];
+
+/// The PostgreSQL table of major version `version` (`"15"`, or `"15.4"`: the major part).
+pub fn postgresql(version: &str) -> Option<&'static Table> {
+    match version.split('.').next() {
+        Some("15") => Some(&POSTGRESQL_15),
+        _ => None,
+    }
+}
+
+/// The table whose spellings and old names are read when no version is known: enum spellings
+/// and old names do not change between versions the way defaults do.
+pub fn postgresql_spellings() -> &'static Table {
+    &POSTGRESQL_15
+}
+
+/// The PostgreSQL major version a path names the way the packages lay files out:
+/// `/etc/postgresql/16/main/` (Debian), `/var/lib/pgsql/16/data/` (RHEL and PGDG).
+pub fn postgresql_version_in_path(path: &str) -> Option<&str> {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.windows(2).find_map(|w| {
+        let numbered = !w[1].is_empty() && w[1].bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        (matches!(w[0], "postgresql" | "pgsql") && numbered).then_some(w[1])
+    })
+}
+
+/// Whether `value` of setting `key` is the default in `table`, as `read` (the format's own
+/// reading of a value) types both.
+pub fn is_default(table: &Table, key: &str, value: &Value, read: fn(&str, &str) -> Value) -> bool {
+    let Some(text) = table.default_text(key) else {
+        return false;
+    };
+    let default = read(key, text);
+    value == &default || value.same(&default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_table_reads_whole() {
+        let t = postgresql("15").unwrap();
+        assert!(t.len() > 300, "{}", t.len());
+        assert!(t.source.contains("15."), "{}", t.source);
+        assert_eq!(t.vartype("shared_buffers"), Some("INTEGER"));
+        assert_eq!(t.default_text("max_connections"), Some("100"));
+        assert_eq!(t.default_text("data_directory"), None);
+        assert_eq!(t.enum_value("wal_level", "HOT_STANDBY"), Some("replica"));
+        assert_eq!(t.enum_value("wal_level", "replicas"), None);
+        assert_eq!(t.alias("sort_mem"), Some("work_mem"));
+        assert!(t.folds_case("datestyle") && !t.folds_case("log_line_prefix"));
+        assert!(postgresql("14").is_none());
+    }
+
+    #[test]
+    fn versions_from_the_packages_paths() {
+        assert_eq!(
+            postgresql_version_in_path("/etc/postgresql/16/main/conf.d/a.conf"),
+            Some("16")
+        );
+        assert_eq!(
+            postgresql_version_in_path("/var/lib/pgsql/15/data/postgresql.conf"),
+            Some("15")
+        );
+        assert_eq!(postgresql_version_in_path("/etc/postgresql/main/x"), None);
+        assert_eq!(postgresql_version_in_path("/srv/pg/postgresql.conf"), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! Explicit defaults: a setting written out at the program's compiled-in default on one side
+//! and absent on the other leaves the program's configuration as it was, so it is no drift.
+//! The table comes from the file's `version` (its entry's or its group's) or from the path the
+//! packaging puts it at (`/etc/postgresql/15/main/`); with no table, nothing is assumed and a
+//! notice says why. Only where nothing else can set the value: a postgresql.conf with includes,
+//! or beside another file of its format (`postgresql.auto.conf`), keeps its changes as written.
+
+use super::compare::Compared;
+use super::{HostResult, Target};
+use crate::diff::Change;
+use crate::normalize::defaults::{self, Table};
+use crate::normalize::includes::has_includes;
+use crate::normalize::{Format, setting_value};
+use crate::report::Kind;
+
+/// The stage: the host's postgresql.conf, when it stands alone, loses its explicit defaults.
+pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
+    let mut pg = files.iter_mut().filter(|f| f.format.name() == "pgconf");
+    let (Some(file), None) = (pg.next(), pg.next()) else {
+        return;
+    };
+    if [file.base, file.live_tree()]
+        .into_iter()
+        .flatten()
+        .any(has_includes)
+    {
+        return;
+    }
+    let version = t.group.version_of(file.path);
+    if let Some(notice) = drop_explicit_defaults(file.format, file.path, version, &mut file.changes)
+        && !out.notices.contains(&notice)
+    {
+        out.notices.push(notice);
+    }
+}
+
+/// Drops from one file's changes the settings added or removed at their default. The caller
+/// knows the file stands alone. A notice when a change might be an explicit default but no
+/// table says (no version known, or none shipped for it).
+pub(crate) fn drop_explicit_defaults(
+    format: Format,
+    path: &str,
+    version: Option<&str>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
+        return None;
+    }
+    let at_default = |table: &Table, c: &Change| {
+        let side = match c.kind {
+            Kind::Added => c.live.as_ref(),
+            Kind::Removed => c.baseline.as_ref(),
+            _ => None,
+        };
+        side.is_some_and(|e| defaults::is_default(table, &c.key, &e.value, setting_value))
+    };
+    let version = version.or_else(|| defaults::postgresql_version_in_path(path));
+    match version.and_then(defaults::postgresql) {
+        Some(table) => {
+            changes.retain(|c| !at_default(table, c));
+            None
+        }
+        // Say so only when it matters: a change that is a default in the newest table.
+        None if changes
+            .iter()
+            .any(|c| at_default(defaults::postgresql_spellings(), c)) =>
+        {
+            let shipped = defaults::POSTGRESQL_VERSIONS.join(", ");
+            Some(match version {
+                None => format!(
+                    "{path}: no PostgreSQL version known (`version = \"15\"` on its file or group, `--program-version 15` for diff, or a path like /etc/postgresql/15/main/), so a setting written out at its default counts as drift"
+                ),
+                Some(v) => format!(
+                    "{path}: no defaults table for PostgreSQL {v} (confdrift has {shipped}), so a setting written out at its default counts as drift"
+                ),
+            })
+        }
+        None => None,
+    }
+}
+
+/// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.
+fn is_postgresql(path: &str, version_given: bool) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    version_given || matches!(name, "postgresql.conf" | "postgresql.auto.conf")
+}
