@@ -8,6 +8,15 @@ use crate::tree::Value;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+/// One setting of a table.
+#[derive(Debug, Clone, Copy)]
+struct Setting {
+    vartype: &'static str,
+    default: Option<&'static str>,
+    /// A number's bounds, in its base unit.
+    bounds: Option<(f64, f64)>,
+}
+
 /// One program version's table.
 #[derive(Debug)]
 pub struct Table {
@@ -19,7 +28,7 @@ pub struct Table {
     pub source: &'static str,
     /// Setting name (lower case) → its type (`INTEGER`, `ENUM`, ...) and default as the
     /// program prints it; `None` when it depends on the machine (a data directory path).
-    settings: HashMap<&'static str, (&'static str, Option<&'static str>)>,
+    settings: HashMap<&'static str, Setting>,
     /// (setting, spelling in lower case) → the enum value it means.
     enums: HashMap<(&'static str, &'static str), &'static str>,
     /// Old setting name → the setting it sets.
@@ -50,9 +59,16 @@ impl Table {
             }
             let fields: Vec<&'static str> = line.split('\t').collect();
             match fields.as_slice() {
-                ["setting", name, vartype, value] => {
-                    let value = (*value != "-").then_some(*value);
-                    t.settings.insert(name, (vartype, value));
+                ["setting", name, vartype, value, min, max] => {
+                    let bounds = min.parse().ok().zip(max.parse().ok());
+                    t.settings.insert(
+                        name,
+                        Setting {
+                            vartype,
+                            default: (*value != "-").then_some(*value),
+                            bounds,
+                        },
+                    );
                 }
                 ["enum", name, spelling, value] => {
                     t.enums.insert((name, spelling), value);
@@ -73,13 +89,13 @@ impl Table {
     /// The setting's type as the program declares it (`BOOLEAN`, `INTEGER`, `REAL`, `ENUM`,
     /// `STRING`).
     pub fn vartype(&self, name: &str) -> Option<&'static str> {
-        self.settings.get(name).map(|(t, _)| *t)
+        self.settings.get(name).map(|s| s.vartype)
     }
 
     /// The default as the program prints it; none for an unknown setting or one whose default
     /// depends on the machine.
     pub fn default_text(&self, name: &str) -> Option<&'static str> {
-        self.settings.get(name).and_then(|(_, v)| *v)
+        self.settings.get(name).and_then(|s| s.default)
     }
 
     /// The enum value `spelling` means for setting `name` (enum spellings are read in any
@@ -146,6 +162,57 @@ pub fn postgresql_version_in_path(path: &str) -> Option<&str> {
     })
 }
 
+/// Why the program refuses `value` (as the format's reader typed it) for setting `key`, in
+/// the program's terms; none when it takes it. Settings with a `.` (an extension's
+/// `class.name`, which the server takes as a placeholder) and include directives are not
+/// judged here.
+pub fn refusal(table: &Table, key: &str, value: &Value) -> Option<String> {
+    if key.contains(['.', '[']) {
+        return None;
+    }
+    let Some(setting) = table.settings.get(key) else {
+        return Some(format!(
+            "unrecognized configuration parameter \"{key}\" (PostgreSQL {} refuses to start or reload with it)",
+            table.version
+        ));
+    };
+    let invalid = |expected: String| {
+        Some(format!(
+            "invalid value for parameter \"{key}\": \"{value}\"; expected {expected}"
+        ))
+    };
+    match (setting.vartype, value) {
+        ("BOOLEAN", Value::Bool(_)) => None,
+        ("BOOLEAN", _) => invalid("on, off, true, false, yes, no, 1 or 0".into()),
+        ("ENUM", Value::Str(s)) if table.enum_value(key, s).is_some() => None,
+        ("ENUM", _) => {
+            let mut values: Vec<&str> = table
+                .enums
+                .iter()
+                .filter(|((name, spelling), v)| *name == key && spelling.eq_ignore_ascii_case(v))
+                .map(|(_, v)| *v)
+                .collect();
+            values.sort_unstable();
+            invalid(format!("one of: {}", values.join(", ")))
+        }
+        ("INTEGER" | "REAL", v) => match (v.as_f64(), setting.bounds) {
+            (None, _) => invalid(format!(
+                "a number{}",
+                if matches!(v, Value::Str(s) if s.chars().any(|c| c.is_ascii_alphabetic())) {
+                    " with a unit this setting takes (units are case-sensitive: kB, MB, GB, TB; ms, s, min, h, d)"
+                } else {
+                    ""
+                }
+            )),
+            (Some(n), Some((min, max))) if n < min || n > max => Some(format!(
+                "{value} is outside the valid range for parameter \"{key}\" ({min} .. {max})"
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether `value` of setting `key` is the default in `table`, as `read` (the format's own
 /// reading of a value) types both.
 pub fn is_default(table: &Table, key: &str, value: &Value, read: fn(&str, &str) -> Value) -> bool {
@@ -172,6 +239,35 @@ mod tests {
         assert_eq!(t.enum_value("wal_level", "replicas"), None);
         assert_eq!(t.alias("sort_mem"), Some("work_mem"));
         assert!(t.folds_case("datestyle") && !t.folds_case("log_line_prefix"));
+        let read = crate::normalize::setting_value;
+        assert_eq!(
+            refusal(t, "max_connections", &read("max_connections", "0x64")),
+            None
+        );
+        assert!(
+            refusal(t, "max_connections", &read("max_connections", "0"))
+                .unwrap()
+                .contains("outside the valid range")
+        );
+        assert!(
+            refusal(t, "work_mem", &read("work_mem", "1MIN"))
+                .unwrap()
+                .contains("case-sensitive")
+        );
+        assert!(
+            refusal(t, "wal_level", &read("wal_level", "replicas"))
+                .unwrap()
+                .contains("logical, minimal, replica")
+        );
+        assert!(
+            refusal(t, "max_conections", &read("max_conections", "1"))
+                .unwrap()
+                .contains("unrecognized")
+        );
+        assert_eq!(
+            refusal(t, "pg_stat_statements.max", &Value::Str("x".into())),
+            None
+        );
         assert!(postgresql("14").is_none());
     }
 

@@ -419,6 +419,56 @@ fn typed_value(name: &str, text: String) -> Value {
     }
 }
 
+/// Whether an unquoted value is one token of PostgreSQL's `guc-file.l`: `UNQUOTED_STRING`
+/// (a letter or `_`, then letters, digits, `_ - . : /`), `INTEGER` (`[+-]?(digits|0x hex)`
+/// then unit letters) or `REAL` (`[+-]?digits.digits`, an exponent only after a `.`). The
+/// lexer takes the longest match, so `1.5MB` is a REAL then an ID, and `4e0` an INTEGER `4e`
+/// then `0`: both refused.
+fn one_token(word: &str) -> bool {
+    let b = word.as_bytes();
+    let letter = |c: u8| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80;
+    if b.first().copied().is_some_and(letter) {
+        return b[1..]
+            .iter()
+            .all(|&c| letter(c) || c.is_ascii_digit() || matches!(c, b'-' | b'.' | b':' | b'/'));
+    }
+    let s = b
+        .strip_prefix(b"-")
+        .or_else(|| b.strip_prefix(b"+"))
+        .unwrap_or(b);
+    let digits = |x: &[u8]| x.iter().take_while(|c| c.is_ascii_digit()).count();
+    let integer = |x: &[u8]| {
+        let n = digits(x);
+        n > 0 && x[n..].iter().all(u8::is_ascii_alphabetic)
+    };
+    let hex = |x: &[u8]| {
+        x.strip_prefix(b"0x").is_some_and(|h| {
+            let n = h.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+            n > 0 && h[n..].iter().all(u8::is_ascii_alphabetic)
+        })
+    };
+    let real = |x: &[u8]| {
+        let n = digits(x);
+        let Some(rest) = x[n..].strip_prefix(b".") else {
+            return false;
+        };
+        let rest = &rest[digits(rest)..];
+        match rest.first() {
+            None => true,
+            Some(b'e' | b'E') => {
+                let e = &rest[1..];
+                let e = e
+                    .strip_prefix(b"-")
+                    .or_else(|| e.strip_prefix(b"+"))
+                    .unwrap_or(e);
+                !e.is_empty() && digits(e) == e.len()
+            }
+            Some(_) => false,
+        }
+    };
+    integer(s) || hex(s) || real(s)
+}
+
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\x0c')
 }
@@ -565,7 +615,17 @@ fn parse_line(line: &str, ln: u32) -> Result<Option<(String, String)>, ParseErro
                 }
                 at += c.len_utf8();
             }
-            line[from..at].to_string()
+            let word = &line[from..at];
+            if !one_token(word) {
+                return err(
+                    from,
+                    "expected one value PostgreSQL reads unquoted (a whole number with an optional \
+                     unit such as 128MB, a decimal number without a unit, or a word starting with \
+                     a letter); the server reads this as two tokens and refuses the file: put it \
+                     in single quotes",
+                );
+            }
+            word.to_string()
         }
     };
     at = skip_space(at);
@@ -681,7 +741,7 @@ mod tests {
         )
         .unwrap();
         let c =
-            parse("shared_buffers 16384\nwork_mem='4 MB'\nstatement_timeout = 0.5min\n").unwrap();
+            parse("shared_buffers 16384\nwork_mem='4 MB'\nstatement_timeout = '0.5min'\n").unwrap();
         assert!(same_tree(&a, &b));
         assert!(same_tree(&a, &c));
         assert_eq!(get(&b, "shared_buffers"), (&q(16384.0, "131072kB"), 3));

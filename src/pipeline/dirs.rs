@@ -143,14 +143,26 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         match read(path) {
             Err(msg) => report.errors.push(problem(None, None, msg)),
             Ok(bytes) => match format.parse(&bytes) {
-                Ok(doc) => docs.push(doc),
+                Ok(doc) => docs.push((doc, path)),
                 Err(e) => report
                     .errors
                     .push(problem(Some(e.line), Some(e.column), e.message)),
             },
         }
     }
-    if let [o, n] = docs.as_slice() {
+    for (doc, path) in &docs {
+        let Some(tree) = doc.tree() else { continue };
+        for (line, message) in super::program::refusals(format, name, how.version, tree) {
+            report.errors.push(Problem {
+                host: None,
+                file: Some(path.display().to_string()),
+                line: Some(line),
+                column: None,
+                message,
+            });
+        }
+    }
+    if let [(o, _), (n, _)] = docs.as_slice() {
         let mut changes = crate::secret::match_fingerprints(
             format,
             diff_with(o, n, &|k| crate::secret::is_secret_key(format, k)),
@@ -162,7 +174,7 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         if how.pg_alone
             && !includes
             && let Some(notice) =
-                super::defaults::drop_explicit_defaults(format, name, how.version, &mut changes)
+                super::program::drop_explicit_defaults(format, name, how.version, &mut changes)
         {
             report.notices.push(notice);
         }

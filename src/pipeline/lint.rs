@@ -90,6 +90,15 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             };
             if seen_sources.insert(file.source.clone()) {
                 report.files += 1;
+                // What the program would refuse in the intended state, once per baseline file.
+                let version = group.version_of(path);
+                for (line, message) in super::program::refusals(format, path, version, own) {
+                    report.errors.push(Problem {
+                        line: Some(line),
+                        column: None,
+                        ..problem(&file.source, None, message)
+                    });
+                }
             }
             for (i, r) in cfg.rules.rules.iter().enumerate() {
                 if !used_rules[i]

@@ -10,12 +10,12 @@
 mod baseline_docs;
 pub mod collect_into;
 mod compare;
-pub mod defaults;
 pub mod dirs;
 mod effective;
 mod judge;
 pub mod lint;
 pub mod merge;
+pub mod program;
 pub mod select;
 mod support;
 
@@ -70,7 +70,8 @@ struct HostResult {
 }
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
-/// read each with its includes; judge each by the rules.
+/// read each as its program does (refusals, explicit defaults); read each with its includes;
+/// judge each by the rules.
 fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
     let mut out = HostResult::default();
     let vars = t.group.vars.get(t.host);
@@ -82,7 +83,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
         }
     };
     let mut compared = compare::files(t, parsed, &snap, &mut out);
-    defaults::settle(t, &mut compared, &mut out);
+    program::settle(t, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);

@@ -184,10 +184,12 @@ pub fn postgresql_conf_rewrite(settings: &Settings, rng: &mut Rng) -> String {
             respell_unit(v, rng)
         };
         let bare = value.trim_matches('\'');
-        let plain = bare.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        // What PostgreSQL's lexer reads unquoted as one word: a letter or `_` first, then
+        // letters, digits and `_ - . : /` (a path or a `+` needs its quotes).
+        let plain = bare.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && bare
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-./:+".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c));
         if value.starts_with('\'') && plain && rng.chance(50) {
             value = bare.to_string();
         } else if !value.starts_with('\'') && rng.chance(30) {

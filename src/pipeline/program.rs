@@ -1,4 +1,6 @@
-//! Explicit defaults: a setting written out at the program's compiled-in default on one side
+//! A file as its program reads it, from the program's own table: what it refuses (an unknown
+//! setting, a value out of range or not among an enum's; trouble naming file and line), and
+//! explicit defaults: a setting written out at the program's compiled-in default on one side
 //! and absent on the other leaves the program's configuration as it was, so it is no drift.
 //! The table comes from the file's `version` (its entry's or its group's) or from the path the
 //! packaging puts it at (`/etc/postgresql/15/main/`); with no table, nothing is assumed and a
@@ -11,10 +13,24 @@ use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
 use crate::normalize::includes::has_includes;
 use crate::normalize::{Format, setting_value};
-use crate::report::Kind;
+use crate::report::{Kind, Problem};
+use crate::tree::Tree;
 
-/// The stage: the host's postgresql.conf, when it stands alone, loses its explicit defaults.
+/// The stage: what the server would refuse in the host's postgresql.conf files is trouble;
+/// the host's postgresql.conf, when it stands alone, loses its explicit defaults.
 pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
+    for f in files.iter() {
+        let Some(live) = f.live_tree() else { continue };
+        for (line, message) in refusals(f.format, f.path, t.group.version_of(f.path), live) {
+            out.errors.push(Problem {
+                host: Some(t.host.to_string()),
+                file: Some(f.path.clone()),
+                line: Some(line),
+                column: None,
+                message,
+            });
+        }
+    }
     let mut pg = files.iter_mut().filter(|f| f.format.name() == "pgconf");
     let (Some(file), None) = (pg.next(), pg.next()) else {
         return;
@@ -77,6 +93,35 @@ pub(crate) fn drop_explicit_defaults(
         }
         None => None,
     }
+}
+
+/// The settings of `tree` (one side of `path`) the program refuses, with their lines: only
+/// with the program's table (a version known and shipped); with none, nothing is assumed.
+pub(crate) fn refusals(
+    format: Format,
+    path: &str,
+    version: Option<&str>,
+    tree: &Tree,
+) -> Vec<(u32, String)> {
+    if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
+        return Vec::new();
+    }
+    let Some(table) = version
+        .or_else(|| defaults::postgresql_version_in_path(path))
+        .and_then(defaults::postgresql)
+    else {
+        return Vec::new();
+    };
+    tree.iter()
+        .filter_map(|(key, e)| {
+            defaults::refusal(table, key, &e.value).map(|why| {
+                (
+                    e.line,
+                    format!("PostgreSQL {} refuses this line: {why}", table.version),
+                )
+            })
+        })
+        .collect()
 }
 
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.
