@@ -19,7 +19,7 @@
 
 use crate::tree::{Entry, Tree};
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// PostgreSQL refuses configuration files nested deeper than this.
 const MAX_DEPTH: usize = 10;
@@ -72,6 +72,7 @@ pub fn resolve<'t>(
     let mut walk = Walk {
         stack: vec![root.to_string()],
         reads: 0,
+        read: BTreeSet::new(),
     };
     let merged = overlay(root, tree, lookup, paths, &mut walk);
     if merged.values().all(|(_, from)| from.is_none()) {
@@ -90,6 +91,60 @@ pub fn resolve<'t>(
     Some(out)
 }
 
+/// What the server runs with when it reads one file through its includes.
+#[derive(Debug)]
+pub struct ReadThrough {
+    /// The settings, each with its line in the file that set it.
+    pub tree: Tree,
+    /// The file that set each setting.
+    pub from: HashMap<String, String>,
+    /// Every file read, the root too.
+    pub read: BTreeSet<String>,
+}
+
+/// What the server runs with when it reads `root` (whose tree is `tree`): its settings
+/// overlaid by those of every collected file it includes, whether or not they change
+/// anything; and every file read, `root` included.
+pub fn read_through<'t>(
+    root: &str,
+    tree: &'t Tree,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> ReadThrough {
+    let mut walk = Walk {
+        stack: vec![root.to_string()],
+        reads: 0,
+        read: BTreeSet::from([root.to_string()]),
+    };
+    let merged = overlay(root, tree, lookup, paths, &mut walk);
+    let mut out = ReadThrough {
+        tree: Tree::new(),
+        from: HashMap::with_capacity(merged.len()),
+        read: walk.read,
+    };
+    for (key, (entry, from)) in merged {
+        out.from
+            .insert(key.clone(), from.unwrap_or_else(|| root.to_string()));
+        out.tree.insert(key, entry.value, entry.line);
+    }
+    out
+}
+
+/// What the include directives of `path` (whose tree is `tree`) name, absolute: (whether it
+/// is an `include_dir`, the path).
+pub fn targets(path: &str, tree: &Tree) -> Vec<(bool, String)> {
+    let dir = parent(path);
+    directives(tree)
+        .into_iter()
+        .map(|(d, target, _)| (d == "include_dir", join(dir, target)))
+        .collect()
+}
+
+/// Whether `key` is an include directive (`include_dir[0]`).
+pub fn is_include_directive(key: &str) -> bool {
+    is_directive(key)
+}
+
 /// Key → (entry, the included file that set it), for one file and what it includes.
 type Merged = IndexMap<String, (Entry, Option<String>)>;
 
@@ -97,6 +152,8 @@ type Merged = IndexMap<String, (Entry, Option<String>)>;
 struct Walk {
     stack: Vec<String>,
     reads: usize,
+    /// Every file read, the root too.
+    read: BTreeSet<String>,
 }
 
 fn overlay<'t>(
@@ -130,6 +187,7 @@ fn overlay<'t>(
             }
             let Some(sub) = lookup(&file) else { continue };
             walk.reads += 1;
+            walk.read.insert(file.clone());
             walk.stack.push(file.clone());
             let inner = overlay(&file, sub, lookup, paths, walk);
             walk.stack.pop();

@@ -4,8 +4,9 @@
 //!
 //! The stages are the modules below, in the order a file goes through them: [`select`] (which
 //! hosts), [`baseline_docs`] (the baseline blobs, parsed once), [`compare`] (one file against
-//! its baseline), [`effective`] (includes), [`judge`] (rules and facts), [`support`] (what a
-//! narrowed selection still reads).
+//! its baseline), [`program`] (what the program refuses, explicit defaults), [`effective`]
+//! (includes, and changes that change nothing the program runs with), [`judge`] (rules and
+//! facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
 pub mod collect_into;
@@ -84,6 +85,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     };
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
+    effective::drop_without_effect(t, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);

@@ -124,6 +124,27 @@ pub(crate) fn refusals(
         .collect()
 }
 
+/// The value a setting absent from `path` has: the program's default, when its table is known
+/// (the version given, or named by the path).
+pub(crate) fn default_entry(
+    format: Format,
+    path: &str,
+    version: Option<&str>,
+    key: &str,
+) -> Option<crate::tree::Entry> {
+    if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
+        return None;
+    }
+    let table = version
+        .or_else(|| defaults::postgresql_version_in_path(path))
+        .and_then(defaults::postgresql)?;
+    let text = table.default_text(key)?;
+    Some(crate::tree::Entry {
+        value: setting_value(key, text),
+        line: 0,
+    })
+}
+
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.
 fn is_postgresql(path: &str, version_given: bool) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);

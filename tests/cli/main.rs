@@ -16,6 +16,7 @@ mod harness;
 mod init;
 mod lock;
 mod pg_effective;
+mod pg_includes;
 mod program_keys;
 mod program_secrets;
 mod reports;

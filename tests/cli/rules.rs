@@ -724,12 +724,16 @@ fn a_setting_overridden_through_include_dir_is_judged_by_the_value_the_server_ru
             )
         })
         .collect();
+    // The server no longer reads conf.d: its work_mem and maintenance_work_mem stop applying
+    // too, each named where the value it ran with or runs with now is set.
     assert_eq!(
         kinds,
         [
+            (tuning, "maintenance_work_mem", "removed"),
             (tuning, "max_connections", "added"),
             (conf, "include_dir[0]", "removed"),
             (conf, "max_connections", "changed"),
+            (conf, "work_mem", "changed"),
         ],
         "{r:#}"
     );
