@@ -35,6 +35,10 @@ pub struct Table {
     aliases: HashMap<&'static str, &'static str>,
     /// String settings the program reads in any case.
     folds: std::collections::HashSet<&'static str>,
+    /// Settings read as a time (`2m` is 120 seconds).
+    times: std::collections::HashSet<&'static str>,
+    /// Settings the program takes but runs without (not supported by its build).
+    ignored: std::collections::HashSet<&'static str>,
 }
 
 impl Table {
@@ -47,13 +51,18 @@ impl Table {
             enums: HashMap::new(),
             aliases: HashMap::new(),
             folds: std::collections::HashSet::new(),
+            times: std::collections::HashSet::new(),
+            ignored: std::collections::HashSet::new(),
         };
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
                 t.source = comment
                     .split(" reports them")
                     .next()
-                    .and_then(|s| s.strip_prefix("PostgreSQL defaults as "))
+                    .and_then(|s| {
+                        s.strip_prefix("PostgreSQL defaults as ")
+                            .or_else(|| s.strip_prefix("sshd_config as "))
+                    })
                     .unwrap_or(comment);
                 continue;
             }
@@ -72,6 +81,27 @@ impl Table {
                 }
                 ["enum", name, spelling, value] => {
                     t.enums.insert((name, spelling), value);
+                }
+                ["setting", name, value] => {
+                    // One row per line the program prints: a keyword may have several.
+                    let joined: &'static str = match t.settings.get(name).and_then(|s| s.default) {
+                        Some(before) => Box::leak(format!("{before}\n{value}").into_boxed_str()),
+                        None => value,
+                    };
+                    t.settings.insert(
+                        name,
+                        Setting {
+                            vartype: "",
+                            default: Some(joined),
+                            bounds: None,
+                        },
+                    );
+                }
+                ["ignored", name] => {
+                    t.ignored.insert(name);
+                }
+                ["time", name] => {
+                    t.times.insert(name);
                 }
                 ["fold", name] => {
                     t.folds.insert(name);
@@ -111,6 +141,22 @@ impl Table {
         self.folds.contains(name)
     }
 
+    /// The value `spelling` means, matched as written (a keyword that reads any case is
+    /// looked up in lower case by the caller).
+    pub fn enum_exact(&self, name: &str, spelling: &str) -> Option<&'static str> {
+        self.enums.get(&(name, spelling)).copied()
+    }
+
+    /// Whether the program takes this setting but runs without it.
+    pub fn ignores(&self, name: &str) -> bool {
+        self.ignored.contains(name)
+    }
+
+    /// Whether the program reads this setting as a time.
+    pub fn is_time(&self, name: &str) -> bool {
+        self.times.contains(name)
+    }
+
     /// The setting an old name sets (`sort_mem` → `work_mem`).
     pub fn alias(&self, name: &str) -> Option<&'static str> {
         self.aliases.get(name).copied()
@@ -134,6 +180,26 @@ static POSTGRESQL_15: LazyLock<Table> = LazyLock::new(|| {
         include_str!("defaults/postgresql-15.tsv"),
     )
 });
+
+static OPENSSH_9_2: LazyLock<Table> =
+    LazyLock::new(|| Table::parse("openssh", "9.2", include_str!("defaults/openssh-9.2.tsv")));
+
+/// The OpenSSH versions confdrift has an sshd_config table for.
+pub const OPENSSH_VERSIONS: &[&str] = &["9.2"];
+
+/// The sshd_config table of OpenSSH `version` (`"9.2"`, or `"9.2p1"`: major.minor).
+pub fn openssh(version: &str) -> Option<&'static Table> {
+    let mut parts = version.split(['.', 'p']);
+    match (parts.next(), parts.next()) {
+        (Some("9"), Some("2")) => Some(&OPENSSH_9_2),
+        _ => None,
+    }
+}
+
+/// The table whose spellings sshd_config values are read with when no version is known.
+pub fn openssh_spellings() -> &'static Table {
+    &OPENSSH_9_2
+}
 
 /// The PostgreSQL major versions confdrift has a table for.
 pub const POSTGRESQL_VERSIONS: &[&str] = &["15"];

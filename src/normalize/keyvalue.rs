@@ -15,7 +15,11 @@
 //!   `Include`, `ListenAddress`, `Port`, `Subsystem`. `Match criteria` starts a section that runs
 //!   to the next `Match` or the end of the file: keys in it are
 //!   `match."User anoncvs".x11forwarding`, the criteria, whitespace-normalized, as one
-//!   segment (the criteria keep their case; `Match all` is `match.all`). Arguments may be in
+//!   segment (the criteria keep their case; `Match all` is `match.all`). Each word of
+//!   `AcceptEnv`, `AllowUsers`, `AllowGroups`, `DenyUsers` and `DenyGroups` is one entry, as
+//!   servconf.c takes them (one line of two words is two lines). Values are read as sshd reads
+//!   them, from its own table ([`sshd_value`]): `YES` is `yes`, `prohibit-password` is
+//!   `without-password`, `LoginGraceTime 2m` is 120 seconds. Arguments may be in
 //!   double or single quotes (quotes are dropped, `\"` `\'` `\\` decoded), and an unquoted word
 //!   starting with `#` ends the line, as in OpenSSH's `argv_split`. `yes`/`no` stay strings.
 //! - **ssh** (`ssh_config`, `ssh_config.d/*.conf`): the same syntax and first-wins rule; both
@@ -78,6 +82,10 @@ struct Dialect {
     value_required: bool,
     redis_units: bool,
     sysctl_keys: bool,
+    /// Keywords of which every word of a line is one entry (`AcceptEnv LANG LC_*`).
+    split_lists: &'static [&'static str],
+    /// Values typed as the program reads them (a keyword, the value as written).
+    program_values: Option<fn(&str, &str) -> Value>,
 }
 
 const SSHD: Dialect = Dialect {
@@ -103,6 +111,14 @@ const SSHD: Dialect = Dialect {
     value_required: true,
     redis_units: false,
     sysctl_keys: false,
+    split_lists: &[
+        "acceptenv",
+        "allowgroups",
+        "allowusers",
+        "denygroups",
+        "denyusers",
+    ],
+    program_values: Some(sshd_value),
 };
 
 const SSH: Dialect = Dialect {
@@ -138,6 +154,8 @@ const REDIS: Dialect = Dialect {
     value_required: false,
     redis_units: true,
     sysctl_keys: false,
+    split_lists: &[],
+    program_values: None,
 };
 
 const SYSCTL: Dialect = Dialect {
@@ -151,6 +169,8 @@ const SYSCTL: Dialect = Dialect {
     value_required: false,
     redis_units: false,
     sysctl_keys: true,
+    split_lists: &[],
+    program_values: None,
 };
 
 pub fn parse_sshd(text: &str) -> Result<Tree, ParseError> {
@@ -427,8 +447,20 @@ impl Reader<'_> {
         } else {
             push_key(&mut path, &keyword);
         }
-        let value = match (d.redis_units, words.as_slice()) {
-            (true, [one]) => match redis_bytes(one) {
+        if d.split_lists.contains(&keyword.as_str()) && words.len() > 1 {
+            // One line with several words is several lines of one word each.
+            for w in &words {
+                let mut path = path.clone();
+                let n = self.counters.entry(path.clone()).or_insert(0);
+                push_index(&mut path, *n);
+                *n += 1;
+                self.tree.insert(path, Value::Str(w.clone()), ln);
+            }
+            return Ok(());
+        }
+        let value = match (d.program_values, d.redis_units, words.as_slice()) {
+            (Some(typed), _, _) => typed(&keyword, &value),
+            (None, true, [one]) => match redis_bytes(one) {
                 Some(amount) => Value::Quantity {
                     amount,
                     text: one.clone(),
@@ -447,6 +479,64 @@ impl Reader<'_> {
         self.tree.insert(path, value, ln);
         Ok(())
     }
+}
+
+/// An sshd_config value as sshd reads it, from sshd's own table
+/// ([`super::defaults::openssh_spellings`]): a word the keyword takes, in any case where sshd
+/// reads any case, becomes what `sshd -T` prints for it (`YES` is `yes`, `prohibit-password`
+/// is `without-password`); a time (`LoginGraceTime 2m`) becomes its seconds; anything else
+/// stays as written.
+pub fn sshd_value(keyword: &str, text: &str) -> Value {
+    let table = super::defaults::openssh_spellings();
+    let fold = table.folds_case(keyword);
+    let spelling = if fold {
+        text.to_lowercase()
+    } else {
+        text.to_string()
+    };
+    if let Some(v) = table.enum_exact(keyword, &spelling) {
+        return Value::Str(v.to_string());
+    }
+    if table.is_time(keyword)
+        && let Some(secs) = convtime(text)
+    {
+        return Value::Quantity {
+            amount: secs as f64,
+            text: text.to_string(),
+        };
+    }
+    Value::Str(if fold { spelling } else { text.to_string() })
+}
+
+/// OpenSSH's `convtime`: `90`, `2m`, `1h30m` (units s m h d w, any case) in seconds; none
+/// for anything else.
+fn convtime(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let scale = match rest.bytes().next() {
+            None | Some(b's' | b'S') => 1,
+            Some(b'm' | b'M') => 60,
+            Some(b'h' | b'H') => 3600,
+            Some(b'd' | b'D') => 86_400,
+            Some(b'w' | b'W') => 604_800,
+            Some(_) => return None,
+        };
+        if !rest.is_empty() {
+            rest = &rest[1..];
+        }
+        total = total.checked_add(n.checked_mul(scale)?)?;
+    }
+    (total <= i32::MAX as u64).then_some(total)
 }
 
 fn parse_dialect(text: &str, dialect: &Dialect) -> Result<Tree, ParseError> {
@@ -483,7 +573,7 @@ mod tests {
     #[test]
     fn sshd_shipped_config() {
         let t = parse_sshd(SSHD_CONFIG).unwrap();
-        assert_eq!(t.len(), 7, "{t:?}");
+        assert_eq!(t.len(), 8, "{t:?}");
         assert_eq!(
             get(&t, "include[0]"),
             (&s("/etc/ssh/sshd_config.d/*.conf"), 12)
@@ -491,7 +581,9 @@ mod tests {
         assert_eq!(get(&t, "kbdinteractiveauthentication"), (&s("no"), 62));
         assert_eq!(get(&t, "usepam"), (&s("yes"), 85));
         assert_eq!(get(&t, "x11forwarding"), (&s("yes"), 90));
-        assert_eq!(get(&t, "acceptenv[0]"), (&s("LANG LC_*"), 112));
+        // sshd takes each word of `AcceptEnv LANG LC_*` as one entry.
+        assert_eq!(get(&t, "acceptenv[0]"), (&s("LANG"), 112));
+        assert_eq!(get(&t, "acceptenv[1]"), (&s("LC_*"), 112));
         assert_eq!(
             get(&t, "subsystem[0]"),
             (&s("sftp /usr/lib/openssh/sftp-server"), 115)
@@ -532,8 +624,8 @@ include /etc/ssh/sshd_config.d/*.conf
         assert_eq!(get(&prepended, "x11forwarding"), (&s("no"), 1));
         // An accumulating keyword appended is a new list item.
         let more = parse_sshd(&format!("{SSHD_CONFIG}AcceptEnv TZ\nPort 2222\nPort 22\n")).unwrap();
-        assert_eq!(drift(&t, &more), ["acceptenv[1]", "port[0]", "port[1]"]);
-        assert_eq!(get(&more, "acceptenv[1]"), (&s("TZ"), 123));
+        assert_eq!(drift(&t, &more), ["acceptenv[2]", "port[0]", "port[1]"]);
+        assert_eq!(get(&more, "acceptenv[2]"), (&s("TZ"), 123));
         assert_eq!(get(&more, "port[1]"), (&s("22"), 125));
         // The shipped Match example, enabled: a section to the end of the file.
         let lines: Vec<String> = SSHD_CONFIG

@@ -178,6 +178,17 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         {
             report.notices.push(notice);
         }
+        if format.name() == "sshd"
+            && let Some(notice) = super::program::drop_sshd_defaults(
+                name,
+                how.version,
+                o.tree(),
+                n.tree(),
+                &mut changes,
+            )
+        {
+            report.notices.push(notice);
+        }
         for c in changes {
             report.findings.push(finding_from_change(
                 format,

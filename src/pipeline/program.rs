@@ -31,6 +31,20 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
             });
         }
     }
+    for f in files.iter_mut().filter(|f| f.format.name() == "sshd") {
+        let version = t.group.version_of(f.path);
+        let base = f.base;
+        let live = match &f.live {
+            super::compare::Live::Own(doc) => doc.tree(),
+            super::compare::Live::Same => base,
+            super::compare::Live::Missing => None,
+        };
+        if let Some(notice) = drop_sshd_defaults(f.path, version, base, live, &mut f.changes)
+            && !out.notices.contains(&notice)
+        {
+            out.notices.push(notice);
+        }
+    }
     let mut pg = files.iter_mut().filter(|f| f.format.name() == "pgconf");
     let (Some(file), None) = (pg.next(), pg.next()) else {
         return;
@@ -143,6 +157,116 @@ pub(crate) fn default_entry(
         value: setting_value(key, text),
         line: 0,
     })
+}
+
+/// Drops from an sshd_config's changes the keywords written out at sshd's default on one side
+/// and absent on the other. Only in the main `sshd_config` (an included file is read before the
+/// settings after its `Include`, and wins over them), only outside `Match` blocks, and only
+/// where no `Include` follows the line (the first value obtained wins, so an included file read
+/// later cannot override it, and one read earlier wins either way). The version must be given
+/// (`version = "9.2"`, `--program-version 9.2`): sshd_config's path does not name it.
+pub(crate) fn drop_sshd_defaults(
+    path: &str,
+    version: Option<&str>,
+    base: Option<&Tree>,
+    live: Option<&Tree>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    if path.rsplit('/').next() != Some("sshd_config") {
+        return None;
+    }
+    let keyword = |key: &str| key.split('[').next().unwrap_or(key).to_string();
+    let candidates: Vec<String> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Added | Kind::Removed))
+        .filter(|c| !c.key.starts_with("match.") && !c.key.starts_with("include"))
+        .map(|c| keyword(&c.key))
+        .collect();
+    if candidates.is_empty() && changes.is_empty() {
+        return None;
+    }
+    let last_include = |tree: Option<&Tree>| {
+        tree.map_or(0, |t| {
+            t.iter()
+                .filter(|(k, _)| k.starts_with("include["))
+                .map(|(_, e)| e.line)
+                .max()
+                .unwrap_or(0)
+        })
+    };
+    let at_default = |table: &defaults::Table| {
+        let mut drop = std::collections::BTreeSet::new();
+        for kw in &candidates {
+            let mine: Vec<&Change> = changes.iter().filter(|c| keyword(&c.key) == *kw).collect();
+            // Every line of the keyword on one side only, all after the last Include.
+            let added = mine.iter().all(|c| c.kind == Kind::Added);
+            let removed = mine.iter().all(|c| c.kind == Kind::Removed);
+            if !(added || removed) {
+                continue;
+            }
+            let (tree, entries): (Option<&Tree>, Vec<&crate::tree::Entry>) = if added {
+                (live, mine.iter().filter_map(|c| c.live.as_ref()).collect())
+            } else {
+                (
+                    base,
+                    mine.iter().filter_map(|c| c.baseline.as_ref()).collect(),
+                )
+            };
+            let present = tree.map_or(0, |t| {
+                t.iter()
+                    .filter(|(k, _)| keyword(k) == *kw && !k.starts_with("match."))
+                    .count()
+            });
+            if present != entries.len() || entries.iter().any(|e| e.line <= last_include(tree)) {
+                continue;
+            }
+            let Some(default) = table.default_text(kw) else {
+                continue;
+            };
+            let wanted: Vec<crate::tree::Value> = default
+                .lines()
+                .map(|d| crate::normalize::sshd_value(kw, d))
+                .collect();
+            let same = wanted.len() == entries.len()
+                && wanted
+                    .iter()
+                    .zip(&entries)
+                    .all(|(w, e)| *w == e.value || w.same(&e.value));
+            if same {
+                drop.insert(kw.clone());
+            }
+        }
+        drop
+    };
+    match version.and_then(defaults::openssh) {
+        Some(table) => {
+            let drop = at_default(table);
+            changes.retain(|c| !drop.contains(&keyword(&c.key)) || c.key.starts_with("match."));
+            // Keywords this sshd takes but runs without: no change of what it runs with.
+            let last = |key: &str| keyword(key.rsplit('.').next().unwrap_or(key));
+            let before = changes.len();
+            changes.retain(|c| !table.ignores(&last(&c.key)));
+            (changes.len() < before).then(|| {
+                format!(
+                    "{path}: OpenSSH {} takes but ignores some keywords changed here (not supported by its build), so they are no drift",
+                    table.version
+                )
+            })
+        }
+        // Say so only when it matters: a keyword at its default in the newest table.
+        None if !at_default(defaults::openssh_spellings()).is_empty() => {
+            let shipped = defaults::OPENSSH_VERSIONS.join(", ");
+            Some(match version {
+                None => format!(
+                    "{path}: no OpenSSH version known (`version = \"9.2\"` on its file or group, `--program-version 9.2` for diff), so a keyword written out at sshd's default counts as drift"
+                ),
+                Some(v) => format!(
+                    "{path}: no sshd_config table for OpenSSH {v} (confdrift has {shipped}), so a keyword written out at sshd's default counts as drift"
+                ),
+            })
+        }
+        None => None,
+    }
 }
 
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.

@@ -259,7 +259,12 @@ fn check_value(format: Format, r: &Rule, key: &str, v: &Value) -> Vec<(bool, Str
             }
         }
     }
-    if !r.one_of.is_empty() && !r.one_of.iter().any(|o| o.same(v)) {
+    if !r.one_of.is_empty()
+        && !r
+            .one_of
+            .iter()
+            .any(|o| o.same(v) || units::read_as(format, key, o).same(v))
+    {
         let list: Vec<String> = r.one_of.iter().map(|o| o.to_string()).collect();
         out.push((
             false,

@@ -7,7 +7,7 @@
 //! PostgreSQL, the JVM and Kubernetes read them) or a time unit (`ns`, `us`, `ms`, `s`, `m`/`min`,
 //! `h`, `d`); a bare number beside a unit counts as bytes or milliseconds.
 
-use crate::normalize::{Format, setting_value};
+use crate::normalize::{Format, setting_value, sshd_value};
 use crate::tree::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -64,6 +64,18 @@ pub fn of_text(format: Format, key: &str, text: &str) -> Option<Number> {
         return setting_value(name, text).as_f64().map(Number::plain);
     }
     parse(text)
+}
+
+/// A rule's value as the file's reader reads it for `key`: `hot_standby` is `replica` for
+/// PostgreSQL's `wal_level`, `prohibit-password` is `without-password` for sshd.
+pub fn read_as(format: Format, key: &str, value: &Value) -> Value {
+    let name = key.rsplit('.').next().unwrap_or(key);
+    let name = name.split('[').next().unwrap_or(name);
+    match (format.name(), value) {
+        ("pgconf", Value::Str(s)) => setting_value(name, s),
+        ("sshd", Value::Str(s)) => sshd_value(name, s),
+        _ => value.clone(),
+    }
 }
 
 /// `50`, `0.5`, `512MB`, `1.5 GiB`, `30s`, `250ms`.

@@ -28,6 +28,7 @@ mod ssh;
 mod ssh_hostkeys;
 mod ssh_inventory;
 mod sshd;
+mod sshd_effective;
 mod state;
 mod upstream;
 mod yaml11;

@@ -1,0 +1,361 @@
+//! sshd itself judges confdrift on sshd_config: pairs built from Debian's sshd_config
+//! (`fixtures/upstream/openssh-server/sshd_config`, its `Include` line left out so that sshd
+//! reads only the file) by rewrites that keep what sshd runs with (a keyword written out at its
+//! default, values in capitals, times in other units, `prohibit-password` for
+//! `without-password`, one `AcceptEnv` line or several) and edits that change it. For each pair
+//! `sshd -T` says which keywords it runs with differently, and `confdrift diff
+//! --program-version 9.2` must name exactly those. Pairs sshd refuses are counted apart.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+const SAMPLE: &str = include_str!("../../fixtures/upstream/openssh-server/sshd_config");
+
+struct Pair {
+    what: String,
+    a: String,
+    b: String,
+}
+
+/// The sample without its Include line (sshd would read this machine's sshd_config.d).
+fn base() -> String {
+    SAMPLE
+        .lines()
+        .filter(|l| !l.starts_with("Include "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// An edited value sshd should see as different.
+fn edited(value: &str) -> String {
+    if let Some((head, last)) = value.rsplit_once(':')
+        && let Ok(n) = last.parse::<u64>()
+    {
+        return format!("{head}:{}", n + 1);
+    }
+    match value {
+        "yes" => "no".into(),
+        "no" => "yes".into(),
+        v if v.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{}", v.parse::<u64>().unwrap() + 1)
+        }
+        v => format!("{v}x"),
+    }
+}
+
+fn pairs() -> Vec<Pair> {
+    let base = base();
+    let mut out = Vec::new();
+    let replace = |from: &str, to: &str| base.replacen(from, to, 1);
+    for line in base.lines() {
+        // `#Keyword value` at the start of a line: a commented setting, not a Match example.
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((keyword, value)) = rest.split_once([' ', '\t']) else {
+            continue;
+        };
+        if keyword.is_empty()
+            || !keyword.bytes().all(|b| b.is_ascii_alphanumeric())
+            || !keyword.as_bytes()[0].is_ascii_uppercase()
+            || matches!(keyword, "HostKey" | "Match")
+        {
+            continue;
+        }
+        let value = value.trim();
+        out.push(Pair {
+            what: format!("{keyword}: written out as the sample has it"),
+            a: base.clone(),
+            b: replace(line, rest),
+        });
+        out.push(Pair {
+            what: format!("{keyword}: the sample's value in capitals"),
+            a: replace(line, rest),
+            b: replace(
+                line,
+                &format!("{} {}", keyword.to_uppercase(), value.to_uppercase()),
+            ),
+        });
+        if !value.contains(char::is_whitespace) {
+            out.push(Pair {
+                what: format!("{keyword}: edited"),
+                a: replace(line, rest),
+                b: replace(line, &format!("{keyword} {}", edited(value))),
+            });
+        }
+    }
+    for (what, from, to) in [
+        (
+            "LoginGraceTime 2m is 120",
+            "#LoginGraceTime 2m",
+            "LoginGraceTime 120",
+        ),
+        (
+            "LoginGraceTime 1m60s is 120",
+            "#LoginGraceTime 2m",
+            "LoginGraceTime 1m60s",
+        ),
+        (
+            "LoginGraceTime 3m",
+            "#LoginGraceTime 2m",
+            "LoginGraceTime 3m",
+        ),
+        (
+            "ClientAliveInterval 1h30m",
+            "#ClientAliveInterval 0",
+            "ClientAliveInterval 1h30m",
+        ),
+        (
+            "PermitRootLogin without-password",
+            "#PermitRootLogin prohibit-password",
+            "PermitRootLogin without-password",
+        ),
+        (
+            "PermitRootLogin no",
+            "#PermitRootLogin prohibit-password",
+            "PermitRootLogin no",
+        ),
+        (
+            "X11Forwarding YES",
+            "X11Forwarding yes",
+            "X11Forwarding YES",
+        ),
+        ("X11Forwarding removed", "X11Forwarding yes\n", ""),
+        ("UsePAM removed", "UsePAM yes\n", ""),
+        (
+            "AcceptEnv on two lines",
+            "AcceptEnv LANG LC_*",
+            "AcceptEnv LANG\nAcceptEnv LC_*",
+        ),
+        (
+            "AcceptEnv reordered",
+            "AcceptEnv LANG LC_*",
+            "AcceptEnv LC_* LANG",
+        ),
+        ("AcceptEnv removed", "AcceptEnv LANG LC_*\n", ""),
+        ("Port 22 written out", "#Port 22", "Port 22"),
+        ("Port 2222 added", "#Port 22", "Port 22\nPort 2222"),
+        (
+            "PrintMotd repeated, first wins",
+            "PrintMotd no",
+            "PrintMotd no\nPrintMotd yes",
+        ),
+        (
+            "PrintMotd repeated, first changed",
+            "PrintMotd no",
+            "PrintMotd yes\nPrintMotd no",
+        ),
+        (
+            "Compression delayed",
+            "#Compression delayed",
+            "Compression delayed",
+        ),
+        ("Compression no", "#Compression delayed", "Compression no"),
+    ] {
+        out.push(Pair {
+            what: what.to_string(),
+            a: base.clone(),
+            b: replace(from, to),
+        });
+    }
+    out
+}
+
+/// What sshd runs with: keyword → its lines, in order; `Err` when sshd refuses the file.
+fn sshd(conf: &str, key: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let file = dir.join(format!("sshd_config.{}", conf.len()));
+    std::fs::write(&file, conf).unwrap();
+    let out = Command::new("/usr/sbin/sshd")
+        .arg("-T")
+        .arg("-f")
+        .arg(&file)
+        .arg("-h")
+        .arg(key)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).to_string());
+    }
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (k, v) = line.split_once(' ').unwrap_or((line, ""));
+        if k != "hostkey" {
+            map.entry(k.to_string()).or_default().push(v.to_string());
+        }
+    }
+    Ok(map)
+}
+
+/// The keywords confdrift names for the pair.
+fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, text) in [("a", &p.a), ("b", &p.b)] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("sshd_config"), text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
+        .args(["diff", "--program-version", "9.2", "--format", "json"])
+        .arg(dir.path().join("a/sshd_config"))
+        .arg(dir.path().join("b/sshd_config"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["key"].as_str())
+        .map(|k| k.split('[').next().unwrap_or(k).to_string())
+        .collect();
+    (out.status.code().unwrap_or(-1), keys)
+}
+
+#[test]
+fn confdrift_sees_sshd_config_as_sshd_does() {
+    let version = Command::new("/usr/sbin/sshd").arg("-V").output().expect(
+        "OpenSSH's sshd is needed for this test: apt-get install openssh-server (.ci/run does)",
+    );
+    let version = String::from_utf8_lossy(&version.stderr).trim().to_string();
+    assert!(
+        version.starts_with("OpenSSH_9.2"),
+        "the table is OpenSSH 9.2's; this is {version}"
+    );
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let pairs = pairs();
+    let (mut agreed, mut refused, mut disagreements) = (0, 0, Vec::new());
+    for p in &pairs {
+        let (a, b) = match (sshd(&p.a, &key, dir.path()), sshd(&p.b, &key, dir.path())) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => {
+                refused += 1;
+                continue;
+            }
+        };
+        let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        let mut differ: BTreeSet<String> = names
+            .into_iter()
+            .filter(|k| a.get(*k) != b.get(*k))
+            .cloned()
+            .collect();
+        // sshd derives its listen addresses from Port when no ListenAddress is written: one
+        // change, which confdrift names where it is written.
+        let listens = |c: &str| c.lines().any(|l| l.starts_with("ListenAddress"));
+        if differ.contains("port") && !listens(&p.a) && !listens(&p.b) {
+            differ.remove("listenaddress");
+        }
+        let (code, keys) = confdrift(p);
+        if keys == differ && (code == 0) == differ.is_empty() {
+            agreed += 1;
+        } else {
+            disagreements.push(format!(
+                "{}: sshd: {differ:?}; confdrift: exit {code}, {keys:?}",
+                p.what
+            ));
+        }
+    }
+    eprintln!(
+        "{version}: {} pairs, {agreed} agreed, {} disagreed, {refused} refused by sshd",
+        pairs.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} pairs judged otherwise than {version}:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(agreed >= 100, "only {agreed} pairs were judged");
+}
+
+#[test]
+fn check_reads_sshd_config_with_the_groups_version() {
+    let path = "/etc/ssh/sshd_config";
+    let base = "Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n";
+    let live = "Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\nPermitRootLogin prohibit-password\nLoginGraceTime 2m\nKerberosGetAFSToken yes\n";
+    let run = |config: &str| {
+        let f = crate::harness::Fleet::new(config);
+        f.group_baseline("app", path, base);
+        f.commit("baseline");
+        f.live("db", path, live);
+        let out = f.run(&["check", "--format", "json"]);
+        let json = out.json();
+        let keys: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect();
+        let notices: Vec<String> = json["notices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        (out.code, keys, notices)
+    };
+    let plain = crate::harness::app_config(&["db"], &[path]);
+    // With the version: sshd's defaults, written out, and a keyword it ignores: no drift.
+    let (code, keys, _) = run(&plain.replace("files =", "version = \"9.2\"\nfiles ="));
+    assert_eq!((code, keys), (0, Vec::<String>::new()));
+    // Without: drift as written, and a notice saying why.
+    let (code, keys, notices) = run(&plain);
+    assert_eq!(code, 1);
+    assert_eq!(
+        keys,
+        ["kerberosgetafstoken", "logingracetime", "permitrootlogin"]
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("no OpenSSH version known")),
+        "{notices:?}"
+    );
+    // An explicit default before an Include is a change: the included file may set it.
+    let f = crate::harness::Fleet::new(&plain.replace("files =", "version = \"9.2\"\nfiles ="));
+    f.group_baseline("app", path, "Include /etc/ssh/sshd_config.d/*.conf\n");
+    f.commit("baseline");
+    f.live(
+        "db",
+        path,
+        "PermitRootLogin prohibit-password\nInclude /etc/ssh/sshd_config.d/*.conf\n",
+    );
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+}
+
+#[test]
+fn a_rules_values_are_read_as_the_program_reads_them() {
+    let path = "/etc/ssh/sshd_config";
+    let config = format!(
+        "{}\n[[rule]]\nkey = \"permitrootlogin\"\none_of = [\"prohibit-password\", \"no\"]\nseverity = \"critical\"\n",
+        crate::harness::app_config(&["db"], &[path])
+    );
+    for (live, code) in [
+        ("PermitRootLogin prohibit-password\n", 1),
+        ("PermitRootLogin WITHOUT-PASSWORD\n", 1),
+        ("PermitRootLogin yes\n", 1),
+    ] {
+        let f = crate::harness::Fleet::new(&config);
+        f.group_baseline("app", path, "UsePAM yes\n");
+        f.commit("baseline");
+        f.live("db", path, live);
+        let out = f.run(&["check", "--format", "json"]);
+        assert_eq!(out.code, code, "{live}{}", out.stdout);
+        let critical = out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "critical");
+        // Only `yes` breaks the rule: the other two are what the rule allows, as sshd reads it.
+        assert_eq!(critical, live.contains("yes"), "{live}{}", out.stdout);
+    }
+}
