@@ -38,7 +38,7 @@ struct Target<'a> {
     group: &'a Group,
     host: &'a str,
     expected: BTreeMap<String, BaselineFile>,
-    /// Not selected, but read for the checks across hosts (see [`crate::support`]).
+    /// Not selected, but read for the checks across hosts (see [`support`]).
     support: bool,
 }
 
