@@ -62,6 +62,7 @@ impl Table {
                     .and_then(|s| {
                         s.strip_prefix("PostgreSQL defaults as ")
                             .or_else(|| s.strip_prefix("sshd_config as "))
+                            .or_else(|| s.strip_prefix("redis.conf as "))
                     })
                     .unwrap_or(comment);
                 continue;
@@ -199,6 +200,26 @@ pub fn openssh(version: &str) -> Option<&'static Table> {
 /// The table whose spellings sshd_config values are read with when no version is known.
 pub fn openssh_spellings() -> &'static Table {
     &OPENSSH_9_2
+}
+
+static REDIS_7_0: LazyLock<Table> =
+    LazyLock::new(|| Table::parse("redis", "7.0", include_str!("defaults/redis-7.0.tsv")));
+
+/// The Redis versions confdrift has a redis.conf table for.
+pub const REDIS_VERSIONS: &[&str] = &["7.0"];
+
+/// The redis.conf table of Redis `version` (`"7.0"`, or `"7.0.15"`: major.minor).
+pub fn redis(version: &str) -> Option<&'static Table> {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("7"), Some("0")) => Some(&REDIS_7_0),
+        _ => None,
+    }
+}
+
+/// The table whose spellings and old names redis.conf is read with when no version is known.
+pub fn redis_spellings() -> &'static Table {
+    &REDIS_7_0
 }
 
 /// The PostgreSQL major versions confdrift has a table for.

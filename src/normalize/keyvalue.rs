@@ -34,7 +34,10 @@
 //!   the end of the line. Only whole lines are comments. A value that is one number with a
 //!   memory unit is a `Value::Quantity` in bytes, with redis' own units (redis.conf's header):
 //!   `1k` = 1000, `1kb` = 1024, `1m` = 10^6, `1mb` = 2^20, `1g` = 10^9, `1gb` = 2^30, any case;
-//!   so `1gb` = `1024mb` = `1073741824`, but `1g` is not `1gb`. Several words stay text.
+//!   so `1gb` = `1024mb` = `1073741824`, but `1g` is not `1gb`. Several words stay text. From
+//!   the server's own table ([`redis_value`]): an old name is the one it sets
+//!   (`slave-read-only` is `replica-read-only`), and a value the server reads in any case is
+//!   what `CONFIG GET` prints for it (`YES` is `yes`).
 //! - **sysctl** (`sysctl.conf`, `sysctl.d/*.conf`): `key = value`; `#` and `;` start comment
 //!   lines; a leading `-` (ignore errors) is dropped from the key; `a/b/c` is `a.b.c` (as in
 //!   sysctl(8), when the first separator is `/` the `.` and `/` swap, so
@@ -86,6 +89,8 @@ struct Dialect {
     split_lists: &'static [&'static str],
     /// Values typed as the program reads them (a keyword, the value as written).
     program_values: Option<fn(&str, &str) -> Value>,
+    /// An old keyword the program still reads, to the one it sets.
+    rename: Option<fn(&str) -> Option<&'static str>>,
 }
 
 const SSHD: Dialect = Dialect {
@@ -119,6 +124,7 @@ const SSHD: Dialect = Dialect {
         "denyusers",
     ],
     program_values: Some(sshd_value),
+    rename: None,
 };
 
 const SSH: Dialect = Dialect {
@@ -155,7 +161,8 @@ const REDIS: Dialect = Dialect {
     redis_units: true,
     sysctl_keys: false,
     split_lists: &[],
-    program_values: None,
+    program_values: Some(redis_value),
+    rename: Some(redis_rename),
 };
 
 const SYSCTL: Dialect = Dialect {
@@ -171,6 +178,7 @@ const SYSCTL: Dialect = Dialect {
     sysctl_keys: true,
     split_lists: &[],
     program_values: None,
+    rename: None,
 };
 
 pub fn parse_sshd(text: &str) -> Result<Tree, ParseError> {
@@ -418,11 +426,14 @@ impl Reader<'_> {
             Words::Redis => redis_words(line, at, ln)?,
             Words::Plain => line[at..].split_whitespace().map(str::to_string).collect(),
         };
-        let keyword = if d.lowercase {
+        let mut keyword = if d.lowercase {
             key.to_lowercase()
         } else {
             key.to_string()
         };
+        if let Some(new) = d.rename.and_then(|rename| rename(&keyword)) {
+            keyword = new.to_string();
+        }
         if words.is_empty() && d.value_required {
             return Err(ParseError::new(
                 ln,
@@ -506,6 +517,37 @@ pub fn sshd_value(keyword: &str, text: &str) -> Value {
         };
     }
     Value::Str(if fold { spelling } else { text.to_string() })
+}
+
+/// A redis.conf value as the server reads it, from its own table
+/// ([`super::defaults::redis_spellings`]): one word with a memory unit is its bytes; a value
+/// the server reads in any case (`YES`, `NOTICE`) is what `CONFIG GET` prints for it; anything
+/// else stays as written.
+pub fn redis_value(keyword: &str, text: &str) -> Value {
+    if !text.contains(' ')
+        && let Some(amount) = redis_bytes(text)
+    {
+        return Value::Quantity {
+            amount,
+            text: text.to_string(),
+        };
+    }
+    let table = super::defaults::redis_spellings();
+    if let Some(v) = table
+        .enum_exact(keyword, text)
+        .or_else(|| table.enum_exact(keyword, &text.to_lowercase()))
+    {
+        return Value::Str(v.to_string());
+    }
+    if table.folds_case(keyword) {
+        return Value::Str(text.to_lowercase());
+    }
+    Value::Str(text.to_string())
+}
+
+/// An old redis.conf keyword (`slave-read-only`) to the one it sets (`replica-read-only`).
+fn redis_rename(keyword: &str) -> Option<&'static str> {
+    super::defaults::redis_spellings().alias(keyword)
 }
 
 /// OpenSSH's `convtime`: `90`, `2m`, `1h30m` (units s m h d w, any case) in seconds; none

@@ -22,7 +22,7 @@ mod toml;
 mod userlist;
 pub mod yaml;
 
-pub use keyvalue::sshd_value;
+pub use keyvalue::{redis_value, sshd_value};
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 

@@ -178,14 +178,13 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         {
             report.notices.push(notice);
         }
-        if format.name() == "sshd"
-            && let Some(notice) = super::program::drop_sshd_defaults(
-                name,
-                how.version,
-                o.tree(),
-                n.tree(),
-                &mut changes,
-            )
+        let drop = match format.name() {
+            "sshd" => Some(super::program::drop_sshd_defaults as fn(_, _, _, _, _) -> _),
+            "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
+            _ => None,
+        };
+        if let Some(drop) = drop
+            && let Some(notice) = drop(name, how.version, o.tree(), n.tree(), &mut changes)
         {
             report.notices.push(notice);
         }

@@ -31,7 +31,10 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
             });
         }
     }
-    for f in files.iter_mut().filter(|f| f.format.name() == "sshd") {
+    for f in files
+        .iter_mut()
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis"))
+    {
         let version = t.group.version_of(f.path);
         let base = f.base;
         let live = match &f.live {
@@ -39,7 +42,12 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
             super::compare::Live::Same => base,
             super::compare::Live::Missing => None,
         };
-        if let Some(notice) = drop_sshd_defaults(f.path, version, base, live, &mut f.changes)
+        let drop = if f.format.name() == "sshd" {
+            drop_sshd_defaults
+        } else {
+            drop_redis_defaults
+        };
+        if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
             && !out.notices.contains(&notice)
         {
             out.notices.push(notice);
@@ -262,6 +270,93 @@ pub(crate) fn drop_sshd_defaults(
                 ),
                 Some(v) => format!(
                     "{path}: no sshd_config table for OpenSSH {v} (confdrift has {shipped}), so a keyword written out at sshd's default counts as drift"
+                ),
+            })
+        }
+        None => None,
+    }
+}
+
+/// Drops from a redis.conf's changes the settings written out at the server's default on one
+/// side and absent on the other: only in a file named `redis.conf` (sentinel.conf shares the
+/// format, not the settings) with no `include` on either side (an included file may set the
+/// value), not for settings that accumulate (`save`), with the version given (`version =
+/// "7.0"`, `--program-version 7.0`).
+pub(crate) fn drop_redis_defaults(
+    path: &str,
+    version: Option<&str>,
+    base: Option<&Tree>,
+    live: Option<&Tree>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    if path.rsplit('/').next() != Some("redis.conf") {
+        return None;
+    }
+    let includes = [base, live]
+        .into_iter()
+        .flatten()
+        .any(|t| t.iter().any(|(k, _)| k.starts_with("include[")));
+    if includes {
+        return None;
+    }
+    let at_default = |table: &defaults::Table, c: &Change| {
+        let side = match c.kind {
+            Kind::Added => c.live.as_ref(),
+            Kind::Removed => c.baseline.as_ref(),
+            _ => None,
+        };
+        !c.key.contains('[')
+            && side.is_some_and(|e| {
+                table.default_text(&c.key).is_some_and(|d| {
+                    let d = crate::normalize::redis_value(&c.key, d);
+                    d == e.value || d.same(&e.value)
+                })
+            })
+    };
+    // `save` accumulates, and `save ""` starts again: the lines of one side, when the other
+    // has none, are the default when what they add up to is.
+    let save_at_default = |table: &defaults::Table| {
+        let lines: Vec<&Change> = changes
+            .iter()
+            .filter(|c| c.key.starts_with("save["))
+            .collect();
+        let added = lines.iter().all(|c| c.kind == Kind::Added);
+        let removed = lines.iter().all(|c| c.kind == Kind::Removed);
+        let tree = if added { live } else { base };
+        let all = tree.map_or(0, |t| {
+            t.iter().filter(|(k, _)| k.starts_with("save[")).count()
+        });
+        if lines.is_empty() || !(added || removed) || all != lines.len() {
+            return false;
+        }
+        let mut points: Vec<String> = Vec::new();
+        for c in &lines {
+            let e = if added { &c.live } else { &c.baseline };
+            match e.as_ref().map(|e| e.value.to_string()) {
+                Some(v) if v.is_empty() => points.clear(),
+                Some(v) => points.push(v),
+                None => return false,
+            }
+        }
+        table.default_text("save") == Some(points.join(" ").as_str())
+    };
+    match version.and_then(defaults::redis) {
+        Some(table) => {
+            let save = save_at_default(table);
+            changes.retain(|c| !(at_default(table, c) || save && c.key.starts_with("save[")));
+            None
+        }
+        None if changes
+            .iter()
+            .any(|c| at_default(defaults::redis_spellings(), c)) =>
+        {
+            let shipped = defaults::REDIS_VERSIONS.join(", ");
+            Some(match version {
+                None => format!(
+                    "{path}: no Redis version known (`version = \"7.0\"` on its file or group, `--program-version 7.0` for diff), so a setting written out at its default counts as drift"
+                ),
+                Some(v) => format!(
+                    "{path}: no redis.conf table for Redis {v} (confdrift has {shipped}), so a setting written out at its default counts as drift"
                 ),
             })
         }

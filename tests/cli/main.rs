@@ -19,6 +19,7 @@ mod pg_effective;
 mod pg_includes;
 mod program_keys;
 mod program_secrets;
+mod redis_effective;
 mod reports;
 mod roundtrip;
 mod rules;
