@@ -32,4 +32,5 @@ mod sshd;
 mod sshd_effective;
 mod state;
 mod upstream;
+mod verdict;
 mod yaml11;

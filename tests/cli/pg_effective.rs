@@ -405,31 +405,17 @@ fn refusal_line(stderr: &str) -> &str {
 
 /// confdrift's verdict: its exit code, the keys `diff` names, and how many errors it reports.
 fn confdrift_verdict(p: &Pair) -> (i32, BTreeSet<String>, usize) {
-    let dir = tempfile::tempdir().unwrap();
-    for (side, text) in [("a", &p.a), ("b", &p.b)] {
-        std::fs::create_dir(dir.path().join(side)).unwrap();
-        std::fs::write(dir.path().join(side).join("postgresql.conf"), text).unwrap();
+    let v = crate::verdict::diff("postgresql.conf", "15", &p.a, &p.b);
+    if v.errors == 0 {
+        assert_eq!(
+            v.code == 0,
+            v.keys.is_empty(),
+            "{}: exit {}",
+            p.what,
+            v.code
+        );
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
-        .args(["diff", "--program-version", "15", "--format", "json"])
-        .arg(dir.path().join("a/postgresql.conf"))
-        .arg(dir.path().join("b/postgresql.conf"))
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap_or(-1);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{}: {e}: {}", p.what, String::from_utf8_lossy(&out.stderr)));
-    let keys: BTreeSet<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["key"].as_str().unwrap_or("").to_string())
-        .collect();
-    let errors = json["errors"].as_array().map_or(0, Vec::len);
-    if errors == 0 {
-        assert_eq!(code == 0, keys.is_empty(), "{}: exit {code}", p.what);
-    }
-    (code, keys, errors)
+    (v.code, v.keys, v.errors)
 }
 
 #[test]
@@ -445,54 +431,39 @@ fn confdrift_sees_postgresql_conf_as_postgresql_15_does() {
     let cache = Mutex::new(HashMap::new());
     let results: Mutex<BTreeMap<usize, String>> = Mutex::new(BTreeMap::new());
     let (agreed, refused, unchecked) = (Mutex::new(0usize), Mutex::new(0usize), Mutex::new(0));
-    let next = Mutex::new(0usize);
-    std::thread::scope(|s| {
-        for _ in 0..4 {
-            s.spawn(|| {
-                loop {
-                    let i = {
-                        let mut n = next.lock().unwrap();
-                        *n += 1;
-                        *n - 1
-                    };
-                    let Some(p) = pairs.get(i) else { break };
-                    match server_verdict(&bin, p, &cache) {
-                        Err(why) => {
-                            *refused.lock().unwrap() += 1;
-                            let (code, _, errors) = confdrift_verdict(p);
-                            let setting = p.what.split(':').next().unwrap_or("");
-                            if SERVER_DATA.contains(&setting) {
-                                *unchecked.lock().unwrap() += 1;
-                            } else if code != 2 || errors == 0 {
-                                results.lock().unwrap().insert(
-                                    i,
-                                    format!(
-                                        "{}: PostgreSQL refuses it ({}), confdrift exits {code} with {errors} errors\n--- a\n{}--- b\n{}",
-                                        p.what,
-                                        refusal_line(&why),
-                                        p.a,
-                                        p.b
-                                    ),
-                                );
-                            }
-                        }
-                        Ok(server) => {
-                            let (_, ours, _) = confdrift_verdict(p);
-                            if ours == server {
-                                *agreed.lock().unwrap() += 1;
-                            } else {
-                                results.lock().unwrap().insert(
-                                    i,
-                                    format!(
-                                        "{}: PostgreSQL: {server:?}, confdrift: {ours:?}\n--- a\n{}--- b\n{}",
-                                        p.what, p.a, p.b
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                }
-            });
+    crate::verdict::each_in_parallel(&pairs, 4, |i, p| match server_verdict(&bin, p, &cache) {
+        Err(why) => {
+            *refused.lock().unwrap() += 1;
+            let (code, _, errors) = confdrift_verdict(p);
+            let setting = p.what.split(':').next().unwrap_or("");
+            if SERVER_DATA.contains(&setting) {
+                *unchecked.lock().unwrap() += 1;
+            } else if code != 2 || errors == 0 {
+                results.lock().unwrap().insert(
+                        i,
+                        format!(
+                            "{}: PostgreSQL refuses it ({}), confdrift exits {code} with {errors} errors\n--- a\n{}--- b\n{}",
+                            p.what,
+                            refusal_line(&why),
+                            p.a,
+                            p.b
+                        ),
+                    );
+            }
+        }
+        Ok(server) => {
+            let (_, ours, _) = confdrift_verdict(p);
+            if ours == server {
+                *agreed.lock().unwrap() += 1;
+            } else {
+                results.lock().unwrap().insert(
+                    i,
+                    format!(
+                        "{}: PostgreSQL: {server:?}, confdrift: {ours:?}\n--- a\n{}--- b\n{}",
+                        p.what, p.a, p.b
+                    ),
+                );
+            }
         }
     });
     let disagreements = results.into_inner().unwrap();
