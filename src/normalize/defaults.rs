@@ -5,14 +5,15 @@
 //! or the path the packaging puts the file at), and with none known no default is assumed.
 
 use crate::tree::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// One setting of a table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Setting {
     vartype: &'static str,
-    default: Option<&'static str>,
+    default: Option<Cow<'static, str>>,
     /// A number's bounds, in its base unit.
     bounds: Option<(f64, f64)>,
 }
@@ -75,7 +76,7 @@ impl Table {
                         name,
                         Setting {
                             vartype,
-                            default: (*value != "-").then_some(*value),
+                            default: (*value != "-").then_some(Cow::Borrowed(*value)),
                             bounds,
                         },
                     );
@@ -85,9 +86,9 @@ impl Table {
                 }
                 ["setting", name, value] => {
                     // One row per line the program prints: a keyword may have several.
-                    let joined: &'static str = match t.settings.get(name).and_then(|s| s.default) {
-                        Some(before) => Box::leak(format!("{before}\n{value}").into_boxed_str()),
-                        None => value,
+                    let joined = match t.settings.get(name).and_then(|s| s.default.as_deref()) {
+                        Some(before) => Cow::Owned(format!("{before}\n{value}")),
+                        None => Cow::Borrowed(*value),
                     };
                     t.settings.insert(
                         name,
@@ -125,8 +126,8 @@ impl Table {
 
     /// The default as the program prints it; none for an unknown setting or one whose default
     /// depends on the machine.
-    pub fn default_text(&self, name: &str) -> Option<&'static str> {
-        self.settings.get(name).and_then(|s| s.default)
+    pub fn default_text(&self, name: &str) -> Option<&str> {
+        self.settings.get(name).and_then(|s| s.default.as_deref())
     }
 
     /// The enum value `spelling` means for setting `name` (enum spellings are read in any
