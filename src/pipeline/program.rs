@@ -93,27 +93,14 @@ pub(crate) fn drop_explicit_defaults(
         side.is_some_and(|e| defaults::is_default(table, &c.key, &e.value, setting_value))
     };
     let version = version.or_else(|| defaults::postgresql_version_in_path(path));
-    match version.and_then(defaults::postgresql) {
-        Some(table) => {
+    match table_for(&POSTGRESQL, path, version, |t| {
+        changes.iter().any(|c| at_default(t, c))
+    }) {
+        Ok(table) => {
             changes.retain(|c| !at_default(table, c));
             None
         }
-        // Say so only when it matters: a change that is a default in the newest table.
-        None if changes
-            .iter()
-            .any(|c| at_default(defaults::postgresql_spellings(), c)) =>
-        {
-            let shipped = defaults::POSTGRESQL_VERSIONS.join(", ");
-            Some(match version {
-                None => format!(
-                    "{path}: no PostgreSQL version known (`version = \"15\"` on its file or group, `--program-version 15` for diff, or a path like /etc/postgresql/15/main/), so a setting written out at its default counts as drift"
-                ),
-                Some(v) => format!(
-                    "{path}: no defaults table for PostgreSQL {v} (confdrift has {shipped}), so a setting written out at its default counts as drift"
-                ),
-            })
-        }
-        None => None,
+        Err(notice) => notice,
     }
 }
 
@@ -246,8 +233,8 @@ pub(crate) fn drop_sshd_defaults(
         }
         drop
     };
-    match version.and_then(defaults::openssh) {
-        Some(table) => {
+    match table_for(&OPENSSH, path, version, |t| !at_default(t).is_empty()) {
+        Ok(table) => {
             let drop = at_default(table);
             changes.retain(|c| !drop.contains(&keyword(&c.key)) || c.key.starts_with("match."));
             // Keywords this sshd takes but runs without: no change of what it runs with.
@@ -261,19 +248,7 @@ pub(crate) fn drop_sshd_defaults(
                 )
             })
         }
-        // Say so only when it matters: a keyword at its default in the newest table.
-        None if !at_default(defaults::openssh_spellings()).is_empty() => {
-            let shipped = defaults::OPENSSH_VERSIONS.join(", ");
-            Some(match version {
-                None => format!(
-                    "{path}: no OpenSSH version known (`version = \"9.2\"` on its file or group, `--program-version 9.2` for diff), so a keyword written out at sshd's default counts as drift"
-                ),
-                Some(v) => format!(
-                    "{path}: no sshd_config table for OpenSSH {v} (confdrift has {shipped}), so a keyword written out at sshd's default counts as drift"
-                ),
-            })
-        }
-        None => None,
+        Err(notice) => notice,
     }
 }
 
@@ -340,28 +315,90 @@ pub(crate) fn drop_redis_defaults(
         }
         table.default_text("save") == Some(points.join(" ").as_str())
     };
-    match version.and_then(defaults::redis) {
-        Some(table) => {
+    match table_for(&REDIS, path, version, |t| {
+        changes.iter().any(|c| at_default(t, c))
+    }) {
+        Ok(table) => {
             let save = save_at_default(table);
             changes.retain(|c| !(at_default(table, c) || save && c.key.starts_with("save[")));
             None
         }
-        None if changes
-            .iter()
-            .any(|c| at_default(defaults::redis_spellings(), c)) =>
-        {
-            let shipped = defaults::REDIS_VERSIONS.join(", ");
-            Some(match version {
-                None => format!(
-                    "{path}: no Redis version known (`version = \"7.0\"` on its file or group, `--program-version 7.0` for diff), so a setting written out at its default counts as drift"
-                ),
-                Some(v) => format!(
-                    "{path}: no redis.conf table for Redis {v} (confdrift has {shipped}), so a setting written out at its default counts as drift"
-                ),
-            })
-        }
-        None => None,
+        Err(notice) => notice,
     }
+}
+
+/// One program whose tables confdrift ships: how its version is found and what is said when
+/// no table applies.
+struct Program {
+    /// `PostgreSQL`.
+    name: &'static str,
+    /// The table's name in a notice (`defaults`, `sshd_config`).
+    table: &'static str,
+    /// How a user gives the version.
+    hint: &'static str,
+    /// What stays drift without a table (`a setting written out at its default`).
+    stays: &'static str,
+    lookup: fn(&str) -> Option<&'static Table>,
+    newest: fn() -> &'static Table,
+    shipped: &'static [&'static str],
+}
+
+const POSTGRESQL: Program = Program {
+    name: "PostgreSQL",
+    table: "defaults",
+    hint: "`version = \"15\"` on its file or group, `--program-version 15` for diff, or a path like /etc/postgresql/15/main/",
+    stays: "a setting written out at its default",
+    lookup: defaults::postgresql,
+    newest: defaults::postgresql_spellings,
+    shipped: defaults::POSTGRESQL_VERSIONS,
+};
+
+const OPENSSH: Program = Program {
+    name: "OpenSSH",
+    table: "sshd_config",
+    hint: "`version = \"9.2\"` on its file or group, `--program-version 9.2` for diff",
+    stays: "a keyword written out at sshd's default",
+    lookup: defaults::openssh,
+    newest: defaults::openssh_spellings,
+    shipped: defaults::OPENSSH_VERSIONS,
+};
+
+const REDIS: Program = Program {
+    name: "Redis",
+    table: "redis.conf",
+    hint: "`version = \"7.0\"` on its file or group, `--program-version 7.0` for diff",
+    stays: "a setting written out at its default",
+    lookup: defaults::redis,
+    newest: defaults::redis_spellings,
+    shipped: defaults::REDIS_VERSIONS,
+};
+
+/// The table of `version`; else, when `matters` says a change would be a default in the newest
+/// table, the notice saying why it stays drift (no version known, or no table for it).
+fn table_for(
+    p: &Program,
+    path: &str,
+    version: Option<&str>,
+    matters: impl Fn(&Table) -> bool,
+) -> Result<&'static Table, Option<String>> {
+    if let Some(table) = version.and_then(p.lookup) {
+        return Ok(table);
+    }
+    if !matters((p.newest)()) {
+        return Err(None);
+    }
+    let (name, stays) = (p.name, p.stays);
+    Err(Some(match version {
+        None => format!(
+            "{path}: no {name} version known ({}), so {stays} counts as drift",
+            p.hint
+        ),
+        Some(v) => format!(
+            "{path}: no {} table for {name} {v} (confdrift has {}), so {stays} counts as drift",
+            p.table,
+            p.shipped.join(", ")
+        ),
+    }))
 }
 
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.

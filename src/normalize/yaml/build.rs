@@ -249,32 +249,28 @@ impl<'a> Entries<'a> for MapNodes {
 #[derive(Default)]
 pub(super) struct MapEntries(Vec<Entry>);
 
+impl MapEntries {
+    /// One entry, in file order: the key with its line, the value with the line it starts at.
+    fn push(&mut self, key: Key<'_>, node: ItemNode, line: u32) -> Result<Flow> {
+        self.0.push(Entry {
+            key: key.name.into_owned(),
+            line: key.line,
+            value: Item { node, line },
+        });
+        Ok(Flow::Done)
+    }
+}
+
 impl<'a> Entries<'a> for MapEntries {
     fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow> {
         let (defined, reference, alias) = next_node(src)?;
         let node = value::<ItemNode, _>(src, depth).map_err(|e| e.through(alias, defined))?;
-        self.0.push(Entry {
-            key: key.name.into_owned(),
-            line: key.line,
-            value: Item {
-                node,
-                line: reference.line_or_first(),
-            },
-        });
-        Ok(Flow::Done)
+        self.push(key, node, reference.line_or_first())
     }
 
     fn insert(&mut self, key: Key<'a>, value: Events<'a>, depth: usize) -> Result<Flow> {
         let (node, reference) = captured_value::<ItemNode>(value, depth)?;
-        self.0.push(Entry {
-            key: key.name.into_owned(),
-            line: key.line,
-            value: Item {
-                node,
-                line: reference.line_or_first(),
-            },
-        });
-        Ok(Flow::Done)
+        self.push(key, node, reference.line_or_first())
     }
 }
 
