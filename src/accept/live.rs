@@ -106,19 +106,42 @@ fn one<'a>(
         secrets: Seen::default(),
     };
     let mut problems = Vec::new();
-    let snap = match collect::collect(&group.transport, host, group.vars.get(host), &group.files) {
+    let snap = match collect::collect_following(
+        &group.transport,
+        host,
+        group.vars.get(host),
+        &group.files,
+        &[],
+    ) {
         Ok(s) => s,
         Err(msg) => {
             problems.push(format!("{host}: {msg}"));
             return (t, problems);
         }
     };
+    for (file, line, message) in &snap.trouble {
+        problems.push(format!("{host}:{file}:{line}: {message}"));
+    }
+    // A baseline file no entry selects is the host's when an include still names it.
+    let asked: Vec<collect::FileSpec> = snap
+        .asked
+        .iter()
+        .filter_map(|p| collect::FileSpec::new(p, None).ok())
+        .collect();
+    let expected: BTreeSet<String> = expected
+        .into_iter()
+        .filter(|p| group.files.iter().any(|s| s.matches(p)) || asked.iter().any(|s| s.matches(p)))
+        .collect();
     let paths: BTreeSet<&String> = expected.iter().chain(snap.files.keys()).collect();
     for path in paths {
         if !only.is_empty() && !only.contains(path) {
             continue;
         }
-        let format = group.format_of(path);
+        let format = snap
+            .followed
+            .get(path)
+            .copied()
+            .unwrap_or_else(|| group.format_of(path));
         let content = match snap.files.get(path) {
             Some(Fetched::Present(bytes)) => match secret::protect_file(format, bytes, key) {
                 Ok(b) => {

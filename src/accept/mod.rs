@@ -178,7 +178,8 @@ fn default_message(
     text
 }
 
-/// The baseline paths the committed baseline has for `host` in `group`.
+/// The baseline paths the committed baseline has for `host` in `group` (those no file entry
+/// selects are kept by the collection when an include names them).
 fn expected_paths(current: &plan::Files, group: &Group, host: &str) -> BTreeSet<String> {
     let owned = |prefix: String| {
         current
@@ -189,7 +190,6 @@ fn expected_paths(current: &plan::Files, group: &Group, host: &str) -> BTreeSet<
     owned(format!("groups/{}/", group.name))
         .into_iter()
         .chain(owned(format!("hosts/{host}/")))
-        .filter(|p| group.files.iter().any(|s| s.matches(p)))
         .collect()
 }
 

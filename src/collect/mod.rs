@@ -3,6 +3,7 @@
 
 mod command;
 mod files;
+mod follow;
 mod fs;
 mod hostkey;
 mod process;
@@ -12,9 +13,16 @@ mod sudo;
 mod transport;
 
 use crate::inventory::{Connection, HostVars};
-use std::collections::BTreeMap;
+use crate::normalize::Format;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use files::FileSpec;
+pub use follow::collect_following;
+
+/// How far collection follows includes.
+pub mod follow_limits {
+    pub use super::follow::{MAX_FOLLOWED, MAX_ROUNDS};
+}
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 pub use transport::{SshSettings, Transport};
@@ -55,6 +63,15 @@ pub enum Fetched {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
     pub files: BTreeMap<String, Fetched>,
+    /// The files collected because a collected file includes them (no file entry selects
+    /// them), each with the format it is read in: its includer's.
+    pub followed: BTreeMap<String, Format>,
+    /// Every include the collection asked the host for (a path or glob, as [`follow`] writes
+    /// it), found or not: what the host has there is known.
+    pub asked: BTreeSet<String>,
+    /// Includes the program would refuse to start without, missing on the host: (the
+    /// including file, its line, the message).
+    pub trouble: Vec<(String, u32, String)>,
 }
 
 /// Reads the files of `host` named by `specs`.

@@ -15,7 +15,10 @@
 //! - includes nest up to 10 levels (PostgreSQL's own limit); a file including itself, directly
 //!   or not, is not read again in that chain, and at most [`MAX_READS`] files are read for one;
 //! - an included file that was not collected (or is not read as `pgconf`) is skipped: what
-//!   was not collected cannot be known, and the directives themselves are compared as keys.
+//!   was not collected cannot be known, and the directives themselves are compared as keys;
+//! - a file named `postgresql.conf` is followed by `postgresql.auto.conf` (what `ALTER SYSTEM`
+//!   writes) in the data directory its `data_directory` names, else beside it: the server reads
+//!   that file after the whole of postgresql.conf, so its settings win.
 
 use crate::tree::{Entry, Tree};
 use indexmap::IndexMap;
@@ -40,6 +43,12 @@ pub struct Effective {
     pub from: HashMap<String, String>,
 }
 
+/// Whether the server reads another file when it reads `path` (whose tree is `tree`): an
+/// include directive, or `postgresql.auto.conf` after a `postgresql.conf`.
+pub fn reads_others(path: &str, tree: &Tree) -> bool {
+    has_includes(tree) || auto_conf(path, tree).is_some()
+}
+
 /// Whether a pgconf tree holds an include directive.
 pub fn has_includes(tree: &Tree) -> bool {
     ["include[0]", "include_if_exists[0]", "include_dir[0]"]
@@ -58,14 +67,16 @@ pub fn resolve<'t>(
 ) -> Option<Effective> {
     // Most includes name files that were not collected: then nothing is copied.
     let dir = parent(root);
-    let reachable = directives(tree).iter().any(|&(directive, target, _)| {
-        let target = join(dir, target);
-        if directive == "include_dir" {
-            !in_dir(&target, paths).is_empty()
-        } else {
-            lookup(&target).is_some()
-        }
-    });
+    let reachable = directives(root, tree, true)
+        .iter()
+        .any(|(directive, target, _)| {
+            let target = join(dir, target);
+            if *directive == "include_dir" {
+                !in_dir(&target, paths).is_empty()
+            } else {
+                lookup(&target).is_some()
+            }
+        });
     if !reachable {
         return None;
     }
@@ -134,10 +145,37 @@ pub fn read_through<'t>(
 /// is an `include_dir`, the path).
 pub fn targets(path: &str, tree: &Tree) -> Vec<(bool, String)> {
     let dir = parent(path);
-    directives(tree)
+    directives(path, tree, true)
         .into_iter()
-        .map(|(d, target, _)| (d == "include_dir", join(dir, target)))
+        .map(|(d, target, _)| (d == "include_dir", join(dir, &target)))
         .collect()
+}
+
+/// The include directives of `path` (whose tree is `tree`), absolute, in line order: (the
+/// directive, the path it names, its line). `postgresql.auto.conf` comes last for a file named
+/// `postgresql.conf`, as an `include_if_exists` at line `u32::MAX` (no line of the file
+/// names it).
+pub fn directives_of(path: &str, tree: &Tree) -> Vec<(&'static str, String, u32)> {
+    let dir = parent(path);
+    directives(path, tree, true)
+        .into_iter()
+        .map(|(d, target, line)| (d, join(dir, &target), line))
+        .collect()
+}
+
+/// Where the server finds `postgresql.auto.conf` when it reads `path` (whose tree is `tree`)
+/// as its main file: in the directory `data_directory` names (absolute only: a relative one is
+/// relative to the server's working directory), else beside it. None for another file name.
+pub fn auto_conf(path: &str, tree: &Tree) -> Option<String> {
+    if !path.ends_with("/postgresql.conf") {
+        return None;
+    }
+    let dir = match tree.get("data_directory").map(|e| &e.value) {
+        Some(crate::tree::Value::Str(d)) if d.starts_with('/') => d.trim_end_matches('/'),
+        Some(_) => return None,
+        None => parent(path),
+    };
+    Some(join(dir, "postgresql.auto.conf"))
 }
 
 /// Whether `key` is an include directive (`include_dir[0]`).
@@ -174,8 +212,8 @@ fn overlay<'t>(
         return merged;
     }
     let dir = parent(path);
-    for (directive, target, line) in directives(tree) {
-        let target = join(dir, target);
+    for (directive, target, line) in directives(path, tree, walk.stack.len() == 1) {
+        let target = join(dir, &target);
         let files: Vec<String> = if directive == "include_dir" {
             in_dir(&target, paths)
         } else {
@@ -204,8 +242,9 @@ fn overlay<'t>(
     merged
 }
 
-/// The directives of a tree in line order: (directive, path as written, line).
-fn directives(tree: &Tree) -> Vec<(&'static str, &str, u32)> {
+/// The directives of a tree in line order: (directive, path as written, line); for the file
+/// the server reads first (`root`), `postgresql.auto.conf` after them all.
+fn directives(path: &str, tree: &Tree, root: bool) -> Vec<(&'static str, String, u32)> {
     let mut out = Vec::new();
     for d in DIRECTIVES {
         for i in 0.. {
@@ -213,11 +252,14 @@ fn directives(tree: &Tree) -> Vec<(&'static str, &str, u32)> {
                 break;
             };
             if let crate::tree::Value::Str(p) = &e.value {
-                out.push((*d, p.as_str(), e.line));
+                out.push((*d, p.clone(), e.line));
             }
         }
     }
     out.sort_by_key(|&(_, _, line)| line);
+    if root && let Some(auto) = auto_conf(path, tree) {
+        out.push(("include_if_exists", auto, u32::MAX));
+    }
     out
 }
 

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod defaults;
 mod dotenv;
+pub mod follow;
 mod htpasswd;
 pub mod includes;
 mod ini;

@@ -27,7 +27,7 @@ pub(super) fn parse(
     let mut wanted: BTreeMap<(Oid, &'static str), (Format, &str)> = BTreeMap::new();
     for t in targets {
         for (path, file) in &t.expected {
-            let format = t.group.format_of(path);
+            let format = t.format_of(None, path);
             wanted
                 .entry((file.oid, format.label()))
                 .or_insert((format, file.source.as_str()));

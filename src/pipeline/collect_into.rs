@@ -68,7 +68,7 @@ fn collect_host(host: &str, groups: &[&crate::config::Group], out: &Path) -> (us
     };
     let mut snaps = Vec::new();
     for g in groups {
-        match collect::collect(&g.transport, host, g.vars.get(host), &g.files) {
+        match collect::collect_following(&g.transport, host, g.vars.get(host), &g.files, &[]) {
             Ok(s) => snaps.push(s),
             Err(msg) => return (0, vec![problem(None, msg)]),
         }

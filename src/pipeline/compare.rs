@@ -72,7 +72,7 @@ fn file<'a>(
         message,
         ..Finding::default()
     };
-    let format = t.group.format_of(path);
+    let format = t.format_of(Some(snap), path);
     let base_doc = t
         .expected
         .get(path)

@@ -79,7 +79,7 @@ fn follow<'t>(
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
 ) -> Option<Effective> {
-    tree.filter(|t| includes::has_includes(t))
+    tree.filter(|t| includes::reads_others(path, t))
         .and_then(|tree| includes::resolve(path, tree, lookup, paths))
 }
 
@@ -92,7 +92,12 @@ type Read = Option<ReadThrough>;
 /// server reads first (a file no other includes) reads F on either side, and every such file
 /// runs with the same `k` on both sides. A change of an include directive itself stays: a file
 /// it names may not have been collected. Each dropped change leaves a notice.
-pub(super) fn drop_without_effect(t: &Target, files: &mut [Compared], out: &mut HostResult) {
+pub(super) fn drop_without_effect(
+    t: &Target,
+    asked: &BTreeSet<String>,
+    files: &mut [Compared],
+    out: &mut HostResult,
+) {
     let pg: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].format.name() == "pgconf")
         .collect();
@@ -179,8 +184,9 @@ pub(super) fn drop_without_effect(t: &Target, files: &mut [Compared], out: &mut 
             (b, l) => (b.cloned(), l.cloned()),
         }
     };
-    // A file the server reads first whose includes name only what the group collects (so
-    // what is not collected does not exist on the host): only then is what it runs with known.
+    // A file the server reads first whose includes name only what the group collects or the
+    // collection followed (so what was not collected does not exist on the host): only then
+    // is what it runs with known.
     let collected = |target: &str, dir: bool| {
         let probe = if dir {
             format!("{target}/confdrift-probe.conf")
@@ -188,6 +194,8 @@ pub(super) fn drop_without_effect(t: &Target, files: &mut [Compared], out: &mut 
             target.to_string()
         };
         t.group.files.iter().any(|s| s.matches(&probe))
+            || asked.contains(target)
+            || (dir && asked.contains(&format!("{target}/*.conf")))
     };
     let complete: Vec<bool> = (0..pg.len())
         .map(|r| {
@@ -284,12 +292,17 @@ pub(super) fn drop_without_effect(t: &Target, files: &mut [Compared], out: &mut 
                 (None, _) => Kind::Added,
                 (_, None) => Kind::Removed,
             };
-            files[at].changes.push(Change {
+            // A secret the baseline holds as its fingerprint is compared as the file's own
+            // change would be.
+            let change = Change {
                 key: key.to_string(),
                 kind,
                 baseline: b.cloned(),
                 live: l.cloned(),
-            });
+            };
+            files[at]
+                .changes
+                .extend(secret::match_fingerprints(format, vec![change]));
         }
     }
 }
@@ -298,7 +311,7 @@ fn has_any_includes(f: &Compared) -> bool {
     [f.base, f.live_tree()]
         .into_iter()
         .flatten()
-        .any(includes::has_includes)
+        .any(|t| includes::reads_others(f.path, t))
 }
 
 /// The same setting on both sides: both absent, or values the server reads alike (a secret's

@@ -9,6 +9,7 @@
 //! facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
+mod baseline_follow;
 pub mod collect_into;
 mod compare;
 pub mod dirs;
@@ -23,6 +24,7 @@ mod support;
 use crate::baseline::{Baseline, BaselineFile};
 use crate::collect;
 use crate::config::{Config, Group};
+use crate::normalize::Format;
 use crate::report::{Finding, HostRun, Problem, Report};
 use crate::rules::{Facts, Rules, today, waiver};
 use crate::secret;
@@ -38,11 +40,32 @@ struct Target<'a> {
     group: &'a Group,
     host: &'a str,
     expected: BTreeMap<String, BaselineFile>,
+    /// The baseline files of `expected` no file entry selects: included by one that is, each
+    /// with the format it is read in (its includer's).
+    followed: Vec<(String, Format)>,
+    /// Every path or glob the baseline's includes name.
+    asked: BTreeSet<String>,
     /// Not selected, but read for the checks across hosts (see [`support`]).
     support: bool,
 }
 
 impl Target<'_> {
+    /// The format `path` is read in: its file entry's, or its includer's (on the baseline's
+    /// side, or in `snap`), else detected from its name.
+    fn format_of(&self, snap: Option<&collect::Snapshot>, path: &str) -> Format {
+        if self.group.files.iter().any(|s| s.matches(path)) {
+            return self.group.format_of(path);
+        }
+        snap.and_then(|s| s.followed.get(path).copied())
+            .or_else(|| {
+                self.followed
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .map(|(_, f)| *f)
+            })
+            .unwrap_or_else(|| self.group.format_of(path))
+    }
+
     /// Trouble with this host (and `file`, and the place `e` points at).
     fn problem(&self, file: Option<&str>, e: Option<&ParseError>, message: String) -> Problem {
         Problem {
@@ -76,16 +99,28 @@ struct HostResult {
 fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
     let mut out = HostResult::default();
     let vars = t.group.vars.get(t.host);
-    let snap = match collect::collect(&t.group.transport, t.host, vars, &t.group.files) {
+    let snap = match collect::collect_following(
+        &t.group.transport,
+        t.host,
+        vars,
+        &t.group.files,
+        &t.followed,
+    ) {
         Ok(s) => s,
         Err(msg) => {
             out.errors.push(t.problem(None, None, msg));
             return out;
         }
     };
+    for (file, line, message) in &snap.trouble {
+        let mut p = t.problem(Some(file), None, message.clone());
+        p.line = (*line > 0).then_some(*line);
+        out.errors.push(p);
+    }
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
-    effective::drop_without_effect(t, &mut compared, &mut out);
+    let asked: BTreeSet<String> = snap.asked.union(&t.asked).cloned().collect();
+    effective::drop_without_effect(t, &asked, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);
@@ -117,19 +152,25 @@ pub fn check(
         notices: baseline.notes.clone(),
         ..Report::default()
     };
+    let mut cache = baseline_follow::Cache::new();
     let targets: Vec<Target> = targets
         .into_iter()
         .enumerate()
         .map(|(i, (group, host))| {
-            let expected = baseline
-                .files_for(&group.name, host)
-                .into_iter()
+            let all = baseline.files_for(&group.name, host);
+            let mut expected: BTreeMap<String, BaselineFile> = all
+                .iter()
                 .filter(|(path, _)| group.files.iter().any(|s| s.matches(path)))
+                .map(|(p, f)| (p.clone(), f.clone()))
                 .collect();
+            let (followed, asked) =
+                baseline_follow::follow(&baseline, group, &all, &mut expected, &mut cache);
             Target {
                 group,
                 host,
                 expected,
+                followed,
+                asked,
                 support: i >= selected_count,
             }
         })

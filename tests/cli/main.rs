@@ -10,6 +10,7 @@ mod check;
 mod demo;
 mod diff;
 mod fleetgen;
+mod follow;
 mod formats;
 mod getting_started;
 mod harness;

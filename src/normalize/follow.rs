@@ -1,0 +1,317 @@
+//! What a file's include directives name, as the program that reads it resolves them: the
+//! files collection fetches besides the listed ones, each read in its includer's format.
+//!
+//! - **postgresql.conf** (`pgconf`): `include` (required: the server refuses to start without
+//!   it), `include_if_exists`, `include_dir` (its `*.conf` files not starting with `.`), relative
+//!   to the including file's directory; after a `postgresql.conf`, the `postgresql.auto.conf` of
+//!   the data directory `data_directory` names (else beside it).
+//! - **sshd_config / ssh_config**: `Include` words, globs; a relative one is in `/etc/ssh` (for
+//!   a file under `/etc/ssh`; else beside the file, as for a user's `~/.ssh/config`). A word
+//!   that matches nothing is no error in OpenSSH.
+//! - **redis.conf**: `include` (required); a relative path is relative to the server's working
+//!   directory, which a file does not say, so only absolute paths are followed.
+//! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
+//!   absolute paths (the clients and server resolve relative ones against their working
+//!   directory).
+//! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
+//!   prefix: the `nginx` directory the file lies under (`/etc/nginx`), else its own directory. A
+//!   path without a glob character is required (nginx refuses to start without it).
+
+use super::Format;
+use super::includes;
+use crate::tree::{Tree, Value};
+
+/// One file (or glob of files) an include directive names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    /// Absolute path, or glob of absolute paths.
+    pub pattern: String,
+    /// The program refuses to start when it is missing.
+    pub required: bool,
+    /// The directive's line (0 for `postgresql.auto.conf`, which no line names).
+    pub line: u32,
+    /// Matches of `pattern` whose names start with `.` are not read (`include_dir`).
+    pub skip_dot_files: bool,
+}
+
+/// Whether files of `format` can include others.
+pub fn can_include(format: Format) -> bool {
+    matches!(
+        format.name(),
+        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx"
+    )
+}
+
+/// Whether `bytes` (a file of `format` at `path`) may name another file: a cheap test before
+/// it is parsed for [`includes`].
+pub fn may_include(format: Format, path: &str, bytes: &[u8]) -> bool {
+    can_include(format)
+        && ((format.name() == "pgconf" && path.ends_with("/postgresql.conf"))
+            || bytes.windows(7).any(|w| w.eq_ignore_ascii_case(b"include")))
+}
+
+/// The files `tree` (of `format`, at `path`) includes, in line order.
+pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
+    let mut out = match format.name() {
+        "pgconf" => includes::directives_of(path, tree)
+            .into_iter()
+            .map(|(directive, target, line)| match directive {
+                "include_dir" => Include {
+                    pattern: format!("{}/*.conf", glob_escape(&target)),
+                    required: false,
+                    line,
+                    skip_dot_files: true,
+                },
+                _ => Include {
+                    pattern: glob_escape(&target),
+                    required: directive == "include",
+                    line: if line == u32::MAX { 0 } else { line },
+                    skip_dot_files: false,
+                },
+            })
+            .collect(),
+        "sshd" | "ssh" => {
+            let dir = if path.starts_with("/etc/ssh/") {
+                "/etc/ssh"
+            } else {
+                parent(path)
+            };
+            directive_values(tree, "include")
+                .flat_map(|(words, line)| {
+                    words
+                        .split_whitespace()
+                        .map(|w| (join(dir, w), line))
+                        .collect::<Vec<_>>()
+                })
+                .map(|(pattern, line)| Include {
+                    pattern,
+                    required: false,
+                    line,
+                    skip_dot_files: false,
+                })
+                .collect()
+        }
+        "redis" => absolute(directive_values(tree, "include"), |p| {
+            (glob_escape(p), true)
+        }),
+        "mycnf" => {
+            let mut v = absolute(directive_values(tree, "!include"), |p| {
+                (glob_escape(p), false)
+            });
+            v.extend(absolute(directive_values(tree, "!includedir"), |p| {
+                (
+                    format!("{}/*.cnf", glob_escape(p.trim_end_matches('/'))),
+                    false,
+                )
+            }));
+            v
+        }
+        "nginx" => {
+            let prefix = nginx_prefix(path);
+            directive_values(tree, "include")
+                .map(|(p, line)| {
+                    let pattern = join(prefix, p.trim());
+                    Include {
+                        required: !pattern.contains(['*', '?', '[']),
+                        pattern,
+                        line,
+                        skip_dot_files: false,
+                    }
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    out.retain(|i| i.pattern.starts_with('/') && !i.pattern.contains(['\n', '\0']));
+    out.sort_by_key(|i| i.line);
+    out
+}
+
+/// The values of every key whose last segment is `name` (`include`, `include[2]`,
+/// `http.include[0]`, `match."User x".include[0]`), with their lines.
+fn directive_values<'t>(tree: &'t Tree, name: &str) -> impl Iterator<Item = (&'t str, u32)> {
+    let name = name.to_string();
+    tree.iter().filter_map(move |(key, e)| {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let bare = last.split('[').next().unwrap_or(last);
+        if bare != name {
+            return None;
+        }
+        match &e.value {
+            Value::Str(s) => Some((s.as_str(), e.line)),
+            _ => None,
+        }
+    })
+}
+
+/// Only absolute paths, made into includes by `make` (pattern, required).
+fn absolute<'t>(
+    values: impl Iterator<Item = (&'t str, u32)>,
+    make: impl Fn(&str) -> (String, bool),
+) -> Vec<Include> {
+    values
+        .filter(|(p, _)| p.starts_with('/'))
+        .map(|(p, line)| {
+            let (pattern, required) = make(p);
+            Include {
+                pattern,
+                required,
+                line,
+                skip_dot_files: false,
+            }
+        })
+        .collect()
+}
+
+/// nginx's configuration prefix for a file at `path`: the `nginx` directory it lies under.
+fn nginx_prefix(path: &str) -> &str {
+    match path.find("/nginx/") {
+        Some(i) => &path[..i + "/nginx".len()],
+        None => parent(path),
+    }
+}
+
+/// The directory of an absolute path.
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// `target` (a path or glob) from `dir`: absolute as is, else under `dir`; `.` and `..`
+/// resolved by name.
+fn join(dir: &str, target: &str) -> String {
+    let joined = if target.starts_with('/') {
+        target.to_string()
+    } else {
+        format!("{dir}/{target}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A literal path as a glob matching only itself (PostgreSQL, Redis and MySQL take include
+/// paths literally).
+fn glob_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(format: &str, path: &str, text: &str) -> Vec<(String, bool, u32)> {
+        let format = Format::from_name(format).unwrap();
+        let tree = format.parse(text.as_bytes()).unwrap();
+        includes(format, path, tree.tree().unwrap())
+            .into_iter()
+            .map(|i| (i.pattern, i.required, i.line))
+            .collect()
+    }
+
+    fn s(p: &str, r: bool, l: u32) -> (String, bool, u32) {
+        (p.to_string(), r, l)
+    }
+
+    #[test]
+    fn postgresql_includes_and_its_auto_conf() {
+        let text = "include 'a.conf'\ninclude_if_exists '/x/b.conf'\ninclude_dir 'conf.d'\ndata_directory = '/var/lib/postgresql/15/main'\n";
+        assert_eq!(
+            of("pgconf", "/etc/postgresql/15/main/postgresql.conf", text),
+            vec![
+                s("/var/lib/postgresql/15/main/postgresql.auto.conf", false, 0),
+                s("/etc/postgresql/15/main/a.conf", true, 1),
+                s("/x/b.conf", false, 2),
+                s("/etc/postgresql/15/main/conf.d/*.conf", false, 3),
+            ]
+        );
+        // Without data_directory, beside it; another file name reads no auto.conf.
+        assert_eq!(
+            of("pgconf", "/var/lib/pgsql/data/postgresql.conf", "x = 1\n"),
+            vec![s("/var/lib/pgsql/data/postgresql.auto.conf", false, 0)]
+        );
+        assert!(of("pgconf", "/etc/x/other.conf", "x = 1\n").is_empty());
+    }
+
+    #[test]
+    fn openssh_redis_mysql_and_nginx_includes() {
+        assert_eq!(
+            of(
+                "sshd",
+                "/etc/ssh/sshd_config",
+                "Include sshd_config.d/*.conf /opt/x.conf\nPort 22\n"
+            ),
+            vec![
+                s("/etc/ssh/sshd_config.d/*.conf", false, 1),
+                s("/opt/x.conf", false, 1)
+            ]
+        );
+        assert_eq!(
+            of(
+                "redis",
+                "/etc/redis/redis.conf",
+                "include /etc/redis/a.conf\ninclude rel.conf\n"
+            ),
+            vec![s("/etc/redis/a.conf", true, 1)]
+        );
+        assert_eq!(
+            of(
+                "mycnf",
+                "/etc/mysql/my.cnf",
+                "!includedir /etc/mysql/conf.d/\n!include /etc/mysql/x[1].cnf\n"
+            ),
+            vec![
+                s("/etc/mysql/conf.d/*.cnf", false, 1),
+                s("/etc/mysql/x[[]1[]].cnf", false, 2)
+            ]
+        );
+        assert_eq!(
+            of(
+                "nginx",
+                "/etc/nginx/sites-enabled/default",
+                "server { include snippets/fastcgi-php.conf; }\ninclude /etc/nginx/conf.d/*.conf;\n"
+            ),
+            vec![
+                s("/etc/nginx/snippets/fastcgi-php.conf", true, 1),
+                s("/etc/nginx/conf.d/*.conf", false, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn only_files_of_formats_that_include_are_parsed() {
+        let pg = Format::from_name("pgconf").unwrap();
+        assert!(may_include(
+            pg,
+            "/etc/postgresql/15/main/postgresql.conf",
+            b"x"
+        ));
+        assert!(!may_include(pg, "/etc/x.conf", b"x = 1"));
+        assert!(may_include(pg, "/etc/x.conf", b"INCLUDE 'y'"));
+        assert!(!may_include(
+            Format::from_name("ini").unwrap(),
+            "/a",
+            b"include"
+        ));
+    }
+}

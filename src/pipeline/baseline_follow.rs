@@ -1,0 +1,91 @@
+//! The baseline's own includes: the files of a host's baseline that no file entry selects but
+//! that a selected one includes (as its program resolves the directive), so that they are
+//! compared like listed ones, also on a host that no longer includes them.
+
+use crate::baseline::{Baseline, BaselineFile};
+use crate::collect::FileSpec;
+use crate::config::Group;
+use crate::normalize::Format;
+use crate::normalize::follow::{self, Include};
+use git2::Oid;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What a baseline blob at a path includes, read once per run whatever number of hosts
+/// share it.
+pub(super) type Cache = HashMap<(Oid, String, &'static str), Vec<Include>>;
+
+/// Moves from `all` (a host's baseline files) into `expected` every file a file of
+/// `expected` includes, level after level (as far as collection follows, see
+/// [`crate::collect::collect_following`]); returns them with their formats, and every path or
+/// glob the includes named (what the baseline has there is all it has).
+pub(super) fn follow(
+    baseline: &Baseline,
+    group: &Group,
+    all: &BTreeMap<String, BaselineFile>,
+    expected: &mut BTreeMap<String, BaselineFile>,
+    cache: &mut Cache,
+) -> (Vec<(String, Format)>, BTreeSet<String>) {
+    let mut followed: Vec<(String, Format)> = Vec::new();
+    let mut asked = BTreeSet::new();
+    let mut frontier: Vec<(String, Format)> = expected
+        .keys()
+        .map(|p| (p.clone(), group.format_of(p)))
+        .filter(|(_, f)| follow::can_include(*f))
+        .collect();
+    for _ in 0..crate::collect::follow_limits::MAX_ROUNDS {
+        let mut next = Vec::new();
+        for (path, format) in frontier.drain(..) {
+            let Some(file) = expected.get(&path) else {
+                continue;
+            };
+            let includes = cache
+                .entry((file.oid, path.clone(), format.label()))
+                .or_insert_with(|| read(baseline, file.oid, format, &path));
+            for inc in includes.iter() {
+                if asked.len() < crate::collect::follow_limits::MAX_FOLLOWED {
+                    asked.insert(inc.pattern.clone());
+                }
+                let spec = match FileSpec::new(&inc.pattern, None) {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                for (p, f) in all {
+                    let name = &p[p.rfind('/').map_or(0, |i| i + 1)..];
+                    if expected.contains_key(p)
+                        || !spec.matches(p)
+                        || (inc.skip_dot_files && name.starts_with('.'))
+                        || followed.len() >= crate::collect::follow_limits::MAX_FOLLOWED
+                    {
+                        continue;
+                    }
+                    expected.insert(p.clone(), f.clone());
+                    followed.push((p.clone(), format));
+                    next.push((p.clone(), format));
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    (followed, asked)
+}
+
+/// What one baseline blob includes (nothing when it cannot be read or parsed: the comparison
+/// reports that).
+fn read(baseline: &Baseline, oid: Oid, format: Format, path: &str) -> Vec<Include> {
+    let Ok(bytes) = baseline.read(oid) else {
+        return Vec::new();
+    };
+    if !follow::may_include(format, path, &bytes) {
+        return Vec::new();
+    }
+    match format.parse(&bytes) {
+        Ok(doc) => doc
+            .tree()
+            .map(|t| follow::includes(format, path, t))
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
