@@ -12,6 +12,7 @@ mod json;
 mod keyvalue;
 mod nginx;
 mod nodes;
+pub mod openssh_includes;
 mod pgconf;
 mod pgpass;
 mod properties;

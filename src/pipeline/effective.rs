@@ -1,15 +1,18 @@
 //! Includes: the compared files in the order they are judged, each with the trees read
 //! through its includes when it has any (postgresql.conf's `include`, `include_dir`,
-//! `include_if_exists`, followed among the host's own files); and the changes that leave what
-//! the server runs with as it was (a setting moved between files, or set again where an include
-//! overrides it), which are no drift.
+//! `include_if_exists` and `postgresql.auto.conf`, followed among the host's own files); and,
+//! for PostgreSQL and sshd, the changes that leave what the program runs with as it was (a
+//! setting moved between files, set again where an include overrides it, an include directive
+//! that changes nothing, an included file at defaults), which are no drift, and the changes no
+//! file shows that it runs with all the same (an include moved, a file renamed in its order).
 
 use super::compare::Compared;
-use super::program::default_entry;
+use super::program::{default_entry, ignored};
 use super::{HostResult, Target};
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
+use crate::normalize::{follow, openssh_includes};
 use crate::report::Kind;
 use crate::secret;
 use crate::tree::{Entry, Tree};
@@ -87,21 +90,75 @@ fn follow<'t>(
 /// server runs with, and the files read.
 type Read = Option<ReadThrough>;
 
-/// Drops the changes of the host's postgresql.conf-format files that leave what the server
-/// runs with as it was. A change of setting `k` in file F goes when at least one file the
-/// server reads first (a file no other includes) reads F on either side, and every such file
-/// runs with the same `k` on both sides. A change of an include directive itself stays: a file
-/// it names may not have been collected. Each dropped change leaves a notice.
+/// What a program runs with when it reads a root file (path, tree) and what that includes
+/// (the other collected files' trees by path, and their paths).
+type ReadThroughFn =
+    for<'t> fn(&str, &'t Tree, &dyn Fn(&str) -> Option<&'t Tree>, &[&str]) -> ReadThrough;
+
+/// How one program reads its files through their includes.
+struct Model {
+    /// The format its files are read in.
+    format: &'static str,
+    /// What it runs with when it reads a root file and what that includes.
+    read_through: ReadThroughFn,
+    /// Whether a key is an include directive (compared as written, never dropped).
+    is_directive: fn(&str) -> bool,
+    /// Whether it reads another file when it reads this one.
+    reads_others: fn(&str, &Tree) -> bool,
+}
+
+/// The programs whose includes are followed: PostgreSQL, and sshd.
+const MODELS: &[Model] = &[
+    Model {
+        format: "pgconf",
+        read_through: includes::read_through,
+        is_directive: includes::is_include_directive,
+        reads_others: includes::reads_others,
+    },
+    Model {
+        format: "sshd",
+        read_through: openssh_includes::read_through,
+        is_directive: |key| {
+            let last = key.rsplit('.').next().unwrap_or(key);
+            last.split('[').next() == Some("include")
+        },
+        reads_others: |_, tree| {
+            tree.iter()
+                .any(|(k, _)| k.rsplit('.').next().unwrap_or(k).starts_with("include["))
+        },
+    },
+];
+
+/// Drops the changes of the host's files that leave what their program runs with as it
+/// was, for each program whose includes are followed ([`MODELS`]).
 pub(super) fn drop_without_effect(
     t: &Target,
     asked: &BTreeSet<String>,
     files: &mut [Compared],
     out: &mut HostResult,
 ) {
+    for model in MODELS {
+        drop_for(model, t, asked, files, out);
+    }
+}
+
+/// Drops the changes of the host's files of `model`'s format that leave what the program runs
+/// with as it was. A change of setting `k` in file F goes when at least one file the program
+/// reads first (a file no other includes) reads F on either side, and every such file runs
+/// with the same `k` on both sides, and only when every file they include is known (listed, or
+/// asked for by the collection following includes). Then a change of an include directive is
+/// a notice: what it changes is found key by key. Each dropped change leaves a notice.
+fn drop_for(
+    model: &Model,
+    t: &Target,
+    asked: &BTreeSet<String>,
+    files: &mut [Compared],
+    out: &mut HostResult,
+) {
     let pg: Vec<usize> = (0..files.len())
-        .filter(|&i| files[i].format.name() == "pgconf")
+        .filter(|&i| files[i].format.name() == model.format)
         .collect();
-    if pg.len() < 2 && !pg.iter().any(|&i| has_any_includes(&files[i])) {
+    if pg.len() < 2 && !pg.iter().any(|&i| has_any_includes(model, &files[i])) {
         return;
     }
     let sides: Vec<(Read, Read)> = {
@@ -124,15 +181,10 @@ pub(super) fn drop_without_effect(
             .map(|&i| {
                 let f = &files[i];
                 let base = f.base.map(|t| {
-                    includes::read_through(
-                        f.path,
-                        t,
-                        &|p| find(p).and_then(|g| g.base),
-                        &base_paths,
-                    )
+                    (model.read_through)(f.path, t, &|p| find(p).and_then(|g| g.base), &base_paths)
                 });
                 let live = f.live_tree().map(|t| {
-                    includes::read_through(
+                    (model.read_through)(
                         f.path,
                         t,
                         &|p| find(p).and_then(Compared::live_tree),
@@ -187,15 +239,9 @@ pub(super) fn drop_without_effect(
     // A file the server reads first whose includes name only what the group collects or the
     // collection followed (so what was not collected does not exist on the host): only then
     // is what it runs with known.
-    let collected = |target: &str, dir: bool| {
-        let probe = if dir {
-            format!("{target}/confdrift-probe.conf")
-        } else {
-            target.to_string()
-        };
-        t.group.files.iter().any(|s| s.matches(&probe))
-            || asked.contains(target)
-            || (dir && asked.contains(&format!("{target}/*.conf")))
+    let collected = |pattern: &str| {
+        let probe = pattern.replace('*', "confdrift-probe");
+        asked.contains(pattern) || t.group.files.iter().any(|s| s.matches(&probe))
     };
     let complete: Vec<bool> = (0..pg.len())
         .map(|r| {
@@ -208,12 +254,14 @@ pub(super) fn drop_without_effect(
                     [f.base, f.live_tree()]
                         .into_iter()
                         .flatten()
-                        .flat_map(|tree| includes::targets(p, tree))
-                        .all(|(dir, target)| collected(&target, dir))
+                        .flat_map(|tree| follow::includes(f.format, p, tree))
+                        .all(|inc| collected(&inc.pattern))
                 })
             })
         })
         .collect();
+    // The files whose every reader is known whole.
+    let mut known = vec![false; pg.len()];
     for (n, &i) in pg.iter().enumerate() {
         let path = files[i].path.clone();
         let format = files[i].format;
@@ -225,8 +273,13 @@ pub(super) fn drop_without_effect(
         if covering.is_empty() || covering.iter().any(|&r| !complete[r]) {
             continue;
         }
+        known[n] = true;
         let same = |key: &str| {
             covering.iter().all(|&r| {
+                let (root_format, root_path) = &who[r];
+                if ignored(*root_format, t.group.version_of(root_path), key) {
+                    return true;
+                }
                 let (base, live) = &sides[r];
                 let base = base.as_ref().and_then(|r| r.tree.get(key));
                 let live = live.as_ref().and_then(|r| r.tree.get(key));
@@ -236,10 +289,30 @@ pub(super) fn drop_without_effect(
                 })
             })
         };
-        let before = files[i].changes.len();
-        files[i]
+        // Every file the program reads first is known whole here, so an include directive
+        // changes only what the keys below say it changes (named where each value is set).
+        let directives: Vec<String> = files[i]
             .changes
-            .retain(|c| includes::is_include_directive(&c.key) || !same(&c.key));
+            .iter()
+            .filter(|c| (model.is_directive)(&c.key))
+            .map(|c| {
+                let line = c
+                    .live
+                    .as_ref()
+                    .or(c.baseline.as_ref())
+                    .map_or(0, |e| e.line);
+                format!("{} {} (line {line})", c.key, c.kind.name())
+            })
+            .collect();
+        if !directives.is_empty() {
+            out.notices.push(format!(
+                "{path}: include directives changed: {}; what the program runs with differently, if anything, is in the findings on the files it reads",
+                directives.join(", ")
+            ));
+        }
+        files[i].changes.retain(|c| !(model.is_directive)(&c.key));
+        let before = files[i].changes.len();
+        files[i].changes.retain(|c| !same(&c.key));
         if files[i].changes.len() < before {
             let notice = format!(
                 "{path}: {} setting{} changed in the file without changing what the server runs with (read through its includes)",
@@ -268,7 +341,8 @@ pub(super) fn drop_without_effect(
             let (b, l) = (base.tree.get(key), live.tree.get(key));
             let format = files[pg[r]].format;
             let (db, dl) = with_defaults(r, key, b, l);
-            if includes::is_include_directive(key)
+            if (model.is_directive)(key)
+                || ignored(format, t.group.version_of(&who[r].1), key)
                 || same_entry(db.as_ref(), dl.as_ref(), || {
                     secret::is_secret_key(format, key)
                 })
@@ -305,13 +379,43 @@ pub(super) fn drop_without_effect(
                 .extend(secret::match_fingerprints(format, vec![change]));
         }
     }
+    drop_idle_files(t, files, &pg, &known, out);
 }
 
-fn has_any_includes(f: &Compared) -> bool {
+/// A file no entry lists, read through an include, that appeared or went without changing
+/// what the program runs with: a notice, not a finding (one that changes something carries
+/// the findings of what it changes).
+fn drop_idle_files(
+    t: &Target,
+    files: &[Compared],
+    pg: &[usize],
+    known: &[bool],
+    out: &mut HostResult,
+) {
+    for (n, &i) in pg.iter().enumerate() {
+        let f = &files[i];
+        if !known[n] || !f.changes.is_empty() || t.group.files.iter().any(|s| s.matches(f.path)) {
+            continue;
+        }
+        let before = out.findings.len();
+        out.findings.retain(|x| {
+            !(x.file == *f.path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
+        });
+        if out.findings.len() < before {
+            out.notices.push(format!(
+                "{}: {} (read through an include) without changing what the program runs with",
+                f.path,
+                if f.base.is_some() { "gone" } else { "new" }
+            ));
+        }
+    }
+}
+
+fn has_any_includes(model: &Model, f: &Compared) -> bool {
     [f.base, f.live_tree()]
         .into_iter()
         .flatten()
-        .any(|t| includes::reads_others(f.path, t))
+        .any(|t| (model.reads_others)(f.path, t))
 }
 
 /// The same setting on both sides: both absent, or values the server reads alike (a secret's

@@ -141,6 +141,9 @@ pub(crate) fn default_entry(
     version: Option<&str>,
     key: &str,
 ) -> Option<crate::tree::Entry> {
+    if format.name() == "sshd" {
+        return sshd_default_entry(version?, key);
+    }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;
     }
@@ -150,6 +153,33 @@ pub(crate) fn default_entry(
     let text = table.default_text(key)?;
     Some(crate::tree::Entry {
         value: setting_value(key, text),
+        line: 0,
+    })
+}
+
+/// Whether the program takes `key` but runs without it (sshd's keywords its build does not
+/// support, `KerberosGetAFSToken` without AFS): a change of it changes nothing it runs with.
+pub(crate) fn ignored(format: Format, version: Option<&str>, key: &str) -> bool {
+    format.name() == "sshd"
+        && version.and_then(defaults::openssh).is_some_and(|table| {
+            let last = key.rsplit('.').next().unwrap_or(key);
+            table.ignores(last.split('[').next().unwrap_or(last))
+        })
+}
+
+/// sshd's compiled-in value of a keyword outside `Match` that takes one value, from the
+/// table of OpenSSH `version`; none for a list (`Port`, `AcceptEnv`, ...) or without a table.
+fn sshd_default_entry(version: &str, key: &str) -> Option<crate::tree::Entry> {
+    if key.contains(['.', '[']) {
+        return None;
+    }
+    let table = defaults::openssh(version)?;
+    let text = table.default_text(key)?;
+    if text.contains('\n') {
+        return None;
+    }
+    Some(crate::tree::Entry {
+        value: crate::normalize::sshd_value(key, text),
         line: 0,
     })
 }

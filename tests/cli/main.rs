@@ -31,6 +31,7 @@ mod ssh_hostkeys;
 mod ssh_inventory;
 mod sshd;
 mod sshd_effective;
+mod sshd_includes;
 mod state;
 mod upstream;
 mod verdict;

@@ -296,17 +296,28 @@ fn check_reads_sshd_config_with_the_groups_version() {
             .any(|n| n.contains("no OpenSSH version known")),
         "{notices:?}"
     );
-    // An explicit default before an Include is a change: the included file may set it.
+    // An explicit default before an Include is a change where the included file sets
+    // another value: the line before the Include is read first, and wins.
     let f = crate::harness::Fleet::new(&plain.replace("files =", "version = \"9.2\"\nfiles ="));
+    let included = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
     f.group_baseline("app", path, "Include /etc/ssh/sshd_config.d/*.conf\n");
+    f.group_baseline("app", included, "PermitRootLogin no\n");
     f.commit("baseline");
     f.live(
         "db",
         path,
         "PermitRootLogin prohibit-password\nInclude /etc/ssh/sshd_config.d/*.conf\n",
     );
+    f.live("db", included, "PermitRootLogin no\n");
     let out = f.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
+    // Where the included directory is empty on both sides, it is no drift: the collection
+    // asked the host, and nothing there sets it.
+    std::fs::remove_file(f.path().join(format!("fleet/db{included}"))).unwrap();
+    f.git(&["rm", "-q", &format!("baselines/groups/app{included}")]);
+    f.commit("no cloud-init");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
 }
 
 #[test]

@@ -1,0 +1,389 @@
+//! sshd judges confdrift on sshd_config with its `Include`: Debian's sshd_config, which
+//! includes `/etc/ssh/sshd_config.d/*.conf` at its top, beside files in sshd_config.d that set
+//! keywords too. Pairs of a host's files where keywords move between sshd_config and the
+//! included files, the Include moves above or below a keyword, included files swap values or
+//! change their order, an included file overrides a hand edit (the first value obtained wins),
+//! keywords written out at sshd's default. For each pair `sshd -T` says which keywords it runs
+//! with differently, and `confdrift check` (which lists only sshd_config and follows its
+//! Include, `version = "9.2"`) must name exactly those, and exit 0 when there are none.
+
+use crate::harness::Fleet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+const SAMPLE: &str = include_str!("../../fixtures/upstream/openssh-server/sshd_config");
+const INCLUDE: &str = "Include /etc/ssh/sshd_config.d/*.conf\n";
+
+/// One side: the files under /etc/ssh, by name relative to it.
+type Side = Vec<(String, String)>;
+
+struct Pair {
+    what: String,
+    base: Side,
+    live: Side,
+}
+
+fn side(files: &[(&str, &str)]) -> Side {
+    files
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
+}
+
+/// Debian's sshd_config with `before` above its Include line and `after` at its end; or, with
+/// `include` false, without the Include line (then `before` goes where it stood).
+fn conf(before: &str, after: &str, include: bool) -> String {
+    let at = SAMPLE.find(INCLUDE).unwrap();
+    let inc = if include { INCLUDE } else { "" };
+    format!(
+        "{}{before}{inc}{}{after}",
+        &SAMPLE[..at],
+        &SAMPLE[at + INCLUDE.len()..]
+    )
+}
+
+fn pairs() -> Vec<Pair> {
+    let mut out = Vec::new();
+    // keyword, three values; the sample either leaves it commented out or sets it (X11Forwarding
+    // yes, PrintMotd no: then the pairs edit a keyword the sample sets after the Include).
+    for (k, v, w, x) in [
+        ("PasswordAuthentication", "no", "yes", "no"),
+        ("MaxAuthTries", "3", "4", "5"),
+        ("ClientAliveInterval", "30", "60", "2m"),
+        ("PermitRootLogin", "no", "yes", "forced-commands-only"),
+        ("LogLevel", "VERBOSE", "DEBUG", "ERROR"),
+        ("AllowTcpForwarding", "no", "local", "remote"),
+    ] {
+        let set = |val: &str| format!("{k} {val}\n");
+        let (sv, sw, sx) = (set(v), set(w), set(x));
+        let mut add = |what: &str, base: &[(&str, &str)], live: &[(&str, &str)]| {
+            out.push(Pair {
+                what: format!("{k}: {what}"),
+                base: side(base),
+                live: side(live),
+            });
+        };
+        let c = |before: &str, after: &str| conf(before, after, true);
+        add(
+            "moved into sshd_config.d, same value",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", ""),
+            ],
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/50-a.conf", &sv),
+            ],
+        );
+        add(
+            "moved into sshd_config.d, value changed",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", ""),
+            ],
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+        );
+        add(
+            "edited in sshd_config where the included file, read first, sets it",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c("", &sx)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+        );
+        add(
+            "edited in the included file where sshd_config sets it before the Include",
+            &[
+                ("sshd_config", &c(&sv, "")),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c(&sv, "")),
+                ("sshd_config.d/50-a.conf", &sx),
+            ],
+        );
+        add(
+            "edited in the included file that wins",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sx),
+            ],
+        );
+        add(
+            "the setting moved from after the Include to before it",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c(&sv, "")),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+        );
+        add(
+            "the setting moved across the Include, both values the same",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sv),
+            ],
+            &[
+                ("sshd_config", &c(&sv, "")),
+                ("sshd_config.d/50-a.conf", &sv),
+            ],
+        );
+        add(
+            "the included files swap their values",
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/10-a.conf", &sv),
+                ("sshd_config.d/20-b.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/10-a.conf", &sw),
+                ("sshd_config.d/20-b.conf", &sv),
+            ],
+        );
+        add(
+            "an included file renamed after the other",
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/10-a.conf", &sv),
+                ("sshd_config.d/20-b.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/30-a.conf", &sv),
+                ("sshd_config.d/20-b.conf", &sw),
+            ],
+        );
+        add(
+            "a value the first included file repeats removed from the second",
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/10-a.conf", &sv),
+                ("sshd_config.d/20-b.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &c("", "")),
+                ("sshd_config.d/10-a.conf", &sv),
+                ("sshd_config.d/20-b.conf", ""),
+            ],
+        );
+        add(
+            "a file that does not end in .conf is not read",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", ""),
+            ],
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", ""),
+                ("sshd_config.d/50-a.conf.bak", &sw),
+            ],
+        );
+        add(
+            "the Include removed, the included file still there",
+            &[
+                ("sshd_config", &c("", &sv)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+            &[
+                ("sshd_config", &conf("", &sv, false)),
+                ("sshd_config.d/50-a.conf", &sw),
+            ],
+        );
+    }
+    // Defaults through an include: MaxAuthTries 6 and PasswordAuthentication yes are sshd's.
+    for (what, text) in [
+        ("MaxAuthTries at its default", "MaxAuthTries 6\n"),
+        (
+            "PasswordAuthentication at its default",
+            "PasswordAuthentication yes\n",
+        ),
+        ("LoginGraceTime 2m, its default", "LoginGraceTime 120\n"),
+    ] {
+        out.push(Pair {
+            what: format!("{what}, written out in an included file"),
+            base: side(&[("sshd_config", &conf("", "", true))]),
+            live: side(&[
+                ("sshd_config", &conf("", "", true)),
+                ("sshd_config.d/50-a.conf", text),
+            ]),
+        });
+    }
+    // Lists gather across the files in the order sshd reads them.
+    for (what, base, live) in [
+        (
+            "AcceptEnv TZ added in an included file",
+            vec![("sshd_config", conf("", "", true))],
+            vec![
+                ("sshd_config", conf("", "", true)),
+                ("sshd_config.d/50-a.conf", "AcceptEnv TZ\n".to_string()),
+            ],
+        ),
+        (
+            "Port moved into an included file",
+            vec![
+                ("sshd_config", conf("", "Port 22\nPort 2222\n", true)),
+                ("sshd_config.d/50-a.conf", String::new()),
+            ],
+            vec![
+                ("sshd_config", conf("", "", true)),
+                (
+                    "sshd_config.d/50-a.conf",
+                    "Port 22\nPort 2222\n".to_string(),
+                ),
+            ],
+        ),
+        (
+            "Port 2222 added in an included file",
+            vec![("sshd_config", conf("", "Port 22\n", true))],
+            vec![
+                ("sshd_config", conf("", "Port 22\n", true)),
+                ("sshd_config.d/50-a.conf", "Port 2222\n".to_string()),
+            ],
+        ),
+    ] {
+        let base: Vec<(&str, &str)> = base.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let live: Vec<(&str, &str)> = live.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        out.push(Pair {
+            what: what.to_string(),
+            base: side(&base),
+            live: side(&live),
+        });
+    }
+    out
+}
+
+/// What sshd runs with: keyword → its lines, in order; `Err` when it refuses the files. The
+/// files are written under `dir` with `/etc/ssh/` read as `dir/`.
+fn sshd(files: &Side, key: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let root = tempfile::tempdir_in(dir).unwrap();
+    let at = format!("{}/", root.path().display());
+    for (name, text) in files {
+        let path = root.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text.replace("/etc/ssh/", &at)).unwrap();
+    }
+    let out = Command::new("/usr/sbin/sshd")
+        .arg("-T")
+        .arg("-f")
+        .arg(root.path().join("sshd_config"))
+        .arg("-h")
+        .arg(key)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).to_string());
+    }
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (k, v) = line.split_once(' ').unwrap_or((line, ""));
+        if k != "hostkey" {
+            map.entry(k.to_string()).or_default().push(v.to_string());
+        }
+    }
+    Ok(map)
+}
+
+/// confdrift's verdict: its exit code and the keywords it names.
+fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
+    let config = "[[group]]\nname = \"app\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+                  version = \"9.2\"\nfiles = [\"/etc/ssh/sshd_config\"]\n";
+    let f = Fleet::new(config);
+    for (name, text) in &p.base {
+        f.group_baseline("app", &format!("/etc/ssh/{name}"), text);
+    }
+    f.commit("baseline");
+    for (name, text) in &p.live {
+        f.live("h", &format!("/etc/ssh/{name}"), text);
+    }
+    let out = f.run(&["check", "--format", "json"]);
+    let keys = out.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["key"].as_str())
+        .map(|k| k.split('[').next().unwrap_or(k).to_string())
+        .collect();
+    (out.code, keys)
+}
+
+#[test]
+fn confdrift_follows_include_as_sshd_does() {
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen is needed for this test (openssh-client; .ci/run installs it)");
+    assert!(made.success());
+    let pairs = pairs();
+    let results = std::sync::Mutex::new(Vec::new());
+    crate::verdict::each_in_parallel(&pairs, 2, |_, p| {
+        let (a, b) = (
+            sshd(&p.base, &key, dir.path()),
+            sshd(&p.live, &key, dir.path()),
+        );
+        let (Ok(a), Ok(b)) = (a, b) else {
+            results.lock().unwrap().push(Err(p.what.clone()));
+            return;
+        };
+        let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        let mut differ: BTreeSet<String> = names
+            .into_iter()
+            .filter(|k| a.get(*k) != b.get(*k))
+            .cloned()
+            .collect();
+        // sshd derives its listen addresses from Port: one change, named where it is written.
+        differ.remove("listenaddress");
+        let (code, keys) = confdrift(p);
+        let verdict = if keys == differ && (code == 0) == differ.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: sshd: {differ:?}; confdrift: exit {code}, {keys:?}",
+                p.what
+            ))
+        };
+        results.lock().unwrap().push(Ok(verdict));
+    });
+    let results = results.into_inner().unwrap();
+    let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    let disagreements: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().and_then(|v| v.as_ref().err()))
+        .collect();
+    eprintln!(
+        "sshd_config with Include: {} pairs, {} judged, {} disagreements, refused by sshd: {refused:?}",
+        pairs.len(),
+        results.len() - refused.len(),
+        disagreements.len()
+    );
+    assert!(refused.is_empty(), "sshd refused: {refused:?}");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} pairs judged otherwise than sshd:\n{}",
+        disagreements.len(),
+        pairs.len(),
+        disagreements
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
