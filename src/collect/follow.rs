@@ -25,14 +25,19 @@ pub fn collect_following(
     specs: &[FileSpec],
     also: &[(String, Format)],
 ) -> Result<Snapshot, String> {
-    let mut all: Vec<FileSpec> = specs.to_vec();
+    let mut extra: Vec<FileSpec> = Vec::new();
     for (path, format) in also {
         if !specs.iter().any(|s| s.matches(path))
             && let Ok(spec) = FileSpec::new(path, Some(*format))
         {
-            all.push(spec);
+            extra.push(spec);
         }
     }
+    let all: std::borrow::Cow<[FileSpec]> = if extra.is_empty() {
+        std::borrow::Cow::Borrowed(specs)
+    } else {
+        std::borrow::Cow::Owned(specs.iter().cloned().chain(extra).collect())
+    };
     let mut snap = collect(transport, host, vars, &all)?;
     let format_of = |snap: &Snapshot, path: &str| -> Format {
         snap.followed.get(path).copied().unwrap_or_else(|| {
@@ -59,14 +64,7 @@ pub fn collect_following(
             }
             scanned.push(path.clone());
             let format = format_of(&snap, path);
-            if !follow::may_include(format, path, bytes) {
-                continue;
-            }
-            let Ok(doc) = format.parse(bytes) else {
-                continue; // the comparison reports it, with its line
-            };
-            let Some(tree) = doc.tree() else { continue };
-            for inc in follow::includes(format, path, tree) {
+            for inc in follow::includes_in(format, path, bytes) {
                 if !snap.asked.contains(&inc.pattern)
                     && !wanted.iter().any(|(w, _, _)| w.pattern == inc.pattern)
                 {
@@ -86,28 +84,30 @@ pub fn collect_following(
             ));
             wanted.truncate(MAX_FOLLOWED.saturating_sub(snap.asked.len()));
         }
-        let mut round = Vec::with_capacity(wanted.len());
-        for (inc, format, _) in &wanted {
-            snap.asked.insert(inc.pattern.clone());
-            // Already collected (a listed file, or a glob of the group's): read as listed.
-            if snap.files.contains_key(&inc.pattern) {
-                continue;
-            }
-            if let Ok(spec) = FileSpec::new(&inc.pattern, Some(*format)) {
-                round.push(spec);
-            }
-        }
+        // One entry per wanted include (compiled once): none when already collected (a
+        // listed file, or a glob of the group's: read as listed) or not a valid path.
+        let specs: Vec<Option<FileSpec>> = wanted
+            .iter()
+            .map(|(inc, format, _)| {
+                snap.asked.insert(inc.pattern.clone());
+                if snap.files.contains_key(&inc.pattern) {
+                    return None;
+                }
+                compiled(&inc.pattern).map(|mut spec| {
+                    spec.format = Some(*format);
+                    spec
+                })
+            })
+            .collect();
+        let round: Vec<FileSpec> = specs.iter().flatten().cloned().collect();
         if round.is_empty() {
             continue;
         }
         let more = collect(transport, host, vars, &round)?;
-        for (inc, format, from) in &wanted {
-            let literal = round
-                .iter()
-                .find(|s| s.pattern == inc.pattern)
-                .is_some_and(|s| s.glob.is_none());
+        for ((inc, format, from), spec) in wanted.iter().zip(&specs) {
+            let Some(spec) = spec else { continue };
             if inc.required
-                && literal
+                && spec.glob.is_none()
                 && matches!(more.files.get(&inc.pattern), Some(Fetched::Missing))
             {
                 snap.trouble.push((
@@ -121,12 +121,7 @@ pub fn collect_following(
             }
             for (path, fetched) in &more.files {
                 let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
-                let matched = if literal {
-                    *path == inc.pattern
-                } else {
-                    FileSpec::new(&inc.pattern, None).is_ok_and(|s| s.matches(path))
-                };
-                if !matched
+                if !spec.matches(path)
                     || matches!(fetched, Fetched::Missing)
                     || (inc.skip_dot_files && name.starts_with('.'))
                     || snap.files.contains_key(path)
@@ -149,4 +144,24 @@ pub fn collect_following(
         }
     }
     Ok(snap)
+}
+
+/// An include's path or glob as a file entry, compiled once per run whatever number of hosts
+/// name it (hosts of one group usually name the same ones).
+fn compiled(pattern: &str) -> Option<FileSpec> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, FileSpec>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(spec) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Some(spec);
+    }
+    let spec = FileSpec::new(pattern, None).ok()?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 4096 {
+            c.clear(); // a hostile fleet naming ever new paths keeps it bounded
+        }
+        c.insert(pattern.to_string(), spec.clone());
+    }
+    Some(spec)
 }

@@ -42,12 +42,70 @@ pub fn can_include(format: Format) -> bool {
     )
 }
 
-/// Whether `bytes` (a file of `format` at `path`) may name another file: a cheap test before
-/// it is parsed for [`includes`].
-pub fn may_include(format: Format, path: &str, bytes: &[u8]) -> bool {
-    can_include(format)
-        && ((format.name() == "pgconf" && path.ends_with("/postgresql.conf"))
-            || bytes.windows(7).any(|w| w.eq_ignore_ascii_case(b"include")))
+/// The files `bytes` (a file of `format` at `path`) includes, read from its directive lines
+/// alone: a file without any is not parsed, and one with some is parsed with its other lines
+/// blanked (their numbers kept), so following includes costs a scan, not a second parse.
+/// Nothing when it cannot include or does not parse (the comparison reports that).
+pub fn includes_in(format: Format, path: &str, bytes: &[u8]) -> Vec<Include> {
+    if !can_include(format) {
+        return Vec::new();
+    }
+    let pg_root = format.name() == "pgconf" && path.ends_with("/postgresql.conf");
+    // nginx's blocks and my.cnf's groups need the whole file.
+    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "redis") {
+        if !directive_word().is_match(bytes) {
+            return Vec::new();
+        }
+        return match format.parse(bytes) {
+            Ok(doc) => doc
+                .tree()
+                .map(|t| includes(format, path, t))
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+    }
+    // Line-oriented formats: only the lines that start with a directive word are read (a
+    // `Match` or `Host` section does not change what a file names), with their numbers.
+    let mut sketch: Vec<u8> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        let l = line.trim_ascii_start();
+        let starts =
+            |word: &[u8]| l.len() >= word.len() && l[..word.len()].eq_ignore_ascii_case(word);
+        if !l.is_empty()
+            && matches!(l[0] | 0x20, b'i' | b'd')
+            && (starts(b"include") || starts(b"data_directory"))
+        {
+            lines.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            sketch.extend_from_slice(line);
+            sketch.push(b'\n');
+        }
+    }
+    if lines.is_empty() && !pg_root {
+        return Vec::new();
+    }
+    let Ok(doc) = format.parse(&sketch) else {
+        return Vec::new();
+    };
+    let Some(tree) = doc.tree() else {
+        return Vec::new();
+    };
+    let mut out = includes(format, path, tree);
+    for inc in &mut out {
+        if inc.line > 0 {
+            inc.line = lines
+                .get(inc.line as usize - 1)
+                .copied()
+                .unwrap_or(inc.line);
+        }
+    }
+    out
+}
+
+/// The word `include`, in any case (nginx and my.cnf: where a directive may be).
+fn directive_word() -> &'static regex::bytes::Regex {
+    static RE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::bytes::Regex::new("(?i)include").expect("a valid pattern"))
 }
 
 /// The files `tree` (of `format`, at `path`) includes, in line order.
@@ -299,19 +357,36 @@ mod tests {
     }
 
     #[test]
-    fn only_files_of_formats_that_include_are_parsed() {
+    fn only_directive_lines_are_read() {
         let pg = Format::from_name("pgconf").unwrap();
-        assert!(may_include(
-            pg,
-            "/etc/postgresql/15/main/postgresql.conf",
-            b"x"
-        ));
-        assert!(!may_include(pg, "/etc/x.conf", b"x = 1"));
-        assert!(may_include(pg, "/etc/x.conf", b"INCLUDE 'y'"));
-        assert!(!may_include(
-            Format::from_name("ini").unwrap(),
-            "/a",
-            b"include"
-        ));
+        let found = |format, path, text: &str| {
+            includes_in(format, path, text.as_bytes())
+                .into_iter()
+                .map(|i| (i.pattern, i.line))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found(pg, "/etc/postgresql/15/main/postgresql.conf", "x = 1\n"),
+            [(
+                "/etc/postgresql/15/main/postgresql.auto.conf".to_string(),
+                0
+            )]
+        );
+        assert!(found(pg, "/etc/x.conf", "x = 1").is_empty());
+        // Lines around a directive that the reader would refuse alone do not matter.
+        assert_eq!(
+            found(pg, "/etc/x.conf", "x = 'unclosed\n  INCLUDE 'y.conf'\n"),
+            [("/etc/y.conf".to_string(), 2)]
+        );
+        let sshd = Format::from_name("sshd").unwrap();
+        assert_eq!(
+            found(
+                sshd,
+                "/etc/ssh/sshd_config",
+                "Port 22\nMatch User x\n  Include x.conf\n"
+            ),
+            [("/etc/ssh/x.conf".to_string(), 3)]
+        );
+        assert!(found(Format::from_name("ini").unwrap(), "/a", "include = x").is_empty());
     }
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a baseline blob at a path includes, read once per run whatever number of hosts
 /// share it.
-pub(super) type Cache = HashMap<(Oid, String, &'static str), Vec<Include>>;
+pub(super) type Cache = HashMap<(Oid, String, &'static str), Vec<(Include, FileSpec)>>;
 
 /// Moves from `all` (a host's baseline files) into `expected` every file a file of
 /// `expected` includes, level after level (as far as collection follows, see
@@ -41,14 +41,10 @@ pub(super) fn follow(
             let includes = cache
                 .entry((file.oid, path.clone(), format.label()))
                 .or_insert_with(|| read(baseline, file.oid, format, &path));
-            for inc in includes.iter() {
+            for (inc, spec) in includes.iter() {
                 if asked.len() < crate::collect::follow_limits::MAX_FOLLOWED {
                     asked.insert(inc.pattern.clone());
                 }
-                let spec = match FileSpec::new(&inc.pattern, None) {
-                    Ok(s) => s,
-                    Err(_) => continue,
-                };
                 for (p, f) in all {
                     let name = &p[p.rfind('/').map_or(0, |i| i + 1)..];
                     if expected.contains_key(p)
@@ -72,20 +68,17 @@ pub(super) fn follow(
     (followed, asked)
 }
 
-/// What one baseline blob includes (nothing when it cannot be read or parsed: the comparison
-/// reports that).
-fn read(baseline: &Baseline, oid: Oid, format: Format, path: &str) -> Vec<Include> {
+/// What one baseline blob includes, each with its path or glob compiled (nothing when it
+/// cannot be read or parsed: the comparison reports that).
+fn read(baseline: &Baseline, oid: Oid, format: Format, path: &str) -> Vec<(Include, FileSpec)> {
     let Ok(bytes) = baseline.read(oid) else {
         return Vec::new();
     };
-    if !follow::may_include(format, path, &bytes) {
-        return Vec::new();
-    }
-    match format.parse(&bytes) {
-        Ok(doc) => doc
-            .tree()
-            .map(|t| follow::includes(format, path, t))
-            .unwrap_or_default(),
-        Err(_) => Vec::new(),
-    }
+    follow::includes_in(format, path, &bytes)
+        .into_iter()
+        .filter_map(|inc| {
+            let spec = FileSpec::new(&inc.pattern, None).ok()?;
+            Some((inc, spec))
+        })
+        .collect()
 }
