@@ -375,6 +375,25 @@ fn user_pairs() -> Vec<Pair> {
         ("HostName %h", insert_after("Host web1 web2", "HostName %h")),
         ("a key written with =", replace("Port 2222", "Port=2222")),
         (
+            "Match host in capitals (ssh lowercases both)",
+            replace("Match host *.example.com", "MATCH HOST *.EXAMPLE.COM"),
+        ),
+        (
+            "Match all after Host * setting what Host * does not",
+            format!("{base}\nMatch all\n    Compression no\n"),
+        ),
+        (
+            "ProxyCommand after ProxyJump is ignored",
+            insert_after("ProxyJump bastion", "ProxyCommand ssh -W %h:%p other"),
+        ),
+        (
+            "UserKnownHostsFile written at its default (UpdateHostKeys stays on)",
+            insert_after(
+                "User admin",
+                "UserKnownHostsFile ~/.ssh/known_hosts ~/.ssh/known_hosts2",
+            ),
+        ),
+        (
             "a Host block no host uses the keywords of",
             insert_after("User admin", "ProxyCommand none"),
         ),
@@ -478,6 +497,22 @@ fn user_pairs() -> Vec<Pair> {
             ),
         ),
         (
+            "a HostName that Match host then takes",
+            insert_after("Host web1 web2", "HostName web.example.com"),
+        ),
+        (
+            "Match exec: its block's lines as written",
+            replace(
+                "Match host *.example.com",
+                "Match exec \"true\" host *.example.com",
+            )
+            .replace("StrictHostKeyChecking yes", "StrictHostKeyChecking no"),
+        ),
+        (
+            "Match exec that fails: a block added",
+            format!("Match exec \"false\"\n    User nobody\n\n{base}"),
+        ),
+        (
             "a keyword ssh does not know",
             insert_after("User admin", "ForwardAgentt yes"),
         ),
@@ -562,6 +597,8 @@ struct Tally {
     agreed: usize,
     refused: usize,
     refused_seen: usize,
+    /// Pairs with a `Match exec` block, which confdrift compares as written.
+    exec: usize,
     disagreements: Vec<String>,
 }
 
@@ -616,12 +653,32 @@ fn confdrift_sees_ssh_config_as_ssh_does() {
         let mut t = tally.lock().unwrap();
         if refused {
             t.refused += 1;
-            if ours.errors > 0 {
+            if [&p.a, &p.b].iter().any(|t| t.contains("Match exec")) {
+                // confdrift does not run `Match exec` commands: that block's lines are compared as
+                // written. It must still see all that ssh sees here.
+                t.exec += 1;
+                if !keys.is_superset(&differ) || (ours.code == 0) != keys.is_empty() {
+                    t.disagreements.push(format!(
+                        "{i} {}: ssh: {differ:?}; confdrift: exit {}, {keys:?}",
+                        p.what, ours.code
+                    ));
+                }
+            } else if ours.errors > 0 {
                 t.refused_seen += 1;
             }
             return;
         }
-        if ours.errors > 0 {
+        if [&p.a, &p.b].iter().any(|t| t.contains("Match exec")) {
+            // confdrift does not run `Match exec` commands: that block's lines are compared as
+            // written. It must still see all that ssh sees here.
+            t.exec += 1;
+            if !keys.is_superset(&differ) || (ours.code == 0) != keys.is_empty() {
+                t.disagreements.push(format!(
+                    "{i} {}: ssh: {differ:?}; confdrift: exit {}, {keys:?}",
+                    p.what, ours.code
+                ));
+            }
+        } else if ours.errors > 0 {
             t.disagreements.push(format!(
                 "{i} {}: ssh takes both sides, confdrift reports {} errors",
                 p.what, ours.errors
@@ -637,10 +694,11 @@ fn confdrift_sees_ssh_config_as_ssh_does() {
     });
     let t = tally.into_inner().unwrap();
     eprintln!(
-        "{version}: {} pairs, {} agreed, {} disagreed, {} refused by ssh ({} of them reported as trouble by confdrift)",
+        "{version}: {} pairs, {} agreed, {} disagreed, {} with Match exec (as written), {} refused by ssh ({} of them reported as trouble by confdrift)",
         pairs.len(),
         t.agreed,
         t.disagreements.len(),
+        t.exec,
         t.refused,
         t.refused_seen
     );
