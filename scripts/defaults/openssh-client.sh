@@ -21,7 +21,9 @@
 #   time <keyword>                     ssh reads the keyword as a time (`2m` is 120)
 #   strict <keyword> <kind>            ssh refuses a value not of this kind: `enum` (one of its
 #                                      enum words, nothing else), `time` (a time or one of its
-#                                      enum words), `number` (digits)
+#                                      enum words), `number` (digits), `list` (a comma list of
+#                                      its enum words as written, after a `+` or `^`; any list
+#                                      after a `-`)
 # Every row is what this ssh answered. HOME is a temporary directory, so no user config is read.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -114,6 +116,18 @@ words="yes no true false ask auto always none any inet inet6 accept-new off conf
         refuses "$k confdrift-bogus:1" && refuses "$k *.a:*.b"; then
         printf 'strict\t%s\tenum\n' "$k"
       fi
+    fi
+  done
+  # Algorithm lists: every name must be one this ssh has (`ssh -Q`), as written, unless the
+  # list starts with `-` (readconf.c: ciphers_valid, mac_valid, kex_names_valid).
+  for pair in "ciphers cipher" "macs mac" "kexalgorithms kex"; do
+    read -r k q <<<"$pair"
+    names=$("$ssh" -Q "$q")
+    first=$(head -1 <<<"$names")
+    if refuses "$k confdrift-bogus" && refuses "$k $first,confdrift-bogus" &&
+      try "$k +$first" >/dev/null && try "$k -confdrift-bogus" >/dev/null; then
+      for name in $names; do printf 'enum\t%s\t%s\t%s\n' "$k" "$name" "$name"; done
+      printf 'strict\t%s\tlist\n' "$k"
     fi
   done
 } >"$out"

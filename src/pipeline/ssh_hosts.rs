@@ -194,6 +194,11 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
                     && !matches!(e.value, Value::Quantity { .. })
             }
             Some("number") => !text.bytes().all(|b| b.is_ascii_digit()) || text.is_empty(),
+            Some("list") => {
+                let names = text.trim_start_matches(['+', '^']);
+                !text.starts_with('-')
+                    && names.split(',').any(|n| table.enum_exact(&kw, n).is_none())
+            }
             _ => false,
         };
         if bad {
@@ -205,4 +210,80 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Format;
+
+    fn settled(a: &str, b: &str, version: Option<&str>) -> (Vec<String>, Option<String>) {
+        let format = Format::detect("/etc/ssh/ssh_config");
+        let (da, db) = (
+            format.parse(a.as_bytes()).unwrap(),
+            format.parse(b.as_bytes()).unwrap(),
+        );
+        let mut changes = crate::diff::diff_with(&da, &db, &|_| false);
+        let notice = settle(
+            "/etc/ssh/ssh_config",
+            version,
+            da.tree(),
+            db.tree(),
+            &mut changes,
+        );
+        (changes.into_iter().map(|c| c.key).collect(), notice)
+    }
+
+    #[test]
+    fn what_each_host_gets() {
+        let base = "Host db1\n User alice\nHost *\n User admin\n";
+        // Explicit defaults and capitals: nothing.
+        let (keys, notice) = settled(
+            base,
+            "Host db1\n USER alice\nHost *\n User admin\n Port 22\n BatchMode NO\n",
+            Some("9.2"),
+        );
+        assert!(keys.is_empty(), "{keys:?}");
+        assert!(
+            notice
+                .unwrap()
+                .contains("without changing what any host gets")
+        );
+        // Without the version, the explicit default stays, and a notice says why.
+        let (keys, notice) = settled(
+            base,
+            "Host db1\n User alice\nHost *\n User admin\n Port 22\n",
+            None,
+        );
+        assert_eq!(keys, ["host.*.port"]);
+        assert!(notice.unwrap().contains("no OpenSSH version known"));
+        // A block moved after Host *: the host it reaches.
+        let (keys, _) = settled(
+            base,
+            "Host *\n User admin\nHost db1\n User alice\n",
+            Some("9.2"),
+        );
+        assert_eq!(keys, ["host.db1.user"]);
+        // An Include: as written.
+        let (keys, notice) = settled(
+            "Include a.conf\nHost *\n Port 22\n",
+            "Include a.conf\nHost *\n Port 22\n BatchMode no\n",
+            Some("9.2"),
+        );
+        assert_eq!(keys, ["host.*.batchmode"]);
+        assert!(notice.unwrap().contains("compared as written"));
+    }
+
+    #[test]
+    fn what_ssh_refuses() {
+        let tree = crate::normalize::Format::detect("/etc/ssh/ssh_config")
+            .parse(b"Host *\n Usr a\n BatchMode maybe\n Port 22x\n ConnectTimeout soon\n Ciphers aes128-ctr,rot13\n Ciphers -rot13\n IgnoreUnknown Foo*\n Foobar 1\n")
+            .unwrap();
+        let lines: Vec<u32> = refusals(Some("9.2"), tree.tree().unwrap())
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6]);
+        assert!(refusals(None, tree.tree().unwrap()).is_empty());
+    }
 }
