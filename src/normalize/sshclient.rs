@@ -7,7 +7,7 @@
 //! new value once; `SendEnv`: each word, `-pattern` removing those it matches), and the
 //! program's defaults filling the rest when its table is known. What ssh decides on the machine
 //! it runs on is not guessed: `Match exec`, `user` and `localuser` leave the keywords their
-//! blocks set unsure, and a file with `Include`, `Match canonical` or `Match final` (read again
+//! blocks set unsure (and a later `Match host`, when such a block sets `Hostname`), and a file with `Include`, `Match canonical` or `Match final` (read again
 //! after canonicalization) or `CanonicalizeHostname` on is not evaluated at all.
 
 use super::defaults::Table;
@@ -225,7 +225,13 @@ fn host_applies(host: &str, patterns: &str) -> bool {
 }
 
 /// Whether a `Match` line's criteria take the host: `None` when ssh decides it on its machine.
-fn match_applies(host: &str, hostname: Option<&str>, criteria: &str) -> Option<bool> {
+/// `hostname_unsure`: a block ssh decides on its machine may have set `Hostname` before.
+fn match_applies(
+    host: &str,
+    hostname: Option<&str>,
+    hostname_unsure: bool,
+    criteria: &str,
+) -> Option<bool> {
     let target = hostname.map_or(host.to_string(), |h| h.replace("%h", host));
     let mut words = criteria.split_whitespace();
     let mut unknown = false;
@@ -234,7 +240,10 @@ fn match_applies(host: &str, hostname: Option<&str>, criteria: &str) -> Option<b
         let attr = word.trim_start_matches('!').to_ascii_lowercase();
         let result = match attr.as_str() {
             "all" => Some(true),
-            "host" => words.next().map(|arg| match_hostname(&target, arg)),
+            "host" => words
+                .next()
+                .filter(|_| !hostname_unsure)
+                .map(|arg| match_hostname(&target, arg)),
             "originalhost" => words.next().map(|arg| match_hostname(host, arg)),
             _ => {
                 words.next();
@@ -257,15 +266,22 @@ pub fn view(lines: &[Line], host: &str, table: Option<&Table>) -> View {
     let mut sendenv: Vec<(String, u32)> = Vec::new();
     let mut sendenv_seen = false;
     let mut proxy = false;
+    let mut hostname_unsure = false;
     for l in lines {
         let on = match &l.block {
             Block::Top => Some(true),
             Block::Host(patterns) => Some(host_applies(host, patterns)),
-            Block::Match(criteria) => match_applies(host, hostname.as_deref(), criteria),
+            Block::Match(criteria) => match_applies(
+                host,
+                hostname.as_deref(),
+                hostname_unsure && hostname.is_none(),
+                criteria,
+            ),
         };
         match on {
             Some(false) => continue,
             None => {
+                hostname_unsure |= l.keyword == "hostname";
                 v.unsure.insert(l.keyword.clone());
                 continue;
             }
@@ -457,6 +473,11 @@ mod tests {
         assert_eq!(get(conf, "x", "user"), "c");
         let tree = parse_ssh("Match exec true\n User z\n").unwrap();
         assert!(view(&lines(&tree), "a", None).unsure.contains("user"));
+        // A HostName ssh may or may not take leaves a later Match host undecided.
+        let tree =
+            parse_ssh("Match exec true\n HostName b\nMatch host b\n Port 1\nHost *\n Port 2\n")
+                .unwrap();
+        assert!(view(&lines(&tree), "a", None).unsure.contains("port"));
         assert!(unreadable(&parse_ssh("Match final\n User z\n").unwrap()).is_some());
         let names = candidates(&[&parse_ssh(conf).unwrap()]);
         assert!(names.contains("db-x") && names.contains("db-old") && names.contains("webx"));
