@@ -40,6 +40,12 @@ pub struct Table {
     times: std::collections::HashSet<&'static str>,
     /// Settings the program takes but runs without (not supported by its build).
     ignored: std::collections::HashSet<&'static str>,
+    /// Every keyword the program takes, where the table lists them (ssh_config).
+    keywords: std::collections::HashSet<&'static str>,
+    /// Keywords of which every line adds a value (ssh_config).
+    lists: std::collections::HashSet<&'static str>,
+    /// Keywords whose values the program checks: `enum`, `time` or `number`.
+    strict: HashMap<&'static str, &'static str>,
 }
 
 impl Table {
@@ -54,6 +60,9 @@ impl Table {
             folds: std::collections::HashSet::new(),
             times: std::collections::HashSet::new(),
             ignored: std::collections::HashSet::new(),
+            keywords: std::collections::HashSet::new(),
+            lists: std::collections::HashSet::new(),
+            strict: HashMap::new(),
         };
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
@@ -64,6 +73,7 @@ impl Table {
                         s.strip_prefix("PostgreSQL defaults as ")
                             .or_else(|| s.strip_prefix("sshd_config as "))
                             .or_else(|| s.strip_prefix("redis.conf as "))
+                            .or_else(|| s.strip_prefix("ssh_config as "))
                     })
                     .unwrap_or(comment);
                 continue;
@@ -110,6 +120,15 @@ impl Table {
                 }
                 ["alias", old, new] => {
                     t.aliases.insert(old, new);
+                }
+                ["keyword", name] => {
+                    t.keywords.insert(name);
+                }
+                ["list", name] => {
+                    t.lists.insert(name);
+                }
+                ["strict", name, kind] => {
+                    t.strict.insert(name, kind);
                 }
                 // A generated file: anything else is a bug in the generator, caught by tests.
                 _ => {}
@@ -164,6 +183,38 @@ impl Table {
         self.aliases.get(name).copied()
     }
 
+    /// Whether the program takes this keyword (a table that lists its keywords).
+    pub fn takes(&self, name: &str) -> bool {
+        self.keywords.contains(name)
+    }
+
+    /// Whether every line of this keyword adds a value.
+    pub fn is_list(&self, name: &str) -> bool {
+        self.lists.contains(name)
+    }
+
+    /// How the program checks this keyword's value (`enum`, `time`, `number`), if it does.
+    pub fn strict(&self, name: &str) -> Option<&'static str> {
+        self.strict.get(name).copied()
+    }
+
+    /// Whether `word` is one of the enum words of `name`, as written (in any case) or as the
+    /// program prints it.
+    pub fn takes_word(&self, name: &str, word: &str) -> bool {
+        self.enum_value(name, word).is_some()
+            || self
+                .enums
+                .iter()
+                .any(|((n, _), v)| *n == name && v.eq_ignore_ascii_case(word))
+    }
+
+    /// The settings the table has a default for, in name order.
+    pub fn printed(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.settings.keys().copied().collect();
+        names.sort_unstable();
+        names
+    }
+
     /// How many settings the table knows.
     pub fn len(&self) -> usize {
         self.settings.len()
@@ -201,6 +252,27 @@ pub fn openssh(version: &str) -> Option<&'static Table> {
 /// The table whose spellings sshd_config values are read with when no version is known.
 pub fn openssh_spellings() -> &'static Table {
     &OPENSSH_9_2
+}
+
+static SSH_9_2: LazyLock<Table> =
+    LazyLock::new(|| Table::parse("ssh", "9.2", include_str!("defaults/ssh-9.2.tsv")));
+
+/// The OpenSSH versions confdrift has an ssh_config (client) table for.
+pub const SSH_VERSIONS: &[&str] = &["9.2"];
+
+/// The ssh_config table of OpenSSH `version`'s client (`"9.2"`, or `"9.2p1"`: major.minor).
+pub fn ssh(version: &str) -> Option<&'static Table> {
+    let mut parts = version.split(['.', 'p']);
+    match (parts.next(), parts.next()) {
+        (Some("9"), Some("2")) => Some(&SSH_9_2),
+        _ => None,
+    }
+}
+
+/// The table whose spellings and old names ssh_config values are read with when no version
+/// is known.
+pub fn ssh_spellings() -> &'static Table {
+    &SSH_9_2
 }
 
 static REDIS_7_0: LazyLock<Table> =

@@ -25,7 +25,10 @@
 //! - **ssh** (`ssh_config`, `ssh_config.d/*.conf`): the same syntax and first-wins rule; both
 //!   `Host patterns` and `Match criteria` start sections (`host."*".sendenv[0]`); lists are
 //!   `CertificateFile`, `DynamicForward`, `IdentityFile`, `Include`, `LocalForward`,
-//!   `RemoteForward`, `SendEnv`.
+//!   `RemoteForward`, `SendEnv`. Values and old keywords are read from ssh's own table
+//!   ([`ssh_value`]: `HashKnownHosts YES` is `yes`, `ConnectTimeout 2m` is 120 seconds,
+//!   `ChallengeResponseAuthentication` is `kbdinteractiveauthentication`). What each host gets
+//!   from the blocks is [`super::sshclient`]'s.
 //! - **redis** (`redis.conf`, `sentinel.conf`, `redis-*.conf`, `redis/*.conf`): keywords are
 //!   lowercased; the last value wins ("Redis always uses the last processed line", redis.conf);
 //!   lists are `include`, `save`, `rename-command`, `loadmodule`, `client-output-buffer-limit`,
@@ -138,6 +141,9 @@ const SSH: Dialect = Dialect {
         "sendenv",
     ],
     sections: &["host", "match"],
+    split_lists: &[],
+    program_values: Some(ssh_value),
+    rename: Some(ssh_rename),
     ..SSHD
 };
 
@@ -498,7 +504,55 @@ impl Reader<'_> {
 /// is `without-password`); a time (`LoginGraceTime 2m`) becomes its seconds; anything else
 /// stays as written.
 pub fn sshd_value(keyword: &str, text: &str) -> Value {
-    let table = super::defaults::openssh_spellings();
+    openssh_value(super::defaults::openssh_spellings(), keyword, text)
+}
+
+/// An ssh_config value as ssh reads it, from ssh's own table
+/// ([`super::defaults::ssh_spellings`]), the way [`sshd_value`] reads sshd's: `YES` is `yes`,
+/// `LogLevel debug` is `DEBUG`, `ConnectTimeout 2m` is 120 seconds.
+pub fn ssh_value(keyword: &str, text: &str) -> Value {
+    if keyword == "rekeylimit"
+        && let Some(v) = rekey_limit(text)
+    {
+        return Value::Str(v);
+    }
+    openssh_value(super::defaults::ssh_spellings(), keyword, text)
+}
+
+/// ssh's `RekeyLimit SIZE [TIME]` as `ssh -G` prints it (`1G 1h` is `1073741824 3600`):
+/// `default` is 0 bytes, `none` 0 seconds (both as written), sizes in powers of 1024 with a
+/// unit in either case (`scan_scaled`); none for anything else.
+fn rekey_limit(text: &str) -> Option<String> {
+    let mut words = text.split_whitespace();
+    let size = words.next()?;
+    let bytes: u64 = if size == "default" {
+        0
+    } else {
+        let digits = size.bytes().take_while(u8::is_ascii_digit).count();
+        let n: u64 = size[..digits].parse().ok()?;
+        let power = match size[digits..].to_ascii_uppercase().as_str() {
+            "" | "B" => 0,
+            "K" => 1,
+            "M" => 2,
+            "G" => 3,
+            "T" => 4,
+            _ => return None,
+        };
+        n.checked_mul(1024u64.pow(power))?
+    };
+    let secs = match words.next() {
+        None | Some("none") => 0,
+        Some(t) => convtime(t)?,
+    };
+    words.next().is_none().then(|| format!("{bytes} {secs}"))
+}
+
+/// An old ssh_config keyword (`identityfile2`) to the one it sets (`identityfile`).
+fn ssh_rename(keyword: &str) -> Option<&'static str> {
+    super::defaults::ssh_spellings().alias(keyword)
+}
+
+fn openssh_value(table: &super::defaults::Table, keyword: &str, text: &str) -> Value {
     let fold = table.folds_case(keyword);
     let spelling = if fold {
         text.to_lowercase()
@@ -552,7 +606,7 @@ fn redis_rename(keyword: &str) -> Option<&'static str> {
 
 /// OpenSSH's `convtime`: `90`, `2m`, `1h30m` (units s m h d w, any case) in seconds; none
 /// for anything else.
-fn convtime(text: &str) -> Option<u64> {
+pub(crate) fn convtime(text: &str) -> Option<u64> {
     if text.is_empty() {
         return None;
     }

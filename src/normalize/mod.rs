@@ -17,6 +17,7 @@ mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod sshclient;
 #[cfg(test)]
 mod testutil;
 mod text;
@@ -24,7 +25,8 @@ mod toml;
 mod userlist;
 pub mod yaml;
 
-pub use keyvalue::{redis_value, sshd_value};
+pub(crate) use keyvalue::convtime;
+pub use keyvalue::{redis_value, ssh_value, sshd_value};
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 

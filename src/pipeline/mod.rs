@@ -19,6 +19,7 @@ pub mod lint;
 pub mod merge;
 pub mod program;
 pub mod select;
+mod ssh_hosts;
 mod support;
 
 use crate::baseline::{Baseline, BaselineFile};

@@ -27,6 +27,7 @@ mod rules;
 mod secrets;
 mod shard;
 mod ssh;
+mod ssh_effective;
 mod ssh_hostkeys;
 mod ssh_inventory;
 mod sshd;
