@@ -319,17 +319,23 @@ fn drop_for(
             ));
         }
         files[i].changes.retain(|c| !(model.is_directive)(&c.key));
-        let before = files[i].changes.len();
-        files[i].changes.retain(|c| !same(&c.key));
-        if files[i].changes.len() < before {
+        let (kept, dropped): (Vec<Change>, Vec<Change>) = std::mem::take(&mut files[i].changes)
+            .into_iter()
+            .partition(|c| !same(&c.key));
+        files[i].changes = kept;
+        if !dropped.is_empty() {
+            let reasons: Vec<String> = dropped
+                .iter()
+                .map(|c| why(c, &path, &sides[covering[0]]))
+                .collect();
+            let shown = reasons.len().min(5);
+            let more = match reasons.len() - shown {
+                0 => String::new(),
+                n => format!(", and {n} more"),
+            };
             let notice = format!(
-                "{path}: {} setting{} changed in the file without changing what the server runs with (read through its includes)",
-                before - files[i].changes.len(),
-                if before - files[i].changes.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+                "{path}: no change in what the program runs with (read through its includes): {}{more}",
+                reasons[..shown].join("; ")
             );
             if !out.notices.contains(&notice) {
                 out.notices.push(notice);
@@ -388,6 +394,36 @@ fn drop_for(
         }
     }
     drop_idle_files(t, files, &pg, &known, out);
+}
+
+/// Why a change of `path` leaves what the program runs with as it was, for the notice: where
+/// the value it runs with is set now, or that it is the default.
+fn why(c: &Change, path: &str, side: &(Read, Read)) -> String {
+    let (base, live) = side;
+    let setter = |r: &Read| {
+        r.as_ref().and_then(|r| {
+            let line = r.tree.get(&c.key)?.line;
+            Some((r.from.get(&c.key).cloned().unwrap_or_default(), line))
+        })
+    };
+    match (setter(base), setter(live)) {
+        (_, Some((file, line))) if file != path => match c.kind {
+            Kind::Removed => format!("{} moved to {file}:{line}", c.key),
+            _ => format!(
+                "{} set by {file}:{line}, which the program reads after",
+                c.key
+            ),
+        },
+        (Some((file, line)), Some(_)) if file != path => {
+            format!("{} moved here from {file}:{line}", c.key)
+        }
+        (_, None) | (None, _) => match c.kind {
+            Kind::Added => format!("{} written out at its default", c.key),
+            Kind::Removed => format!("{} removed at its default", c.key),
+            _ => format!("{} the same to the program", c.key),
+        },
+        _ => format!("{} the same to the program", c.key),
+    }
 }
 
 /// A file no entry lists, read through an include, that appeared or went without changing
