@@ -11,6 +11,7 @@ mod json;
 mod keyvalue;
 mod nginx;
 mod nodes;
+mod pgbouncer;
 mod pgconf;
 mod pgpass;
 mod properties;
@@ -23,6 +24,7 @@ mod userlist;
 pub mod yaml;
 
 pub use keyvalue::{redis_value, sshd_value};
+pub use pgbouncer::pgbouncer_value;
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 
@@ -107,11 +109,19 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "ini",
-        file_names: &["pgbouncer.ini", "php.ini"],
+        file_names: &["php.ini"],
         patterns: &[],
         extensions: &["ini"],
         bytes: Bytes::Any,
         parse: ini::parse,
+    },
+    FormatSpec {
+        name: "pgbouncer",
+        file_names: &["pgbouncer.ini"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgbouncer::parse,
     },
     FormatSpec {
         name: "mycnf",
@@ -290,7 +300,7 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
+    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
     /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
@@ -579,7 +589,10 @@ mod tests {
             Format::detect("/etc/postgresql/15/main/postgresql.conf").name(),
             "pgconf"
         );
-        assert_eq!(Format::detect("/etc/pgbouncer/pgbouncer.ini").name(), "ini");
+        assert_eq!(
+            Format::detect("/etc/pgbouncer/pgbouncer.ini").name(),
+            "pgbouncer"
+        );
         assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "mycnf");
         assert_eq!(
             Format::detect("/etc/mysql/mariadb.conf.d/50-server.cnf").name(),

@@ -9,6 +9,7 @@
 //! facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
+mod bouncer;
 pub mod collect_into;
 mod compare;
 pub mod dirs;
