@@ -408,6 +408,7 @@ fn diff_file(
             "sshd" => Some(super::program::drop_sshd_defaults as fn(_, _, _, _, _) -> _),
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
             "ssh" => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
+            "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

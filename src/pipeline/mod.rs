@@ -10,6 +10,7 @@
 
 mod baseline_docs;
 mod baseline_follow;
+mod bouncer;
 pub mod collect_into;
 mod compare;
 pub mod dirs;
