@@ -24,7 +24,7 @@ mod userlist;
 pub mod yaml;
 
 pub use keyvalue::{redis_value, sshd_value};
-pub use pgbouncer::pgbouncer_value;
+pub use pgbouncer::{entry as pgbouncer_entry, pgbouncer_value};
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 
