@@ -108,7 +108,8 @@ fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
         .expect("pgbouncer is needed for this test: apt-get install pgbouncer (.ci/run does)");
     let sock = dir.path().join(format!(".s.PGSQL.{port}"));
     let mut config = None;
-    for _ in 0..300 {
+    // Up to 10 s for a loaded machine; a pgbouncer that refuses its file exits at once.
+    for _ in 0..1000 {
         if child.try_wait().unwrap().is_some() {
             break;
         }
