@@ -21,7 +21,8 @@
 //!   (`1.5`, `15e0`), kept to the microsecond; enum words in any case (`Transaction`).
 //!   A value pgbouncer would refuse stays as written (and is refused with the version known),
 //!   even when a later line sets the key again: pgbouncer stops at the first such line.
-//! - `[databases]` and `[users]` entries are kept as written (connection strings).
+//! - `[databases]` and `[users]` entries as pgbouncer reads their `key=value` pairs ([`entry`]):
+//!   their order, quoting and spacing, a repeated key, `port=5432` are no drift.
 //! - `%include FILE` is recorded in order as top-level `%include[0]`, `%include[1]`, ...
 
 use super::{column, line_number};
@@ -144,10 +145,12 @@ impl Reader {
         let mut path = String::new();
         push_key(&mut path, section);
         push_key(&mut path, key);
-        let value = if section == "pgbouncer" {
-            pgbouncer_value(key, value)
-        } else {
-            Value::text(value)
+        let value = match section.as_str() {
+            "pgbouncer" => pgbouncer_value(key, value),
+            "databases" | "users" => {
+                Value::text(entry(section, key, value).unwrap_or_else(|_| value.to_string()))
+            }
+            _ => Value::text(value),
         };
         // pgbouncer stops at the first value it cannot read, whatever a later line says: that
         // line stays, to be refused with the version's table.
@@ -203,6 +206,172 @@ pub fn readable(key: &str, value: &Value) -> bool {
         Some("ENUM") => table.enum_value(key, &value.to_string()).is_some(),
         _ => true,
     }
+}
+
+/// What a `[databases]` entry's connection string may set (src/loader.c, `parse_database`).
+const DATABASE_PARAMETERS: &[&str] = &[
+    "dbname",
+    "host",
+    "port",
+    "user",
+    "password",
+    "auth_user",
+    "client_encoding",
+    "datestyle",
+    "timezone",
+    "pool_size",
+    "min_pool_size",
+    "reserve_pool",
+    "max_db_connections",
+    "pool_mode",
+    "connect_query",
+    "application_name",
+];
+
+/// What a `[users]` entry may set (`parse_user`).
+const USER_PARAMETERS: &[&str] = &["pool_mode", "max_user_connections"];
+
+/// Parameters read with `atoi`.
+const NUMBERS: &[&str] = &[
+    "port",
+    "pool_size",
+    "min_pool_size",
+    "reserve_pool",
+    "max_db_connections",
+    "max_user_connections",
+];
+
+/// A `[databases]` or `[users]` entry as pgbouncer reads it (`cstr_get_pair`): `key=value`
+/// pairs split on spaces, a value in single quotes (`''` for a quote) or up to the next space;
+/// the last of a repeated key wins; numbers as `atoi` reads them (`port=05432` is 5432);
+/// `pool_mode` in any case. Written back in one order, quoted only where needed, without what
+/// is the default anyway (`port=5432`, a `dbname` that is the entry's name), so that the order
+/// of the pairs, their quoting and spacing are no drift. `*` (the fallback database) is kept
+/// as written, as pgbouncer keeps it. Why pgbouncer refuses it, when it does.
+pub fn entry(section: &str, name: &str, text: &str) -> Result<String, String> {
+    let databases = section == "databases";
+    if databases && name == "*" {
+        return Ok(text.to_string());
+    }
+    if databases && name == "pgbouncer" {
+        return Err("the database name \"pgbouncer\" is reserved (the admin console)".into());
+    }
+    let known = if databases {
+        DATABASE_PARAMETERS
+    } else {
+        USER_PARAMETERS
+    };
+    let b = text.as_bytes();
+    let mut pairs: BTreeMap<&str, String> = BTreeMap::new();
+    let mut p = 0;
+    let skip = |mut p: usize| {
+        while b.get(p) == Some(&b' ') {
+            p += 1;
+        }
+        p
+    };
+    loop {
+        p = skip(p);
+        if p >= b.len() {
+            break;
+        }
+        let start = p;
+        while p < b.len() && b[p] != b'=' && b[p] != b' ' {
+            p += 1;
+        }
+        let key = &text[start..p];
+        p = skip(p);
+        if key.is_empty() || b.get(p) != Some(&b'=') {
+            return Err(format!(
+                "syntax error in the connection string at {:?}",
+                &text[start..]
+            ));
+        }
+        p = skip(p + 1);
+        let mut value = String::new();
+        if b.get(p) == Some(&b'\'') {
+            p += 1;
+            loop {
+                match b.get(p) {
+                    None => return Err("a quoted value is not closed".into()),
+                    Some(b'\'') if b.get(p + 1) == Some(&b'\'') => {
+                        value.push('\'');
+                        p += 2;
+                    }
+                    Some(b'\'') => break,
+                    Some(_) => {
+                        let c = text[p..].chars().next().unwrap_or(' ');
+                        value.push(c);
+                        p += c.len_utf8();
+                    }
+                }
+            }
+            // The byte after the closing quote is cut off, whatever it is.
+            p += 1;
+        } else {
+            let from = p;
+            while p < b.len() && b[p] != b' ' {
+                p += 1;
+            }
+            value.push_str(&text[from..p]);
+        }
+        if p < b.len() {
+            p += 1;
+        }
+        if value.is_empty() {
+            return Err(format!("an empty value for {key}"));
+        }
+        let Some(&key) = known.iter().find(|k| **k == key) else {
+            return Err(format!("unrecognized parameter {key}"));
+        };
+        if NUMBERS.contains(&key) {
+            value = atoi(&value).to_string();
+        }
+        if key == "port" && value == "0" {
+            return Err(format!("invalid port {value}"));
+        }
+        if key == "pool_mode" {
+            let table = super::defaults::pgbouncer_spellings();
+            match table.enum_value("pool_mode", &value) {
+                Some(v) => value = v.to_string(),
+                None => return Err(format!("invalid pool mode {value}")),
+            }
+        }
+        pairs.insert(key, value);
+    }
+    if pairs.get("port").is_some_and(|p| p == "5432") {
+        pairs.remove("port");
+    }
+    if pairs.get("dbname").is_some_and(|d| d == name) {
+        pairs.remove("dbname");
+    }
+    let quoted = |v: &str| {
+        if v.contains([' ', '\'']) {
+            format!("'{}'", v.replace('\'', "''"))
+        } else {
+            v.to_string()
+        }
+    };
+    Ok(pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quoted(v)))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// C's `atoi`: leading white space, a sign, digits up to the first other byte; 0 for none.
+fn atoi(text: &str) -> i32 {
+    let t = text.trim_start_matches(c_space);
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = t.bytes().take_while(u8::is_ascii_digit);
+    let n = digits.fold(0i64, |n, d| {
+        n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'))
+    });
+    (if negative { n.wrapping_neg() } else { n }) as i32
 }
 
 /// C's `strtol(text, &end, 0)` when it reads the whole text (a value clamped to `long`).
@@ -307,6 +476,44 @@ mod tests {
             assert_eq!(e.line, line, "{text:?}: {e}");
             assert!(e.to_string().contains(what), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn connection_strings_as_pgbouncer_reads_them() {
+        let db = |t: &str| entry("databases", "app", t);
+        assert_eq!(
+            db("port=05432 host='db one'  dbname=app user=x"),
+            Ok("host='db one' user=x".to_string())
+        );
+        assert_eq!(db("user=x host=db"), db(" host=db   user=x "));
+        assert_eq!(db("host=a host=b"), db("host=b"));
+        assert_eq!(
+            db("pool_mode=Transaction"),
+            Ok("pool_mode=transaction".into())
+        );
+        assert_eq!(db("password='it''s'"), Ok("password='it''s'".into()));
+        assert_eq!(db(""), Ok(String::new()));
+        for bad in [
+            "hots=x",
+            "port=0",
+            "port=x",
+            "host=",
+            "host",
+            "pool_mode=x",
+            "host='a",
+        ] {
+            assert!(db(bad).is_err(), "{bad}");
+        }
+        assert!(entry("databases", "pgbouncer", "host=a").is_err());
+        assert_eq!(
+            entry("databases", "*", "host=b  port=1"),
+            Ok("host=b  port=1".into())
+        );
+        assert_eq!(
+            entry("users", "u", "max_user_connections=010 pool_mode=session"),
+            Ok("max_user_connections=10 pool_mode=session".into())
+        );
+        assert!(entry("users", "u", "host=a").is_err());
     }
 
     #[test]

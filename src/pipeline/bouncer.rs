@@ -33,6 +33,20 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
             refusal(table, key, &e.value).map(|why| refused(e.line, why))
         })
         .collect();
+    for (path, e) in tree.iter() {
+        let Some((section, name)) = path.split_once('.') else {
+            continue;
+        };
+        if matches!(section, "databases" | "users")
+            && let Err(why) = crate::normalize::pgbouncer_entry(
+                section,
+                name.trim_matches('"'),
+                &e.value.to_string(),
+            )
+        {
+            out.push(refused(e.line, format!("[{section}] {name}: {why}")));
+        }
+    }
     // TLS from clients needs a key and a certificate (src/sbuf.c, sbuf_tls_setup).
     if let Some(mode) = tree.get("pgbouncer.client_tls_sslmode")
         && mode.value.to_string() != "disable"

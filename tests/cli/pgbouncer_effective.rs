@@ -2,10 +2,11 @@
 //! (`fixtures/upstream/pgbouncer/pgbouncer.ini`) by rewrites that keep what pgbouncer runs with
 //! (a key written out at its default, spacing, enum words in capitals, integers in hexadecimal
 //! or octal, times with fractions or exponents, a key repeated, keys a second `[pgbouncer]`
-//! header sets back) and edits that change it. For each side a real pgbouncer, started on a
-//! unix socket in a temporary directory with no TCP listener, says with `SHOW CONFIG` on its
-//! admin console what it runs with, and `confdrift diff --program-version 1.18` must name
-//! exactly the keys that differ. A side pgbouncer refuses to start with is counted apart, and
+//! header sets back; `[databases]` connection strings reordered, requoted, with `port=5432`)
+//! and edits that change it. For each side a real pgbouncer, started on a unix socket in a
+//! temporary directory with no TCP listener, says with `SHOW CONFIG`, `SHOW DATABASES` and
+//! `SHOW USERS` on its admin console what it runs with, and `confdrift diff --program-version
+//! 1.18` must name exactly the keys that differ. A side pgbouncer refuses to start with is counted apart, and
 //! confdrift must report trouble for it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -107,7 +108,8 @@ fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
         .expect("pgbouncer is needed for this test: apt-get install pgbouncer (.ci/run does)");
     let sock = dir.path().join(format!(".s.PGSQL.{port}"));
     let mut config = None;
-    for _ in 0..300 {
+    // Up to 10 s for a loaded machine; a pgbouncer that refuses its file exits at once.
+    for _ in 0..1000 {
         if child.try_wait().unwrap().is_some() {
             break;
         }
@@ -116,22 +118,22 @@ fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
                 .args(["5", "psql", "-h"])
                 .arg(dir.path())
                 .args(["-p", &port.to_string(), "-U", "admin", "-At", "-F", "\t"])
-                .args(["-c", "SHOW CONFIG", "pgbouncer"])
+                .args([
+                    "-c",
+                    "SHOW CONFIG",
+                    "-c",
+                    "SHOW DATABASES",
+                    "-c",
+                    "SHOW USERS",
+                ])
+                .arg("pgbouncer")
                 .stdin(Stdio::null())
                 .stderr(Stdio::null())
                 .output()
                 .expect("psql is needed for this test: apt-get install postgresql-client");
             let text = String::from_utf8_lossy(&out.stdout).to_string();
             if out.status.success() && text.lines().count() > 50 {
-                config = Some(
-                    text.lines()
-                        .filter_map(|l| {
-                            let f: Vec<&str> = l.split('\t').collect();
-                            (f.len() == 4 && !FIXED.contains(&f[0]))
-                                .then(|| (f[0].to_string(), f[1].to_string()))
-                        })
-                        .collect(),
-                );
+                config = Some(text.lines().filter_map(row).collect());
                 break;
             }
             // Up but deaf (a 5 s timeout): counted as refused.
@@ -144,6 +146,20 @@ fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
     let _ = child.kill();
     let _ = child.wait();
     config
+}
+
+/// One row of SHOW CONFIG (key, value, default, changeable), SHOW DATABASES (name, host, port,
+/// database, force_user, pool_size, min_pool_size, reserve_pool, pool_mode, max_connections,
+/// and counters left out) or SHOW USERS (name, pool_mode), as `section.name` and what the
+/// row says; the console's own database and user, and the test's fixed keys, left out.
+fn row(line: &str) -> Option<(String, String)> {
+    let f: Vec<&str> = line.split('\t').collect();
+    match f.len() {
+        4 if !FIXED.contains(&f[0]) => Some((format!("pgbouncer.{}", f[0]), f[1].to_string())),
+        13 if f[0] != "pgbouncer" => Some((format!("databases.{}", f[0]), f[1..10].join(" "))),
+        2 if f[0] != "pgbouncer" => Some((format!("users.{}", f[0]), f[1].to_string())),
+        _ => None,
+    }
 }
 
 /// The sample with `from` (a whole line) replaced by `to`.
@@ -289,6 +305,185 @@ fn pairs() -> Vec<Pair> {
             );
         }
     }
+    // [databases] and [users]: SHOW DATABASES and SHOW USERS show what pgbouncer made of them
+    // (not a password, connect_query, client_encoding, max_user_connections: those are left
+    // unedited).
+    let bardb = ";bardb = host=localhost dbname=bazdb";
+    let forcedb = ";forcedb = host=localhost port=300 user=baz password=foo client_encoding=UNICODE datestyle=ISO connect_query='SELECT 1'";
+    let nondefault = ";nondefaultdb = pool_size=50 reserve_pool=10";
+    let user1 = ";user1 = pool_mode=transaction max_user_connections=10";
+    for (from, a, b) in [
+        (";foodb =", ";foodb =", "foodb ="),
+        (";foodb =", "foodb =", "foodb = dbname=foodb port=5432"),
+        (";foodb =", "foodb =", "foodb = dbname=other"),
+        (bardb, bardb, "bardb = host=localhost dbname=bazdb"),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = dbname=bazdb host=localhost",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb =   host=localhost    dbname=bazdb  ",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host='localhost' dbname='bazdb'",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost dbname=bazdb port=5432",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost dbname=bazdb port=05432",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=otherhost host=localhost dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=127.0.0.1 dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost dbname=bardb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bardb",
+            "bardb = host=localhost",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost dbname=bazdb port=5433",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost pool_mode=transaction",
+            "bardb = host=localhost pool_mode=Transaction",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost pool_mode=transaction",
+            "bardb = host=localhost pool_mode=session",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb2 = host=localhost dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = hots=localhost dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost dbname=bazdb port=0",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host= dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host=localhost pool_mode=sessions",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "bardb = host='localhost dbname=bazdb",
+        ),
+        (
+            bardb,
+            "bardb = host=localhost dbname=bazdb",
+            "pgbouncer = host=localhost",
+        ),
+        (forcedb, forcedb, &forcedb[1..]),
+        (
+            forcedb,
+            &forcedb[1..],
+            "forcedb = connect_query='SELECT 1' datestyle=ISO client_encoding=UNICODE password=foo user=baz port=300 host=localhost",
+        ),
+        (
+            forcedb,
+            &forcedb[1..],
+            &forcedb[1..].replace("user=baz", "user=qux"),
+        ),
+        (
+            forcedb,
+            &forcedb[1..],
+            &forcedb[1..].replace("port=300", "port=0300"),
+        ),
+        (
+            forcedb,
+            &forcedb[1..],
+            &forcedb[1..].replace("port=300", "port=301"),
+        ),
+        (nondefault, nondefault, &nondefault[1..]),
+        (
+            nondefault,
+            &nondefault[1..],
+            "nondefaultdb = reserve_pool=10 pool_size=50",
+        ),
+        (
+            nondefault,
+            &nondefault[1..],
+            "nondefaultdb = pool_size=050 reserve_pool=10",
+        ),
+        (
+            nondefault,
+            &nondefault[1..],
+            "nondefaultdb = pool_size=51 reserve_pool=10",
+        ),
+        (
+            nondefault,
+            &nondefault[1..],
+            "nondefaultdb = pool_size=50 reserve_pool=11",
+        ),
+        (
+            nondefault,
+            &nondefault[1..],
+            "nondefaultdb = pool_size=50 reserve_pool=10 max_db_connections=5",
+        ),
+        (user1, user1, &user1[1..]),
+        (
+            user1,
+            &user1[1..],
+            "user1 = max_user_connections=10 pool_mode=transaction",
+        ),
+        (
+            user1,
+            &user1[1..],
+            "user1 = pool_mode=TRANSACTION max_user_connections=010",
+        ),
+        (
+            user1,
+            &user1[1..],
+            "user1 = pool_mode=statement max_user_connections=10",
+        ),
+        (
+            user1,
+            &user1[1..],
+            "user1 = pool_mode=statements max_user_connections=10",
+        ),
+        (user1, &user1[1..], "user1 = host=localhost"),
+    ] {
+        pair(format!("{a:?} and {b:?}"), with(from, a), with(from, b));
+    }
     for (what, add) in [
         ("unix_socket_mode as octal", "unix_socket_mode = 0777"),
         ("unix_socket_mode as hex", "unix_socket_mode = 0x1ff"),
@@ -375,7 +570,7 @@ fn confdrift_sees_pgbouncer_ini_as_pgbouncer_1_18_does() {
         let differ: BTreeSet<String> = names
             .into_iter()
             .filter(|k| a.get(*k) != b.get(*k))
-            .map(|k| format!("pgbouncer.{k}"))
+            .cloned()
             .collect();
         let keys: BTreeSet<String> = ours
             .keys
