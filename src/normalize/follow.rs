@@ -169,11 +169,13 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
             directive_values(tree, "include")
                 .map(|(p, line)| {
                     let pattern = join(prefix, p.trim());
+                    // glob(3): a wildcard never matches a leading `.`.
+                    let last = pattern.rsplit('/').next().unwrap_or("");
                     Include {
                         required: !pattern.contains(['*', '?', '[']),
+                        skip_dot_files: !last.starts_with('.'),
                         pattern,
                         line,
-                        skip_dot_files: false,
                     }
                 })
                 .collect()

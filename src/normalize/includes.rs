@@ -111,6 +111,9 @@ pub struct ReadThrough {
     pub from: HashMap<String, String>,
     /// Every file read, the root too.
     pub read: BTreeSet<String>,
+    /// A setting's key in the file that set it, where that is another (nginx: an included
+    /// file's `server.listen` is `http.server[1].listen` here); empty when keys are the same.
+    pub own: HashMap<String, String>,
 }
 
 /// What the server runs with when it reads `root` (whose tree is `tree`): its settings
@@ -132,6 +135,7 @@ pub fn read_through<'t>(
         tree: Tree::new(),
         from: HashMap::with_capacity(merged.len()),
         read: walk.read,
+        own: HashMap::new(),
     };
     for (key, (entry, from)) in merged {
         out.from

@@ -11,6 +11,7 @@ mod ini;
 mod json;
 mod keyvalue;
 mod nginx;
+pub mod nginx_includes;
 mod nodes;
 pub mod openssh_includes;
 mod pgbouncer;

@@ -57,6 +57,7 @@ pub fn read_through<'t>(
         tree: Tree::new(),
         from: HashMap::new(),
         read: walk.read,
+        own: HashMap::new(),
     };
     let mut counters: HashMap<String, usize> = HashMap::new();
     for item in walk.items {

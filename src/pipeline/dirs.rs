@@ -154,7 +154,7 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd") {
+    if !matches!(format.name(), "pgconf" | "sshd" | "nginx") {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
@@ -248,7 +248,13 @@ fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: 
                 .rfind('/')
                 .map_or("/".to_string(), |i| literal[..i.max(1)].to_string())
         };
-        dirs.contains(dir.as_str())
+        // A glob whose directory is beside compared files (nginx's `modules-enabled/*.conf`
+        // beside nginx.conf) and holds none on either side matches nothing there.
+        let beside = pattern.contains(['*', '?', '['])
+            && dir
+                .rfind('/')
+                .is_some_and(|i| dirs.contains(&dir[..i.max(1)]));
+        dirs.contains(dir.as_str()) || beside
     };
     let listed = |_: &str| false;
     let version_of = |_: &str| how.version;

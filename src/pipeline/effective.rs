@@ -11,12 +11,12 @@ use super::program::{default_entry, ignored};
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
-use crate::normalize::{follow, openssh_includes};
+use crate::normalize::{follow, nginx_includes, openssh_includes};
 use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
 use crate::tree::{Entry, Tree};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A file's trees read with its includes: (baseline, live); none when it has no includes.
 pub(super) type Views = Option<(Option<Effective>, Option<Effective>)>;
@@ -128,7 +128,40 @@ const MODELS: &[Model] = &[
                 .any(|(k, _)| k.rsplit('.').next().unwrap_or(k).starts_with("include["))
         },
     },
+    Model {
+        format: "nginx",
+        read_through: nginx_includes::read_through,
+        is_directive: nginx_includes::is_directive,
+        reads_others: nginx_includes::reads_others,
+    },
 ];
+
+/// Where each file's keys are in what the program runs with, for one root (both sides):
+/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx).
+type Moved = HashMap<(String, String), Vec<String>>;
+
+fn moved(side: &(Read, Read)) -> Moved {
+    let mut out: Moved = HashMap::new();
+    for r in [&side.0, &side.1].into_iter().flatten() {
+        for (e, own) in &r.own {
+            if let Some(file) = r.from.get(e) {
+                let keys = out.entry((file.clone(), own.clone())).or_default();
+                if !keys.contains(e) {
+                    keys.push(e.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The keys a file's `key` has in what the program runs with: where it moved, else itself.
+fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
+    match moved.get(&(path.to_string(), key.to_string())) {
+        Some(keys) => keys.iter().map(String::as_str).collect(),
+        None => vec![key],
+    }
+}
 
 /// What the stage knows about the files beside their trees: for `check`, a host's group and
 /// what the collection asked for; for `diff OLD NEW`, the two directories.
@@ -215,6 +248,7 @@ fn drop_for(
             })
             .collect()
     };
+    let moves: Vec<Moved> = sides.iter().map(moved).collect();
     let reads = |s: &(Read, Read), path: &str| {
         [&s.0, &s.1]
             .into_iter()
@@ -294,16 +328,18 @@ fn drop_for(
         known[n] = true;
         let same = |key: &str| {
             covering.iter().all(|&r| {
-                let (root_format, root_path) = &who[r];
-                if ignored(*root_format, (scope.version_of)(root_path), key) {
-                    return true;
-                }
-                let (base, live) = &sides[r];
-                let base = base.as_ref().and_then(|r| r.tree.get(key));
-                let live = live.as_ref().and_then(|r| r.tree.get(key));
-                let (base, live) = with_defaults(r, key, base, live);
-                same_entry(base.as_ref(), live.as_ref(), || {
-                    secret::is_secret_key(format, key)
+                keys_of(&moves[r], &path, key).into_iter().all(|key| {
+                    let (root_format, root_path) = &who[r];
+                    if ignored(*root_format, (scope.version_of)(root_path), key) {
+                        return true;
+                    }
+                    let (base, live) = &sides[r];
+                    let base = base.as_ref().and_then(|r| r.tree.get(key));
+                    let live = live.as_ref().and_then(|r| r.tree.get(key));
+                    let (base, live) = with_defaults(r, key, base, live);
+                    same_entry(base.as_ref(), live.as_ref(), || {
+                        secret::is_secret_key(format, key)
+                    })
                 })
             })
         };
@@ -382,7 +418,10 @@ fn drop_for(
             let explained = pg.iter().any(|&i| {
                 (base.read.contains(files[i].path.as_str())
                     || live.read.contains(files[i].path.as_str()))
-                    && files[i].changes.iter().any(|c| c.key == key)
+                    && files[i]
+                        .changes
+                        .iter()
+                        .any(|c| keys_of(&moves[r], files[i].path, &c.key).contains(&key))
             });
             if explained {
                 continue;

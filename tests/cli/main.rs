@@ -16,6 +16,7 @@ mod getting_started;
 mod harness;
 mod init;
 mod lock;
+mod nginx_effective;
 mod pg_effective;
 mod pg_includes;
 mod pgbouncer_effective;
