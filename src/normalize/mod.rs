@@ -720,7 +720,10 @@ mod tests {
         assert_eq!(can("sshd", "port[0]"), Some(true));
         assert_eq!(can("sshd", "match.\"User bob\".x11forwarding"), Some(true));
         assert_eq!(can("sshd", "permit_root_login"), Some(false));
-        assert_eq!(can("redis", "client-output-buffer-limit[0]"), Some(true));
+        assert_eq!(
+            can("redis", "client-output-buffer-limit.replica"),
+            Some(true)
+        );
         assert_eq!(can("redis", "max memory"), Some(false));
         assert_eq!(can("yaml", "anything at all"), None);
     }
