@@ -9,6 +9,7 @@ pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;
+pub mod mycnf_values;
 mod nginx;
 mod nodes;
 mod pgconf;

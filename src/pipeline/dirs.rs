@@ -181,6 +181,7 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         let drop = match format.name() {
             "sshd" => Some(super::program::drop_sshd_defaults as fn(_, _, _, _, _) -> _),
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
+            "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

@@ -16,6 +16,7 @@ mod effective;
 mod judge;
 pub mod lint;
 pub mod merge;
+mod mycnf;
 pub mod program;
 pub mod select;
 mod support;

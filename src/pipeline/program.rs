@@ -33,7 +33,7 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     }
     for f in files
         .iter_mut()
-        .filter(|f| matches!(f.format.name(), "sshd" | "redis"))
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "mycnf"))
     {
         let version = t.group.version_of(f.path);
         let base = f.base;
@@ -42,10 +42,10 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
             super::compare::Live::Same => base,
             super::compare::Live::Missing => None,
         };
-        let drop = if f.format.name() == "sshd" {
-            drop_sshd_defaults
-        } else {
-            drop_redis_defaults
+        let drop = match f.format.name() {
+            "sshd" => drop_sshd_defaults,
+            "redis" => drop_redis_defaults,
+            _ => super::mycnf::settle,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
             && !out.notices.contains(&notice)
@@ -112,6 +112,9 @@ pub(crate) fn refusals(
     version: Option<&str>,
     tree: &Tree,
 ) -> Vec<(u32, String)> {
+    if format.name() == "mycnf" {
+        return super::mycnf::refusals(version, tree);
+    }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();
     }
