@@ -534,7 +534,9 @@ fn confdrift_judges_option_files_as_mariadbd_does() {
             r.2 += 1;
             if ours.errors > 0 {
                 r.4 += 1;
-            } else if p.what.contains(": refused: ") {
+            } else if !p.what.contains(": refused: ") {
+                eprintln!("refused by mariadbd, no trouble in confdrift: {}", p.what);
+            } else {
                 r.3.push(format!(
                     "{}: mariadbd refuses it, confdrift reports no trouble",
                     p.what
