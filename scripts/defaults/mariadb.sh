@@ -28,6 +28,7 @@
 #   charset <name> <collation>               a character set's default collation (the server's
 #                                            collation_server when only character_set_server
 #                                            is set)
+#   collation <name> <character set>         a collation the server knows, and its character set
 #   unseen <name>                            no probe changed the option's own value as --help
 #                                            prints it
 #   alias <name> <name>                      two options that move each other to the same value:
@@ -59,6 +60,8 @@ for _ in $(seq 300); do [ -S "$work/s.sock" ] && break; sleep 0.1; done
   FROM information_schema.system_variables" >"$work/vars"
 "$client" --no-defaults -S "$work/s.sock" -N -B -e "SELECT character_set_name,
   default_collate_name FROM information_schema.character_sets" >"$work/charsets"
+"$client" --no-defaults -S "$work/s.sock" -N -B -e "SELECT collation_name, character_set_name
+  FROM information_schema.collations" >"$work/collations"
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
@@ -143,6 +146,7 @@ host=$(hostname)
       }
     }' "$work/lists" | spelled | sort
   sort "$work/charsets" | sed 's/^/charset\t/'
+  sort "$work/collations" | sed 's/^/collation\t/'
   # What each option moves besides itself: set to a probe value (a number's bounds, the
   # other boolean, another enum value, a path), the variables whose printed value changes.
   # Two options that move each other to the same printed value are one variable (`alias`).
@@ -175,7 +179,7 @@ host=$(hostname)
   done < <(grep -P '^setting\t' "$work/settings") | sort -u >"$work/moves"
   grep '^moves' "$work/moves" | cut -f1-3 | sort -u
   # Options whose own printed value no probe changed: --help does not show what they were
-  # set to (log_bin's file name, collation_server).
+  # set to (plugin_load_add, user).
   awk -F'\t' '$1 == "probed" { if ($3 == "seen") seen[$2] = 1; else tried[$2] = 1 }
     END { for (n in tried) if (!(n in seen)) printf "unseen\t%s\n", n }' "$work/moves" | sort
   awk -F'\t' '$4 == "same" { m[$2 "\t" $3] = 1 }

@@ -118,7 +118,7 @@ impl Table {
                 [kind, ..]
                     if matches!(
                         *kind,
-                        "group" | "arg" | "block" | "moves" | "unseen" | "charset"
+                        "group" | "arg" | "block" | "moves" | "unseen" | "charset" | "collation"
                     ) =>
                 {
                     t.other.push(fields.clone())

@@ -5,10 +5,11 @@
 //! server runs with as it was (an option moved between the server's groups, another spelling,
 //! case or unit, an explicit default in a file without `!include`) is no drift; a change of
 //! what it runs with that no line's change shows (groups swapped, a later group overriding) is
-//! added, named after the line that now sets it (or the option that implies it:
-//! `character_set_server` gives `collation_server` its default collation). What the server refuses (an unknown option
-//! without `loose-`, a value it cannot read, an option before any group) is trouble with its
-//! line. Other groups (`[client]`, `[mysqldump]`, ...) are compared as written, and so are
+//! added, named after the line that now sets it. `character_set_server` gives
+//! `collation_server` its default collation. What the server refuses (an unknown option
+//! without `loose-`, a value it cannot read, an option before any group, a character set or
+//! collation it does not know, a collation not of the server's character set) is trouble with
+//! its line. Other groups (`[client]`, `[mysqldump]`, ...) are compared as written, and so are
 //! list options (`replicate_do_db`), `key_cache.option` and `maximum-` lines. An `!include`
 //! is a place in the file: an option on the other side of it on each side is a change (the
 //! included file is read there), and no default is assumed when a file has one.
@@ -135,7 +136,7 @@ fn settle_with(
             .then(|| s.options.get("character_set_server"))
             .flatten()?;
         t.rows("charset")
-            .find(|r| r[0].eq_ignore_ascii_case(&cs.0))
+            .find(|r| r[0] == utf8mb3(&cs.0))
             .and_then(|r| r.get(1))
             .map(|c| c.to_string())
     };
@@ -210,6 +211,62 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
             out.push((e.line, format!("{who}: {why}")));
         }
     }
+    if out.is_empty() {
+        out.extend(
+            character_sets(t, tree)
+                .into_iter()
+                .map(|(line, why)| (line, format!("{who}: {why}"))),
+        );
+    }
+    out
+}
+
+/// MariaDB 10.11 reads `utf8` as `utf8mb3` (its default `old_mode`), in collation names too.
+fn utf8mb3(name: &str) -> String {
+    let lower = name.to_lowercase();
+    match lower.strip_prefix("utf8") {
+        Some(rest) if rest.is_empty() || rest.starts_with('_') => format!("utf8mb3{rest}"),
+        _ => lower,
+    }
+}
+
+/// The server's character set and collation, as the file leaves them: a character set or
+/// collation it does not know, or a collation not of the character set, stops it. Without
+/// `!include` only for the pair (an included file may set the other).
+fn character_sets(t: &'static Table, tree: &Tree) -> Vec<(u32, String)> {
+    let s = side(t, Some(tree));
+    let mut out = Vec::new();
+    let charset = s.options.get("character_set_server");
+    let collation = s.options.get("collation_server");
+    if let Some(cs) = charset
+        && !t.rows("charset").any(|r| r[0] == utf8mb3(&cs.0))
+    {
+        out.push((cs.2.line, format!("unknown character set '{}'", cs.0)));
+    }
+    let Some(co) = collation else { return out };
+    let Some(of) = t
+        .rows("collation")
+        .find(|r| r[0] == utf8mb3(&co.0))
+        .and_then(|r| r.get(1))
+    else {
+        out.push((co.2.line, format!("unknown collation '{}'", co.0)));
+        return out;
+    };
+    let server_charset = charset.map(|c| c.0.clone()).or_else(|| {
+        (!s.includes)
+            .then(|| t.default_text("character_set_server"))
+            .flatten()
+            .map(str::to_string)
+    });
+    if let Some(cs) = server_charset
+        && out.is_empty()
+        && utf8mb3(&cs) != *of
+    {
+        out.push((
+            co.2.line,
+            format!("COLLATION '{}' is not valid for CHARACTER SET '{cs}'", co.0),
+        ));
+    }
     out
 }
 
@@ -260,5 +317,21 @@ mod tests {
             .collect();
         assert_eq!(lines, [1, 3, 5]);
         assert!(refusals(None, doc.tree().unwrap()).is_empty());
+        let lines = |text: &str| -> Vec<u32> {
+            let doc = f.parse(text.as_bytes()).unwrap();
+            refusals(Some("10.11"), doc.tree().unwrap())
+                .into_iter()
+                .map(|(l, _)| l)
+                .collect()
+        };
+        assert_eq!(
+            lines("[mysqld]\ncollation_server = utf8mb4_unicode_ci\n"),
+            [2]
+        );
+        assert_eq!(lines("[mysqld]\ncharacter_set_server = utf8mb5\n"), [2]);
+        assert!(
+            lines("[server]\ncharacter-set-server = utf8\n[mariadb]\ncollation-server = UTF8_general_ci\n")
+                .is_empty()
+        );
     }
 }
