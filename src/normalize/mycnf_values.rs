@@ -41,6 +41,8 @@ pub enum Reading {
 /// The parts of a table only MariaDB's has.
 struct Server {
     groups: Vec<&'static str>,
+    /// Every option's name in lower case, and as the table spells it.
+    names: Vec<(String, &'static str)>,
     args: HashMap<&'static str, &'static str>,
     blocks: HashMap<&'static str, u128>,
 }
@@ -53,6 +55,12 @@ fn server(t: &'static Table) -> &'static Server {
     cache.entry(t.version).or_insert_with(|| {
         Box::leak(Box::new(Server {
             groups: t.rows("group").filter_map(|r| r.first().copied()).collect(),
+            names: {
+                let mut v: Vec<(String, &'static str)> =
+                    t.names().map(|n| (n.to_lowercase(), n)).collect();
+                v.sort_unstable();
+                v
+            },
             args: t
                 .rows("arg")
                 .filter_map(|r| Some((*r.first()?, *r.get(1)?)))
@@ -75,16 +83,19 @@ pub fn is_server_group(t: &'static Table, name: &str) -> bool {
 
 /// `findopt`: the option `name` is, exactly or as a unique prefix; `Err` with the two first
 /// candidates when it is a prefix of several.
-fn find(t: &Table, name: &str) -> Result<Option<&'static str>, String> {
+fn find(t: &'static Table, name: &str) -> Result<Option<&'static str>, String> {
     let name = name.to_lowercase();
-    if let Some(exact) = t.names().find(|n| n.eq_ignore_ascii_case(&name)) {
+    let names = &server(t).names;
+    // Sorted: the names `name` starts begin where `name` would be.
+    let from = names.partition_point(|(n, _)| n.as_str() < name.as_str());
+    let found: Vec<&'static str> = names[from..]
+        .iter()
+        .take_while(|(n, _)| n.starts_with(&name))
+        .map(|(_, n)| *n)
+        .collect();
+    if let Some((_, exact)) = names.get(from).filter(|(n, _)| *n == name) {
         return Ok(Some(t.alias(exact).unwrap_or(exact)));
     }
-    let mut found: Vec<&'static str> = t
-        .names()
-        .filter(|n| n.to_lowercase().starts_with(&name))
-        .collect();
-    found.sort_unstable();
     match found.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(t.alias(one).unwrap_or(one))),
@@ -108,7 +119,7 @@ type Found = (&'static str, Option<usize>, bool);
 
 /// The option a written name sets; `Err` with the reason when it is ambiguous, or with the
 /// name left when none is found (empty after `loose-`).
-fn resolve(t: &Table, written: &str) -> Result<Option<Found>, String> {
+fn resolve(t: &'static Table, written: &str) -> Result<Option<Found>, String> {
     if let Some(found) = find(t, written)? {
         return Ok(Some((found, None, false)));
     }
