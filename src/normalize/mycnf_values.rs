@@ -252,6 +252,9 @@ pub fn read(t: &'static Table, written: &str, value: &Value) -> Reading {
             picked.join(",")
         }
         _ if bare => String::new(),
+        // Character sets and collations by name in any case (a running server reports
+        // `LATIN1` as `latin1`).
+        _ if matches!(option, "character_set_server" | "collation_server") => arg.to_lowercase(),
         // The binary log is named by its base name: `mysql-bin.log` is `mysql-bin` (what
         // mariadbd prints, and the name of its files, `mysql-bin.000001`).
         _ if option == "log_bin" => match arg.rsplit_once('/') {

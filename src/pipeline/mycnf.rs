@@ -3,16 +3,19 @@
 //! reads, merged in file order (the last assignment wins, whatever group it is in), each read
 //! as the server reads it ([`crate::normalize::mycnf_values`]). A change that leaves what the
 //! server runs with as it was (an option moved between the server's groups, another spelling,
-//! case or unit, an explicit default in a file without `!include`) is no drift; a change of
-//! what it runs with that no line's change shows (groups swapped, a later group overriding) is
-//! added, named after the line that now sets it. `character_set_server` gives
-//! `collation_server` its default collation. What the server refuses (an unknown option
-//! without `loose-`, a value it cannot read, an option before any group, a character set or
-//! collation it does not know, a collation not of the server's character set) is trouble with
-//! its line. Other groups (`[client]`, `[mysqldump]`, ...) are compared as written, and so are
-//! list options (`replicate_do_db`), `key_cache.option` and `maximum-` lines. An `!include`
-//! is a place in the file: an option on the other side of it on each side is a change (the
-//! included file is read there), and no default is assumed when a file has one.
+//! case or unit, an explicit default) is no drift; a change of what it runs with that no
+//! line's change shows (groups swapped, a later group overriding) is added, named after the
+//! line that now sets it. `character_set_server` gives `collation_server` its default
+//! collation. What the server refuses (an unknown option without `loose-`, a value it cannot
+//! read, an option before any group, a character set or collation it does not know, a
+//! collation not of the server's character set) is trouble with its line.
+//!
+//! An explicit default is no drift only in the files mariadbd reads first (`my.cnf`, Debian's
+//! `mariadb.cnf`), before any `!include`: a file read later (`conf.d/*.cnf`) may set an
+//! earlier file's option back to the default. An `!include` is a place in the file: an option
+//! on the other side of it on each side is a change (the included file is read there). Other
+//! groups (`[client]`, `[mysqldump]`, ...) are compared as written, and so are list options
+//! (`replicate_do_db`), `key_cache.option` and `maximum-` lines.
 
 use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
@@ -94,7 +97,7 @@ pub(crate) fn settle(
 ) -> Option<String> {
     let Some(t) = version.and_then(defaults::mariadb) else {
         let mut probe = changes.clone();
-        settle_with(defaults::mariadb_spellings(), base, live, &mut probe);
+        settle_with(defaults::mariadb_spellings(), path, base, live, &mut probe);
         let same = probe.len() == changes.len()
             && probe
                 .iter()
@@ -110,18 +113,23 @@ pub(crate) fn settle(
             ),
         });
     };
-    settle_with(t, base, live, changes);
+    settle_with(t, path, base, live, changes);
     None
 }
 
 fn settle_with(
     t: &'static Table,
+    path: &str,
     base: Option<&Tree>,
     live: Option<&Tree>,
     changes: &mut Vec<Change>,
 ) {
     let (b, l) = (side(t, base), side(t, live));
     let includes = b.includes || l.includes;
+    // The files mariadbd reads first (`/etc/my.cnf`, `/etc/mysql/my.cnf`, which Debian links
+    // to `mariadb.cnf`): a file read later (`conf.d/*.cnf`) may override an earlier one's
+    // value with the default.
+    let first_read = matches!(path.rsplit('/').next(), Some("my.cnf" | "mariadb.cnf"));
     let default = |option: &'static str| match t.default_text(option) {
         Some(text) => match read(t, option, &crate::tree::Value::text(text)) {
             Reading::Sets(_, v) => Some(v),
@@ -150,9 +158,14 @@ fn settle_with(
     let same = |option: &'static str| match (b.options.get(option), l.options.get(option)) {
         (Some(x), Some(y)) => x.0 == y.0 && (!includes || x.3 == y.3),
         (None, None) => implied(&b, option) == implied(&l, option),
-        _ if includes => false,
-        (Some(_), None) | (None, Some(_)) => {
-            value(&b, option).is_some() && value(&b, option) == value(&l, option)
+        // An option at its default on one side only: no change where no other file can set
+        // it otherwise, in the file mariadbd reads first, before any `!include` (a file
+        // included later wins either way).
+        (Some(x), None) | (None, Some(x)) => {
+            first_read
+                && x.3 == 0
+                && value(&b, option).is_some()
+                && value(&b, option) == value(&l, option)
         }
     };
     changes.retain(|c| option_of(t, &c.key).is_none_or(|o| !same(o)));

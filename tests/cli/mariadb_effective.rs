@@ -25,6 +25,11 @@ const BASES: &[(&str, &str)] = &[
         "wsrep.cnf",
         include_str!("../../fixtures/upstream/mariadb-server/wsrep.cnf"),
     ),
+    // Its `!includedir`s read the files the installed packages put in /etc/mysql.
+    (
+        "mariadb.cnf",
+        include_str!("../../fixtures/upstream/mariadb-common/mariadb.cnf"),
+    ),
     (
         "50-client.cnf",
         include_str!("../../fixtures/upstream/mariadb-client/50-client.cnf"),
@@ -139,6 +144,12 @@ fn server(conf: &str) -> Option<BTreeMap<String, String>> {
             })
             // The server's id, made of its host name and port: no setting of its own.
             .filter(|(name, _)| name != "server_uid")
+            // --help prints a character set or collation as written; the running server
+            // (`SELECT @@character_set_server`) by its name in lower case.
+            .map(|(name, value)| match name.as_str() {
+                "character_set_server" | "collation_server" => (name, value.to_lowercase()),
+                _ => (name, value),
+            })
             .collect(),
     )
 }
@@ -355,7 +366,7 @@ fn pairs() -> Vec<Pair> {
                 push(what("repeated, in the other order"), &a, b);
             }
         }
-        if !includes {
+        {
             for option in DEFAULTS {
                 let Some(d) = t.default_text(option) else {
                     continue;
@@ -363,10 +374,17 @@ fn pairs() -> Vec<Pair> {
                 let mut spellings = vec![d.to_string()];
                 spellings.extend(respell(d).into_iter().take(2));
                 for v in spellings {
+                    // Before the includes, where a file has them: a file included later wins
+                    // either way.
+                    let b = if includes {
+                        format!("[mysqld]\n{option} = {v}\n{base}")
+                    } else {
+                        format!("{base}[mysqld]\n{option} = {v}\n")
+                    };
                     push(
                         format!("{base_name}: explicit default {option} = {v}"),
                         base,
-                        format!("{base}[mysqld]\n{option} = {v}\n"),
+                        b,
                     );
                 }
             }
