@@ -10,6 +10,7 @@ pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;
+pub mod mycnf_values;
 mod nginx;
 mod nodes;
 pub mod openssh_includes;

@@ -409,6 +409,7 @@ fn diff_file(
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
             "ssh" => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
+            "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

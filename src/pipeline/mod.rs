@@ -18,6 +18,7 @@ mod effective;
 mod judge;
 pub mod lint;
 pub mod merge;
+mod mycnf;
 pub mod program;
 pub mod select;
 mod ssh_hosts;

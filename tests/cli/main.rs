@@ -16,6 +16,7 @@ mod getting_started;
 mod harness;
 mod init;
 mod lock;
+mod mariadb_effective;
 mod pg_effective;
 mod pg_includes;
 mod pgbouncer_effective;
