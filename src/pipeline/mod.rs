@@ -121,6 +121,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
     let asked: BTreeSet<String> = snap.asked.union(&t.asked).cloned().collect();
+    ssh_hosts::settle_host(t, &asked, &mut compared, &mut out);
     effective::drop_without_effect(t, &asked, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));

@@ -33,7 +33,7 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     }
     for f in files
         .iter_mut()
-        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "ssh"))
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis"))
     {
         let version = t.group.version_of(f.path);
         let base = f.base;
@@ -44,7 +44,6 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
         };
         let drop = match f.format.name() {
             "sshd" => drop_sshd_defaults,
-            "ssh" => super::ssh_hosts::settle,
             _ => drop_redis_defaults,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
