@@ -521,6 +521,11 @@ mod tests {
                 .unwrap();
         assert!(view(&lines(&tree), "a", None).unsure.contains("port"));
         assert!(unreadable(&parse_ssh("Match final\n User z\n").unwrap()).is_some());
+        // A block is decided where it starts: the HostName it sets does not undo it.
+        assert_eq!(
+            get("Match host foo\n Hostname bar\n User x\n", "foo", "user"),
+            "x"
+        );
         let names = candidates(&[&parse_ssh(conf).unwrap()]);
         assert!(names.contains("db-x") && names.contains("db-old") && names.contains("webx"));
     }

@@ -238,6 +238,36 @@ pub(super) fn settle_host(
             push_notice(out, notice);
         }
     }
+    // A file collected for an `Include` that ssh reads on neither side (collection's globs take
+    // names starting with `.`, glob(3) does not): nothing any host gets.
+    let clean = readings
+        .iter()
+        .flatten()
+        .flatten()
+        .all(|r| r.trouble.is_none());
+    for (n, &i) in ssh.iter().enumerate() {
+        let path = files[i].path.as_str();
+        if !clean
+            || t.group.files.iter().any(|s| s.matches(path))
+            || (0..ssh.len()).any(|o| o != n && reads(o, path))
+        {
+            continue;
+        }
+        let had = files[i].changes.len();
+        files[i].changes.clear();
+        let before = out.findings.len();
+        out.findings.retain(|x| {
+            !(x.file == path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
+        });
+        if had > 0 || out.findings.len() < before {
+            push_notice(
+                out,
+                format!(
+                    "{path}: collected for an `Include` glob, but ssh reads it on neither side (glob(3) leaves out names starting with `.`)"
+                ),
+            );
+        }
+    }
     for &i in &ssh {
         if let (true, Some(set)) = (judged[i], &keep[i]) {
             let mut c = 0;

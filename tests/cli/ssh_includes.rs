@@ -195,6 +195,14 @@ fn pairs() -> Vec<Pair> {
             ),
         );
         add(
+            "a file whose name starts with . is not read",
+            with(conf(&star(v)), dropins(&[])),
+            with(
+                conf(&star(v)),
+                dropins(&[("ssh_config.d/.50-a.conf", &block(w))]),
+            ),
+        );
+        add(
             "the Include moved into a Host db-* block at the end",
             with(conf(""), dropins(&[(a, &block(w))])),
             with(
@@ -302,6 +310,48 @@ fn pairs() -> Vec<Pair> {
                     &format!("\nHost web1\n    {INCLUDE}    Port 2024\n"),
                 ),
                 dropins(&[(a, "Host db-1\n    Port 2023\n")]),
+            ),
+        ),
+        (
+            "a Match host block in an included file sets the HostName it matched on",
+            with(conf(""), dropins(&[])),
+            with(
+                conf(""),
+                dropins(&[(a, "Match host web1\n    HostName web9\n    User m\n")]),
+            ),
+        ),
+        (
+            "a Match host block in ssh_config after a HostName from an included file",
+            with(
+                conf_with(INCLUDE, "", "\nMatch host web9\n    User nine\n"),
+                dropins(&[]),
+            ),
+            with(
+                conf_with(INCLUDE, "", "\nMatch host web9\n    User nine\n"),
+                dropins(&[(a, "Host web1\n    HostName web9\n")]),
+            ),
+        ),
+        (
+            "Match all in an included file ends with that file",
+            with(
+                conf_with(INCLUDE, "", "\nHost db-1\n    Port 2022\n"),
+                dropins(&[(a, "Host *\n    Compression yes\n")]),
+            ),
+            with(
+                conf_with(INCLUDE, "", "\nHost db-1\n    Port 2022\n"),
+                dropins(&[(a, "Match all\n    Compression yes\n")]),
+            ),
+        ),
+        (
+            "an Include in a Match block",
+            with(conf(""), dropins(&[(a, "Port 2030\n")])),
+            with(
+                conf_with(
+                    "Match originalhost web*\n    Include /etc/ssh/ssh_config.d/*.conf\nHost *\n",
+                    "",
+                    "",
+                ),
+                dropins(&[(a, "Port 2030\n")]),
             ),
         ),
         (
@@ -521,4 +571,88 @@ fn confdrift_follows_include_as_ssh_does() {
         t.disagreements.join("\n")
     );
     assert!(t.agreed >= 50, "only {} pairs were judged", t.agreed);
+}
+
+#[test]
+fn check_names_the_file_that_sets_what_a_host_gets() {
+    let root = "/etc/ssh/ssh_config";
+    let a = "/etc/ssh/ssh_config.d/a.conf";
+    let include = "Include /etc/ssh/ssh_config.d/*.conf\n";
+    let run = |base: &[(&str, &str)], live: &[(&str, &str)]| {
+        let config = crate::harness::app_config(&["h"], &[root])
+            .replace("files =", "version = \"9.2\"\nfiles =");
+        let f = Fleet::new(&config);
+        for (path, text) in base {
+            f.group_baseline("app", path, text);
+        }
+        f.commit("baseline");
+        for (path, text) in live {
+            f.live("h", path, text);
+        }
+        let out = f.run(&["check", "--format", "json"]);
+        let json = out.json();
+        let findings: Vec<(String, String, String)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+                (
+                    s("file"),
+                    s("key"),
+                    format!("{} -> {}", f["baseline"], f["live"]),
+                )
+            })
+            .collect();
+        (out.code, findings, json["notices"].to_string())
+    };
+    // A keyword moved from ssh_config into the included file: every host gets what it got.
+    let (code, findings, notices) = run(
+        &[
+            (root, &format!("{include}Host *\n    User alice\n")),
+            (a, ""),
+        ],
+        &[(root, &format!("{include}Host *\n")), (a, "User alice\n")],
+    );
+    assert_eq!((code, findings), (0, Vec::new()), "{notices}");
+    assert!(
+        notices.contains("without changing what any host gets"),
+        "{notices}"
+    );
+    // The Include moved below Host *: ssh_config's User now wins, named where it is set.
+    let (code, findings, notices) = run(
+        &[
+            (root, &format!("{include}Host *\n    User alice\n")),
+            (a, "Host *\n    User bob\n"),
+        ],
+        &[
+            (root, &format!("Host *\n    User alice\n{include}")),
+            (a, "Host *\n    User bob\n"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(!findings.is_empty());
+    for (file, key, values) in &findings {
+        assert_eq!(file, root);
+        assert!(key.starts_with("host.") && key.ends_with(".user"), "{key}");
+        assert!(
+            values.contains("bob") && values.contains("alice"),
+            "{values}"
+        );
+    }
+    assert!(notices.contains("`Include` lines changed"), "{notices}");
+    // An edit in the included file that wins is a finding on that file.
+    let (code, findings, _) = run(
+        &[
+            (root, &format!("{include}Host *\n    User alice\n")),
+            (a, "Host *\n    User bob\n"),
+        ],
+        &[
+            (root, &format!("{include}Host *\n    User alice\n")),
+            (a, "Host *\n    User carol\n"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, a);
 }
