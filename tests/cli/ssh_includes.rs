@@ -355,6 +355,39 @@ fn pairs() -> Vec<Pair> {
             ),
         ),
         (
+            "two words on one Include line swapped: read in word order",
+            with(
+                conf_with(
+                    "Include /etc/ssh/ssh_config.d/b.conf ssh_config.d/a.conf\n",
+                    "",
+                    "",
+                ),
+                dropins(&[
+                    ("ssh_config.d/a.conf", "User a\n"),
+                    ("ssh_config.d/b.conf", "User b\n"),
+                ]),
+            ),
+            with(
+                conf_with(
+                    "Include ssh_config.d/a.conf /etc/ssh/ssh_config.d/b.conf\n",
+                    "",
+                    "",
+                ),
+                dropins(&[
+                    ("ssh_config.d/a.conf", "User a\n"),
+                    ("ssh_config.d/b.conf", "User b\n"),
+                ]),
+            ),
+        ),
+        (
+            "a glob in the middle of the path",
+            with(conf(""), dropins(&[(a, "User a\n")])),
+            with(
+                conf_with("Include /etc/ssh/ssh_config.?/[0-9]*.conf\n", "", ""),
+                dropins(&[(a, "User a\n")]),
+            ),
+        ),
+        (
             "the Include removed, the included files still there",
             with(conf(""), dropins(&[])),
             with(conf_with("", "", ""), dropins(&[])),
