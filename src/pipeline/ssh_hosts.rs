@@ -5,10 +5,11 @@
 //! keyed `host."db1".user`: the host's name, not a block's patterns, with its old and new
 //! effective values. The hosts asked about are those [`sshclient::candidates`] names. The
 //! defaults come from the version's table (`version = "9.2"`, `--program-version 9.2`); without
-//! one, nothing is assumed of an absent keyword. Not for the files an `Include` reads
-//! (`ssh_config.d/*.conf`: what they set depends on where they are read), nor a file with an
-//! `Include` or a decision taken on the client's machine (see [`sshclient::unreadable`]): those
-//! keep their changes as written, with a notice.
+//! one, nothing is assumed of an absent keyword. In `check`, a file is read with the files its
+//! `Include`s name ([`settle_host`]), judged with it; an `ssh_config.d/*.conf` no file reads,
+//! a file whose includes were not all collected, `diff` of a file with an `Include`, and a file
+//! with a decision taken on the client's machine (see [`sshclient::unreadable`]) keep their
+//! changes as written, with a notice.
 
 use super::compare::{Compared, Live};
 use super::{HostResult, Target};
