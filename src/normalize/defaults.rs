@@ -46,6 +46,8 @@ pub struct Table {
     lists: std::collections::HashSet<&'static str>,
     /// Keywords whose values the program checks: `enum`, `time` or `number`.
     strict: HashMap<&'static str, &'static str>,
+    /// Settings a second `[pgbouncer]` header leaves as they were (no default to go back to).
+    kept: std::collections::HashSet<&'static str>,
 }
 
 impl Table {
@@ -63,6 +65,7 @@ impl Table {
             keywords: std::collections::HashSet::new(),
             lists: std::collections::HashSet::new(),
             strict: HashMap::new(),
+            kept: std::collections::HashSet::new(),
         };
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
@@ -74,6 +77,7 @@ impl Table {
                             .or_else(|| s.strip_prefix("sshd_config as "))
                             .or_else(|| s.strip_prefix("redis.conf as "))
                             .or_else(|| s.strip_prefix("ssh_config as "))
+                            .or_else(|| s.strip_prefix("pgbouncer.ini as "))
                     })
                     .unwrap_or(comment);
                 continue;
@@ -108,6 +112,9 @@ impl Table {
                             bounds: None,
                         },
                     );
+                }
+                ["keeps", name] => {
+                    t.kept.insert(name);
                 }
                 ["ignored", name] => {
                     t.ignored.insert(name);
@@ -157,6 +164,19 @@ impl Table {
             .copied()
     }
 
+    /// The words an enum setting takes, as the program prints them, sorted.
+    pub fn enum_words(&self, name: &str) -> Vec<&'static str> {
+        let mut words: Vec<&'static str> = self
+            .enums
+            .iter()
+            .filter(|((n, _), _)| *n == name)
+            .map(|(_, v)| *v)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+
     /// Whether the program reads this string setting in any case (`DateStyle`).
     pub fn folds_case(&self, name: &str) -> bool {
         self.folds.contains(name)
@@ -176,6 +196,11 @@ impl Table {
     /// Whether the program reads this setting as a time.
     pub fn is_time(&self, name: &str) -> bool {
         self.times.contains(name)
+    }
+
+    /// Whether a second `[pgbouncer]` header leaves this setting as it was.
+    pub fn keeps(&self, name: &str) -> bool {
+        self.kept.contains(name)
     }
 
     /// The setting an old name sets (`sort_mem` → `work_mem`).
@@ -293,6 +318,31 @@ pub fn redis(version: &str) -> Option<&'static Table> {
 /// The table whose spellings and old names redis.conf is read with when no version is known.
 pub fn redis_spellings() -> &'static Table {
     &REDIS_7_0
+}
+
+static PGBOUNCER_1_18: LazyLock<Table> = LazyLock::new(|| {
+    Table::parse(
+        "pgbouncer",
+        "1.18",
+        include_str!("defaults/pgbouncer-1.18.tsv"),
+    )
+});
+
+/// The PgBouncer versions confdrift has a pgbouncer.ini table for.
+pub const PGBOUNCER_VERSIONS: &[&str] = &["1.18"];
+
+/// The pgbouncer.ini table of PgBouncer `version` (`"1.18"`, or `"1.18.0"`: major.minor).
+pub fn pgbouncer(version: &str) -> Option<&'static Table> {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("1"), Some("18")) => Some(&PGBOUNCER_1_18),
+        _ => None,
+    }
+}
+
+/// The table pgbouncer.ini's values are typed with when no version is known.
+pub fn pgbouncer_spellings() -> &'static Table {
+    &PGBOUNCER_1_18
 }
 
 /// The PostgreSQL major versions confdrift has a table for.

@@ -1,4 +1,4 @@
-//! INI files: pgbouncer.ini, php.ini and generic INI ([`parse`]), and MySQL / MariaDB option
+//! INI files: php.ini and generic INI ([`parse`]), and MySQL / MariaDB option
 //! files such as `my.cnf` and `conf.d/*.cnf` ([`parse_mycnf`]). Our own small reader: general
 //! INI crates mis-read `!include`, bare option names and quoted `;`.
 //!

@@ -13,6 +13,7 @@ mod keyvalue;
 mod nginx;
 mod nodes;
 pub mod openssh_includes;
+mod pgbouncer;
 mod pgconf;
 mod pgpass;
 mod properties;
@@ -28,6 +29,7 @@ pub mod yaml;
 
 pub(crate) use keyvalue::convtime;
 pub use keyvalue::{redis_value, ssh_value, sshd_value};
+pub use pgbouncer::{entry as pgbouncer_entry, pgbouncer_value};
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};
 
@@ -112,11 +114,19 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "ini",
-        file_names: &["pgbouncer.ini", "php.ini"],
+        file_names: &["php.ini"],
         patterns: &[],
         extensions: &["ini"],
         bytes: Bytes::Any,
         parse: ini::parse,
+    },
+    FormatSpec {
+        name: "pgbouncer",
+        file_names: &["pgbouncer.ini"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgbouncer::parse,
     },
     FormatSpec {
         name: "mycnf",
@@ -295,7 +305,7 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `mycnf`, `properties`, `pgconf`,
+    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
     /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
@@ -584,7 +594,10 @@ mod tests {
             Format::detect("/etc/postgresql/15/main/postgresql.conf").name(),
             "pgconf"
         );
-        assert_eq!(Format::detect("/etc/pgbouncer/pgbouncer.ini").name(), "ini");
+        assert_eq!(
+            Format::detect("/etc/pgbouncer/pgbouncer.ini").name(),
+            "pgbouncer"
+        );
         assert_eq!(Format::detect("/etc/mysql/my.cnf").name(), "mycnf");
         assert_eq!(
             Format::detect("/etc/mysql/mariadb.conf.d/50-server.cnf").name(),

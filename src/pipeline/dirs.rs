@@ -31,7 +31,24 @@ pub fn diff_paths(
     match (old.is_dir(), new.is_dir()) {
         (false, false) => {
             let name = new.to_string_lossy();
-            diff_file(old, new, &name, how, &mut report);
+            if let Some(d) = diff_file(old, new, &name, how, None, &mut report) {
+                let Diffed {
+                    format,
+                    old_name,
+                    changes,
+                    ..
+                } = d;
+                for c in changes {
+                    report.findings.push(finding_from_change(
+                        format,
+                        None,
+                        None,
+                        &name,
+                        Some(&old_name),
+                        c,
+                    ));
+                }
+            }
             report.files = 1;
         }
         (true, true) => {
@@ -51,23 +68,34 @@ pub fn diff_paths(
             // value (see pipeline::defaults).
             let pg = |n: &&String| forced.unwrap_or_else(|| Format::detect(n)).name() == "pgconf";
             how.pg_alone = olds.union(&news).filter(pg).count() <= 1;
+            let included = included_formats(old, new, &olds, &news, how);
+            let mut diffed = Vec::new();
+            let mut whole = Vec::new();
             for name in olds.union(&news) {
                 let (o, n) = (old.join(name), new.join(name));
+                let by = included.get(name).map(|(f, by)| (*f, by.as_str()));
                 match (olds.contains(name), news.contains(name)) {
-                    (true, true) => diff_file(&o, &n, name, how, &mut report),
-                    (true, false) => report.findings.push(whole_file(
-                        name,
-                        Kind::MissingFile,
-                        format!("only in {}", old.display()),
-                    )),
-                    _ => report.findings.push(whole_file(
-                        name,
-                        Kind::UnexpectedFile,
-                        format!("only in {}", new.display()),
-                    )),
+                    (true, true) => diffed.extend(diff_file(&o, &n, name, how, by, &mut report)),
+                    (true, false) => {
+                        whole.push(whole_file(
+                            name,
+                            Kind::MissingFile,
+                            format!("only in {}", old.display()),
+                        ));
+                        diffed.extend(one_side(&o, name, how, by, true));
+                    }
+                    _ => {
+                        whole.push(whole_file(
+                            name,
+                            Kind::UnexpectedFile,
+                            format!("only in {}", new.display()),
+                        ));
+                        diffed.extend(one_side(&n, name, how, by, false));
+                    }
                 }
                 report.files += 1;
             }
+            through_includes(diffed, whole, how, &mut report);
         }
         _ => bail!(
             "cannot compare a file with a directory: {} and {}",
@@ -102,12 +130,210 @@ struct How<'a> {
     pg_alone: bool,
 }
 
-fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) {
+/// One file of a pair, read and diffed, waiting for the stage that reads files through their
+/// includes (directories) or for its findings (two files).
+struct Diffed {
+    name: String,
+    format: Format,
+    old_name: String,
+    old: Option<crate::normalize::Document>,
+    new: Option<crate::normalize::Document>,
+    changes: Vec<crate::diff::Change>,
+}
+
+/// A file of one side only, parsed when its program reads it through includes (its settings
+/// may change what another file's program runs with); its whole-file finding is made apart.
+fn one_side(
+    path: &Path,
+    name: &str,
+    how: How,
+    included: Option<(Format, &str)>,
+    old_side: bool,
+) -> Option<Diffed> {
+    let format = how
+        .forced
+        .or(included.map(|(f, _)| f))
+        .unwrap_or_else(|| Format::detect(name));
+    if !matches!(format.name(), "pgconf" | "sshd") {
+        return None;
+    }
+    let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
+    let (old, new) = if old_side { (doc, None) } else { (None, doc) };
+    Some(Diffed {
+        name: name.to_string(),
+        format,
+        old_name: path.display().to_string(),
+        old,
+        new,
+        changes: Vec::new(),
+    })
+}
+
+/// The files of either directory that a file of a program that reads includes names (on
+/// either side), with its format and the includer's name: `conf.d/a.conf`, which
+/// `include_dir = 'conf.d'` names, is read as postgresql.conf whatever its name says.
+fn included_formats(
+    old: &Path,
+    new: &Path,
+    olds: &BTreeSet<String>,
+    news: &BTreeSet<String>,
+    how: How,
+) -> std::collections::BTreeMap<String, (Format, String)> {
+    let mut out: std::collections::BTreeMap<String, (Format, String)> = Default::default();
+    if how.forced.is_some() {
+        return out;
+    }
+    let names: Vec<&String> = olds.union(news).collect();
+    let mut frontier: Vec<(&String, Format)> = names
+        .iter()
+        .map(|n| (*n, Format::detect(n)))
+        .filter(|(_, f)| crate::normalize::follow::can_include(*f))
+        .collect();
+    for _ in 0..crate::collect::follow_limits::MAX_ROUNDS {
+        let mut next = Vec::new();
+        for (name, format) in frontier.drain(..) {
+            let abs = format!("/{name}");
+            for root in [old, new] {
+                let Ok(bytes) = read(&root.join(name)) else {
+                    continue;
+                };
+                for inc in crate::normalize::follow::includes_in(format, &abs, &bytes) {
+                    let Ok(spec) = crate::collect::FileSpec::new(&inc.pattern, None) else {
+                        continue;
+                    };
+                    for other in &names {
+                        if *other != name
+                            && !out.contains_key(*other)
+                            && spec.matches(&format!("/{other}"))
+                        {
+                            out.insert((*other).clone(), (format, name.clone()));
+                            next.push((*other, format));
+                        }
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out
+}
+
+/// The files of two directories read through their includes as their programs read them
+/// (PostgreSQL, sshd: see [`super::effective`]), then their findings. What an include names is
+/// known when its directory is one of the compared ones (`conf.d`; `/etc/ssh/sshd_config.d`
+/// when the directories hold copies of `/`, as `collect --out` writes them).
+fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: &mut Report) {
+    use super::compare::{Compared, Live};
+    let paths: Vec<String> = diffed.iter().map(|d| format!("/{}", d.name)).collect();
+    let dirs: BTreeSet<&str> = paths
+        .iter()
+        .map(|p| {
+            p.rfind('/')
+                .map_or("/", |i| if i == 0 { "/" } else { &p[..i] })
+        })
+        .collect();
+    let known = |pattern: &str| {
+        let literal = pattern
+            .split('/')
+            .take_while(|seg| !seg.contains(['*', '?', '[', '{']))
+            .collect::<Vec<_>>()
+            .join("/");
+        let dir = if literal.len() < pattern.len() {
+            literal
+        } else {
+            literal
+                .rfind('/')
+                .map_or("/".to_string(), |i| literal[..i.max(1)].to_string())
+        };
+        dirs.contains(dir.as_str())
+    };
+    let listed = |_: &str| false;
+    let version_of = |_: &str| how.version;
+    let scope = super::effective::Scope {
+        known: &known,
+        listed: &listed,
+        version_of: &version_of,
+    };
+    let mut rest = Vec::with_capacity(diffed.len());
+    let mut files: Vec<Compared> = Vec::with_capacity(diffed.len());
+    for (d, path) in diffed.into_iter().zip(&paths) {
+        let Diffed {
+            name,
+            format,
+            old_name,
+            old,
+            new,
+            changes,
+        } = d;
+        rest.push((name, old_name, old));
+        files.push(Compared {
+            path,
+            format,
+            base: None,
+            live: match new {
+                Some(doc) => Live::Own(doc),
+                None => Live::Missing,
+            },
+            changes,
+            baselined: false,
+        });
+    }
+    for (f, (_, _, old)) in files.iter_mut().zip(&rest) {
+        f.base = old.as_ref().and_then(|d| d.tree());
+        f.baselined = old.is_some();
+    }
+    let mut whole: Vec<Finding> = whole
+        .into_iter()
+        .map(|mut w| {
+            w.file = format!("/{}", w.file);
+            w
+        })
+        .collect();
+    super::effective::drop_without_effect(&scope, &mut files, &mut report.notices, &mut whole);
+    for w in &mut whole {
+        w.file.remove(0);
+    }
+    report.findings.extend(whole);
+    for (f, (name, old_name, _)) in files.into_iter().zip(&rest) {
+        for c in f.changes {
+            report.findings.push(finding_from_change(
+                f.format,
+                None,
+                None,
+                name,
+                Some(old_name),
+                c,
+            ));
+        }
+    }
+    // The names as given: `conf.d/a.conf`, not the `/conf.d/a.conf` the stage read.
+    for n in &mut report.notices {
+        for p in &paths {
+            if n.starts_with(p.as_str()) {
+                n.remove(0);
+            }
+            *n = n.replace(&format!(" {p}:"), &format!(" {}:", &p[1..]));
+        }
+    }
+}
+
+fn diff_file(
+    old: &Path,
+    new: &Path,
+    name: &str,
+    how: How,
+    included: Option<(Format, &str)>,
+    report: &mut Report,
+) -> Option<Diffed> {
     // The old side names its own file: `old/x.yml:2`, not only `line 2`.
     let old_name = old.display().to_string();
-    let (detected, why) = match Format::detect_why(name) {
-        (Format::Text, _) => Format::detect_why(&old.to_string_lossy()),
-        found => found,
+    let (detected, why) = match (included, Format::detect_why(name)) {
+        (Some((format, by)), _) => (format, format!("included by {by}")),
+        (None, (Format::Text, _)) => Format::detect_why(&old.to_string_lossy()),
+        (None, found) => found,
     };
     let (mut format, why) = match how.forced {
         Some(f) => (f, "--as".to_string()),
@@ -182,6 +408,7 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
             "sshd" => Some(super::program::drop_sshd_defaults as fn(_, _, _, _, _) -> _),
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
             "ssh" => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
+            "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop
@@ -189,17 +416,20 @@ fn diff_file(old: &Path, new: &Path, name: &str, how: How, report: &mut Report) 
         {
             report.notices.push(notice);
         }
-        for c in changes {
-            report.findings.push(finding_from_change(
-                format,
-                None,
-                None,
-                name,
-                Some(&old_name),
-                c,
-            ));
-        }
+        let mut docs = docs.into_iter();
+        let (Some((o, _)), Some((n, _))) = (docs.next(), docs.next()) else {
+            return None;
+        };
+        return Some(Diffed {
+            name: name.to_string(),
+            format,
+            old_name,
+            old: Some(o),
+            new: Some(n),
+            changes,
+        });
     }
+    None
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {

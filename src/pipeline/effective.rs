@@ -8,11 +8,11 @@
 
 use super::compare::{Compared, Live};
 use super::program::{default_entry, ignored};
-use super::{HostResult, Target};
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{follow, openssh_includes};
+use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
 use crate::tree::{Entry, Tree};
@@ -130,16 +130,28 @@ const MODELS: &[Model] = &[
     },
 ];
 
+/// What the stage knows about the files beside their trees: for `check`, a host's group and
+/// what the collection asked for; for `diff OLD NEW`, the two directories.
+pub(super) struct Scope<'a> {
+    /// Whether what a path or glob names is known whole (listed, or asked of the host): a
+    /// file it names that was not collected does not exist.
+    pub(super) known: &'a dyn Fn(&str) -> bool,
+    /// Whether a file was asked for by name or glob (its appearing or going stays a finding).
+    pub(super) listed: &'a dyn Fn(&str) -> bool,
+    /// The version of the program that reads a file.
+    pub(super) version_of: &'a dyn Fn(&str) -> Option<&'a str>,
+}
+
 /// Drops the changes of the host's files that leave what their program runs with as it
 /// was, for each program whose includes are followed ([`MODELS`]).
 pub(super) fn drop_without_effect(
-    t: &Target,
-    asked: &BTreeSet<String>,
+    scope: &Scope,
     files: &mut [Compared],
-    out: &mut HostResult,
+    notices: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
 ) {
     for model in MODELS {
-        drop_for(model, t, asked, files, out);
+        drop_for(model, scope, files, notices, findings);
     }
 }
 
@@ -151,10 +163,10 @@ pub(super) fn drop_without_effect(
 /// a notice: what it changes is found key by key. Each dropped change leaves a notice.
 fn drop_for(
     model: &Model,
-    t: &Target,
-    asked: &BTreeSet<String>,
+    scope: &Scope,
     files: &mut [Compared],
-    out: &mut HostResult,
+    notices: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
 ) {
     let pg: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].format.name() == model.format)
@@ -235,7 +247,7 @@ fn drop_for(
         let (format, path) = &who[r];
         let default = || {
             (!set_elsewhere(r, key))
-                .then(|| default_entry(*format, path, t.group.version_of(path), key))
+                .then(|| default_entry(*format, path, (scope.version_of)(path), key))
                 .flatten()
         };
         match (b, l) {
@@ -247,10 +259,7 @@ fn drop_for(
     // A file the server reads first whose includes name only what the group collects or the
     // collection followed (so what was not collected does not exist on the host): only then
     // is what it runs with known.
-    let collected = |pattern: &str| {
-        let probe = pattern.replace('*', "confdrift-probe");
-        asked.contains(pattern) || t.group.files.iter().any(|s| s.matches(&probe))
-    };
+    let collected = |pattern: &str| (scope.known)(pattern);
     let complete: Vec<bool> = (0..pg.len())
         .map(|r| {
             let (base, live) = &sides[r];
@@ -270,6 +279,7 @@ fn drop_for(
         .collect();
     // The files whose every reader is known whole.
     let mut known = vec![false; pg.len()];
+    let mut idle = vec![false; pg.len()];
     for (n, &i) in pg.iter().enumerate() {
         let path = files[i].path.clone();
         let format = files[i].format;
@@ -285,7 +295,7 @@ fn drop_for(
         let same = |key: &str| {
             covering.iter().all(|&r| {
                 let (root_format, root_path) = &who[r];
-                if ignored(*root_format, t.group.version_of(root_path), key) {
+                if ignored(*root_format, (scope.version_of)(root_path), key) {
                     return true;
                 }
                 let (base, live) = &sides[r];
@@ -313,26 +323,38 @@ fn drop_for(
             })
             .collect();
         if !directives.is_empty() {
-            out.notices.push(format!(
+            notices.push(format!(
                 "{path}: include directives changed: {}; what the program runs with differently, if anything, is in the findings on the files it reads",
                 directives.join(", ")
             ));
         }
         files[i].changes.retain(|c| !(model.is_directive)(&c.key));
-        let before = files[i].changes.len();
-        files[i].changes.retain(|c| !same(&c.key));
-        if files[i].changes.len() < before {
+        // A file on one side only is idle when nothing it sets runs differently.
+        if files[i].base.is_none() != files[i].live_tree().is_none() {
+            let own = files[i].base.or(files[i].live_tree());
+            idle[n] =
+                own.is_some_and(|t| t.iter().all(|(k, _)| (model.is_directive)(k) || same(k)));
+        }
+        let (kept, dropped): (Vec<Change>, Vec<Change>) = std::mem::take(&mut files[i].changes)
+            .into_iter()
+            .partition(|c| !same(&c.key));
+        files[i].changes = kept;
+        if !dropped.is_empty() {
+            let reasons: Vec<String> = dropped
+                .iter()
+                .map(|c| why(c, &path, &sides[covering[0]]))
+                .collect();
+            let shown = reasons.len().min(5);
+            let more = match reasons.len() - shown {
+                0 => String::new(),
+                n => format!(", and {n} more"),
+            };
             let notice = format!(
-                "{path}: {} setting{} changed in the file without changing what the server runs with (read through its includes)",
-                before - files[i].changes.len(),
-                if before - files[i].changes.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
+                "{path}: no change in what the program runs with (read through its includes): {}{more}",
+                reasons[..shown].join("; ")
             );
-            if !out.notices.contains(&notice) {
-                out.notices.push(notice);
+            if !notices.contains(&notice) {
+                notices.push(notice);
             }
         }
     }
@@ -350,7 +372,7 @@ fn drop_for(
             let format = files[pg[r]].format;
             let (db, dl) = with_defaults(r, key, b, l);
             if (model.is_directive)(key)
-                || ignored(format, t.group.version_of(&who[r].1), key)
+                || ignored(format, (scope.version_of)(&who[r].1), key)
                 || same_entry(db.as_ref(), dl.as_ref(), || {
                     secret::is_secret_key(format, key)
                 })
@@ -387,30 +409,61 @@ fn drop_for(
                 .extend(secret::match_fingerprints(format, vec![change]));
         }
     }
-    drop_idle_files(t, files, &pg, &known, out);
+    drop_idle_files(scope, files, &pg, &idle, notices, findings);
+}
+
+/// Why a change of `path` leaves what the program runs with as it was, for the notice: where
+/// the value it runs with is set now, or that it is the default.
+fn why(c: &Change, path: &str, side: &(Read, Read)) -> String {
+    let (base, live) = side;
+    let setter = |r: &Read| {
+        r.as_ref().and_then(|r| {
+            let line = r.tree.get(&c.key)?.line;
+            Some((r.from.get(&c.key).cloned().unwrap_or_default(), line))
+        })
+    };
+    match (setter(base), setter(live)) {
+        (_, Some((file, line))) if file != path => match c.kind {
+            Kind::Removed => format!("{} moved to {file}:{line}", c.key),
+            _ => format!(
+                "{} set by {file}:{line}, which the program reads after",
+                c.key
+            ),
+        },
+        (Some((file, line)), Some(_)) if file != path => {
+            format!("{} moved here from {file}:{line}", c.key)
+        }
+        (_, None) | (None, _) => match c.kind {
+            Kind::Added => format!("{} written out at its default", c.key),
+            Kind::Removed => format!("{} removed at its default", c.key),
+            _ => format!("{} the same to the program", c.key),
+        },
+        _ => format!("{} the same to the program", c.key),
+    }
 }
 
 /// A file no entry lists, read through an include, that appeared or went without changing
 /// what the program runs with: a notice, not a finding (one that changes something carries
 /// the findings of what it changes).
 fn drop_idle_files(
-    t: &Target,
+    scope: &Scope,
     files: &[Compared],
     pg: &[usize],
-    known: &[bool],
-    out: &mut HostResult,
+    idle: &[bool],
+    notices: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
 ) {
     for (n, &i) in pg.iter().enumerate() {
         let f = &files[i];
-        if !known[n] || !f.changes.is_empty() || t.group.files.iter().any(|s| s.matches(f.path)) {
+        if !idle[n] || !f.changes.is_empty() || (scope.listed)(f.path) {
             continue;
         }
-        let before = out.findings.len();
-        out.findings.retain(|x| {
+        let before = findings.len();
+        findings.retain(|x| {
             !(x.file == *f.path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
         });
-        if out.findings.len() < before {
-            out.notices.push(format!(
+        if findings.len() < before {
+            notices.push(format!(
                 "{}: {} (read through an include) without changing what the program runs with",
                 f.path,
                 if f.base.is_some() { "gone" } else { "new" }

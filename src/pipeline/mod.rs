@@ -10,6 +10,7 @@
 
 mod baseline_docs;
 mod baseline_follow;
+mod bouncer;
 pub mod collect_into;
 mod compare;
 pub mod dirs;
@@ -120,9 +121,35 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     }
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
-    let asked: BTreeSet<String> = snap.asked.union(&t.asked).cloned().collect();
-    ssh_hosts::settle_host(t, &asked, &mut compared, &mut out);
-    effective::drop_without_effect(t, &asked, &mut compared, &mut out);
+    let known = |pattern: &str| {
+        let probe = pattern.replace('*', "confdrift-probe");
+        snap.asked.contains(pattern)
+            || t.asked.contains(pattern)
+            || t.group.files.iter().any(|s| s.matches(&probe))
+    };
+    let listed = |path: &str| t.group.files.iter().any(|s| s.matches(path));
+    let version_of = |path: &str| t.group.version_of(path);
+    let scope = effective::Scope {
+        known: &known,
+        listed: &listed,
+        version_of: &version_of,
+    };
+    let ssh_scope = ssh_hosts::Scope {
+        known: &known,
+        listed: &listed,
+        version_of: &version_of,
+    };
+    for (file, line, message) in ssh_hosts::settle_host(
+        &ssh_scope,
+        &mut compared,
+        &mut out.notices,
+        &mut out.findings,
+    ) {
+        let mut p = t.problem(Some(&file), None, message);
+        p.line = Some(line);
+        out.errors.push(p);
+    }
+    effective::drop_without_effect(&scope, &mut compared, &mut out.notices, &mut out.findings);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);

@@ -33,7 +33,7 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     }
     for f in files
         .iter_mut()
-        .filter(|f| matches!(f.format.name(), "sshd" | "redis"))
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer"))
     {
         let version = t.group.version_of(f.path);
         let base = f.base;
@@ -44,7 +44,8 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
         };
         let drop = match f.format.name() {
             "sshd" => drop_sshd_defaults,
-            _ => drop_redis_defaults,
+            "redis" => drop_redis_defaults,
+            _ => drop_pgbouncer_defaults,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
             && !out.notices.contains(&notice)
@@ -113,6 +114,9 @@ pub(crate) fn refusals(
 ) -> Vec<(u32, String)> {
     if format.name() == "ssh" {
         return super::ssh_hosts::refusals(version, tree);
+    }
+    if format.name() == "pgbouncer" {
+        return super::bouncer::refusals(version, tree);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();
@@ -359,6 +363,36 @@ pub(crate) fn drop_redis_defaults(
     }
 }
 
+/// Drops from a pgbouncer.ini's changes the `[pgbouncer]` keys written out at PgBouncer's
+/// default on one side and absent on the other: only with no `%include` on either side (an
+/// included file may set the key), with the version given (`version = "1.18"`,
+/// `--program-version 1.18`).
+pub(crate) fn drop_pgbouncer_defaults(
+    path: &str,
+    version: Option<&str>,
+    base: Option<&Tree>,
+    live: Option<&Tree>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    let includes = [base, live]
+        .into_iter()
+        .flatten()
+        .any(|t| t.iter().any(|(k, _)| k.starts_with("%include[")));
+    if includes {
+        return None;
+    }
+    use super::bouncer::at_default;
+    match table_for(&PGBOUNCER, path, version, |t| {
+        changes.iter().any(|c| at_default(t, c))
+    }) {
+        Ok(table) => {
+            changes.retain(|c| !at_default(table, c));
+            None
+        }
+        Err(notice) => notice,
+    }
+}
+
 /// One program whose tables confdrift ships: how its version is found and what is said when
 /// no table applies.
 struct Program {
@@ -403,6 +437,16 @@ const REDIS: Program = Program {
     lookup: defaults::redis,
     newest: defaults::redis_spellings,
     shipped: defaults::REDIS_VERSIONS,
+};
+
+const PGBOUNCER: Program = Program {
+    name: "PgBouncer",
+    table: "pgbouncer.ini",
+    hint: "`version = \"1.18\"` on its file or group, `--program-version 1.18` for diff",
+    stays: "a key written out at its default",
+    lookup: defaults::pgbouncer,
+    newest: defaults::pgbouncer_spellings,
+    shipped: defaults::PGBOUNCER_VERSIONS,
 };
 
 /// The table of `version`; else, when `matters` says a change would be a default in the newest

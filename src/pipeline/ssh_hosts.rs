@@ -12,12 +12,11 @@
 //! changes as written, with a notice.
 
 use super::compare::{Compared, Live};
-use super::{HostResult, Target};
 use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
 use crate::normalize::ssh_includes::{self, Reading};
 use crate::normalize::sshclient::{self, View};
-use crate::report::Kind;
+use crate::report::{Finding, Kind};
 use crate::tree::{Entry, Tree, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,13 +75,16 @@ fn as_written(path: &str, why: &str, changed: bool) -> Option<String> {
 /// host gets otherwise with no line of its keyword changed is added to the file that sets it.
 /// Only when every file the includes name was collected: else, and for a file ssh does not
 /// read host by host here, the changes stay as written, with a notice. An included file that
-/// appeared or went without changing what any host gets is a notice, not a finding.
+/// appeared or went without changing what any host gets is a notice, not a finding. Returns
+/// what ssh refuses to run with (file, line, why). `scope`: as the effective stage's (whether
+/// what a glob names is known whole, whether a file is listed, a file's version).
 pub(super) fn settle_host(
-    t: &Target,
-    asked: &BTreeSet<String>,
+    scope: &Scope,
     files: &mut [Compared],
-    out: &mut HostResult,
-) {
+    notices: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(String, u32, String)> {
+    let mut refused = Vec::new();
     let ssh: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].format.name() == "ssh")
         .collect();
@@ -90,7 +92,7 @@ pub(super) fn settle_host(
         .iter()
         .all(|&i| matches!(files[i].live, Live::Same) && files[i].changes.is_empty())
     {
-        return;
+        return refused;
     }
     let index_of = |path: &str| ssh.iter().copied().find(|&i| files[i].path == path);
     // Both sides of every ssh file, read as the file ssh reads first.
@@ -126,10 +128,6 @@ pub(super) fn settle_host(
             .flatten()
             .any(|r| r.files.iter().skip(1).any(|f| f == path))
     };
-    let collected = |pattern: &str| {
-        let probe = pattern.replace('*', "confdrift-probe");
-        asked.contains(pattern) || t.group.files.iter().any(|s| s.matches(&probe))
-    };
     // Per file: the changes some root keeps (none: as written), and whether a root judged it.
     let mut keep: Vec<Option<BTreeSet<usize>>> = vec![Some(BTreeSet::new()); files.len()];
     let mut judged = vec![false; files.len()];
@@ -158,7 +156,7 @@ pub(super) fn settle_host(
         let missing = [base, live]
             .into_iter()
             .flat_map(|s| &s.patterns)
-            .find(|(p, _, _)| !collected(p));
+            .find(|(p, _, _)| !(scope.known)(p));
         let why = [base, live]
             .into_iter()
             .find_map(|s| s.trouble.clone())
@@ -176,16 +174,14 @@ pub(super) fn settle_host(
         if let Some((file, line)) = &live.refused
             && let Some(why) = &live.trouble
         {
-            let mut p = t.problem(Some(file), None, why.clone());
-            p.line = Some(*line);
-            out.errors.push(p);
+            refused.push((file.clone(), *line, why.clone()));
         }
         if let Some(why) = why {
             for &i in &read {
                 keep[i] = None;
             }
             if let Some(notice) = as_written(path, &why, changed) {
-                push_notice(out, notice);
+                push_notice(notices, notice);
             }
             continue;
         }
@@ -210,7 +206,7 @@ pub(super) fn settle_host(
         }
         if !directives.is_empty() {
             push_notice(
-                out,
+                notices,
                 format!(
                     "{path}: `Include` lines changed ({}); what a host gets otherwise through them, if anything, is in the findings",
                     directives.join(", ")
@@ -223,7 +219,7 @@ pub(super) fn settle_host(
             .flatten()
             .collect();
         let changes: Vec<&Change> = all.iter().map(|&(i, c)| &files[i].changes[c]).collect();
-        let version = t.group.version_of(path);
+        let version = (scope.version_of)(path);
         let (kept, more, notice) = weigh(path, version, &trees, base, live, &changes);
         for (k, &(i, c)) in all.iter().enumerate() {
             if kept.contains(&k)
@@ -236,7 +232,7 @@ pub(super) fn settle_host(
             added.push((setter.and_then(|p| index_of(&p)).unwrap_or(r), change));
         }
         if let Some(notice) = notice {
-            push_notice(out, notice);
+            push_notice(notices, notice);
         }
     }
     // A file collected for an `Include` that ssh reads on neither side (collection's globs take
@@ -248,21 +244,18 @@ pub(super) fn settle_host(
         .all(|r| r.trouble.is_none());
     for (n, &i) in ssh.iter().enumerate() {
         let path = files[i].path.as_str();
-        if !clean
-            || t.group.files.iter().any(|s| s.matches(path))
-            || (0..ssh.len()).any(|o| o != n && reads(o, path))
-        {
+        if !clean || (scope.listed)(path) || (0..ssh.len()).any(|o| o != n && reads(o, path)) {
             continue;
         }
         let had = files[i].changes.len();
         files[i].changes.clear();
-        let before = out.findings.len();
-        out.findings.retain(|x| {
+        let before = findings.len();
+        findings.retain(|x| {
             !(x.file == path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
         });
-        if had > 0 || out.findings.len() < before {
+        if had > 0 || findings.len() < before {
             push_notice(
-                out,
+                notices,
                 format!(
                     "{path}: collected for an `Include` glob, but ssh reads it on neither side (glob(3) leaves out names starting with `.`)"
                 ),
@@ -284,20 +277,16 @@ pub(super) fn settle_host(
     // An included file no entry lists that appeared or went and changes nothing any host gets.
     for &i in &ssh {
         let f = &files[i];
-        if !judged[i]
-            || keep[i].is_none()
-            || !f.changes.is_empty()
-            || t.group.files.iter().any(|s| s.matches(f.path))
-        {
+        if !judged[i] || keep[i].is_none() || !f.changes.is_empty() || (scope.listed)(f.path) {
             continue;
         }
-        let before = out.findings.len();
-        out.findings.retain(|x| {
+        let before = findings.len();
+        findings.retain(|x| {
             !(x.file == *f.path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
         });
-        if out.findings.len() < before {
+        if findings.len() < before {
             push_notice(
-                out,
+                notices,
                 format!(
                     "{}: {} (read through an include) without changing what any host gets",
                     f.path,
@@ -306,14 +295,22 @@ pub(super) fn settle_host(
             );
         }
     }
+    refused
 }
 
 /// A change no line shows, with the file that sets the value (its path).
 type Added = (Option<String>, Change);
 
-fn push_notice(out: &mut HostResult, notice: String) {
-    if !out.notices.contains(&notice) {
-        out.notices.push(notice);
+/// What the stage knows of the host: see [`settle_host`].
+pub(super) struct Scope<'a> {
+    pub(super) known: &'a dyn Fn(&str) -> bool,
+    pub(super) listed: &'a dyn Fn(&str) -> bool,
+    pub(super) version_of: &'a dyn Fn(&str) -> Option<&'a str>,
+}
+
+fn push_notice(notices: &mut Vec<String>, notice: String) {
+    if !notices.contains(&notice) {
+        notices.push(notice);
     }
 }
 

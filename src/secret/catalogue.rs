@@ -212,7 +212,7 @@ pub static CATALOGUE: &[Credential] = &[
     },
     Credential {
         program: "PgBouncer",
-        formats: &["ini"],
+        formats: &["ini", "pgbouncer"],
         setting: "[databases] NAME = host=... password=...",
         key: Key::Section("databases"),
         part: Part::ConninfoPassword,

@@ -93,8 +93,8 @@ const EXAMPLES: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "[databases]",
-        "ini",
-        "[databases]\napp = host=db port=5432 password={V} dbname=app\n",
+        "pgbouncer",
+        "[pgbouncer]\n[databases]\napp = host=db port=5432 password={V} dbname=app\n",
         PLAIN,
     ),
     ("auth_file", "userlist", "\"app\" \"{V}\"\n", PLAIN),

@@ -208,3 +208,35 @@ fn a_hostile_include_chain_is_bounded() {
     let files = r["summary"]["files"].as_u64().unwrap();
     assert!((10..=16).contains(&files), "{files} files: {r:#}");
 }
+
+#[test]
+fn a_setting_moved_into_an_included_file_is_a_notice_naming_where_it_went() {
+    let f = fleet();
+    // max_connections 200 moves from conf.d into postgresql.conf after the include: the same
+    // value, from another file; and port written out at PostgreSQL 15's default.
+    f.live(
+        "db-1",
+        CONF,
+        "data_directory = '/var/lib/postgresql/15/main'\nmax_connections = 100\ninclude_dir = 'conf.d'\nmax_connections = 200\nport = 5432\n",
+    );
+    f.live("db-1", POOL, "\n");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let notices = out.json()["notices"].clone();
+    let notices: Vec<&str> = notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notices.contains(&format!("{POOL}: no change in what the program runs with (read through its includes): max_connections moved to {CONF}:4").as_str()),
+        "{notices:#?}"
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.starts_with(CONF) && n.contains("port written out at its default")),
+        "{notices:#?}"
+    );
+}

@@ -18,6 +18,7 @@ mod init;
 mod lock;
 mod pg_effective;
 mod pg_includes;
+mod pgbouncer_effective;
 mod program_keys;
 mod program_secrets;
 mod redis_effective;

@@ -202,6 +202,21 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
     (out.code, keys)
 }
 
+/// confdrift's verdict as `diff --program-version 15 OLD NEW` of two directories holding each
+/// side's files: its exit code and the setting keys it names.
+fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, files) in [("a", &p.base), ("b", &p.live)] {
+        for (name, text) in files {
+            let path = dir.path().join(side).join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    let v = crate::verdict::diff_dirs(&dir.path().join("a"), &dir.path().join("b"), "15");
+    (v.code, v.keys)
+}
+
 #[test]
 fn confdrift_follows_include_dir_as_postgresql_15_does() {
     let bin = crate::bytes::postgres();
@@ -216,13 +231,14 @@ fn confdrift_follows_include_dir_as_postgresql_15_does() {
             .filter(|(_, (b, l))| b != l)
             .map(|(n, _)| n.clone())
             .collect();
-        let (code, keys) = confdrift(p);
-        let agreed = keys == differ && (code == 0) == differ.is_empty();
-        if !agreed {
-            disagreements.push(format!(
-                "{}: PostgreSQL: {differ:?}; confdrift: exit {code}, {keys:?}",
-                p.what
-            ));
+        for (how, (code, keys)) in [("check", confdrift(p)), ("diff", confdrift_diff(p))] {
+            let agreed = keys == differ && (code == 0) == differ.is_empty();
+            if !agreed {
+                disagreements.push(format!(
+                    "{}: PostgreSQL: {differ:?}; confdrift {how}: exit {code}, {keys:?}",
+                    p.what
+                ));
+            }
         }
     }
     eprintln!(

@@ -272,7 +272,9 @@ fn program_credentials_never_leave_the_host_in_clear() {
     assert!(
         shown.contains(&"app on >[redacted] ~cache:* +@read".to_string())
             && shown
-                .contains(&"host=10.0.0.5 port=5432 dbname=app password=[redacted]".to_string()),
+                // As pgbouncer reads it: `port=5432` and `dbname=app` (the entry's name) are
+                // what it takes anyway.
+                .contains(&"host=10.0.0.5 password=[redacted]".to_string()),
         "the rest of the value stays readable: {shown:?}"
     );
 

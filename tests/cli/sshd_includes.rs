@@ -321,6 +321,21 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
     (out.code, keys)
 }
 
+/// confdrift's verdict as `diff --program-version 9.2 OLD NEW` of two copies of `/` holding
+/// each side's files under `etc/ssh/` (as `collect --out` writes a host's files).
+fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, files) in [("a", &p.base), ("b", &p.live)] {
+        for (name, text) in files {
+            let path = dir.path().join(side).join("etc/ssh").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    let v = crate::verdict::diff_dirs(&dir.path().join("a"), &dir.path().join("b"), "9.2");
+    (v.code, v.keys)
+}
+
 #[test]
 fn confdrift_follows_include_as_sshd_does() {
     std::fs::create_dir_all("/run/sshd").unwrap();
@@ -351,16 +366,25 @@ fn confdrift_follows_include_as_sshd_does() {
             .collect();
         // sshd derives its listen addresses from Port: one change, named where it is written.
         differ.remove("listenaddress");
-        let (code, keys) = confdrift(p);
-        let verdict = if keys == differ && (code == 0) == differ.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{}: sshd: {differ:?}; confdrift: exit {code}, {keys:?}",
-                p.what
-            ))
-        };
-        results.lock().unwrap().push(Ok(verdict));
+        // `diff` compares every file of the two directories: a stray file no program reads
+        // (`50-a.conf.bak`) is a finding there by design; `check` reads only what is listed
+        // or included.
+        let stray = p.live.iter().any(|(n, _)| n.ends_with(".bak"));
+        let mut verdicts = vec![("check", confdrift(p))];
+        if !stray {
+            verdicts.push(("diff", confdrift_diff(p)));
+        }
+        for (how, (code, keys)) in verdicts {
+            let verdict = if keys == differ && (code == 0) == differ.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{}: sshd: {differ:?}; confdrift {how}: exit {code}, {keys:?}",
+                    p.what
+                ))
+            };
+            results.lock().unwrap().push(Ok(verdict));
+        }
     });
     let results = results.into_inner().unwrap();
     let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -369,7 +393,7 @@ fn confdrift_follows_include_as_sshd_does() {
         .filter_map(|r| r.as_ref().ok().and_then(|v| v.as_ref().err()))
         .collect();
     eprintln!(
-        "sshd_config with Include: {} pairs, {} judged, {} disagreements, refused by sshd: {refused:?}",
+        "sshd_config with Include: {} pairs, {} verdicts (check and diff), {} disagreements, refused by sshd: {refused:?}",
         pairs.len(),
         results.len() - refused.len(),
         disagreements.len()

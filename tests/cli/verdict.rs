@@ -28,6 +28,11 @@ pub fn diff(name: &str, version: &str, a: &str, b: &str) -> Verdict {
         .arg(dir.path().join("b").join(name))
         .output()
         .unwrap();
+    verdict(&out)
+}
+
+/// What a `--format json` run said.
+fn verdict(out: &std::process::Output) -> Verdict {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let keys = json["findings"]
@@ -42,6 +47,17 @@ pub fn diff(name: &str, version: &str, a: &str, b: &str) -> Verdict {
         keys,
         errors: json["errors"].as_array().map_or(0, Vec::len),
     }
+}
+
+/// `confdrift diff --program-version version OLD NEW` of two directories.
+pub fn diff_dirs(old: &std::path::Path, new: &std::path::Path, version: &str) -> Verdict {
+    let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
+        .args(["diff", "--program-version", version, "--format", "json"])
+        .arg(old)
+        .arg(new)
+        .output()
+        .unwrap();
+    verdict(&out)
 }
 
 /// Calls `f` with every item and its index, on `threads` threads.
