@@ -19,6 +19,7 @@ mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]
 mod testutil;

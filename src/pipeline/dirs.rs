@@ -252,7 +252,7 @@ fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: 
     };
     let listed = |_: &str| false;
     let version_of = |_: &str| how.version;
-    let scope = super::effective::Scope {
+    let scope = super::scope::Scope {
         known: &known,
         listed: &listed,
         version_of: &version_of,

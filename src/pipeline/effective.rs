@@ -8,6 +8,7 @@
 
 use super::compare::{Compared, Live};
 use super::program::{default_entry, ignored};
+use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
@@ -163,18 +164,6 @@ const MODELS: &[Model] = &[
         reads_others: sshd_includes,
     },
 ];
-
-/// What the stage knows about the files beside their trees: for `check`, a host's group and
-/// what the collection asked for; for `diff OLD NEW`, the two directories.
-pub(super) struct Scope<'a> {
-    /// Whether what a path or glob names is known whole (listed, or asked of the host): a
-    /// file it names that was not collected does not exist.
-    pub(super) known: &'a dyn Fn(&str) -> bool,
-    /// Whether a file was asked for by name or glob (its appearing or going stays a finding).
-    pub(super) listed: &'a dyn Fn(&str) -> bool,
-    /// The version of the program that reads a file.
-    pub(super) version_of: &'a dyn Fn(&str) -> Option<&'a str>,
-}
 
 /// Drops the changes of the host's files that leave what their program runs with as it
 /// was, for each program whose includes are followed ([`MODELS`]).

@@ -31,12 +31,10 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
             });
         }
     }
-    for f in files.iter_mut().filter(|f| {
-        matches!(
-            f.format.name(),
-            "sshd" | "redis" | "ssh" | "pgbouncer" | "mycnf"
-        )
-    }) {
+    for f in files
+        .iter_mut()
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer" | "mycnf"))
+    {
         let version = t.group.version_of(f.path);
         let base = f.base;
         let live = match &f.live {
@@ -46,7 +44,6 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
         };
         let drop = match f.format.name() {
             "sshd" => drop_sshd_defaults,
-            "ssh" => super::ssh_hosts::settle,
             "redis" => drop_redis_defaults,
             "mycnf" => super::mycnf::settle,
             _ => drop_pgbouncer_defaults,

@@ -31,6 +31,7 @@ mod shard;
 mod ssh;
 mod ssh_effective;
 mod ssh_hostkeys;
+mod ssh_includes;
 mod ssh_inventory;
 mod sshd;
 mod sshd_effective;
