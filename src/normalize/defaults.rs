@@ -48,6 +48,8 @@ pub struct Table {
     strict: HashMap<&'static str, &'static str>,
     /// Settings a second `[pgbouncer]` header leaves as they were (no default to go back to).
     kept: std::collections::HashSet<&'static str>,
+    /// The rows of a kind only one program's table has (MariaDB's `group`, `arg`, `block`, `moves`).
+    other: Vec<Vec<&'static str>>,
 }
 
 impl Table {
@@ -66,6 +68,7 @@ impl Table {
             lists: std::collections::HashSet::new(),
             strict: HashMap::new(),
             kept: std::collections::HashSet::new(),
+            other: Vec::new(),
         };
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
@@ -78,6 +81,7 @@ impl Table {
                             .or_else(|| s.strip_prefix("redis.conf as "))
                             .or_else(|| s.strip_prefix("ssh_config as "))
                             .or_else(|| s.strip_prefix("pgbouncer.ini as "))
+                            .or_else(|| s.strip_prefix("MariaDB options as "))
                     })
                     .unwrap_or(comment);
                 continue;
@@ -136,6 +140,14 @@ impl Table {
                 }
                 ["strict", name, kind] => {
                     t.strict.insert(name, kind);
+                }
+                [kind, ..]
+                    if matches!(
+                        *kind,
+                        "group" | "arg" | "block" | "moves" | "unseen" | "charset" | "collation"
+                    ) =>
+                {
+                    t.other.push(fields.clone())
                 }
                 // A generated file: anything else is a bug in the generator, caught by tests.
                 _ => {}
@@ -240,6 +252,39 @@ impl Table {
         names
     }
 
+    /// The rows of `kind` only one program's table has, without their kind (MariaDB's
+    /// `group`, `arg`, `block`), in the table's order.
+    pub fn rows(&self, kind: &str) -> impl Iterator<Item = &[&'static str]> {
+        let kind = kind.to_string();
+        self.other
+            .iter()
+            .filter(move |r| r[0] == kind)
+            .map(|r| &r[1..])
+    }
+
+    /// Every setting's name.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.settings.keys().copied()
+    }
+
+    /// A number's bounds, in its base unit.
+    pub fn bounds(&self, name: &str) -> Option<(f64, f64)> {
+        self.settings.get(name).and_then(|s| s.bounds)
+    }
+
+    /// The values an enum or set setting takes, as the program spells them.
+    pub fn enum_values(&self, name: &str) -> Vec<&'static str> {
+        let mut v: Vec<&'static str> = self
+            .enums
+            .iter()
+            .filter(|((n, _), _)| *n == name)
+            .map(|(_, v)| *v)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// How many settings the table knows.
     pub fn len(&self) -> usize {
         self.settings.len()
@@ -340,9 +385,35 @@ pub fn pgbouncer(version: &str) -> Option<&'static Table> {
     }
 }
 
+static MARIADB_10_11: LazyLock<Table> = LazyLock::new(|| {
+    Table::parse(
+        "mariadb",
+        "10.11",
+        include_str!("defaults/mariadb-10.11.tsv"),
+    )
+});
+
+/// The MariaDB versions confdrift has a server option table for.
+pub const MARIADB_VERSIONS: &[&str] = &["10.11"];
+
+/// The server option table of MariaDB `version` (`"10.11"`, or `"10.11.6"`: major.minor).
+pub fn mariadb(version: &str) -> Option<&'static Table> {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("10"), Some("11")) => Some(&MARIADB_10_11),
+        _ => None,
+    }
+}
+
 /// The table pgbouncer.ini's values are typed with when no version is known.
 pub fn pgbouncer_spellings() -> &'static Table {
     &PGBOUNCER_1_18
+}
+
+/// The table whose groups, option names and spellings option files are read with when no
+/// version is known.
+pub fn mariadb_spellings() -> &'static Table {
+    &MARIADB_10_11
 }
 
 /// The PostgreSQL major versions confdrift has a table for.

@@ -8,7 +8,8 @@
 //! - **sshd_config / ssh_config**: `Include` words, globs; a relative one is in `/etc/ssh` (for
 //!   a file under `/etc/ssh`; else beside the file, as for a user's `~/.ssh/config`). A word
 //!   that matches nothing is no error in OpenSSH.
-//! - **redis.conf**: `include` (required); a relative path is relative to the server's working
+//! - **redis.conf**: `include`, required unless it holds a glob character (Redis 7 globs those,
+//!   `config.c` `loadServerConfig`); a relative path is relative to the server's working
 //!   directory, which a file does not say, so only absolute paths are followed.
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
@@ -149,8 +150,11 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
                 })
                 .collect()
         }
+        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read); any other path
+        // must exist.
         "redis" => absolute(directive_values(tree, "include"), |p| {
-            (glob_escape(p), true)
+            let glob = p.contains(['*', '?', '[']);
+            (if glob { p.to_string() } else { glob_escape(p) }, !glob)
         }),
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
@@ -330,9 +334,12 @@ mod tests {
             of(
                 "redis",
                 "/etc/redis/redis.conf",
-                "include /etc/redis/a.conf\ninclude rel.conf\n"
+                "include /etc/redis/a.conf\ninclude rel.conf\ninclude /etc/redis/conf.d/*.conf\n"
             ),
-            vec![s("/etc/redis/a.conf", true, 1)]
+            vec![
+                s("/etc/redis/a.conf", true, 1),
+                s("/etc/redis/conf.d/*.conf", false, 3)
+            ]
         );
         assert_eq!(
             of(

@@ -94,6 +94,10 @@ struct Dialect {
     program_values: Option<fn(&str, &str) -> Value>,
     /// An old keyword the program still reads, to the one it sets.
     rename: Option<fn(&str) -> Option<&'static str>>,
+    /// Keywords whose first word names what the line sets (`client-output-buffer-limit
+    /// replica ...`, `rename-command CONFIG ...`): keyed by it (`keyword.word`), the last line
+    /// for a word wins, and their order does not matter.
+    keyed: &'static [&'static str],
 }
 
 const SSHD: Dialect = Dialect {
@@ -128,6 +132,7 @@ const SSHD: Dialect = Dialect {
     ],
     program_values: Some(sshd_value),
     rename: None,
+    keyed: &[],
 };
 
 const SSH: Dialect = Dialect {
@@ -153,15 +158,7 @@ const REDIS: Dialect = Dialect {
     words: Words::Redis,
     lowercase: true,
     first_wins: false,
-    lists: &[
-        "include",
-        "save",
-        "rename-command",
-        "loadmodule",
-        "client-output-buffer-limit",
-        "user",
-        "sentinel",
-    ],
+    lists: &["include", "save", "loadmodule", "user", "sentinel"],
     sections: &[],
     value_required: false,
     redis_units: true,
@@ -169,6 +166,7 @@ const REDIS: Dialect = Dialect {
     split_lists: &[],
     program_values: Some(redis_value),
     rename: Some(redis_rename),
+    keyed: &["client-output-buffer-limit", "rename-command"],
 };
 
 const SYSCTL: Dialect = Dialect {
@@ -185,6 +183,7 @@ const SYSCTL: Dialect = Dialect {
     split_lists: &[],
     program_values: None,
     rename: None,
+    keyed: &[],
 };
 
 pub fn parse_sshd(text: &str) -> Result<Tree, ParseError> {
@@ -475,6 +474,28 @@ impl Reader<'_> {
             }
             return Ok(());
         }
+        if d.keyed.contains(&keyword.as_str()) && !words.is_empty() {
+            // One line may set several classes: `normal 0 0 0 replica 256mb 64mb 60`.
+            let per = if keyword == "client-output-buffer-limit" && words.len() % 4 == 0 {
+                4
+            } else {
+                words.len()
+            };
+            for group in words.chunks(per) {
+                let mut path = path.clone();
+                push_key(&mut path, &keyed_word(&keyword, &group[0]));
+                let value = group[1..]
+                    .iter()
+                    .map(|w| match redis_bytes(w) {
+                        Some(amount) if d.redis_units => amount.to_string(),
+                        _ => w.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.tree.insert(path, Value::Str(value), ln);
+            }
+            return Ok(());
+        }
         let value = match (d.program_values, d.redis_units, words.as_slice()) {
             (Some(typed), _, _) => typed(&keyword, &value),
             (None, true, [one]) => match redis_bytes(one) {
@@ -597,6 +618,16 @@ pub fn redis_value(keyword: &str, text: &str) -> Value {
         return Value::Str(text.to_lowercase());
     }
     Value::Str(text.to_string())
+}
+
+/// The word a keyed line is keyed by, as Redis reads it: a client class in any case, `slave`
+/// being `replica` (`getClientTypeByName`); a command name in any case (`lookupCommandBySds`).
+fn keyed_word(keyword: &str, word: &str) -> String {
+    let word = word.to_lowercase();
+    match (keyword, word.as_str()) {
+        ("client-output-buffer-limit", "slave") => "replica".to_string(),
+        _ => word,
+    }
 }
 
 /// An old redis.conf keyword (`slave-read-only`) to the one it sets (`replica-read-only`).
@@ -808,9 +839,10 @@ include /etc/ssh/sshd_config.d/*.conf
                 1480
             )
         );
+        // Keyed by class, its limits in bytes as Redis prints them (`CONFIG GET`).
         assert_eq!(
-            get(&t, "client-output-buffer-limit[1]"),
-            (&s("replica 256mb 64mb 60"), 2046)
+            get(&t, "client-output-buffer-limit.replica"),
+            (&s("268435456 67108864 60"), 2046)
         );
         assert_eq!(get(&t, "list-max-listpack-size").0, &s("-2"));
         let bare = parse_redis(&without_comments(REDIS_CONF, &['#'])).unwrap();
@@ -855,10 +887,10 @@ include /etc/ssh/sshd_config.d/*.conf
         .unwrap();
         assert_eq!(
             drift(&t, &enabled),
-            ["save[0]", "rename-command[0]", "maxmemory"]
+            ["save[0]", "rename-command.config", "maxmemory"]
         );
         assert_eq!(get(&enabled, "maxmemory").1, 1119);
-        assert_eq!(get(&enabled, "rename-command[0]"), (&s("CONFIG "), 1071));
+        assert_eq!(get(&enabled, "rename-command.config"), (&s(""), 1071));
         let appended = parse_redis(&format!("{REDIS_CONF}port 6380\nsave 60 1\n")).unwrap();
         assert_eq!(drift(&t, &appended), ["port", "save[0]"]);
         assert_eq!(get(&appended, "port"), (&s("6380"), 2277));

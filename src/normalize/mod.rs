@@ -10,6 +10,7 @@ pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;
+pub mod mycnf_values;
 mod nginx;
 pub mod nginx_includes;
 mod nodes;
@@ -19,6 +20,7 @@ mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]
 mod testutil;
@@ -721,7 +723,10 @@ mod tests {
         assert_eq!(can("sshd", "port[0]"), Some(true));
         assert_eq!(can("sshd", "match.\"User bob\".x11forwarding"), Some(true));
         assert_eq!(can("sshd", "permit_root_login"), Some(false));
-        assert_eq!(can("redis", "client-output-buffer-limit[0]"), Some(true));
+        assert_eq!(
+            can("redis", "client-output-buffer-limit.replica"),
+            Some(true)
+        );
         assert_eq!(can("redis", "max memory"), Some(false));
         assert_eq!(can("yaml", "anything at all"), None);
     }

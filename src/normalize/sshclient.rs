@@ -7,17 +7,20 @@
 //! new value once; `SendEnv`: each word, `-pattern` removing those it matches), and the
 //! program's defaults filling the rest when its table is known. What ssh decides on the machine
 //! it runs on is not guessed: `Match exec`, `user` and `localuser` leave the keywords their
-//! blocks set unsure (and a later `Match host`, when such a block sets `Hostname`), and a file with `Include`, `Match canonical` or `Match final` (read again
-//! after canonicalization) or `CanonicalizeHostname` on is not evaluated at all.
+//! blocks set unsure (and a later `Match host`, when such a block sets `Hostname`), and a file
+//! with `Match canonical` or `Match final` (read again after canonicalization) or
+//! `CanonicalizeHostname` on is not evaluated at all. A block is decided where it starts (a
+//! `Hostname` it sets does not undo it). The lines of the files an `Include` reads come from
+//! [`super::ssh_includes`].
 
 use super::defaults::Table;
 use super::ssh_value;
 use crate::tree::{Tree, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where a line is: before any block, or in a `Host` or `Match` block (its words).
 #[derive(Debug, Clone, PartialEq)]
-enum Block {
+pub(crate) enum Block {
     Top,
     Host(String),
     Match(String),
@@ -26,7 +29,16 @@ enum Block {
 /// One line of the file as the tree holds it.
 #[derive(Debug, Clone)]
 pub struct Line {
-    block: Block,
+    pub(crate) block: Block,
+    /// The block occurrence it stands in (unique in one reading): ssh decides a block once,
+    /// where it starts.
+    pub(crate) scope: usize,
+    /// The blocks of the `Include` lines that read its file, outermost first, with their
+    /// occurrences: ssh reads an included file's lines only where that block applies.
+    pub(crate) within: Vec<(Block, usize)>,
+    /// The file it is in: 0 for the file read first, else the index of an included file
+    /// ([`super::ssh_includes::Reading::files`]).
+    pub file: usize,
     /// The keyword, lowercased, without a list index.
     pub keyword: String,
     pub value: Value,
@@ -37,6 +49,8 @@ pub struct Line {
 #[derive(Debug, Default)]
 pub struct View {
     pub options: BTreeMap<String, Vec<(Value, u32)>>,
+    /// keyword → the file its first value is in (see [`Line::file`]); none for a default.
+    pub from: BTreeMap<String, usize>,
     /// Keywords a block ssh decides on its own machine sets (`Match exec`).
     pub unsure: BTreeSet<String>,
 }
@@ -93,6 +107,9 @@ pub fn lines(tree: &Tree) -> Vec<Line> {
             };
             Line {
                 block,
+                scope: 0,
+                within: Vec::new(),
+                file: 0,
                 keyword: segs.last().cloned().unwrap_or_default(),
                 value: e.value.clone(),
                 line: e.line,
@@ -100,18 +117,27 @@ pub fn lines(tree: &Tree) -> Vec<Line> {
         })
         .collect();
     out.sort_by_key(|l| l.line);
+    let mut scope = 0;
+    for i in 1..out.len() {
+        if out[i].block != out[i - 1].block {
+            scope += 1;
+        }
+        out[i].scope = scope;
+    }
     out
 }
 
-/// Why the file cannot be read for a host here; none when it can.
+/// The line of the file's first `Include`, if it has one.
+pub fn first_include(tree: &Tree) -> Option<u32> {
+    lines(tree)
+        .into_iter()
+        .find(|l| l.keyword == "include")
+        .map(|l| l.line)
+}
+
+/// Why the file cannot be read for a host here (besides its includes); none when it can.
 pub fn unreadable(tree: &Tree) -> Option<String> {
     for l in lines(tree) {
-        if l.keyword == "include" {
-            return Some(format!(
-                "line {}: `Include` reads files confdrift does not follow",
-                l.line
-            ));
-        }
         if l.keyword == "canonicalizehostname" && !matches!(l.value.to_string().as_str(), "false") {
             return Some(format!(
                 "line {}: `CanonicalizeHostname` reads the file again for the name DNS gives",
@@ -267,17 +293,31 @@ pub fn view(lines: &[Line], host: &str, table: Option<&Table>) -> View {
     let mut sendenv_seen = false;
     let mut proxy = false;
     let mut hostname_unsure = false;
+    // Each block occurrence decided once, where ssh reads its `Host` or `Match` line.
+    let mut decided: HashMap<usize, Option<bool>> = HashMap::new();
     for l in lines {
-        let on = match &l.block {
-            Block::Top => Some(true),
-            Block::Host(patterns) => Some(host_applies(host, patterns)),
-            Block::Match(criteria) => match_applies(
-                host,
-                hostname.as_deref(),
-                hostname_unsure && hostname.is_none(),
-                criteria,
-            ),
-        };
+        let mut on = Some(true);
+        let outer = l.within.iter().map(|(b, s)| (b, *s));
+        for (block, id) in outer.chain(std::iter::once((&l.block, l.scope))) {
+            let here = *decided.entry(id).or_insert_with(|| match block {
+                Block::Top => Some(true),
+                Block::Host(patterns) => Some(host_applies(host, patterns)),
+                Block::Match(criteria) => match_applies(
+                    host,
+                    hostname.as_deref(),
+                    hostname_unsure && hostname.is_none(),
+                    criteria,
+                ),
+            });
+            on = match (on, here) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (None, _) | (_, None) => None,
+                _ => Some(true),
+            };
+            if on == Some(false) {
+                break;
+            }
+        }
         match on {
             Some(false) => continue,
             None => {
@@ -287,7 +327,7 @@ pub fn view(lines: &[Line], host: &str, table: Option<&Table>) -> View {
             }
             Some(true) => {}
         }
-        if table.is_some_and(|t| t.ignores(&l.keyword)) {
+        if l.keyword == "include" || table.is_some_and(|t| t.ignores(&l.keyword)) {
             continue;
         }
         let text = l.value.to_string();
@@ -303,6 +343,7 @@ pub fn view(lines: &[Line], host: &str, table: Option<&Table>) -> View {
             }
             "identityfile" | "certificatefile" | "localforward" | "remoteforward"
             | "dynamicforward" => {
+                v.from.entry(l.keyword.clone()).or_insert(l.file);
                 let list = v.options.entry(l.keyword.clone()).or_default();
                 if !list.iter().any(|(x, _)| x.to_string() == text) {
                     list.push((l.value.clone(), l.line));
@@ -316,6 +357,7 @@ pub fn view(lines: &[Line], host: &str, table: Option<&Table>) -> View {
                     if kw == "hostname" {
                         hostname = Some(text.clone());
                     }
+                    v.from.insert(kw.to_string(), l.file);
                     v.options
                         .insert(kw.to_string(), vec![(l.value.clone(), l.line)]);
                 }
@@ -479,6 +521,11 @@ mod tests {
                 .unwrap();
         assert!(view(&lines(&tree), "a", None).unsure.contains("port"));
         assert!(unreadable(&parse_ssh("Match final\n User z\n").unwrap()).is_some());
+        // A block is decided where it starts: the HostName it sets does not undo it.
+        assert_eq!(
+            get("Match host foo\n Hostname bar\n User x\n", "foo", "user"),
+            "x"
+        );
         let names = candidates(&[&parse_ssh(conf).unwrap()]);
         assert!(names.contains("db-x") && names.contains("db-old") && names.contains("webx"));
     }

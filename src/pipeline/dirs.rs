@@ -258,7 +258,7 @@ fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: 
     };
     let listed = |_: &str| false;
     let version_of = |_: &str| how.version;
-    let scope = super::effective::Scope {
+    let scope = super::scope::Scope {
         known: &known,
         listed: &listed,
         version_of: &version_of,
@@ -415,6 +415,7 @@ fn diff_file(
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
             "ssh" => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
+            "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

@@ -8,6 +8,7 @@
 
 use super::compare::{Compared, Live};
 use super::program::{default_entry, ignored};
+use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
@@ -22,19 +23,30 @@ use std::collections::{BTreeSet, HashMap};
 pub(super) type Views = Option<(Option<Effective>, Option<Effective>)>;
 
 /// The files in the order they are judged: other formats first, in path order; then the
-/// postgresql.conf-format files, those without includes first, so that a finding on an
-/// included file is its own.
+/// postgresql.conf and sshd_config files, each format's without includes first, so that a
+/// finding on an included file is its own.
 pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
     let (pg, other): (Vec<_>, Vec<_>) =
         files.into_iter().partition(|f| f.format.name() == "pgconf");
+    let (sshd, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "sshd");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
-    out.extend(pg_views(pg));
+    out.extend(model_views(pg, follow));
+    out.extend(model_views(sshd, follow_sshd));
     out
 }
 
-/// The postgresql.conf-format files of one host, each read with the files it includes (both
-/// sides).
-fn pg_views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
+/// Resolves one side of a file through its includes: (path, tree, the other trees by path,
+/// every path); `None` when nothing included changes anything.
+type ResolveFn = for<'t> fn(
+    &str,
+    Option<&'t Tree>,
+    &dyn Fn(&str) -> Option<&'t Tree>,
+    &[&str],
+) -> Option<Effective>;
+
+/// The files of one format of one host, each read with the files it includes (both sides).
+fn model_views(files: Vec<Compared<'_>>, resolve: ResolveFn) -> Vec<(Compared<'_>, Views)> {
     let find = |path: &str| files.iter().find(|f| f.path == path);
     let base_paths: Vec<&str> = files
         .iter()
@@ -49,13 +61,13 @@ fn pg_views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
     let mut resolved = Vec::with_capacity(files.len());
     for f in &files {
         resolved.push((
-            follow(
+            resolve(
                 f.path,
                 f.base,
                 &|p| find(p).and_then(|g| g.base),
                 &base_paths,
             ),
-            follow(
+            resolve(
                 f.path,
                 f.live_tree(),
                 &|p| find(p).and_then(Compared::live_tree),
@@ -84,6 +96,32 @@ fn follow<'t>(
 ) -> Option<Effective> {
     tree.filter(|t| includes::reads_others(path, t))
         .and_then(|tree| includes::resolve(path, tree, lookup, paths))
+}
+
+/// Whether an sshd_config-format tree holds an `Include` (in a `Match` block too).
+fn sshd_includes(_: &str, tree: &Tree) -> bool {
+    tree.iter()
+        .any(|(k, _)| k.rsplit('.').next().unwrap_or(k).starts_with("include["))
+}
+
+/// What sshd runs with when it reads `path`, when a file it includes sets something.
+fn follow_sshd<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    let tree = tree.filter(|t| sshd_includes(path, t))?;
+    let read = openssh_includes::read_through(path, tree, lookup, paths);
+    let from: std::collections::HashMap<String, String> = read
+        .from
+        .into_iter()
+        .filter(|(_, file)| file != path)
+        .collect();
+    (!from.is_empty()).then_some(Effective {
+        tree: read.tree,
+        from,
+    })
 }
 
 /// One side of a postgresql.conf-format file read through its includes: the settings the
@@ -123,10 +161,7 @@ const MODELS: &[Model] = &[
             let last = key.rsplit('.').next().unwrap_or(key);
             last.split('[').next() == Some("include")
         },
-        reads_others: |_, tree| {
-            tree.iter()
-                .any(|(k, _)| k.rsplit('.').next().unwrap_or(k).starts_with("include["))
-        },
+        reads_others: sshd_includes,
     },
     Model {
         format: "nginx",
@@ -161,18 +196,6 @@ fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
         Some(keys) => keys.iter().map(String::as_str).collect(),
         None => vec![key],
     }
-}
-
-/// What the stage knows about the files beside their trees: for `check`, a host's group and
-/// what the collection asked for; for `diff OLD NEW`, the two directories.
-pub(super) struct Scope<'a> {
-    /// Whether what a path or glob names is known whole (listed, or asked of the host): a
-    /// file it names that was not collected does not exist.
-    pub(super) known: &'a dyn Fn(&str) -> bool,
-    /// Whether a file was asked for by name or glob (its appearing or going stays a finding).
-    pub(super) listed: &'a dyn Fn(&str) -> bool,
-    /// The version of the program that reads a file.
-    pub(super) version_of: &'a dyn Fn(&str) -> Option<&'a str>,
 }
 
 /// Drops the changes of the host's files that leave what their program runs with as it

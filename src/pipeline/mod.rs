@@ -3,10 +3,12 @@
 //! and the waivers over the whole fleet. No printing here: the command renders the report.
 //!
 //! The stages are the modules below, in the order a file goes through them: [`select`] (which
-//! hosts), [`baseline_docs`] (the baseline blobs, parsed once), [`compare`] (one file against
-//! its baseline), [`program`] (what the program refuses, explicit defaults), [`effective`]
-//! (includes, and changes that change nothing the program runs with), [`judge`] (rules and
-//! facts), [`support`] (what a narrowed selection still reads).
+//! hosts), [`baseline_docs`] (the baseline blobs, parsed once) and [`baseline_follow`] (the
+//! baseline's own includes), [`compare`] (one file against its baseline), [`program`] (what
+//! the program refuses, explicit defaults; with [`mycnf`] and [`bouncer`] for MariaDB and
+//! PgBouncer), [`ssh_hosts`] (ssh_config host by host) and [`effective`] (includes, and changes
+//! that change nothing the program runs with; both told what is known by [`scope`]),
+//! [`judge`] (rules and facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
 mod baseline_follow;
@@ -18,7 +20,9 @@ mod effective;
 mod judge;
 pub mod lint;
 pub mod merge;
+mod mycnf;
 pub mod program;
+mod scope;
 pub mod select;
 mod ssh_hosts;
 mod support;
@@ -121,6 +125,22 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     }
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
+    through_includes(t, &snap, &mut compared, &mut out);
+    for (file, effective) in effective::views(compared) {
+        let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
+        judge::settle(t, rules, file, effective, &mut out);
+    }
+    out
+}
+
+/// The stages that read a host's files through their includes (ssh_config host by host;
+/// PostgreSQL and sshd), with what the group lists and the collection asked for.
+fn through_includes(
+    t: &Target,
+    snap: &collect::Snapshot,
+    compared: &mut [compare::Compared],
+    out: &mut HostResult,
+) {
     let known = |pattern: &str| {
         let probe = pattern.replace('*', "confdrift-probe");
         snap.asked.contains(pattern)
@@ -129,17 +149,19 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     };
     let listed = |path: &str| t.group.files.iter().any(|s| s.matches(path));
     let version_of = |path: &str| t.group.version_of(path);
-    let scope = effective::Scope {
+    let scope = scope::Scope {
         known: &known,
         listed: &listed,
         version_of: &version_of,
     };
-    effective::drop_without_effect(&scope, &mut compared, &mut out.notices, &mut out.findings);
-    for (file, effective) in effective::views(compared) {
-        let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
-        judge::settle(t, rules, file, effective, &mut out);
+    for (file, line, message) in
+        ssh_hosts::settle_host(&scope, compared, &mut out.notices, &mut out.findings)
+    {
+        let mut p = t.problem(Some(&file), None, message);
+        p.line = Some(line);
+        out.errors.push(p);
     }
-    out
+    effective::drop_without_effect(&scope, compared, &mut out.notices, &mut out.findings);
 }
 
 /// `confdrift check`: the selected hosts (and those the checks across hosts need), each

@@ -33,7 +33,7 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     }
     for f in files
         .iter_mut()
-        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "ssh" | "pgbouncer"))
+        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer" | "mycnf"))
     {
         let version = t.group.version_of(f.path);
         let base = f.base;
@@ -44,8 +44,8 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
         };
         let drop = match f.format.name() {
             "sshd" => drop_sshd_defaults,
-            "ssh" => super::ssh_hosts::settle,
             "redis" => drop_redis_defaults,
+            "mycnf" => super::mycnf::settle,
             _ => drop_pgbouncer_defaults,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
@@ -118,6 +118,9 @@ pub(crate) fn refusals(
     }
     if format.name() == "pgbouncer" {
         return super::bouncer::refusals(version, tree);
+    }
+    if format.name() == "mycnf" {
+        return super::mycnf::refusals(version, tree);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();

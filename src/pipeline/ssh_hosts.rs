@@ -5,20 +5,25 @@
 //! keyed `host."db1".user`: the host's name, not a block's patterns, with its old and new
 //! effective values. The hosts asked about are those [`sshclient::candidates`] names. The
 //! defaults come from the version's table (`version = "9.2"`, `--program-version 9.2`); without
-//! one, nothing is assumed of an absent keyword. Not for the files an `Include` reads
-//! (`ssh_config.d/*.conf`: what they set depends on where they are read), nor a file with an
-//! `Include` or a decision taken on the client's machine (see [`sshclient::unreadable`]): those
-//! keep their changes as written, with a notice.
+//! one, nothing is assumed of an absent keyword. In `check`, a file is read with the files its
+//! `Include`s name ([`settle_host`]), judged with it; an `ssh_config.d/*.conf` no file reads,
+//! a file whose includes were not all collected, `diff` of a file with an `Include`, and a file
+//! with a decision taken on the client's machine (see [`sshclient::unreadable`]) keep their
+//! changes as written, with a notice.
 
+use super::compare::{Compared, Live};
+use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
+use crate::normalize::ssh_includes::{self, Reading};
 use crate::normalize::sshclient::{self, View};
-use crate::report::Kind;
+use crate::report::{Finding, Kind};
 use crate::tree::{Entry, Tree, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Drops the changes that leave every host's configuration as it was, and adds one per host
 /// and keyword that changed with no line of its own. A notice says what was done or why not.
+/// One file alone (`confdrift diff`): a file with an `Include` keeps its changes as written.
 pub(crate) fn settle(
     path: &str,
     version: Option<&str>,
@@ -32,15 +37,292 @@ pub(crate) fn settle(
     if path.contains("ssh_config.d/") || changes.is_empty() && base == live {
         return None;
     }
-    if let Some(why) = [base, live].into_iter().find_map(sshclient::unreadable) {
-        return (!changes.is_empty())
-            .then(|| format!("{path}: compared as written, not host by host ({why})"));
+    let why = [base, live]
+        .into_iter()
+        .find_map(|t| {
+            sshclient::first_include(t)
+                .map(|l| format!("line {l}: `Include` reads files confdrift does not follow"))
+        })
+        .or_else(|| [base, live].into_iter().find_map(sshclient::unreadable));
+    if let Some(why) = why {
+        return as_written(path, &why, !changes.is_empty());
     }
+    let side = |t: &Tree| Reading {
+        lines: sshclient::lines(t),
+        files: vec![path.to_string()],
+        ..Reading::default()
+    };
+    let all: Vec<&Change> = changes.iter().collect();
+    let (kept, added, notice) = weigh(path, version, &[base, live], &side(base), &side(live), &all);
+    let mut out: Vec<Change> = changes
+        .drain(..)
+        .enumerate()
+        .filter(|(i, _)| kept.contains(i))
+        .map(|(_, c)| c)
+        .collect();
+    out.extend(added.into_iter().map(|(_, c)| c));
+    *changes = out;
+    notice
+}
+
+/// The notice of a file compared as written, when it has changes.
+fn as_written(path: &str, why: &str, changed: bool) -> Option<String> {
+    changed.then(|| format!("{path}: compared as written, not host by host ({why})"))
+}
+
+/// The stage of `check`: each ssh_config of the host that no other includes is read with the
+/// files its `Include`s name (collected beside it, see [`ssh_includes`]), host by host, and the
+/// changes of all those files that leave what every host gets as it was are dropped; what a
+/// host gets otherwise with no line of its keyword changed is added to the file that sets it.
+/// Only when every file the includes name was collected: else, and for a file ssh does not
+/// read host by host here, the changes stay as written, with a notice. An included file that
+/// appeared or went without changing what any host gets is a notice, not a finding. Returns
+/// what ssh refuses to run with (file, line, why). `scope`: as the effective stage's (whether
+/// what a glob names is known whole, whether a file is listed, a file's version).
+pub(super) fn settle_host(
+    scope: &Scope,
+    files: &mut [Compared],
+    notices: &mut Vec<String>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(String, u32, String)> {
+    let mut refused = Vec::new();
+    let ssh: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].format.name() == "ssh")
+        .collect();
+    if ssh
+        .iter()
+        .all(|&i| matches!(files[i].live, Live::Same) && files[i].changes.is_empty())
+    {
+        return refused;
+    }
+    let index_of = |path: &str| ssh.iter().copied().find(|&i| files[i].path == path);
+    // Both sides of every ssh file, read as the file ssh reads first.
+    let readings: Vec<[Option<Reading>; 2]> = {
+        let tree = |i: usize, live: bool| {
+            if live {
+                files[i].live_tree()
+            } else {
+                files[i].base
+            }
+        };
+        let side = |live: bool| -> Vec<&str> {
+            ssh.iter()
+                .filter(|&&i| tree(i, live).is_some())
+                .map(|&i| files[i].path.as_str())
+                .collect()
+        };
+        let paths = [side(false), side(true)];
+        ssh.iter()
+            .map(|&i| {
+                [false, true].map(|live| {
+                    let lookup = |p: &str| index_of(p).and_then(|j| tree(j, live));
+                    tree(i, live).map(|t| {
+                        ssh_includes::read(files[i].path, t, &lookup, &paths[usize::from(live)])
+                    })
+                })
+            })
+            .collect()
+    };
+    let reads = |n: usize, path: &str| {
+        readings[n]
+            .iter()
+            .flatten()
+            .any(|r| r.files.iter().skip(1).any(|f| f == path))
+    };
+    // Per file: the changes some root keeps (none: as written), and whether a root judged it.
+    let mut keep: Vec<Option<BTreeSet<usize>>> = vec![Some(BTreeSet::new()); files.len()];
+    let mut judged = vec![false; files.len()];
+    let mut added: Vec<(usize, Change)> = Vec::new();
+    for (n, &r) in ssh.iter().enumerate() {
+        let path = files[r].path.as_str();
+        if path.contains("ssh_config.d/") || (0..ssh.len()).any(|o| o != n && reads(o, path)) {
+            continue;
+        }
+        let [Some(base), Some(live)] = &readings[n] else {
+            continue;
+        };
+        let read: BTreeSet<usize> = base
+            .files
+            .iter()
+            .chain(&live.files)
+            .filter_map(|p| index_of(p))
+            .collect();
+        if read
+            .iter()
+            .all(|&i| matches!(files[i].live, Live::Same) && files[i].changes.is_empty())
+        {
+            continue;
+        }
+        let changed = read.iter().any(|&i| !files[i].changes.is_empty());
+        let missing = [base, live]
+            .into_iter()
+            .flat_map(|s| &s.patterns)
+            .find(|(p, _, _)| !(scope.known)(p));
+        let why = [base, live]
+            .into_iter()
+            .find_map(|s| s.trouble.clone())
+            .or_else(|| {
+                missing.map(|(p, file, line)| {
+                    format!("{file} line {line}: `Include` names {p}, which was not collected")
+                })
+            })
+            .or_else(|| {
+                read.iter()
+                    .flat_map(|&i| [files[i].base, files[i].live_tree()])
+                    .flatten()
+                    .find_map(sshclient::unreadable)
+            });
+        if let Some((file, line)) = &live.refused
+            && let Some(why) = &live.trouble
+        {
+            refused.push((file.clone(), *line, why.clone()));
+        }
+        if let Some(why) = why {
+            for &i in &read {
+                keep[i] = None;
+            }
+            if let Some(notice) = as_written(path, &why, changed) {
+                push_notice(notices, notice);
+            }
+            continue;
+        }
+        // Every change of the files read, but the include directives (what they change is
+        // found host by host).
+        let mut all: Vec<(usize, usize)> = Vec::new();
+        let mut directives = Vec::new();
+        for &i in &read {
+            judged[i] = true;
+            for (c, change) in files[i].changes.iter().enumerate() {
+                if sshclient::keyword(&change.key) == "include" {
+                    let line = change
+                        .live
+                        .as_ref()
+                        .or(change.baseline.as_ref())
+                        .map_or(0, |e| e.line);
+                    directives.push(format!("{} line {line}", files[i].path));
+                } else {
+                    all.push((i, c));
+                }
+            }
+        }
+        if !directives.is_empty() {
+            push_notice(
+                notices,
+                format!(
+                    "{path}: `Include` lines changed ({}); what a host gets otherwise through them, if anything, is in the findings",
+                    directives.join(", ")
+                ),
+            );
+        }
+        let trees: Vec<&Tree> = read
+            .iter()
+            .flat_map(|&i| [files[i].base, files[i].live_tree()])
+            .flatten()
+            .collect();
+        let changes: Vec<&Change> = all.iter().map(|&(i, c)| &files[i].changes[c]).collect();
+        let version = (scope.version_of)(path);
+        let (kept, more, notice) = weigh(path, version, &trees, base, live, &changes);
+        for (k, &(i, c)) in all.iter().enumerate() {
+            if kept.contains(&k)
+                && let Some(set) = &mut keep[i]
+            {
+                set.insert(c);
+            }
+        }
+        for (setter, change) in more {
+            added.push((setter.and_then(|p| index_of(&p)).unwrap_or(r), change));
+        }
+        if let Some(notice) = notice {
+            push_notice(notices, notice);
+        }
+    }
+    // A file collected for an `Include` that ssh reads on neither side (collection's globs take
+    // names starting with `.`, glob(3) does not): nothing any host gets.
+    let clean = readings
+        .iter()
+        .flatten()
+        .flatten()
+        .all(|r| r.trouble.is_none());
+    for (n, &i) in ssh.iter().enumerate() {
+        let path = files[i].path.as_str();
+        if !clean || (scope.listed)(path) || (0..ssh.len()).any(|o| o != n && reads(o, path)) {
+            continue;
+        }
+        let had = files[i].changes.len();
+        files[i].changes.clear();
+        let before = findings.len();
+        findings.retain(|x| {
+            !(x.file == path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
+        });
+        if had > 0 || findings.len() < before {
+            push_notice(
+                notices,
+                format!(
+                    "{path}: collected for an `Include` glob, but ssh reads it on neither side (glob(3) leaves out names starting with `.`)"
+                ),
+            );
+        }
+    }
+    for &i in &ssh {
+        if let (true, Some(set)) = (judged[i], &keep[i]) {
+            let mut c = 0;
+            files[i].changes.retain(|_| {
+                c += 1;
+                set.contains(&(c - 1))
+            });
+        }
+    }
+    for (i, change) in added {
+        files[i].changes.push(change);
+    }
+    // An included file no entry lists that appeared or went and changes nothing any host gets.
+    for &i in &ssh {
+        let f = &files[i];
+        if !judged[i] || keep[i].is_none() || !f.changes.is_empty() || (scope.listed)(f.path) {
+            continue;
+        }
+        let before = findings.len();
+        findings.retain(|x| {
+            !(x.file == *f.path && matches!(x.kind, Kind::MissingFile | Kind::UnexpectedFile))
+        });
+        if findings.len() < before {
+            push_notice(
+                notices,
+                format!(
+                    "{}: {} (read through an include) without changing what any host gets",
+                    f.path,
+                    if f.base.is_some() { "gone" } else { "new" }
+                ),
+            );
+        }
+    }
+    refused
+}
+
+/// A change no line shows, with the file that sets the value (its path).
+type Added = (Option<String>, Change);
+
+fn push_notice(notices: &mut Vec<String>, notice: String) {
+    if !notices.contains(&notice) {
+        notices.push(notice);
+    }
+}
+
+/// The changes (of `path` and what it reads, `trees` the files of both sides) that stay, the
+/// changes no line shows (with the file that sets the value), and a notice.
+fn weigh(
+    path: &str,
+    version: Option<&str>,
+    trees: &[&Tree],
+    base: &Reading,
+    live: &Reading,
+    changes: &[&Change],
+) -> (BTreeSet<usize>, Vec<Added>, Option<String>) {
     let table = version.and_then(defaults::ssh);
-    let (kept, added) = judge(base, live, table, changes);
+    let (kept, added) = judge(trees, base, live, table, changes);
     let mut notice = None;
     if table.is_none() && !changes.is_empty() {
-        let (with_defaults, _) = judge(base, live, Some(defaults::ssh_spellings()), changes);
+        let (with_defaults, _) = judge(trees, base, live, Some(defaults::ssh_spellings()), changes);
         if with_defaults.len() < kept.len() {
             notice = Some(match version {
                 None => format!(
@@ -54,38 +336,32 @@ pub(crate) fn settle(
         }
     }
     let dropped = changes.len() - kept.len();
-    let mut out: Vec<Change> = changes
-        .drain(..)
-        .enumerate()
-        .filter(|(i, _)| kept.contains(i))
-        .map(|(_, c)| c)
-        .collect();
-    out.extend(added);
-    *changes = out;
     if dropped > 0 && notice.is_none() {
         notice = Some(format!(
             "{path}: {dropped} line{} changed without changing what any host gets (read as ssh reads it, host by host)",
             if dropped == 1 { "" } else { "s" }
         ));
     }
-    notice
+    (kept, added, notice)
 }
 
-/// The indexes of the changes that stay, and the changes no line shows.
+/// The indexes of the changes that stay, and the changes no line shows (with the file that
+/// sets the value ssh now gives, else the one that set the old one).
 fn judge(
-    base: &Tree,
-    live: &Tree,
+    trees: &[&Tree],
+    base: &Reading,
+    live: &Reading,
     table: Option<&Table>,
-    changes: &[Change],
-) -> (BTreeSet<usize>, Vec<Change>) {
-    let hosts = sshclient::candidates(&[base, live]);
-    let (bl, ll) = (sshclient::lines(base), sshclient::lines(live));
+    changes: &[&Change],
+) -> (BTreeSet<usize>, Vec<Added>) {
+    let hosts = sshclient::candidates(trees);
+    let (bl, ll) = (&base.lines, &live.lines);
     let views: Vec<(String, View, View)> = hosts
         .into_iter()
         .map(|h| {
             let (b, l) = (
-                sshclient::view(&bl, &h, table),
-                sshclient::view(&ll, &h, table),
+                sshclient::view(bl, &h, table),
+                sshclient::view(ll, &h, table),
             );
             (h, b, l)
         })
@@ -143,12 +419,18 @@ fn judge(
             crate::tree::push_key(&mut key, "host");
             crate::tree::push_key(&mut key, host);
             crate::tree::push_key(&mut key, kw);
-            added.push(Change {
-                key,
-                kind,
-                baseline: old,
-                live: new,
-            });
+            let setter = (l.from.get(kw).map(|&f| &live.files[f]))
+                .or_else(|| b.from.get(kw).map(|&f| &base.files[f]))
+                .cloned();
+            added.push((
+                setter,
+                Change {
+                    key,
+                    kind,
+                    baseline: old,
+                    live: new,
+                },
+            ));
         }
     }
     (kept, added)

@@ -411,3 +411,43 @@ fn confdrift_follows_include_as_sshd_does() {
             .join("\n")
     );
 }
+
+#[test]
+fn a_rule_on_sshd_config_judges_the_value_an_included_file_gives_sshd() {
+    // cloud-init's drop-in, included at the top, wins over sshd_config's own line: sshd runs
+    // with `PermitRootLogin yes`, and the rule on sshd_config says so at the drop-in's line.
+    let config = "[[group]]\nname = \"app\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+                  version = \"9.2\"\nfiles = [\"/etc/ssh/sshd_config\"]\n\n\
+                  [[rule]]\nfile = \"/etc/ssh/sshd_config\"\nkey = \"permitrootlogin\"\n\
+                  one_of = [\"no\", \"prohibit-password\"]\nseverity = \"critical\"\n";
+    let f = Fleet::new(config);
+    let main = conf("", "PermitRootLogin no\n", true);
+    let drop_in = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
+    for (path, text) in [
+        ("/etc/ssh/sshd_config", main.as_str()),
+        (drop_in, "PermitRootLogin yes\n"),
+    ] {
+        f.group_baseline("app", path, text);
+        f.live("h", path, text);
+    }
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let broken: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .collect();
+    assert_eq!(broken.len(), 1, "{r:#}");
+    assert_eq!(broken[0]["file"], drop_in, "{r:#}");
+    assert_eq!(broken[0]["line"], 1, "{r:#}");
+    assert_eq!(broken[0]["live"], "yes", "{r:#}");
+    // Without the drop-in, sshd_config's own `no` holds: no finding.
+    std::fs::remove_file(f.path().join(format!("fleet/h{drop_in}"))).unwrap();
+    f.git(&["rm", "-q", &format!("baselines/groups/app{drop_in}")]);
+    f.commit("no cloud-init");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
