@@ -19,9 +19,9 @@
 //! The reader ([`super::nginx`]) leaves the structure in the keys: a block with arguments is
 //! `name.args`, one without is `name`. The two are told apart by nginx's own blocks: those
 //! that take no argument ([`BARE_BLOCKS`]: `http`, `events`, `server`, `types`, `mail`,
-//! `stream`, the `NGX_CONF_BLOCK|NGX_CONF_NOARGS` directives) and any name the file repeats
-//! with an index of its own (`server[1]`); every other block takes arguments (`location`,
-//! `upstream`, `map`, `if`, ...).
+//! `stream`, the `NGX_CONF_BLOCK|NGX_CONF_NOARGS` directives) and any block name a file on
+//! that side repeats with an index on the name itself (`x[1].a`); every other block takes
+//! arguments (`location`, `upstream`, `map`, `if`, ...).
 
 use super::includes::ReadThrough;
 use crate::tree::{Entry, Tree, Value};
@@ -147,6 +147,9 @@ struct Walk<'a, 't> {
     stack: Vec<String>,
     reads: usize,
     read: BTreeSet<String>,
+    /// Block names some file indexes on the name itself (`x[1].a`): blocks without
+    /// arguments, whatever their name.
+    bare: BTreeSet<String>,
 }
 
 /// What nginx runs with when it reads `root` (whose tree is `tree`) as its main file, with
@@ -159,6 +162,18 @@ pub fn read_through<'t>(
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
 ) -> ReadThrough {
+    if !reads_others(root, tree) {
+        // Nothing to splice: nginx runs with the file's own keys.
+        return ReadThrough {
+            tree: tree.clone(),
+            from: tree
+                .iter()
+                .map(|(k, _)| (k.to_string(), root.to_string()))
+                .collect(),
+            read: BTreeSet::from([root.to_string()]),
+            own: HashMap::new(),
+        };
+    }
     let mut walk = Walk {
         prefix: parent(root).to_string(),
         lookup,
@@ -166,7 +181,18 @@ pub fn read_through<'t>(
         stack: vec![root.to_string()],
         reads: 0,
         read: BTreeSet::from([root.to_string()]),
+        bare: BTreeSet::new(),
     };
+    for t in std::iter::once(tree).chain(paths.iter().filter_map(|p| lookup(p))) {
+        for (key, _) in t.iter() {
+            let segs = segments(key);
+            for pair in segs.windows(2) {
+                if pair[0].index.is_some() {
+                    walk.bare.insert(pair[0].raw.clone());
+                }
+            }
+        }
+    }
     let nodes = file_nodes(root, tree, &mut walk);
     let mut out = ReadThrough {
         tree: Tree::new(),
@@ -186,19 +212,14 @@ fn file_nodes<'t>(path: &str, tree: &'t Tree, walk: &mut Walk<'_, 't>) -> Vec<No
 
 /// The nodes of one block of one file (`items`: its keys, segments below the block).
 fn level<'t>(path: &str, items: Vec<Item<'t>>, walk: &mut Walk<'_, 't>) -> Vec<Node<'t>> {
-    // Names the file indexes itself here: repeated directives or repeated bare blocks.
-    let indexed: BTreeSet<String> = items
-        .iter()
-        .filter(|(s, _, _)| s.first().is_some_and(|s| s.index.is_some()))
-        .map(|(s, _, _)| s[0].raw.clone())
-        .collect();
     // (name, args, index) → children items or the leaf, in order of first appearance.
     let mut groups: Vec<Group<'t>> = Vec::new();
+    let mut at_of: HashMap<Id, usize> = HashMap::new();
     for (segs, key, entry) in items {
         let Some(first) = segs.first() else { continue };
         let bare = first.index.is_some()
             || segs.len() == 1
-            || indexed.contains(&first.raw)
+            || walk.bare.contains(&first.raw)
             || (!first.quoted && BARE_BLOCKS.contains(&first.name.as_str()));
         let (id, rest): (Id, Vec<Seg>) = if bare {
             ((first.raw.clone(), None, first.index), segs[1..].to_vec())
@@ -209,13 +230,10 @@ fn level<'t>(path: &str, items: Vec<Item<'t>>, walk: &mut Walk<'_, 't>) -> Vec<N
                 segs[2..].to_vec(),
             )
         };
-        let at = match groups.iter().position(|g| g.0 == id) {
-            Some(i) => i,
-            None => {
-                groups.push((id, Vec::new(), None));
-                groups.len() - 1
-            }
-        };
+        let at = *at_of.entry(id.clone()).or_insert_with(|| {
+            groups.push((id, Vec::new(), None));
+            groups.len() - 1
+        });
         if rest.is_empty() {
             groups[at].2.get_or_insert((key, entry));
         } else {
@@ -498,6 +516,30 @@ mod tests {
             "http { server { location /x { root /b; } }\nmap $a $b { default 2; }\nupstream u { server 10.0.0.1; } \
              server { location /x { root /a; } location = /y {} } map $a $b { default 1; } }\n",
         );
+    }
+
+    #[test]
+    fn a_block_the_file_repeats_is_bare_and_big_blocks_stay_linear() {
+        // `rtmp`'s `application` takes a name; a repeated unknown bare block is indexed on
+        // its name, which tells it apart.
+        let r = through(&[
+            (
+                "/etc/nginx/nginx.conf",
+                "x { a 1; } x { b 2; } include /etc/nginx/more.conf;\n",
+            ),
+            ("/etc/nginx/more.conf", "x { c 3; }\n"),
+        ]);
+        same(&r, "x { a 1; } x { b 2; } x { c 3; }");
+        let big: String = (0..50_000).map(|i| format!("k{i} v;\n")).collect();
+        let r = through(&[
+            (
+                "/etc/nginx/nginx.conf",
+                "http { map $a $b { include /etc/nginx/big.map; } }\n",
+            ),
+            ("/etc/nginx/big.map", &big),
+        ]);
+        assert_eq!(r.tree.len(), 50_000);
+        assert_eq!(r.own["http.map.\"$a $b\".k7"], "k7");
     }
 
     #[test]
