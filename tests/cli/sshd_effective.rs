@@ -539,3 +539,50 @@ fn a_rules_values_are_read_as_the_program_reads_them() {
         assert_eq!(critical, live.contains("yes"), "{live}{}", out.stdout);
     }
 }
+
+#[test]
+fn what_sshd_refuses_is_trouble_in_check_and_lint_naming_the_line() {
+    let path = "/etc/ssh/sshd_config";
+    let plain = crate::harness::app_config(&["db"], &[path]);
+    let versioned = plain.replace("files =", "version = \"9.2\"\nfiles =");
+    let base = "UsePAM yes\nMatch User bob\n  Port 2222\n";
+    let live = "UsePAM yes\nPasswordAuthentification no\nPermitRootLogin maybe\nMatch User bob\n  Port 2222\n";
+    let f = crate::harness::Fleet::new(&versioned);
+    f.group_baseline("app", path, base);
+    f.commit("baseline");
+    f.live("db", path, live);
+    let out = f.run(&["check"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    for (line, what) in [
+        (2, "Bad configuration option: passwordauthentification"),
+        (
+            3,
+            "\"maybe\" is not a value permitrootlogin takes; sshd expects one of: ",
+        ),
+        (5, "Directive 'port' is not allowed within a Match block"),
+    ] {
+        assert!(out.stdout.contains(what), "{what}\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("sshd_config:{line}")),
+            "{line}\n{}",
+            out.stdout
+        );
+    }
+    // lint names the intended state's own refusal, with the baseline file and line.
+    let out = f.run(&["lint"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Directive 'port' is not allowed within a Match block"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("sshd_config:3"), "{}", out.stdout);
+    // Without the version, nothing is assumed.
+    let f = crate::harness::Fleet::new(&plain);
+    f.group_baseline("app", path, base);
+    f.commit("baseline");
+    f.live("db", path, live);
+    assert_eq!(f.run(&["check"]).code, 1);
+    assert_eq!(f.run(&["lint"]).code, 0);
+}
