@@ -78,7 +78,12 @@ fn why(table: &Table, key: &str, e: &Entry) -> Option<String> {
             }
             _ => !is_number(&text),
         };
-    bad.then(|| format!("\"{text}\" is not a value {kw} takes; sshd expects {expected}"))
+    let what = if text.contains(char::is_whitespace) {
+        format!("more than one word, and {kw} takes one")
+    } else {
+        format!("not a value {kw} takes")
+    };
+    bad.then(|| format!("\"{text}\" is {what}; sshd expects {expected}"))
 }
 
 /// What servconf.c checks in keywords whose values the table cannot tell: a command that is
