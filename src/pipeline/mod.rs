@@ -25,6 +25,7 @@ pub mod program;
 mod scope;
 pub mod select;
 mod ssh_hosts;
+mod sshd_refusals;
 mod support;
 
 use crate::baseline::{Baseline, BaselineFile};
