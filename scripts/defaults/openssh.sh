@@ -12,7 +12,19 @@
 #   time <keyword>                     sshd reads the keyword as a time (`2m` is 120)
 #   ignored <keyword>                  sshd takes the keyword but runs without it (not
 #                                      supported by this build: `KerberosGetAFSToken`)
+#   keyword <keyword>                  a keyword sshd takes (the others are "Bad configuration
+#                                      option" and sshd does not start); candidates are the
+#                                      words in sshd's own binary and their endings
+#   deprecated <keyword>               sshd takes it with a warning ("Deprecated option") and
+#   unsupported <keyword>              ("Unsupported option"): taken, and ignored
+#   alias <keyword> <keyword>          an old keyword that sets another (`keepalive`)
+#   match <keyword>                    sshd takes the keyword inside a Match block (the others:
+#                                      "Directive 'X' is not allowed within a Match block")
+#   strict <keyword> <kind>            sshd refuses a value not of this kind, or more than one
+#                                      word: `enum` (one of its enum words), `time` (a time or
+#                                      one of its enum words), `number` (digits, 0 to 2^31-1)
 # Every row is what this sshd answered. The host key given with -h is the script's own.
+# The rows of the first part come first and stay as they were; the later rows add to them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sshd=${1:-/usr/sbin/sshd}
@@ -70,5 +82,81 @@ lines_of() { awk -v k="$1" '$1 == k {sub(/^[^ ]+ /, ""); print}' "$2"; }
         printf 'ignored\t%s\n' "$k"
       fi
     done | sort -u
+} >"$work/first"
+# What sshd runs with under the lines given; fails when sshd refuses them. Its messages, which
+# end in \r\n when not on a terminal, are kept in $work/err.
+try() {
+  local rc=0
+  printf '%s\n' "$@" >"$work/conf"
+  "$sshd" -T ${debug:+-dd} -f "$work/conf" -h "$work/key" 2>"$work/err.raw" || rc=$?
+  tr -d '\r' <"$work/err.raw" >"$work/err"
+  return $rc
+}
+# Whether sshd refuses the config (a line it names), not only fails.
+refuses() { ! try "$@" >/dev/null && grep -qE 'line [0-9]+|terminating' "$work/err"; }
+words="yes no prohibit-password without-password forced-commands-only delayed any inet inet6
+  none all local remote point-to-point ethernet clientspecified sandbox shosts-only
+  touch-required verify-required md5 sha1 sha256 sha384 sha512 quiet fatal error info verbose
+  debug debug1 debug2 debug3 daemon user auth authpriv local0 local1 local2 local3 local4
+  local5 local6 local7"
+{
+  # The keywords sshd takes, from the words in its binary and their endings.
+  for k in $(strings "$sshd" | grep -oE '[a-z][a-z0-9]{2,40}' | sort -u |
+    awk '{ for (i = 1; i <= length($0) - 2; i++) print substr($0, i) }' | grep -E '^[a-z]' | sort -u); do
+    case $k in match | include) printf 'keyword\t%s\nmatch\t%s\n' "$k" "$k"; continue ;; esac
+    debug=1 try "$k confdrift-probe" >/dev/null || true
+    grep -q "Bad configuration option: $k\$" "$work/err" && continue
+    printf 'keyword\t%s\n' "$k"
+    # Taken with a warning (`Protocol`'s only at debug level): read and set aside.
+    warned=
+    for w in Deprecated Unsupported; do
+      if grep -q "$w option $k\$" "$work/err"; then printf '%s\t%s\nignored\t%s\n' "${w,,}" "$k" "$k" && warned=yes; fi
+    done
+    try "Match User confdrift-probe" "$k confdrift-probe" >/dev/null || true
+    grep -q "is not allowed within a Match block" "$work/err" || printf 'match\t%s\n' "$k"
+    grep -qx "$k" <<<"$keywords" && continue
+    [ -z "$warned" ] || continue
+    # Not printed on an empty config: an alias, or a keyword with no default (or one sshd -T
+    # does not print: Debian's `DebianBanner`).
+    found=
+    for v in yes no 2 A A=1 'sftp /bin/true' h:1 /tmp/confdrift-probe af11 session=1m ssh-ed25519 publickey; do
+      got=$(try "$k $v") || continue
+      changed=$(diff "$work/defaults" <(grep -v '^hostkey ' <<<"$got") | sed -nE 's/^> ([^ ]+) .*/\1/p' | sort -u || true)
+      [ -n "$changed" ] || continue
+      found=$changed
+      break
+    done
+    if [ -n "$found" ] && [ "$found" != "$k" ] && [ "$(wc -l <<<"$found")" = 1 ]; then
+      printf 'alias\t%s\t%s\n' "$k" "$found"
+    fi
+  done
+  # The words each keyword takes, and which values sshd refuses.
+  for k in $keywords; do
+    default=$(lines_of "$k" "$work/defaults")
+    [ "$(wc -l <<<"$default")" = 1 ] || continue
+    case "$default" in *" "*) continue ;; esac
+    refuses "$k confdrift-bogus" && refuses "$k $default $default" || continue
+    # The words it takes (kept for the keywords that take nothing else).
+    enums=
+    for spelling in $words; do
+      if value=$(try "$k $spelling" | lines_of "$k" /dev/stdin) && [ -n "$value" ] &&
+        [ "$(wc -l <<<"$value")" = 1 ]; then
+        enums+=$(printf 'enum\t%s\t%s\t%s' "$k" "$spelling" "$value")$'\n'
+      fi
+    done
+    if grep -qxF "$(printf 'time\t%s' "$k")" "$work/first"; then
+      printf '%sstrict\t%s\ttime\n' "$enums" "$k"
+    elif [[ $default =~ ^[0-9]+$ ]] && refuses "$k 1x" && try "$k 7" >/dev/null; then
+      printf 'strict\t%s\tnumber\n' "$k"
+    elif [ -n "$enums" ] && ! try "$k 2m" >/dev/null && refuses "$k 7" &&
+      refuses "$k confdrift-bogus:1" && refuses "$k /tmp/confdrift-probe" &&
+      refuses "$k publickey,password"; then
+      printf '%sstrict\t%s\tenum\n' "$enums" "$k"
+    fi
+  done
+} >"$work/more"
+{
+  cat "$work/first"
+  grep -vxF -f "$work/first" "$work/more" || true
 } >"$out"
-echo "wrote $out ($(grep -c '^setting' "$out") lines, $(grep -c '^enum' "$out") enum words, $(grep -c '^fold' "$out") case-blind, $(grep -c '^time' "$out") times, $(grep -c '^ignored' "$out") ignored) from $version"
+echo "wrote $out ($(grep -c '^setting' "$out") lines, $(grep -c '^enum' "$out") enum words, $(grep -c '^fold' "$out") case-blind, $(grep -c '^time' "$out") times, $(grep -c '^ignored' "$out") ignored, $(grep -c '^keyword' "$out") keywords, $(grep -c '^alias' "$out") aliases, $(grep -c '^match' "$out") in Match, $(grep -c '^strict' "$out") strict) from $version"

@@ -52,6 +52,8 @@ pub fn collect_following(
         }
     }
     let mut scanned: Vec<String> = Vec::new();
+    // The area each followed file's includes stay within: its entry file's.
+    let mut areas: std::collections::BTreeMap<String, String> = Default::default();
     for _ in 0..MAX_ROUNDS {
         // Every collected file not read for its includes yet: what it names, not yet asked.
         let mut wanted: Vec<(Include, Format, String)> = Vec::new();
@@ -64,7 +66,16 @@ pub fn collect_following(
             }
             scanned.push(path.clone());
             let format = format_of(&snap, path);
+            let area = areas
+                .get(path)
+                .cloned()
+                .unwrap_or_else(|| follow::area(path));
             for inc in follow::includes_in(format, path, bytes) {
+                if !follow::within(&area, &inc) {
+                    snap.outside
+                        .push((path.clone(), inc.line, inc.pattern.clone(), area.clone()));
+                    continue;
+                }
                 if !snap.asked.contains(&inc.pattern)
                     && !wanted.iter().any(|(w, _, _)| w.pattern == inc.pattern)
                 {
@@ -138,6 +149,11 @@ pub fn collect_following(
                     ));
                     return Ok(snap);
                 }
+                let area = areas
+                    .get(from)
+                    .cloned()
+                    .unwrap_or_else(|| follow::area(from));
+                areas.insert(path.clone(), area);
                 snap.followed.insert(path.clone(), *format);
                 snap.files.insert(path.clone(), fetched.clone());
             }

@@ -72,6 +72,10 @@ pub struct Snapshot {
     /// Includes the program would refuse to start without, missing on the host: (the
     /// including file, its line, the message).
     pub trouble: Vec<(String, u32, String)>,
+    /// Includes not followed because they name something outside the entry file's area (see
+    /// [`crate::normalize::follow::area`]): (the including file, its line, what it names, the
+    /// area).
+    pub outside: Vec<(String, u32, String, String)>,
 }
 
 /// Reads the files of `host` named by `specs`.

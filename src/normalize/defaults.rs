@@ -50,6 +50,8 @@ pub struct Table {
     kept: std::collections::HashSet<&'static str>,
     /// The rows of a kind only one program's table has (MariaDB's `group`, `arg`, `block`, `moves`).
     other: Vec<Vec<&'static str>>,
+    /// Keywords the program takes inside a `Match` block (sshd_config).
+    in_match: std::collections::HashSet<&'static str>,
 }
 
 impl Table {
@@ -69,6 +71,7 @@ impl Table {
             strict: HashMap::new(),
             kept: std::collections::HashSet::new(),
             other: Vec::new(),
+            in_match: std::collections::HashSet::new(),
         };
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
@@ -149,6 +152,11 @@ impl Table {
                 {
                     t.other.push(fields.clone())
                 }
+                ["match", name] => {
+                    t.in_match.insert(name);
+                }
+                // Which warning a taken, ignored keyword gets: for the reader of the table.
+                ["deprecated" | "unsupported", _] => {}
                 // A generated file: anything else is a bug in the generator, caught by tests.
                 _ => {}
             }
@@ -233,6 +241,34 @@ impl Table {
     /// How the program checks this keyword's value (`enum`, `time`, `number`), if it does.
     pub fn strict(&self, name: &str) -> Option<&'static str> {
         self.strict.get(name).copied()
+    }
+
+    /// Whether `word` is one of the enum words of `name` or what the program prints for one,
+    /// in the same case.
+    pub fn takes_word_exact(&self, name: &str, word: &str) -> bool {
+        self.enum_exact(name, word).is_some()
+            || self
+                .enums
+                .iter()
+                .any(|((n, _), v)| *n == name && *v == word)
+    }
+
+    /// The enum words of `name` as written (in lower case), in order.
+    pub fn enum_spellings(&self, name: &str) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .enums
+            .keys()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, w)| w.to_lowercase())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+
+    /// Whether the program takes this keyword inside a `Match` block.
+    pub fn takes_in_match(&self, name: &str) -> bool {
+        self.in_match.contains(name)
     }
 
     /// Whether `word` is one of the enum words of `name`, as written (in any case) or as the

@@ -35,6 +35,28 @@ pub struct Include {
     pub skip_dot_files: bool,
 }
 
+/// The directory a file's includes are followed within: the first two levels of the path of
+/// the file the program reads first (`/etc/postgresql`, `/etc/ssh`, `/var/lib/pgsql`). An
+/// include naming anything outside it (`Include /etc/*` in a hostile sshd_config) is not
+/// fetched: list such a file in `files` to compare it.
+pub fn area(entry: &str) -> String {
+    let parts: Vec<&str> = entry.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [a, b, _, ..] => format!("/{a}/{b}"),
+        [a, _] => format!("/{a}"),
+        _ => "/".to_string(),
+    }
+}
+
+/// Whether an include of a file whose entry's area is `area` may be followed: inside the area,
+/// or the `postgresql.auto.conf` a postgresql.conf names (one fixed file, no glob).
+pub fn within(area: &str, inc: &Include) -> bool {
+    let inside = area == "/" || inc.pattern.starts_with(&format!("{area}/"));
+    inside
+        || (inc.pattern.ends_with("/postgresql.auto.conf")
+            && !inc.pattern.contains(['*', '?', '[', '{']))
+}
+
 /// Whether files of `format` can include others.
 pub fn can_include(format: Format) -> bool {
     matches!(
@@ -187,6 +209,15 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
         _ => Vec::new(),
     };
     out.retain(|i| i.pattern.starts_with('/') && !i.pattern.contains(['\n', '\0']));
+    // The programs glob with glob(3): `**` is `*`, braces are literal.
+    for i in &mut out {
+        while i.pattern.contains("**") {
+            i.pattern = i.pattern.replace("**", "*");
+        }
+        if i.pattern.contains(['{', '}']) {
+            i.pattern = i.pattern.replace('{', "[{]").replace('}', "[}]");
+        }
+    }
     out.sort_by_key(|i| i.line);
     out
 }

@@ -19,7 +19,8 @@
 //!   `AcceptEnv`, `AllowUsers`, `AllowGroups`, `DenyUsers` and `DenyGroups` is one entry, as
 //!   servconf.c takes them (one line of two words is two lines). Values are read as sshd reads
 //!   them, from its own table ([`sshd_value`]): `YES` is `yes`, `prohibit-password` is
-//!   `without-password`, `LoginGraceTime 2m` is 120 seconds. Arguments may be in
+//!   `without-password`, `LoginGraceTime 2m` is 120 seconds, an old keyword is the one it sets
+//!   (`KeepAlive` is `tcpkeepalive`). Arguments may be in
 //!   double or single quotes (quotes are dropped, `\"` `\'` `\\` decoded), and an unquoted word
 //!   starting with `#` ends the line, as in OpenSSH's `argv_split`. `yes`/`no` stay strings.
 //! - **ssh** (`ssh_config`, `ssh_config.d/*.conf`): the same syntax and first-wins rule; both
@@ -131,7 +132,7 @@ const SSHD: Dialect = Dialect {
         "denyusers",
     ],
     program_values: Some(sshd_value),
-    rename: None,
+    rename: Some(sshd_rename),
     keyed: &[],
 };
 
@@ -525,7 +526,21 @@ impl Reader<'_> {
 /// is `without-password`); a time (`LoginGraceTime 2m`) becomes its seconds; anything else
 /// stays as written.
 pub fn sshd_value(keyword: &str, text: &str) -> Value {
-    openssh_value(super::defaults::openssh_spellings(), keyword, text)
+    let table = super::defaults::openssh_spellings();
+    // A number sshd checks, as `atoi_err` reads it (`strtonum(s, 0, INT_MAX)`): `+6` is 6.
+    if table.strict(keyword) == Some("number")
+        && let Some(n) = text
+            .strip_prefix(['+', '-'])
+            .unwrap_or(text)
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| text.parse::<i64>().ok())
+            .flatten()
+            .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+    {
+        return Value::Str(n.to_string());
+    }
+    openssh_value(table, keyword, text)
 }
 
 /// An ssh_config value as ssh reads it, from ssh's own table
@@ -566,6 +581,11 @@ fn rekey_limit(text: &str) -> Option<String> {
         Some(t) => convtime(t)?,
     };
     words.next().is_none().then(|| format!("{bytes} {secs}"))
+}
+
+/// An old sshd_config keyword (`keepalive`) to the one it sets (`tcpkeepalive`).
+fn sshd_rename(keyword: &str) -> Option<&'static str> {
+    super::defaults::openssh_spellings().alias(keyword)
 }
 
 /// An old ssh_config keyword (`identityfile2`) to the one it sets (`identityfile`).

@@ -32,6 +32,11 @@ pub(super) fn follow(
         .map(|p| (p.clone(), group.format_of(p)))
         .filter(|(_, f)| follow::can_include(*f))
         .collect();
+    // The area each file's includes stay within: its entry file's (see follow::area).
+    let mut areas: BTreeMap<String, String> = frontier
+        .iter()
+        .map(|(p, _)| (p.clone(), follow::area(p)))
+        .collect();
     for _ in 0..crate::collect::follow_limits::MAX_ROUNDS {
         let mut next = Vec::new();
         for (path, format) in frontier.drain(..) {
@@ -41,7 +46,14 @@ pub(super) fn follow(
             let includes = cache
                 .entry((file.oid, path.clone(), format.label()))
                 .or_insert_with(|| read(baseline, file.oid, format, &path));
+            let area = areas
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| follow::area(&path));
             for (inc, spec) in includes.iter() {
+                if !follow::within(&area, inc) {
+                    continue;
+                }
                 if asked.len() < crate::collect::follow_limits::MAX_FOLLOWED {
                     asked.insert(inc.pattern.clone());
                 }
@@ -55,6 +67,7 @@ pub(super) fn follow(
                         continue;
                     }
                     expected.insert(p.clone(), f.clone());
+                    areas.insert(p.clone(), area.clone());
                     followed.push((p.clone(), format));
                     next.push((p.clone(), format));
                 }

@@ -25,6 +25,7 @@ pub mod program;
 mod scope;
 pub mod select;
 mod ssh_hosts;
+mod sshd_refusals;
 mod support;
 
 use crate::baseline::{Baseline, BaselineFile};
@@ -118,11 +119,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
             return out;
         }
     };
-    for (file, line, message) in &snap.trouble {
-        let mut p = t.problem(Some(file), None, message.clone());
-        p.line = (*line > 0).then_some(*line);
-        out.errors.push(p);
-    }
+    collection_notes(t, &snap, &mut out);
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
@@ -131,6 +128,24 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
         judge::settle(t, rules, file, effective, &mut out);
     }
     out
+}
+
+/// What following includes met: a required include missing on the host (trouble), one naming
+/// something outside the entry file's area (a notice: not read).
+fn collection_notes(t: &Target, snap: &collect::Snapshot, out: &mut HostResult) {
+    for (file, line, message) in &snap.trouble {
+        let mut p = t.problem(Some(file), None, message.clone());
+        p.line = (*line > 0).then_some(*line);
+        out.errors.push(p);
+    }
+    for (file, line, pattern, area) in &snap.outside {
+        let notice = format!(
+            "{file}:{line}: includes {pattern}, outside {area}: not read (list it in `files` to compare it)"
+        );
+        if !out.notices.contains(&notice) {
+            out.notices.push(notice);
+        }
+    }
 }
 
 /// The stages that read a host's files through their includes (ssh_config host by host;

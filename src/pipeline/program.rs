@@ -122,6 +122,9 @@ pub(crate) fn refusals(
     if format.name() == "mycnf" {
         return super::mycnf::refusals(version, tree);
     }
+    if format.name() == "sshd" {
+        return super::sshd_refusals::refusals(version, tree);
+    }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();
     }

@@ -240,3 +240,51 @@ fn a_setting_moved_into_an_included_file_is_a_notice_naming_where_it_went() {
         "{notices:#?}"
     );
 }
+
+#[test]
+fn an_include_outside_the_entry_files_area_is_not_fetched() {
+    // A hostile sshd_config naming /etc/* would have the collection read /etc/shadow (with
+    // become, as root) and `accept` write it into the baseline: it is not followed, and a
+    // notice says so. `**` is glob(3)'s `*`: it does not walk the file system.
+    let f = Fleet::new(
+        "[[group]]\nname = \"app\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+         files = [\"/etc/ssh/sshd_config\"]\n",
+    );
+    let conf =
+        "Include /etc/*\nInclude /etc/ssh/../shadow\nInclude /etc/ssh/sshd_config.d/**\nPort 22\n";
+    f.group_baseline("app", "/etc/ssh/sshd_config", conf);
+    f.commit("baseline");
+    f.live("h", "/etc/ssh/sshd_config", conf);
+    f.live(
+        "h",
+        "/etc/shadow",
+        "root:$y$j9T$secret-hash:19000:0:99999:7:::\n",
+    );
+    f.live("h", "/etc/ssh/sshd_config.d/a.conf", "Port 22\n");
+    f.live("h", "/etc/ssh/sshd_config.d/deeper/b.conf", "Port 2222\n");
+    let out = f.run(&["check", "--format", "json", "-vv"]);
+    assert!(!out.stdout.contains("secret-hash") && !out.stderr.contains("secret-hash"));
+    let r = out.json();
+    let files: Vec<&str> = r["host_runs"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/a.conf"],
+        "{r:#}"
+    );
+    let notices = r["notices"].to_string();
+    assert!(
+        notices.contains("includes /etc/*, outside /etc/ssh: not read")
+            && notices.contains("includes /etc/shadow, outside /etc/ssh"),
+        "{r:#}"
+    );
+    // accept writes nothing from outside either.
+    let out = f.run(&["accept", "-m", "take", "--force"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!f.path().join("baselines/groups/app/etc/shadow").exists());
+    assert!(!f.path().join("baselines/hosts/h/etc/shadow").exists());
+}
