@@ -27,6 +27,7 @@ pub fn diff_paths(
         yaml,
         version,
         pg_alone: true,
+        dirs: false,
     };
     match (old.is_dir(), new.is_dir()) {
         (false, false) => {
@@ -68,6 +69,7 @@ pub fn diff_paths(
             // value (see pipeline::defaults).
             let pg = |n: &&String| forced.unwrap_or_else(|| Format::detect(n)).name() == "pgconf";
             how.pg_alone = olds.union(&news).filter(pg).count() <= 1;
+            how.dirs = true;
             let included = included_formats(old, new, &olds, &news, how);
             let mut diffed = Vec::new();
             let mut whole = Vec::new();
@@ -95,7 +97,7 @@ pub fn diff_paths(
                 }
                 report.files += 1;
             }
-            through_includes(diffed, whole, how, &mut report);
+            through_includes(diffed, whole, how, &included, &mut report);
         }
         _ => bail!(
             "cannot compare a file with a directory: {} and {}",
@@ -128,6 +130,9 @@ struct How<'a> {
     version: Option<&'a str>,
     /// No other postgresql.conf-format file is compared beside this one.
     pg_alone: bool,
+    /// Two directories: ssh_config is read host by host with its includes after every file
+    /// is read ([`through_includes`]), not file by file.
+    dirs: bool,
 }
 
 /// One file of a pair, read and diffed, waiting for the stage that reads files through their
@@ -154,7 +159,7 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "nginx") {
+    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx") {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
@@ -225,7 +230,13 @@ fn included_formats(
 /// (PostgreSQL, sshd: see [`super::effective`]), then their findings. What an include names is
 /// known when its directory is one of the compared ones (`conf.d`; `/etc/ssh/sshd_config.d`
 /// when the directories hold copies of `/`, as `collect --out` writes them).
-fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: &mut Report) {
+fn through_includes(
+    diffed: Vec<Diffed>,
+    whole: Vec<Finding>,
+    how: How,
+    included: &std::collections::BTreeMap<String, (Format, String)>,
+    report: &mut Report,
+) {
     use super::compare::{Compared, Live};
     let paths: Vec<String> = diffed.iter().map(|d| format!("/{}", d.name)).collect();
     let dirs: BTreeSet<&str> = paths
@@ -256,7 +267,8 @@ fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: 
                 .is_some_and(|i| dirs.contains(&dir[..i.max(1)]));
         dirs.contains(dir.as_str()) || beside
     };
-    let listed = |_: &str| false;
+    // A file no include names is one the program reads first: as good as listed.
+    let listed = |path: &str| !included.contains_key(path.trim_start_matches('/'));
     let version_of = |_: &str| how.version;
     let scope = super::scope::Scope {
         known: &known,
@@ -298,6 +310,17 @@ fn through_includes(diffed: Vec<Diffed>, whole: Vec<Finding>, how: How, report: 
             w
         })
         .collect();
+    for (file, line, message) in
+        super::ssh_hosts::settle_host(&scope, &mut files, &mut report.notices, &mut whole)
+    {
+        report.errors.push(Problem {
+            host: None,
+            file: Some(file.trim_start_matches('/').to_string()),
+            line: Some(line),
+            column: None,
+            message,
+        });
+    }
     super::effective::drop_without_effect(&scope, &mut files, &mut report.notices, &mut whole);
     for w in &mut whole {
         w.file.remove(0);
@@ -413,7 +436,7 @@ fn diff_file(
         let drop = match format.name() {
             "sshd" => Some(super::program::drop_sshd_defaults as fn(_, _, _, _, _) -> _),
             "redis" => Some(super::program::drop_redis_defaults as fn(_, _, _, _, _) -> _),
-            "ssh" => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
+            "ssh" if !how.dirs => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             _ => None,

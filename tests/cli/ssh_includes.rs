@@ -516,6 +516,43 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>, usize) {
     )
 }
 
+/// confdrift's verdict as `diff --program-version 9.2 OLD NEW` of two copies of `/` holding
+/// each side's files under `etc/ssh/`: its exit code, the keywords it names, its errors.
+fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, files) in [("a", &p.base), ("b", &p.live)] {
+        std::fs::create_dir_all(dir.path().join(side).join("etc/ssh")).unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(side).join("etc/ssh").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
+        .args(["diff", "--program-version", "9.2", "--format", "json"])
+        .arg(dir.path().join("a"))
+        .arg(dir.path().join("b"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["key"].as_str())
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            let k = k.split('[').next().unwrap_or(k);
+            k.rsplit('.').next().unwrap_or(k).to_string()
+        })
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        keys,
+        json["errors"].as_array().map_or(0, Vec::len),
+    )
+}
+
 #[derive(Default)]
 struct Tally {
     agreed: usize,
@@ -563,26 +600,39 @@ fn confdrift_follows_include_as_ssh_does() {
                 (Err(e), _) | (_, Err(e)) => refused = Some(e),
             }
         }
-        let (code, keys, errors) = confdrift(p);
+        // `diff` compares every file of the two directories: a file no ssh_config reads is a
+        // finding there by design, so pairs holding one are judged by `check` only.
+        let stray = p
+            .base
+            .iter()
+            .chain(&p.live)
+            .any(|(n, _)| n != "ssh_config" && !n.ends_with(".conf"));
+        let mut verdicts = vec![("check", confdrift(p))];
+        if !stray {
+            verdicts.push(("diff", confdrift_diff(p)));
+        }
         let mut t = tally.lock().unwrap();
-        if let Some(e) = refused {
-            t.refused.push(format!("{i} {}: {}", p.what, e.trim()));
-            if errors > 0 {
-                t.refused_seen += 1;
+        for (how, (code, keys, errors)) in verdicts {
+            if let Some(e) = &refused {
+                t.refused
+                    .push(format!("{i} {} ({how}): {}", p.what, e.trim()));
+                if errors > 0 {
+                    t.refused_seen += 1;
+                }
+            } else if errors > 0 {
+                t.disagreements.push(format!(
+                    "{i} {}: ssh takes both sides, confdrift {how} reports {errors} errors",
+                    p.what
+                ));
+            } else if keys == differ && (code == 0) == differ.is_empty() {
+                t.agreed += 1;
+                t.changed += usize::from(!differ.is_empty());
+            } else {
+                t.disagreements.push(format!(
+                    "{i} {}: ssh: {differ:?}; confdrift {how}: exit {code}, {keys:?}",
+                    p.what
+                ));
             }
-        } else if errors > 0 {
-            t.disagreements.push(format!(
-                "{i} {}: ssh takes both sides, confdrift reports {errors} errors",
-                p.what
-            ));
-        } else if keys == differ && (code == 0) == differ.is_empty() {
-            t.agreed += 1;
-            t.changed += usize::from(!differ.is_empty());
-        } else {
-            t.disagreements.push(format!(
-                "{i} {}: ssh: {differ:?}; confdrift: exit {code}, {keys:?}",
-                p.what
-            ));
         }
     });
     let t = tally.into_inner().unwrap();
