@@ -30,9 +30,12 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
         files.into_iter().partition(|f| f.format.name() == "pgconf");
     let (sshd, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "sshd");
+    let (nginx, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "nginx");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
+    out.extend(model_views(nginx, follow_nginx));
     out
 }
 
@@ -96,6 +99,28 @@ fn follow<'t>(
 ) -> Option<Effective> {
     tree.filter(|t| includes::reads_others(path, t))
         .and_then(|tree| includes::resolve(path, tree, lookup, paths))
+}
+
+/// What nginx runs with when it reads `path`, when a file it includes sets something: keys as
+/// they stand in the whole configuration (`http.server[1].listen`), each naming the file that
+/// set it.
+fn follow_nginx<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    let tree = tree.filter(|t| nginx_includes::reads_others(path, t))?;
+    let read = nginx_includes::read_through(path, tree, lookup, paths);
+    let from: std::collections::HashMap<String, String> = read
+        .from
+        .into_iter()
+        .filter(|(_, file)| file != path)
+        .collect();
+    (!from.is_empty()).then_some(Effective {
+        tree: read.tree,
+        from,
+    })
 }
 
 /// Whether an sshd_config-format tree holds an `Include` (in a `Match` block too).

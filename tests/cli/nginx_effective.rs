@@ -731,3 +731,42 @@ fn confdrift_follows_include_as_nginx_does() {
     );
     assert!(refused.is_empty(), "nginx refused: {refused:?}");
 }
+
+#[test]
+fn a_rule_on_nginx_conf_judges_what_an_included_file_sets() {
+    // nginx.conf says nothing of server_tokens; a conf.d file included in `http` turns them
+    // on: the rule on nginx.conf sees what nginx runs with, named at the included line.
+    let config = "[[group]]\nname = \"web\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+                  files = [\"/etc/nginx/nginx.conf\"]\n\n\
+                  [[rule]]\nfile = \"/etc/nginx/nginx.conf\"\nkey = \"http.server_tokens\"\n\
+                  one_of = [\"off\"]\nseverity = \"critical\"\n";
+    let f = crate::harness::Fleet::new(config);
+    let main = "events { worker_connections 768; }\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n    sendfile on;\n}\n";
+    let conf_d = "/etc/nginx/conf.d/security.conf";
+    for (path, text) in [
+        ("/etc/nginx/nginx.conf", main),
+        (conf_d, "server_tokens on;\n"),
+    ] {
+        f.group_baseline("web", path, text);
+        f.live("h", path, text);
+    }
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let broken: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .collect();
+    assert_eq!(broken.len(), 1, "{r:#}");
+    assert_eq!(broken[0]["file"], conf_d, "{r:#}");
+    assert_eq!(broken[0]["line"], 1, "{r:#}");
+    // Turned off in the included file: nothing to say.
+    f.live("h", conf_d, "server_tokens off;\n");
+    f.group_baseline("web", conf_d, "server_tokens off;\n");
+    f.commit("off");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
