@@ -19,7 +19,7 @@
 //!   path without a glob character is required (nginx refuses to start without it).
 
 use super::Format;
-use super::includes;
+use super::includes::{self, join, parent};
 use crate::tree::{Tree, Value};
 
 /// One file (or glob of files) an include directive names.
@@ -264,35 +264,6 @@ fn nginx_prefix(path: &str) -> &str {
         Some(i) => &path[..i + "/nginx".len()],
         None => parent(path),
     }
-}
-
-/// The directory of an absolute path.
-fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-/// `target` (a path or glob) from `dir`: absolute as is, else under `dir`; `.` and `..`
-/// resolved by name.
-fn join(dir: &str, target: &str) -> String {
-    let joined = if target.starts_with('/') {
-        target.to_string()
-    } else {
-        format!("{dir}/{target}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// A literal path as a glob matching only itself (PostgreSQL, Redis and MySQL take include

@@ -273,7 +273,7 @@ fn is_directive(key: &str) -> bool {
 }
 
 /// The directory of an absolute path (`/` for a file at the root).
-fn parent(path: &str) -> &str {
+pub(crate) fn parent(path: &str) -> &str {
     match path.rfind('/') {
         Some(0) | None => "/",
         Some(i) => &path[..i],
@@ -282,7 +282,7 @@ fn parent(path: &str) -> &str {
 
 /// `target` read from a file in `dir`: absolute as is, else relative to `dir`; `.` and `..`
 /// resolved by name (a symlink on the host is not followed; what was collected is by name).
-fn join(dir: &str, target: &str) -> String {
+pub(crate) fn join(dir: &str, target: &str) -> String {
     let joined = if target.starts_with('/') {
         target.to_string()
     } else {

@@ -5,6 +5,7 @@ pub mod binary;
 pub mod defaults;
 mod dotenv;
 pub mod follow;
+mod glob3;
 mod htpasswd;
 pub mod includes;
 mod ini;

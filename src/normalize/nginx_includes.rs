@@ -23,7 +23,7 @@
 //! that side repeats with an index on the name itself (`x[1].a`); every other block takes
 //! arguments (`location`, `upstream`, `map`, `if`, ...).
 
-use super::includes::ReadThrough;
+use super::includes::{ReadThrough, join, parent};
 use crate::tree::{Entry, Tree, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -269,7 +269,7 @@ fn included<'t>(target: &str, walk: &mut Walk<'_, 't>) -> Vec<Node<'t>> {
         let mut m: Vec<String> = walk
             .paths
             .iter()
-            .filter(|p| glob_match(&pattern, p))
+            .filter(|p| super::glob3::matches(&pattern, p))
             .map(|p| p.to_string())
             .collect();
         m.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -328,98 +328,6 @@ fn flatten(nodes: &[Node], prefix: &str, out: &mut ReadThrough) {
             Body::Block(children) => flatten(children, &path, out),
         }
     }
-}
-
-/// The directory of an absolute path (`/` for a file at the root).
-fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-/// `target` from the prefix `dir`: absolute as is, else under `dir`; `.` and `..` resolved by
-/// name.
-fn join(dir: &str, target: &str) -> String {
-    let joined = if target.starts_with('/') {
-        target.to_string()
-    } else {
-        format!("{dir}/{target}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
-/// Whether `glob(3)` (no flags) matches `path` with `pattern`: segment by segment, a
-/// wildcard never matching a leading `.`.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern.split('/').collect();
-    let n: Vec<&str> = path.split('/').collect();
-    p.len() == n.len()
-        && p.iter().zip(&n).all(|(p, n)| {
-            let (p, n): (Vec<char>, Vec<char>) = (p.chars().collect(), n.chars().collect());
-            if n.first() == Some(&'.') && !(p.first() == Some(&'.') || p.starts_with(&['\\', '.']))
-            {
-                return false;
-            }
-            fnmatch(&p, &n)
-        })
-}
-
-/// `fnmatch(3)` of one segment: `*`, `?`, `[...]` (with `!` or `^`, ranges), `\` escapes.
-fn fnmatch(p: &[char], n: &[char]) -> bool {
-    let Some((&c, rest)) = p.split_first() else {
-        return n.is_empty();
-    };
-    match c {
-        '*' => (0..=n.len()).any(|i| fnmatch(rest, &n[i..])),
-        '?' => !n.is_empty() && fnmatch(rest, &n[1..]),
-        '[' => {
-            let Some((&x, tail)) = n.split_first() else {
-                return false;
-            };
-            match class(rest, x) {
-                Some((hit, after)) => hit && fnmatch(after, tail),
-                None => x == '[' && fnmatch(rest, tail), // no closing `]`: a literal `[`
-            }
-        }
-        '\\' if !rest.is_empty() => n.first() == Some(&rest[0]) && fnmatch(&rest[1..], &n[1..]),
-        c => n.first() == Some(&c) && fnmatch(rest, &n[1..]),
-    }
-}
-
-/// A bracket expression after its `[`: whether `x` is in it, and the pattern after its `]`.
-fn class(p: &[char], x: char) -> Option<(bool, &[char])> {
-    let (negate, mut i) = match p.first() {
-        Some('!' | '^') => (true, 1),
-        _ => (false, 0),
-    };
-    let mut hit = false;
-    let mut first = true;
-    while i < p.len() {
-        let c = p[i];
-        if c == ']' && !first {
-            return Some((hit != negate, &p[i + 1..]));
-        }
-        first = false;
-        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
-            hit |= (c..=p[i + 2]).contains(&x);
-            i += 3;
-        } else {
-            hit |= c == x;
-            i += 1;
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -555,14 +463,6 @@ mod tests {
             ),
         ]);
         same(&r, "worker_processes 2; user x;");
-        assert!(glob_match("/e/*.conf", "/e/a.conf"));
-        assert!(!glob_match("/e/*.conf", "/e/.a.conf"));
-        assert!(glob_match("/e/.*", "/e/.a"));
-        assert!(!glob_match("/e/*", "/e/d/a"));
-        assert!(glob_match("/e/[a-c]?.conf", "/e/b1.conf"));
-        assert!(!glob_match("/e/[!a-c]?.conf", "/e/b1.conf"));
-        assert!(glob_match("/e/\\*", "/e/*"));
-        assert!(!glob_match("/e/{a,b}", "/e/a"));
     }
 
     #[test]

@@ -101,28 +101,6 @@ fn follow<'t>(
         .and_then(|tree| includes::resolve(path, tree, lookup, paths))
 }
 
-/// What nginx runs with when it reads `path`, when a file it includes sets something: keys as
-/// they stand in the whole configuration (`http.server[1].listen`), each naming the file that
-/// set it.
-fn follow_nginx<'t>(
-    path: &str,
-    tree: Option<&'t Tree>,
-    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
-    paths: &[&str],
-) -> Option<Effective> {
-    let tree = tree.filter(|t| nginx_includes::reads_others(path, t))?;
-    let read = nginx_includes::read_through(path, tree, lookup, paths);
-    let from: std::collections::HashMap<String, String> = read
-        .from
-        .into_iter()
-        .filter(|(_, file)| file != path)
-        .collect();
-    (!from.is_empty()).then_some(Effective {
-        tree: read.tree,
-        from,
-    })
-}
-
 /// Whether an sshd_config-format tree holds an `Include` (in a `Match` block too).
 fn sshd_includes(_: &str, tree: &Tree) -> bool {
     tree.iter()
@@ -136,8 +114,39 @@ fn follow_sshd<'t>(
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
 ) -> Option<Effective> {
-    let tree = tree.filter(|t| sshd_includes(path, t))?;
-    let read = openssh_includes::read_through(path, tree, lookup, paths);
+    through(model_of("sshd"), path, tree, lookup, paths)
+}
+
+/// What nginx runs with when it reads `path`, when a file it includes sets something: keys as
+/// they stand in the whole configuration (`http.server[1].listen`).
+fn follow_nginx<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("nginx"), path, tree, lookup, paths)
+}
+
+/// The model of the programs whose files are read in `format`.
+fn model_of(format: &str) -> &'static Model {
+    MODELS
+        .iter()
+        .find(|m| m.format == format)
+        .expect("a model for every format views reads")
+}
+
+/// `path` read through its includes by `model`, each key naming the included file that set
+/// it; none when no included file sets anything.
+fn through<'t>(
+    model: &Model,
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    let tree = tree.filter(|t| (model.reads_others)(path, t))?;
+    let read = (model.read_through)(path, tree, lookup, paths);
     let from: std::collections::HashMap<String, String> = read
         .from
         .into_iter()

@@ -642,17 +642,11 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
 /// `etc/nginx/` (as `collect --out` writes a host's files).
 fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
-    for (side, files) in [("a", &p.base), ("b", &p.live)] {
-        for (name, text) in files {
-            let path = dir.path().join(side).join("etc/nginx").join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
+    let (a, b) = crate::verdict::write_sides(dir.path(), "etc/nginx", &p.base, &p.live);
     let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
         .args(["diff", "--format", "json"])
-        .arg(dir.path().join("a"))
-        .arg(dir.path().join("b"))
+        .arg(a)
+        .arg(b)
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)

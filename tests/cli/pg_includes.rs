@@ -206,14 +206,8 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
 /// side's files: its exit code and the setting keys it names.
 fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
-    for (side, files) in [("a", &p.base), ("b", &p.live)] {
-        for (name, text) in files {
-            let path = dir.path().join(side).join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
-    let v = crate::verdict::diff_dirs(&dir.path().join("a"), &dir.path().join("b"), "15");
+    let (a, b) = crate::verdict::write_sides(dir.path(), "", &p.base, &p.live);
+    let v = crate::verdict::diff_dirs(&a, &b, "15");
     (v.code, v.keys)
 }
 

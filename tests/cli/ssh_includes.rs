@@ -520,37 +520,15 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>, usize) {
 /// each side's files under `etc/ssh/`: its exit code, the keywords it names, its errors.
 fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>, usize) {
     let dir = tempfile::tempdir().unwrap();
-    for (side, files) in [("a", &p.base), ("b", &p.live)] {
-        std::fs::create_dir_all(dir.path().join(side).join("etc/ssh")).unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(side).join("etc/ssh").join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
-    let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
-        .args(["diff", "--program-version", "9.2", "--format", "json"])
-        .arg(dir.path().join("a"))
-        .arg(dir.path().join("b"))
-        .output()
-        .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let keys = json["findings"]
-        .as_array()
-        .unwrap()
+    let (a, b) = crate::verdict::write_sides(dir.path(), "etc/ssh", &p.base, &p.live);
+    let v = crate::verdict::diff_dirs(&a, &b, "9.2");
+    // A host's key (`host.db1.user`) names its keyword last.
+    let keys = v
+        .keys
         .iter()
-        .filter_map(|f| f["key"].as_str())
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            let k = k.split('[').next().unwrap_or(k);
-            k.rsplit('.').next().unwrap_or(k).to_string()
-        })
+        .map(|k| k.rsplit('.').next().unwrap_or(k).to_string())
         .collect();
-    (
-        out.status.code().unwrap_or(-1),
-        keys,
-        json["errors"].as_array().map_or(0, Vec::len),
-    )
+    (v.code, keys, v.errors)
 }
 
 #[derive(Default)]

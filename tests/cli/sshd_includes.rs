@@ -325,14 +325,8 @@ fn confdrift(p: &Pair) -> (i32, BTreeSet<String>) {
 /// each side's files under `etc/ssh/` (as `collect --out` writes a host's files).
 fn confdrift_diff(p: &Pair) -> (i32, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
-    for (side, files) in [("a", &p.base), ("b", &p.live)] {
-        for (name, text) in files {
-            let path = dir.path().join(side).join("etc/ssh").join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
-    let v = crate::verdict::diff_dirs(&dir.path().join("a"), &dir.path().join("b"), "9.2");
+    let (a, b) = crate::verdict::write_sides(dir.path(), "etc/ssh", &p.base, &p.live);
+    let v = crate::verdict::diff_dirs(&a, &b, "9.2");
     (v.code, v.keys)
 }
 

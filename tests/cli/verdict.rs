@@ -49,6 +49,26 @@ fn verdict(out: &std::process::Output) -> Verdict {
     }
 }
 
+/// Writes each side's files (name relative to `under`, text) into `dir/a/under` and
+/// `dir/b/under`, both made even when a side has no file; returns the two roots.
+pub fn write_sides(
+    dir: &std::path::Path,
+    under: &str,
+    base: &[(String, String)],
+    live: &[(String, String)],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    for (side, files) in [("a", base), ("b", live)] {
+        let root = dir.join(side).join(under);
+        std::fs::create_dir_all(&root).unwrap();
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    (dir.join("a"), dir.join("b"))
+}
+
 /// `confdrift diff --program-version version OLD NEW` of two directories.
 pub fn diff_dirs(old: &std::path::Path, new: &std::path::Path, version: &str) -> Verdict {
     let out = Command::new(env!("CARGO_BIN_EXE_confdrift"))
