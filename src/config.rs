@@ -2,6 +2,7 @@
 //! resolution into a [`Config`] with every default applied and every path made absolute.
 
 mod access;
+mod running;
 
 use crate::collect::{FileSpec, SshSettings, Transport};
 use crate::inventory::HostVars;
@@ -82,6 +83,9 @@ struct RawGroup {
     /// The major version of the program that reads the group's files (`"15"`).
     version: Option<String>,
     files: Vec<RawFile>,
+    /// `[[group.running]]`: the servers that run the group's files.
+    #[serde(default)]
+    running: Vec<toml::Spanned<running::RawRunning>>,
 }
 
 /// `yaml = "1.1"` (or the bare number `1.1`, which TOML reads as a float).
@@ -188,6 +192,8 @@ pub struct Group {
     pub vars: std::collections::BTreeMap<String, HostVars>,
     pub transport: Transport,
     pub files: Vec<FileSpec>,
+    /// The running servers compared with the files (`[[group.running]]`).
+    pub running: Vec<crate::collect::running::RunningSpec>,
 }
 
 impl Config {
@@ -368,12 +374,15 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
                 f.pattern
             );
         }
+        let running =
+            running::resolve(&path, &g.name, g.running, &files, |at| line_col(text, at).0)?;
         groups.push(Group {
             name: g.name,
             hosts: g.hosts,
             vars,
             transport,
             files,
+            running,
         });
     }
     for w in access::unused_warnings(

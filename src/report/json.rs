@@ -86,6 +86,14 @@ struct OutFinding<'a> {
     status: Option<OutStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     first_seen: Option<&'a str>,
+    /// Running servers: the value the files give, the value the server runs, and where the
+    /// server says it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_value: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    running: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, Serialize)]
@@ -159,6 +167,9 @@ fn out_finding(f: &Finding, resolved: bool) -> OutFinding<'_> {
             (None, false) => None,
         },
         first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
+        file_value: f.kind.is_running().then(|| value(&f.file_value)),
+        running: f.kind.is_running().then(|| value(&f.running)),
+        source: f.source.as_deref(),
     }
 }
 

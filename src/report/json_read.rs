@@ -215,6 +215,9 @@ fn finding(f: InFinding) -> Finding {
             },
             first_seen,
         }),
+        file_value: None,
+        running: None,
+        source: None,
     }
 }
 

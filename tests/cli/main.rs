@@ -27,6 +27,7 @@ mod redis_effective;
 mod reports;
 mod roundtrip;
 mod rules;
+mod running_pg;
 mod secrets;
 mod shard;
 mod ssh;
