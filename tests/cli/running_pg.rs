@@ -211,7 +211,7 @@ fn finding<'a>(report: &'a Json, kind: &str, key: &str) -> &'a Json {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["kind"] == kind && f["key"] == key)
+        .find(|f| f["kind"] == kind && f["key"].as_str().unwrap_or("") == key)
         .unwrap_or_else(|| panic!("no {kind} finding on {key}: {report:#}"))
 }
 
@@ -304,4 +304,357 @@ fn max_connections_edited_and_reloaded_needs_a_restart() {
         [("changed".to_string(), "max_connections".to_string())],
         "{report:#}"
     );
+}
+
+#[test]
+fn alter_system_is_a_file_change_when_auto_conf_is_collected() {
+    let pg = Pg::start();
+    let f = fleet(&pg, &pg.connect());
+    pg.sql("ALTER SYSTEM SET work_mem = '8MB'");
+    let auto = pg.auto_conf().display().to_string();
+    // Written, not applied yet.
+    let (_, report, _) = check(&f);
+    assert_eq!(
+        found(&report),
+        [
+            ("added".to_string(), "work_mem".to_string()),
+            ("not_applied".to_string(), "work_mem".to_string())
+        ],
+        "{report:#}"
+    );
+    let n = finding(&report, "not_applied", "work_mem");
+    assert_eq!(
+        (&n["file"], &n["line"]),
+        (&Json::from(auto.clone()), &Json::from(3))
+    );
+    assert!(n["message"].as_str().unwrap().contains("reload needed"));
+    // Applied: the file's own change only, on auto.conf.
+    pg.reload();
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    assert_eq!(
+        found(&report),
+        [("added".to_string(), "work_mem".to_string())],
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][0]["file"], auto);
+}
+
+#[test]
+fn values_set_outside_the_collected_files_are_runtime_only_with_their_source() {
+    // postgresql.conf outside the data directory without data_directory in it: confdrift
+    // looks for postgresql.auto.conf beside it and finds none, while the server writes and
+    // reads the one in its data directory.
+    let pg = Pg::init();
+    pg.append("listen_addresses = ''\n");
+    let etc = pg.data.parent().unwrap().join("etc");
+    std::fs::create_dir(&etc).unwrap();
+    // The server reads pg_hba.conf and pg_ident.conf beside its config_file.
+    for name in ["postgresql.conf", "pg_hba.conf", "pg_ident.conf"] {
+        std::fs::copy(pg.data.join(name), etc.join(name)).unwrap();
+    }
+    if running_as_root() {
+        ok(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&etc));
+    }
+    let conf = etc.join("postgresql.conf");
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [{c:?}]\n\n\
+         [[group.running]]\nfile = {c:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
+        pg.connect(),
+        c = conf.display().to_string()
+    ));
+    f.group_baseline(
+        "db",
+        &conf.display().to_string(),
+        &std::fs::read_to_string(&conf).unwrap(),
+    );
+    f.commit("baseline");
+    ok(as_server("pg_ctl")
+        .args(["-w", "-t", "60", "-D"])
+        .arg(&pg.data)
+        .arg("-l")
+        .arg(pg.data.parent().unwrap().join("log"))
+        .arg("-o")
+        .arg(format!("-c config_file={}", conf.display()))
+        .arg("start"));
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 0, "fresh: {report:#}\n{stderr}");
+
+    pg.sql("ALTER SYSTEM SET work_mem = '8MB'");
+    pg.sql("ALTER ROLE postgres SET maintenance_work_mem = '100MB'");
+    pg.reload();
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    assert_eq!(
+        found(&report),
+        [
+            (
+                "runtime_only".to_string(),
+                "maintenance_work_mem".to_string()
+            ),
+            ("runtime_only".to_string(), "work_mem".to_string())
+        ],
+        "{report:#}"
+    );
+    let w = finding(&report, "runtime_only", "work_mem");
+    assert_eq!(w["file"], conf.display().to_string());
+    assert_eq!(
+        (&w["file_value"], &w["running"]),
+        (&Json::from("4MB"), &Json::from("8MB"))
+    );
+    assert_eq!(
+        w["source"],
+        format!("ALTER SYSTEM ({}:3)", pg.auto_conf().display())
+    );
+    let m = finding(&report, "runtime_only", "maintenance_work_mem");
+    assert_eq!(m["running"], "100MB");
+    assert_eq!(m["source"], "user (ALTER ROLE ... SET)");
+}
+
+#[test]
+fn lines_the_server_refuses_are_rejected_with_its_words() {
+    let pg = Pg::start();
+    let f = fleet(&pg, &pg.connect());
+    // A bad value refuses its own line; the rest of the reload applies.
+    pg.append("work_mem = 10s\nmaintenance_work_mem = 100MB\n");
+    let bad = pg.line_of("work_mem = 10s");
+    pg.reload();
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    assert_eq!(
+        found(&report),
+        [
+            ("added".to_string(), "maintenance_work_mem".to_string()),
+            ("added".to_string(), "work_mem".to_string()),
+            ("rejected".to_string(), "work_mem".to_string())
+        ],
+        "{report:#}"
+    );
+    let r = finding(&report, "rejected", "work_mem");
+    assert_eq!(
+        (&r["line"], &r["severity"]),
+        (&Json::from(bad), &Json::from("critical"))
+    );
+    assert_eq!(
+        (&r["file_value"], &r["running"]),
+        (&Json::from("10s"), &Json::from("4MB"))
+    );
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.contains("setting could not be applied") && message.contains("\"10s\""),
+        "{message}"
+    );
+
+    // An unknown setting makes the server refuse the whole file: what is pending stays so.
+    pg.edit("work_mem = 10s", "work_mem = 16MB\nno_such_setting = 1");
+    let unknown = pg.line_of("no_such_setting");
+    pg.reload();
+    let (_, report, stderr) = check(&f);
+    let r = finding(&report, "rejected", "no_such_setting");
+    assert_eq!(r["line"], unknown);
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.contains("unrecognized configuration parameter")
+            && message.contains("no change in its files applies"),
+        "{message}"
+    );
+    let n = finding(&report, "not_applied", "work_mem");
+    let message = n["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("after fixing {}:{unknown}", pg.conf().display())),
+        "{message}"
+    );
+    assert!(stderr.is_empty() || !stderr.contains("panick"), "{stderr}");
+
+    // A syntax error: the server names the line, not a setting.
+    pg.edit("no_such_setting = 1", "work_mem = 64 MB");
+    let syntax = pg.line_of("work_mem = 64 MB");
+    pg.reload();
+    let (code, report, _) = check(&f);
+    assert_eq!(code, 2, "confdrift cannot read the file either: {report:#}");
+    let r = finding(&report, "rejected", "");
+    assert_eq!(
+        (&r["file"], &r["line"], &r["key"]),
+        (
+            &Json::from(pg.conf().display().to_string()),
+            &Json::from(syntax),
+            &Json::Null
+        )
+    );
+    assert!(
+        r["message"].as_str().unwrap().contains("syntax error"),
+        "{r}"
+    );
+    assert!(
+        report["errors"][0]["line"] == syntax,
+        "confdrift's own reading names the line too: {report:#}"
+    );
+}
+
+#[test]
+fn a_server_that_is_down_is_trouble_for_its_host_and_file_only() {
+    let up = Pg::start();
+    let down = Pg::start();
+    down.stop();
+    // One socket directory per host name: db-1's server runs, db-2's is down.
+    let sockets = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(up.data.parent().unwrap(), sockets.path().join("db-1")).unwrap();
+    std::os::unix::fs::symlink(down.data.parent().unwrap(), sockets.path().join("db-2")).unwrap();
+    let conf = up.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\", \"db-2\"]\ntransport = \"local\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = \"host={}/{{host}} dbname=postgres user=postgres\"\ntimeout = 5\n",
+        sockets.path().display()
+    ));
+    baseline(&f, &up);
+    up.append("work_mem = 16MB\n");
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 2, "{report:#}\n{stderr}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(
+        (&errors[0]["host"], &errors[0]["file"]),
+        (&Json::from("db-2"), &Json::from(conf))
+    );
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("running postgresql server") && message.contains("cannot connect"),
+        "{message}"
+    );
+    // db-1 was checked all the same (both hosts read the same files here).
+    let on_1: Vec<&Json> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["host"] == "db-1")
+        .collect();
+    assert!(
+        on_1.iter()
+            .any(|x| x["kind"] == "not_applied" && x["key"] == "work_mem"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_password_in_connect_is_refused_with_its_line() {
+    let f = Fleet::new(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [\"/etc/postgresql/15/main/postgresql.conf\"]\n\n\
+         [[group.running]]\nfile = \"/etc/postgresql/15/main/postgresql.conf\"\nserver = \"postgresql\"\n\
+         connect = \"host=/var/run/postgresql user=confdrift password=Tr0ub4dor\"\n",
+    );
+    f.commit("config");
+    let out = f.run(&["check"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("confdrift.toml:7:") && out.stderr.contains("password"),
+        "{}",
+        out.stderr
+    );
+    assert!(!format!("{}{}", out.stdout, out.stderr).contains("Tr0ub4dor"));
+}
+
+/// A run of `confdrift check --format json` in `f` with `PGPASSFILE`, and every command line
+/// `ps` showed while it ran; whether one of them was psql's.
+fn sampled_run(f: &Fleet, passfile: &Path) -> (std::process::Output, Vec<String>, bool) {
+    let child = Command::new(env!("CARGO_BIN_EXE_confdrift"))
+        .args(["check", "--format", "json"])
+        .current_dir(f.path())
+        .env_remove("CONFDRIFT_CONFIG")
+        .env("PGPASSFILE", passfile)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let out = Command::new("ps")
+                    .args(["-eo", "ppid=,args="])
+                    .output()
+                    .unwrap();
+                seen.push(String::from_utf8_lossy(&out.stdout).into_owned());
+            }
+            seen
+        })
+    };
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = sampler.join().unwrap();
+    let psql = seen.iter().any(|s| {
+        // Debian's psql is a wrapper (perl) that execs the real one: either shows `psql`.
+        s.lines().any(|l| {
+            l.trim_start().starts_with(&format!("{pid} ")) && l.contains("psql") && l.contains("-X")
+        })
+    });
+    (out, seen, psql)
+}
+
+#[test]
+fn a_password_from_pgpassfile_is_never_shown_nor_on_a_command_line() {
+    const PASSWORD: &str = "Corr3ct-H0rse-Battery";
+    let pg = Pg::init();
+    pg.append("listen_addresses = ''\npassword_encryption = 'scram-sha-256'\n");
+    std::fs::write(
+        pg.data.join("pg_hba.conf"),
+        "local all postgres trust\nlocal all confdrift scram-sha-256\n",
+    )
+    .unwrap();
+    pg.up();
+    pg.sql(&format!(
+        "CREATE ROLE confdrift LOGIN PASSWORD '{PASSWORD}'; GRANT pg_read_all_settings TO confdrift"
+    ));
+    let connect = format!(
+        "host={} dbname=postgres user=confdrift",
+        pg.data.parent().unwrap().display()
+    );
+    let f = fleet(&pg, &connect);
+    let passfile = f.write("pgpass", format!("*:*:*:confdrift:{PASSWORD}\n"));
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // ps is sampled while confdrift runs, until a sample caught psql at work.
+    let mut caught = false;
+    for _ in 0..40 {
+        let (out, seen, psql) = sampled_run(&f, &passfile);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        for text in seen
+            .iter()
+            .chain([&stdout.to_string(), &stderr.to_string()])
+        {
+            assert!(!text.contains(PASSWORD), "the password shows: {text}");
+        }
+        let report: Json = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(found(&report), Vec::<(String, String)>::new());
+        // A role that is no superuser may not read pg_file_settings: said, not trouble.
+        assert!(
+            report["notices"]
+                .to_string()
+                .contains("pg_file_settings is not readable"),
+            "{report:#}"
+        );
+        if psql {
+            caught = true;
+            break;
+        }
+    }
+    assert!(caught, "no ps sample caught psql running in 40 runs");
+
+    // Without the password file: trouble naming host and file, and still no password.
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let report = out.json();
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot connect") && message.contains("password"),
+        "{message}"
+    );
+    assert_eq!(report["errors"][0]["host"], "db-1");
+    assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD));
 }

@@ -237,10 +237,8 @@ fn rejected(ctx: &mut Ctx, running: &Running, out: &mut Vec<Finding>) -> BTreeSe
 fn judge(ctx: &Ctx, name: &str, s: &RunningSetting) -> Option<Finding> {
     let live = ctx.live.as_ref()?;
     let set = live.tree.get(name);
-    let default = || {
-        let text = ctx.table?.default_text(name)?;
-        Some(setting_value(name, text))
-    };
+    // The default as the table prints it (in the base unit), shown as the server shows it.
+    let default = || Some(running_value(name, ctx.table?.default_text(name)?, &s.unit));
     let file_value = set.map(|e| e.value.clone()).or_else(default);
     let runs = running_of(name, s);
     let same = file_value.as_ref().is_some_and(|f| same(f, &runs));
