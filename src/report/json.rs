@@ -1,12 +1,13 @@
-//! `--format json`: the `confdrift/v1` schema of SPEC.md, published as
-//! `schema/confdrift-v1.schema.json`. Output structs are separate from the engine's types, so
+//! `--format json`: the `confdrift/v2` schema of SPEC.md, published as
+//! `schema/confdrift-v2.schema.json` (v2 added the running servers' kinds and their
+//! `file_value`, `running` and `source`; `schema/confdrift-v1.schema.json` stays for v1 reports). Output structs are separate from the engine's types, so
 //! the schema changes only on purpose. `json_read.rs` reads the same document back (`merge`).
 
 use super::{Finding, Report, Severity, Status, Writer};
 use serde::Serialize;
 use std::io::Write;
 
-pub const SCHEMA: &str = "confdrift/v1";
+pub const SCHEMA: &str = "confdrift/v2";
 
 pub struct JsonWriter;
 

@@ -294,6 +294,26 @@ fn max_connections_edited_and_reloaded_needs_a_restart() {
     );
     let message = n["message"].as_str().unwrap();
     assert!(message.contains("restart needed"), "{message}");
+    crate::formats::assert_valid(&report);
+    // Text: the three values side by side, each with where it comes from.
+    let text = f.run(&["check"]).stdout;
+    let conf = pg.conf().display().to_string();
+    for want in [
+        format!("baseline 100  baselines/groups/db{conf}:{line}"),
+        format!("file     150  db-1:{conf}:{line}"),
+        format!("running  100  configuration file {conf}:{line}"),
+    ] {
+        assert!(text.contains(&want), "{want:?} in:\n{text}");
+    }
+    let md = f.run(&["check", "--format", "markdown"]).stdout;
+    assert!(md.contains("file 150, running 100"), "{md}");
+    let prom = f.run(&["check", "--format", "prometheus"]).stdout;
+    assert!(
+        prom.contains(
+            "confdrift_running_findings{host=\"db-1\",group=\"db\",kind=\"not_applied\"} 1"
+        ),
+        "{prom}"
+    );
 
     // A restart applies it: nothing left but the file's own change.
     pg.stop();
