@@ -17,7 +17,9 @@ const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// One PostgreSQL server of a test, stopped when dropped.
 pub struct Pg {
-    dir: tempfile::TempDir,
+    /// The directory holding the data directory, the socket and the log.
+    root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
     pub data: PathBuf,
 }
 
@@ -68,23 +70,29 @@ impl Pg {
     /// A new cluster, not started; its postgresql.conf names the socket directory.
     pub fn init() -> Pg {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut pg = Pg::init_at(dir.path());
+        pg._dir = Some(dir);
+        pg
+    }
+
+    /// A new cluster in `root/data`, the socket in `root` (made the server's).
+    pub fn init_at(root: &Path) -> Pg {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
         if running_as_root() {
             // The server writes its data directory and socket here.
-            ok(Command::new("chown")
-                .arg("postgres:postgres")
-                .arg(dir.path()));
+            ok(Command::new("chown").arg("postgres:postgres").arg(root));
         }
-        let data = dir.path().join("data");
+        let data = root.join("data");
         ok(as_server("initdb")
             .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
             .args(["--locale", "C.UTF-8", "-D"])
             .arg(&data));
-        let pg = Pg { dir, data };
-        pg.append(&format!(
-            "unix_socket_directories = '{}'\n",
-            pg.dir.path().display()
-        ));
+        let pg = Pg {
+            root: root.to_path_buf(),
+            _dir: None,
+            data,
+        };
+        pg.append(&format!("unix_socket_directories = '{}'\n", root.display()));
         pg
     }
 
@@ -93,7 +101,7 @@ impl Pg {
             .args(["-w", "-t", "60", "-D"])
             .arg(&self.data)
             .arg("-l")
-            .arg(self.dir.path().join("log"))
+            .arg(self.root.join("log"))
             .arg("start"));
     }
 
@@ -138,10 +146,7 @@ impl Pg {
 
     /// The connection string for the `postgres` role over the socket.
     pub fn connect(&self) -> String {
-        format!(
-            "host={} dbname=postgres user=postgres",
-            self.dir.path().display()
-        )
+        format!("host={} dbname=postgres user=postgres", self.root.display())
     }
 
     /// Runs SQL as the superuser; its unaligned output.
@@ -404,6 +409,8 @@ fn values_set_outside_the_collected_files_are_runtime_only_with_their_source() {
 
     pg.sql("ALTER SYSTEM SET work_mem = '8MB'");
     pg.sql("ALTER ROLE postgres SET maintenance_work_mem = '100MB'");
+    // confdrift bounds its own query with statement_timeout: what the role sets still shows.
+    pg.sql("ALTER ROLE postgres SET statement_timeout = '5min'");
     pg.reload();
     let (code, report, stderr) = check(&f);
     assert_eq!(code, 1, "{report:#}\n{stderr}");
@@ -414,6 +421,7 @@ fn values_set_outside_the_collected_files_are_runtime_only_with_their_source() {
                 "runtime_only".to_string(),
                 "maintenance_work_mem".to_string()
             ),
+            ("runtime_only".to_string(), "statement_timeout".to_string()),
             ("runtime_only".to_string(), "work_mem".to_string())
         ],
         "{report:#}"
@@ -431,6 +439,24 @@ fn values_set_outside_the_collected_files_are_runtime_only_with_their_source() {
     let m = finding(&report, "runtime_only", "maintenance_work_mem");
     assert_eq!(m["running"], "100MB");
     assert_eq!(m["source"], "user (ALTER ROLE ... SET)");
+    let t = finding(&report, "runtime_only", "statement_timeout");
+    assert_eq!(
+        (&t["file_value"], &t["running"]),
+        (&Json::from("0"), &Json::from("5min"))
+    );
+
+    // accept writes files, never what a server runs: nothing to take here.
+    let head = f.git(&["rev-parse", "HEAD"]);
+    let out = f.run(&["accept", "-m", "take all", "--author", "T <t@example.com>"]);
+    assert_eq!(
+        f.git(&["rev-parse", "HEAD"]),
+        head,
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("nothing to accept"), "{}", out.stdout);
 }
 
 #[test]
@@ -677,4 +703,45 @@ fn a_password_from_pgpassfile_is_never_shown_nor_on_a_command_line() {
     );
     assert_eq!(report["errors"][0]["host"], "db-1");
     assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD));
+}
+
+#[test]
+fn over_ssh_psql_runs_on_the_host() {
+    use crate::sshd::{Behaviour, Lab};
+    let mut lab = Lab::new();
+    // The cluster lives at the lab's mount point, which the host's sshd binds over itself:
+    // the host's files are the server's own, at the paths the server names them by.
+    std::fs::set_permissions(lab.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = lab.mount.join("pg");
+    std::fs::create_dir(&root).unwrap();
+    let pg = Pg::init_at(&root);
+    pg.append("listen_addresses = ''\n");
+    pg.up();
+    let mount = lab.mount.clone();
+    lab.host("db-1", Behaviour::Serve(mount));
+    let conf = pg.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[ssh]\nconfig = {:?}\n\n[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"ssh\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
+        lab.ssh_config().display().to_string(),
+        pg.connect()
+    ));
+    baseline(&f, &pg);
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 0, "{report:#}\n{stderr}");
+
+    pg.append("work_mem = 16MB\n");
+    let out = f.run(&["check", "--format", "json", "-v"]);
+    let report = out.json();
+    let n = finding(&report, "not_applied", "work_mem");
+    assert_eq!(
+        (&n["file_value"], &n["running"]),
+        (&Json::from("16MB"), &Json::from("4MB"))
+    );
+    // -v traces the ssh command that ran psql on the host, with no secret in it.
+    assert!(
+        out.stderr.contains("(running server)") && out.stderr.contains("-- db-1 sh -s"),
+        "{}",
+        out.stderr
+    );
 }

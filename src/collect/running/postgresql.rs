@@ -16,10 +16,13 @@ const MAX_SETTINGS: usize = 20_000;
 const MAX_FILE_LINES: usize = 100_000;
 
 /// The query, fed to psql on standard input; `{timeout}` is the statement timeout in ms.
+/// `statement_timeout` is read before the transaction sets its own (which would hide an
+/// `ALTER ROLE ... SET statement_timeout` behind the source `session`).
 const SQL: &str = r"BEGIN READ ONLY;
+SELECT 'S', name, coalesce(setting, ''), coalesce(unit, ''), source, coalesce(sourcefile, ''), coalesce(sourceline::text, ''), pending_restart, context FROM pg_catalog.pg_settings WHERE name = 'statement_timeout';
 SET LOCAL statement_timeout = {timeout};
 SELECT 'V', pg_catalog.current_setting('server_version_num');
-SELECT 'S', name, coalesce(setting, ''), coalesce(unit, ''), source, coalesce(sourcefile, ''), coalesce(sourceline::text, ''), pending_restart, context FROM pg_catalog.pg_settings;
+SELECT 'S', name, coalesce(setting, ''), coalesce(unit, ''), source, coalesce(sourcefile, ''), coalesce(sourceline::text, ''), pending_restart, context FROM pg_catalog.pg_settings WHERE name <> 'statement_timeout';
 SELECT pg_catalog.has_table_privilege('pg_catalog.pg_file_settings', 'SELECT') AND pg_catalog.has_function_privilege('pg_catalog.pg_show_all_file_settings()', 'EXECUTE') AS confdrift_file_settings \gset
 \if :confdrift_file_settings
 SELECT 'F', coalesce(sourcefile, ''), coalesce(sourceline, 0), coalesce(name, ''), coalesce(setting, ''), applied, coalesce(error, '') FROM pg_catalog.pg_file_settings;
