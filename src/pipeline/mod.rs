@@ -8,7 +8,7 @@
 //! the program refuses, explicit defaults; with [`mycnf`] and [`bouncer`] for MariaDB and
 //! PgBouncer), [`ssh_hosts`] (ssh_config host by host) and [`effective`] (includes, and changes
 //! that change nothing the program runs with; both told what is known by [`scope`]),
-//! [`judge`] (rules and facts), [`support`] (what a narrowed selection still reads).
+//! [`running`] (the running servers against their files), [`judge`] (rules and facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
 mod baseline_follow;
@@ -103,7 +103,7 @@ struct HostResult {
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
 /// read each as its program does (refusals, explicit defaults); read each with its includes;
-/// judge each by the rules.
+/// ask its running servers and compare them with their files; judge each by the rules.
 fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
     let mut out = HostResult::default();
     let vars = t.group.vars.get(t.host);
