@@ -745,3 +745,64 @@ fn over_ssh_psql_runs_on_the_host() {
         out.stderr
     );
 }
+
+/// Every `#name = value` line of PostgreSQL 15's own postgresql.conf.sample, uncommented and
+/// written after initdb's settings: the server runs every one of them as written, so confdrift
+/// must read each value as the server shows it (units, enums, booleans, lists, quoting) and
+/// find nothing. Left out: the file locations, includes and the listener, which the test sets.
+#[test]
+fn every_setting_of_the_sample_as_written_is_what_the_server_runs() {
+    const SAMPLE: &str =
+        include_str!("../../fixtures/upstream/postgresql-15/postgresql.conf.sample");
+    const FIXED: &[&str] = &[
+        "data_directory",
+        "hba_file",
+        "ident_file",
+        "external_pid_file",
+        "include",
+        "include_dir",
+        "include_if_exists",
+        "listen_addresses",
+        "port",
+        "unix_socket_directories",
+    ];
+    let pg = Pg::init();
+    let mut uncommented = String::new();
+    let mut count = 0;
+    for line in SAMPLE.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let name = rest.split(" = ").next().unwrap_or("");
+        if !rest.contains(" = ")
+            || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            || FIXED.contains(&name)
+        {
+            continue;
+        }
+        uncommented.push_str(rest);
+        uncommented.push('\n');
+        count += 1;
+    }
+    assert!(count > 280, "{count} settings");
+    // The sample first, then initdb's own values and the test's socket (the last one wins).
+    let initdb = std::fs::read_to_string(pg.conf()).unwrap();
+    // The server shows the connection's own socket for the TCP keepalives (0 on a unix
+    // socket), and `(disabled)` for an archive_command while archiving is off: not findings.
+    let shown_otherwise =
+        "tcp_keepalives_idle = 60\ntcp_user_timeout = 10s\narchive_command = 'cp %p /nowhere/%f'\n";
+    std::fs::write(
+        pg.conf(),
+        format!("{uncommented}{initdb}{shown_otherwise}listen_addresses = ''\n"),
+    )
+    .unwrap();
+    pg.up();
+    let f = fleet(&pg, &pg.connect());
+    let (code, report, stderr) = check(&f);
+    assert_eq!(found(&report), Vec::<(String, String)>::new(), "{report:#}");
+    assert_eq!(
+        (code, &report["errors"]),
+        (0, &serde_json::json!([])),
+        "{stderr}"
+    );
+}

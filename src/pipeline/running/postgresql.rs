@@ -18,7 +18,9 @@
 //!   collect (a `postgresql.auto.conf` it could not read: `ALTER SYSTEM`).
 //!
 //! Values the server computes (`client`, `session`, `override` sources; `internal` settings
-//! such as `server_version`) are never findings.
+//! such as `server_version`) are never findings, nor those `pg_settings` does not show as set
+//! (the TCP keepalive settings show the connection's socket; `archive_command` shows
+//! `(disabled)` while archiving is off).
 
 use super::super::compare::Compared;
 use super::super::{HostResult, Target};
@@ -37,6 +39,22 @@ const NOT_APPLIED_ERROR: &str = "setting could not be applied";
 
 /// Sources whose values the server sets itself, or the session does: never a finding.
 const COMPUTED: &[&str] = &["client", "session", "override", "interactive", "test"];
+
+/// Settings whose `pg_settings` value is the connection's own socket (their show hooks ask
+/// the socket: 0 on a unix socket, the system's value over TCP when unset), not the setting.
+const PER_CONNECTION: &[&str] = &[
+    "tcp_keepalives_idle",
+    "tcp_keepalives_interval",
+    "tcp_keepalives_count",
+    "tcp_user_timeout",
+];
+
+/// Whether the server shows something else than the setting's value: the connection's socket
+/// ([`PER_CONNECTION`]), or `archive_command` while archiving is off (its show hook says
+/// `(disabled)`, whatever the command).
+fn not_shown(name: &str, s: &RunningSetting) -> bool {
+    PER_CONNECTION.contains(&name) || (name == "archive_command" && s.value == "(disabled)")
+}
 
 /// What one comparison knows.
 struct Ctx<'a> {
@@ -131,6 +149,7 @@ pub(super) fn compare(
         if rejected.contains(name.as_str())
             || COMPUTED.contains(&s.source.as_str())
             || s.context == "internal"
+            || not_shown(name, s)
         {
             continue;
         }
