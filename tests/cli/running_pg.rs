@@ -806,3 +806,82 @@ fn every_setting_of_the_sample_as_written_is_what_the_server_runs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn secret_settings_are_redacted_on_every_side() {
+    let pg = Pg::start();
+    let conf = pg.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n\n\
+         [[rule]]\nkey = \"cluster_name\"\nsecret = true\n\n[[rule]]\nkey = \"work_mem\"\nsecret = true\n",
+        pg.connect()
+    ));
+    baseline(&f, &pg);
+    // cluster_name waits for a restart; work_mem's value is refused by the reload.
+    pg.append("cluster_name = 'Sup3rSecretName'\nwork_mem = 77s\n");
+    pg.reload();
+    let (_, report, _) = check(&f);
+    let n = finding(&report, "not_applied", "cluster_name");
+    assert_eq!(n["file_value"], "[redacted]");
+    let r = finding(&report, "rejected", "work_mem");
+    assert_eq!(
+        (&r["file_value"], &r["running"]),
+        (&Json::from("[redacted]"), &Json::from("[redacted]"))
+    );
+    for format in ["json", "text", "markdown", "github", "junit"] {
+        let out = f.run(&["check", "--format", format]);
+        for secret in ["Sup3rSecretName", "77s", "4MB"] {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{secret} shows in {format}:\n{}{}",
+                out.stdout,
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_is_trouble_within_the_timeout() {
+    // A socket that accepts and never says a word, where the server's would be.
+    let dir = tempfile::tempdir().unwrap();
+    let listener =
+        std::os::unix::net::UnixListener::bind(dir.path().join(".s.PGSQL.5432")).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"/etc/postgresql/15/main/postgresql.conf\"]\n\n\
+         [[group.running]]\nfile = \"/etc/postgresql/15/main/postgresql.conf\"\nserver = \"postgresql\"\n\
+         connect = \"host={} dbname=postgres user=postgres\"\ntimeout = 2\n",
+        dir.path().display()
+    ));
+    f.live(
+        "db-1",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 100\n",
+    );
+    f.group_baseline(
+        "db",
+        "/etc/postgresql/15/main/postgresql.conf",
+        "max_connections = 100\n",
+    );
+    f.commit("baseline");
+    let start = std::time::Instant::now();
+    let (code, report, _) = check(&f);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(code, 2, "{report:#}");
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("running postgresql server") && message.contains("timeout"),
+        "{message}"
+    );
+}
