@@ -885,3 +885,28 @@ fn a_server_that_never_answers_is_trouble_within_the_timeout() {
         "{message}"
     );
 }
+
+#[test]
+fn the_command_transport_says_running_servers_are_not_supported_yet() {
+    let pg = Pg::init();
+    let conf = pg.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"command\"\ncommand = [\"cat\", \"{{path}}\"]\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
+        pg.connect()
+    ));
+    f.group_baseline("db", &conf, &std::fs::read_to_string(pg.conf()).unwrap());
+    f.commit("baseline");
+    let (code, report, _) = check(&f);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(
+        found(&report),
+        Vec::<(String, String)>::new(),
+        "the file is still compared"
+    );
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("not supported yet with the command transport"),
+        "{message}"
+    );
+}
