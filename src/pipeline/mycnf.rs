@@ -19,26 +19,12 @@
 
 use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
-use crate::normalize::mycnf_values::{Reading, is_server_group, option_name, read};
+use crate::normalize::mycnf_values::{
+    Reading, default_collation, is_server_group, option_name, read, split_key, utf8mb3,
+};
 use crate::report::Kind;
 use crate::tree::{Entry, Tree};
 use std::collections::{BTreeMap, HashMap};
-
-/// The group and option name of a key the mycnf reader wrote (`mysqld.max_connections`);
-/// none for a top-level key, a list element or a name with a `.` (a key cache's option).
-fn split(key: &str) -> Option<(String, &str)> {
-    let (group, rest) = if let Some(quoted) = key.strip_prefix('"') {
-        let end = quoted.find("\".")?;
-        (
-            quoted[..end].replace("\\\"", "\"").replace("\\\\", "\\"),
-            &quoted[end + 2..],
-        )
-    } else {
-        let (g, r) = key.split_once('.')?;
-        (g.to_string(), r)
-    };
-    (!rest.contains(['[', '"', '.'])).then_some((group, rest))
-}
 
 /// What one side runs with: option → (value, the key and entry that set it, how many
 /// includes come before that line).
@@ -62,7 +48,7 @@ fn side(t: &'static Table, tree: Option<&Tree>) -> Side {
     let mut lines: Vec<(&str, &Entry, &str)> = tree
         .iter()
         .filter_map(|(k, e)| {
-            let (group, name) = split(k)?;
+            let (group, name) = split_key(k)?;
             is_server_group(t, &group).then_some((k, e, name))
         })
         .collect();
@@ -79,7 +65,7 @@ fn side(t: &'static Table, tree: Option<&Tree>) -> Side {
 
 /// The option a change is of, when it is in a group the server reads.
 fn option_of(t: &'static Table, key: &str) -> Option<&'static str> {
-    let (group, name) = split(key)?;
+    let (group, name) = split_key(key)?;
     is_server_group(t, &group)
         .then(|| option_name(t, name))
         .flatten()
@@ -143,10 +129,7 @@ fn settle_with(
         let cs = (option == "collation_server")
             .then(|| s.options.get("character_set_server"))
             .flatten()?;
-        t.rows("charset")
-            .find(|r| r[0] == utf8mb3(&cs.0))
-            .and_then(|r| r.get(1))
-            .map(|c| c.to_string())
+        default_collation(t, &cs.0)
     };
     let value = |s: &Side, option: &'static str| {
         s.options
@@ -194,6 +177,26 @@ fn settle_with(
     }
 }
 
+/// The value mariadbd `version` runs with when no line sets `option` (a key of what it runs
+/// with through includes: the option's own name), as its lines are read.
+pub(crate) fn default_entry(version: &str, option: &str) -> Option<Entry> {
+    let t = defaults::mariadb(version)?;
+    if option.contains(['#', '.', '[']) {
+        return None;
+    }
+    match read(
+        t,
+        option,
+        &crate::tree::Value::text(t.default_text(option)?),
+    ) {
+        Reading::Sets(_, value) => Some(Entry {
+            value: crate::tree::Value::text(value),
+            line: 0,
+        }),
+        _ => None,
+    }
+}
+
 /// The lines of `tree` mariadbd `version` refuses to start with, and why.
 pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
     let Some(t) = version.and_then(defaults::mariadb) else {
@@ -208,7 +211,7 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
         if key.starts_with('!') {
             continue;
         }
-        let Some((group, name)) = split(key) else {
+        let Some((group, name)) = split_key(key) else {
             if !key.contains('.') {
                 out.push((
                     e.line,
@@ -232,15 +235,6 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
         );
     }
     out
-}
-
-/// MariaDB 10.11 reads `utf8` as `utf8mb3` (its default `old_mode`), in collation names too.
-fn utf8mb3(name: &str) -> String {
-    let lower = name.to_lowercase();
-    match lower.strip_prefix("utf8") {
-        Some(rest) if rest.is_empty() || rest.starts_with('_') => format!("utf8mb3{rest}"),
-        _ => lower,
-    }
 }
 
 /// The server's character set and collation, as the file leaves them: a character set or

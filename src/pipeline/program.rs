@@ -157,6 +157,9 @@ pub(crate) fn default_entry(
     if format.name() == "sshd" {
         return sshd_default_entry(version?, key);
     }
+    if format.name() == "mycnf" {
+        return super::mycnf::default_entry(version?, key);
+    }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;
     }
