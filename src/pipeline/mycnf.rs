@@ -115,7 +115,7 @@ fn settle_with(
     // The files mariadbd reads first (`/etc/my.cnf`, `/etc/mysql/my.cnf`, which Debian links
     // to `mariadb.cnf`): a file read later (`conf.d/*.cnf`) may override an earlier one's
     // value with the default.
-    let first_read = matches!(path.rsplit('/').next(), Some("my.cnf" | "mariadb.cnf"));
+    let first_read = read_first(path);
     let default = |option: &'static str| match t.default_text(option) {
         Some(text) => match read(t, option, &crate::tree::Value::text(text)) {
             Reading::Sets(_, v) => Some(v),
@@ -197,11 +197,25 @@ pub(crate) fn default_entry(version: &str, option: &str) -> Option<Entry> {
     }
 }
 
-/// The lines of `tree` mariadbd `version` refuses to start with, and why.
-pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
+/// Whether mariadbd reads `path` first, not through an `!include` (`/etc/my.cnf`,
+/// `/etc/mysql/my.cnf`, which Debian links to `mariadb.cnf`, `~/.my.cnf`).
+fn read_first(path: &str) -> bool {
+    matches!(
+        path.rsplit('/').next(),
+        Some("my.cnf" | ".my.cnf" | "mariadb.cnf")
+    )
+}
+
+/// The lines of `tree` (the file `path`) mariadbd `version` refuses to start with, and why.
+/// An option before any group stops it only in a file it reads first: in an included file it
+/// ends that file (said, and read through includes so). So does a collation not of the
+/// server's default character set: an included file's collation may go with a character set
+/// another file sets.
+pub(crate) fn refusals(path: &str, version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
     let Some(t) = version.and_then(defaults::mariadb) else {
         return Vec::new();
     };
+    let first = read_first(path);
     let who = format!(
         "mariadbd (MariaDB {}) refuses to start with this line",
         t.version
@@ -212,7 +226,7 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
             continue;
         }
         let Some((group, name)) = split_key(key) else {
-            if !key.contains('.') {
+            if !key.contains('.') && first {
                 out.push((
                     e.line,
                     format!("{who}: an option before any [group] (\"Found option without preceding group in config file\")"),
@@ -229,7 +243,7 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
     }
     if out.is_empty() {
         out.extend(
-            character_sets(t, tree)
+            character_sets(t, tree, first)
                 .into_iter()
                 .map(|(line, why)| (line, format!("{who}: {why}"))),
         );
@@ -240,7 +254,7 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
 /// The server's character set and collation, as the file leaves them: a character set or
 /// collation it does not know, or a collation not of the character set, stops it. Without
 /// `!include` only for the pair (an included file may set the other).
-fn character_sets(t: &'static Table, tree: &Tree) -> Vec<(u32, String)> {
+fn character_sets(t: &'static Table, tree: &Tree, first: bool) -> Vec<(u32, String)> {
     let s = side(t, Some(tree));
     let mut out = Vec::new();
     let charset = s.options.get("character_set_server");
@@ -260,7 +274,7 @@ fn character_sets(t: &'static Table, tree: &Tree) -> Vec<(u32, String)> {
         return out;
     };
     let server_charset = charset.map(|c| c.0.clone()).or_else(|| {
-        (!s.includes)
+        (first && !s.includes)
             .then(|| t.default_text("character_set_server"))
             .flatten()
             .map(str::to_string)
@@ -318,15 +332,15 @@ mod tests {
         let doc = f
             .parse(b"port = 1\n[mysqld]\nmax_connections = 12x\nloose-nosuch = 1\nnosuch\n[client]\nnosuch = 2\n")
             .unwrap();
-        let lines: Vec<u32> = refusals(Some("10.11"), doc.tree().unwrap())
+        let lines: Vec<u32> = refusals("/etc/mysql/my.cnf", Some("10.11"), doc.tree().unwrap())
             .into_iter()
             .map(|(l, _)| l)
             .collect();
         assert_eq!(lines, [1, 3, 5]);
-        assert!(refusals(None, doc.tree().unwrap()).is_empty());
+        assert!(refusals("/etc/mysql/my.cnf", None, doc.tree().unwrap()).is_empty());
         let lines = |text: &str| -> Vec<u32> {
             let doc = f.parse(text.as_bytes()).unwrap();
-            refusals(Some("10.11"), doc.tree().unwrap())
+            refusals("/etc/mysql/my.cnf", Some("10.11"), doc.tree().unwrap())
                 .into_iter()
                 .map(|(l, _)| l)
                 .collect()

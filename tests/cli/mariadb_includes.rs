@@ -341,6 +341,53 @@ fn pairs() -> Vec<Pair> {
             &[],
         ),
     });
+    out.push(Pair {
+        what: "collation-server moved from 50-server.cnf to 60-local.cnf".into(),
+        base: host(
+            &plain_my,
+            SERVER,
+            &[("mariadb.conf.d/60-local.cnf", "[mysqld]\n".into())],
+        ),
+        live: host(
+            &plain_my,
+            &SERVER.replace("collation-server", "#collation-server"),
+            &[(
+                "mariadb.conf.d/60-local.cnf",
+                "[mysqld]\ncollation-server = utf8mb4_general_ci\n".into(),
+            )],
+        ),
+    });
+    out.push(Pair {
+        what: "refused: an option the server does not know in an included file".into(),
+        base: host(&plain_my, SERVER, &[]),
+        live: host(
+            &plain_my,
+            SERVER,
+            &[(
+                "mariadb.conf.d/60-local.cnf",
+                "[mysqld]\nmax_connection_limit = 10\n".into(),
+            )],
+        ),
+    });
+    out.push(Pair {
+        what: "an option before any group in an included file, edited with the rest of it".into(),
+        base: host(
+            &plain_my,
+            SERVER,
+            &[(
+                "mariadb.conf.d/60-local.cnf",
+                "max_connections = 300\n[mysqld]\nwait_timeout = 5\n".into(),
+            )],
+        ),
+        live: host(
+            &plain_my,
+            SERVER,
+            &[(
+                "mariadb.conf.d/60-local.cnf",
+                "max_connections = 400\n[mysqld]\nwait_timeout = 6\n".into(),
+            )],
+        ),
+    });
     // mariadbd stops reading an included file at an option before any group (it says so, and
     // starts): the file sets nothing.
     out.push(Pair {
