@@ -17,10 +17,14 @@
 //!
 //! What the server runs with is keyed by the option it sets (`max_connections`, whatever the
 //! group, spelling or prefix: [`super::mycnf_values::read`]), with the value it reads, and
-//! `collation_server` given by `character_set_server` where no line sets it. Everything else
-//! (other groups, list options, `maximum-` lines, a name the server does not take, and every
-//! option when no table of the server's version is known) is compared as written, file by
-//! file: keyed `FILE#KEY`, so it never counts as moved.
+//! `collation_server` given by `character_set_server` where no line sets it. What each client
+//! of [`CLIENTS`] runs with is keyed `CLIENT:option` (`mariadb-dump:max_allowed_packet`): the
+//! options of the groups it reads (checked with each client's `--print-defaults`), merged in
+//! the order they are read, the last winning, names in any case, values as written (no table
+//! of the clients' options says more). Everything else (other groups such as `[mysqld_safe]`,
+//! list options, `maximum-` lines, a name the server does not take, and every option when no
+//! table of the server's version is known) is compared as written, file by file: keyed
+//! `FILE#KEY`, so it never counts as moved.
 
 use super::defaults::{self, Table};
 use super::includes::{ReadThrough, join, parent};
@@ -33,6 +37,32 @@ const MAX_LEVEL: usize = 10;
 
 /// Included files read for one file at most (a hostile fan-out stays bounded).
 const MAX_READS: usize = 256;
+
+/// The clients of MariaDB 10.11 and the groups each reads besides `[client]`,
+/// `[client-server]` and `[client-mariadb]` (`load_default_groups` in `client/*.cc`).
+pub const CLIENTS: &[(&str, [&str; 2])] = &[
+    ("mariadb", ["mysql", "mariadb-client"]),
+    ("mariadb-dump", ["mysqldump", "mariadb-dump"]),
+    ("mariadb-admin", ["mysqladmin", "mariadb-admin"]),
+    ("mariadb-check", ["mysqlcheck", "mariadb-check"]),
+    ("mariadb-import", ["mysqlimport", "mariadb-import"]),
+    ("mariadb-show", ["mysqlshow", "mariadb-show"]),
+    ("mariadb-binlog", ["mysqlbinlog", "mariadb-binlog"]),
+    ("mariadb-slap", ["mysqlslap", "mariadb-slap"]),
+    ("mariadb-upgrade", ["mysql_upgrade", "mariadb-upgrade"]),
+];
+
+/// The groups every client reads.
+const CLIENT_GROUPS: [&str; 3] = ["client", "client-server", "client-mariadb"];
+
+/// The clients that read `group` (as the reader wrote it: lower case).
+pub fn clients_of(group: &str) -> impl Iterator<Item = &'static str> + '_ {
+    let all = CLIENT_GROUPS.contains(&group);
+    CLIENTS
+        .iter()
+        .filter(move |(_, own)| all || own.contains(&group))
+        .map(|(client, _)| *client)
+}
 
 /// Whether a mycnf tree holds an `!include` or `!includedir`.
 pub fn reads_others(_: &str, tree: &Tree) -> bool {
@@ -152,34 +182,36 @@ fn sequence<'t>(
         if !key.starts_with('"') && !key.contains('.') {
             return;
         }
-        walk.items.push(item(walk.table, path, key, entry));
+        walk.items.extend(items(walk.table, path, key, entry));
     }
 }
 
-/// One assignment keyed for comparing: by the option the server sets, or as written in its
-/// file.
-fn item(table: Option<&'static Table>, path: &str, key: &str, entry: &Entry) -> Item {
-    let set = table.and_then(|t| {
-        let (group, name) = split_key(key)?;
-        if !is_server_group(t, &group) {
-            return None;
-        }
-        match read(t, name, &entry.value) {
-            Reading::Sets(option, value) => Some((option, value)),
-            _ => None,
-        }
-    });
-    let (key_here, value) = match set {
-        Some((option, value)) => (option.to_string(), Value::text(value)),
-        None => (format!("{path}#{key}"), entry.value.clone()),
-    };
-    Item {
+/// One assignment keyed for comparing: by the option the server sets, by the option of each
+/// client that reads its group, or (none of these) as written in its file.
+fn items(table: Option<&'static Table>, path: &str, key: &str, entry: &Entry) -> Vec<Item> {
+    let item = |key_here: String, value: Value| Item {
         key: key_here,
         own: key.to_string(),
         value,
         line: entry.line,
         file: path.to_string(),
+    };
+    let mut out = Vec::new();
+    if let (Some(t), Some((group, name))) = (table, split_key(key)) {
+        if is_server_group(t, &group)
+            && let Reading::Sets(option, value) = read(t, name, &entry.value)
+        {
+            out.push(item(option.to_string(), Value::text(value)));
+        }
+        let name = name.to_lowercase();
+        for client in clients_of(&group) {
+            out.push(item(format!("{client}:{name}"), entry.value.clone()));
+        }
     }
+    if out.is_empty() {
+        out.push(item(format!("{path}#{key}"), entry.value.clone()));
+    }
+    out
 }
 
 /// The collected files directly in `dir` whose names end in `.cnf`, in byte order.
@@ -255,7 +287,8 @@ mod tests {
         assert_eq!(r.from["max_connections"], "/etc/mysql/conf.d/b.cnf");
         assert_eq!(r.own["max_connections"], "mariadb.max_connections");
         assert_eq!(get("wait_timeout"), Some(("9".into(), 4)));
-        assert_eq!(get("/etc/mysql/my.cnf#client.port"), Some(("1".into(), 6)));
+        assert_eq!(get("mariadb:port"), Some(("1".into(), 6)));
+        assert_eq!(r.own["mariadb-dump:port"], "client.port");
         assert!(r.read.contains("/etc/mysql/conf.d/.h.cnf"));
         assert!(!r.read.contains("/etc/mysql/conf.d/x.conf"));
         assert!(!r.read.contains("/etc/mysql/conf.d/sub/y.cnf"));

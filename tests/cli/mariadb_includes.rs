@@ -174,10 +174,12 @@ fn pairs() -> Vec<Pair> {
             host(&my_cnf(&file("mysqld", v), "", false), SERVER, &[]),
             host(&my_cnf("", &file("mariadb", v), false), SERVER, &[]),
         );
+        // A line appended to my.cnf without a group header is in its `[client-server]`, which
+        // the clients read too: a change for them (see the clients' pairs).
         add(
-            "moved from 50-server.cnf to the end of my.cnf",
+            "moved from 50-server.cnf to the end of my.cnf, in a [mariadb] group",
             host(&plain_my, &server_with(&line(v)), &[]),
-            host(&my_cnf("", &line(v), false), SERVER, &[]),
+            host(&my_cnf("", &file("mariadb", v), false), SERVER, &[]),
         );
         add(
             "60-local.cnf renamed 40-local.cnf, before 50-server.cnf",
@@ -321,12 +323,11 @@ fn pairs() -> Vec<Pair> {
         });
     }
     out.push(Pair {
-        what:
-            "bind-address moved from 50-server.cnf to my.cnf's [client-server] after the includes"
-                .into(),
+        what: "bind-address moved from 50-server.cnf to a [mysqld] after the includes in my.cnf"
+            .into(),
         base: host(&plain_my, SERVER, &[]),
         live: host(
-            &my_cnf("", "bind-address = 127.0.0.1\n", false),
+            &my_cnf("", "[mysqld]\nbind-address = 127.0.0.1\n", false),
             &SERVER.replace("bind-address", "#bind-address"),
             &[],
         ),
@@ -533,4 +534,320 @@ fn confdrift_follows_includedir_as_mariadbd_does() {
             .join("\n")
     );
     assert!(judged >= 150, "only {judged} verdicts judged");
+}
+
+/// The clients and what each reads: `CLIENT --defaults-file=my.cnf --print-defaults`.
+const CLIENT_PROGRAMS: &[&str] = &[
+    "mariadb",
+    "mariadb-dump",
+    "mariadb-admin",
+    "mariadb-check",
+    "mariadb-import",
+    "mariadb-show",
+    "mariadb-binlog",
+    "mariadb-slap",
+    "mariadb-upgrade",
+];
+
+/// The groups the clients read (`--print-defaults` of each on a file with every group).
+const CLIENT_GROUPS: &[&str] = &[
+    "client",
+    "client-server",
+    "client-mariadb",
+    "mysql",
+    "mariadb-client",
+    "mysqldump",
+    "mariadb-dump",
+    "mysqladmin",
+    "mariadb-admin",
+    "mysqlcheck",
+    "mariadb-check",
+    "mysqlimport",
+    "mariadb-import",
+    "mysqlshow",
+    "mariadb-show",
+    "mysqlbinlog",
+    "mariadb-binlog",
+    "mysqlslap",
+    "mariadb-slap",
+    "mysql_upgrade",
+    "mariadb-upgrade",
+];
+
+fn client_pairs() -> Vec<Pair> {
+    let mut out = Vec::new();
+    let my = my_cnf("", "", false);
+    let client_with = |line: &str| {
+        assert!(CLIENT.contains("\n[client]\n"));
+        CLIENT.replacen("\n[client]\n", &format!("\n[client]\n{line}"), 1)
+    };
+    let clients_with = |line: &str| {
+        assert!(CLIENTS.contains("\n[mysql]\n"));
+        CLIENTS.replacen("\n[mysql]\n", &format!("\n[mysql]\n{line}"), 1)
+    };
+    let m60 = "mariadb.conf.d/60-local.cnf";
+    let on = |extra: &[(&str, String)], client: &str, clients: &str| -> Side {
+        let mut extra: Vec<(&str, String)> = extra.to_vec();
+        extra.push(("mariadb.conf.d/50-client.cnf", client.to_string()));
+        extra.push(("mariadb.conf.d/50-mysql-clients.cnf", clients.to_string()));
+        host(&my, SERVER, &extra)
+    };
+    let mut add = |what: &str, base: Side, live: Side| {
+        out.push(Pair {
+            what: format!("clients: {what}"),
+            base,
+            live,
+        })
+    };
+    let port = |v: &str| format!("port = {v}\n");
+    let (c1, c2) = (client_with(&port("3307")), client_with(&port("3308")));
+    add(
+        "[client] port moved from 50-client.cnf to 60-local.cnf",
+        on(&[], &c1, CLIENTS),
+        on(
+            &[(m60, format!("[client]\n{}", port("3307")))],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "[client] port moved to 60-local.cnf's [client-mariadb]",
+        on(&[], &c1, CLIENTS),
+        on(
+            &[(m60, format!("[client-mariadb]\n{}", port("3307")))],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "[client] port moved to 60-local.cnf's [mysql] (only mariadb reads it)",
+        on(&[], &c1, CLIENTS),
+        on(
+            &[(m60, format!("[mysql]\n{}", port("3307")))],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "[client] port edited where 60-local.cnf's [mysql] overrides it for mariadb alone",
+        on(&[(m60, format!("[mysql]\n{}", port("3309")))], &c1, CLIENTS),
+        on(&[(m60, format!("[mysql]\n{}", port("3309")))], &c2, CLIENTS),
+    );
+    add(
+        "[client] port edited where 60-local.cnf's [client] overrides it",
+        on(
+            &[(m60, format!("[client]\n{}", port("3309")))],
+            &c1,
+            CLIENTS,
+        ),
+        on(
+            &[(m60, format!("[client]\n{}", port("3309")))],
+            &c2,
+            CLIENTS,
+        ),
+    );
+    add(
+        "a new 60-local.cnf's [client] port after 50-mysql-clients.cnf's [mysql] port",
+        on(&[], CLIENT, &clients_with(&port("3307"))),
+        on(
+            &[(m60, format!("[client]\n{}", port("3308")))],
+            CLIENT,
+            &clients_with(&port("3307")),
+        ),
+    );
+    add(
+        "[client] and [mysql] port swapped in 60-local.cnf",
+        on(
+            &[(
+                m60,
+                format!("[client]\n{}[mysql]\n{}", port("3307"), port("3308")),
+            )],
+            CLIENT,
+            CLIENTS,
+        ),
+        on(
+            &[(
+                m60,
+                format!("[mysql]\n{}[client]\n{}", port("3308"), port("3307")),
+            )],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "[client] port in my.cnf moved from before the includes to after them",
+        host(
+            &my_cnf("[client]\nport = 3307\n", "", false),
+            SERVER,
+            &[("mariadb.conf.d/50-client.cnf", c2.clone())],
+        ),
+        host(
+            &my_cnf("", "[client]\nport = 3307\n", false),
+            SERVER,
+            &[("mariadb.conf.d/50-client.cnf", c2.clone())],
+        ),
+    );
+    let dump = "conf.d/mysqldump.cnf";
+    add(
+        "[mysqldump] max_allowed_packet moved to 60-local.cnf's [mariadb-dump]",
+        on(&[], CLIENT, CLIENTS),
+        on(
+            &[
+                (
+                    dump,
+                    DUMP.replace("max_allowed_packet", "#max_allowed_packet"),
+                ),
+                (m60, "[mariadb-dump]\nmax-allowed-packet = 16M\n".into()),
+            ],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "[mysqldump] max_allowed_packet moved to 60-local.cnf's [mariadb-dump], edited",
+        on(&[], CLIENT, CLIENTS),
+        on(
+            &[
+                (
+                    dump,
+                    DUMP.replace("max_allowed_packet", "#max_allowed_packet"),
+                ),
+                (m60, "[mariadb-dump]\nmax-allowed-packet = 32M\n".into()),
+            ],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "mysqldump.cnf moved from conf.d to mariadb.conf.d",
+        on(&[], CLIENT, CLIENTS),
+        on(
+            &[
+                (dump, String::new()),
+                ("mariadb.conf.d/mysqldump.cnf", DUMP.into()),
+            ],
+            CLIENT,
+            CLIENTS,
+        ),
+    );
+    add(
+        "quick moved from [mysqldump] to [client] (every client reads it)",
+        on(&[], CLIENT, CLIENTS),
+        on(
+            &[(dump, DUMP.replace("\nquick\n", "\n"))],
+            &client_with("quick\n"),
+            CLIENTS,
+        ),
+    );
+    add(
+        "an option appended to my.cnf's [client-server] after the includes, where the server has it already",
+        host(&my, &server_with("max_allowed_packet = 64M\n"), &[]),
+        host(
+            &my_cnf("", "max_allowed_packet = 64M\n", false),
+            &server_with("max_allowed_packet = 64M\n"),
+            &[],
+        ),
+    );
+    add(
+        "[client] port edited in 50-client.cnf, nothing overrides it",
+        on(&[], &c1, CLIENTS),
+        on(&[], &c2, CLIENTS),
+    );
+    out
+}
+
+/// What each client reads, the files written under a new directory in `dir` as for
+/// [`server`]: client → option (`-` as `_`, lower case) → its last value.
+fn clients(files: &Side, dir: &std::path::Path) -> BTreeMap<String, BTreeMap<String, String>> {
+    let root = tempfile::tempdir_in(dir).unwrap();
+    let at = format!("{}/etc/mysql/", root.path().display());
+    for (name, text) in files {
+        let path = root.path().join("etc/mysql").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text.replace("/etc/mysql/", &at)).unwrap();
+    }
+    let file = root.path().join("etc/mysql/my.cnf");
+    CLIENT_PROGRAMS
+        .iter()
+        .map(|client| {
+            let out = std::process::Command::new(client)
+                .arg(format!("--defaults-file={}", file.display()))
+                .arg("--print-defaults")
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("{client} is needed for this test (mariadb-client; .ci/run installs it): {e}")
+                });
+            assert!(out.status.success(), "{client}: {out:?}");
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let args = text.lines().last().unwrap_or("");
+            let options = args
+                .split_whitespace()
+                .filter_map(|a| a.strip_prefix("--"))
+                .map(|a| {
+                    let (n, v) = a.split_once('=').unwrap_or((a, ""));
+                    (n.replace('-', "_").to_lowercase(), v.to_string())
+                })
+                .collect();
+            (client.to_string(), options)
+        })
+        .collect()
+}
+
+#[test]
+fn confdrift_merges_the_client_groups_as_each_client_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = client_pairs();
+    let results = std::sync::Mutex::new(Vec::new());
+    crate::verdict::each_in_parallel(&pairs, 2, |_, p| {
+        let (a, b) = (clients(&p.base, dir.path()), clients(&p.live, dir.path()));
+        let mut differ = BTreeSet::new();
+        for client in CLIENT_PROGRAMS {
+            let (a, b) = (&a[*client], &b[*client]);
+            let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            differ.extend(
+                names
+                    .into_iter()
+                    .filter(|n| a.get(*n) != b.get(*n))
+                    .cloned(),
+            );
+        }
+        for (how, (code, keys, errors)) in [("check", confdrift(p)), ("diff", confdrift_diff(p))] {
+            // The options its findings name in the groups the clients read.
+            let ours: BTreeSet<String> = keys
+                .iter()
+                .map(|k| match k.split_once('.') {
+                    Some((g, n)) if CLIENT_GROUPS.contains(&g) => n.to_lowercase(),
+                    _ => k.clone(),
+                })
+                .collect();
+            let verdict = if errors == 0 && ours == differ && (code == 0) == differ.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{}: the clients: {differ:?}; confdrift {how}: exit {code}, {keys:?}, {errors} errors",
+                    p.what
+                ))
+            };
+            results.lock().unwrap().push(verdict);
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let disagreements: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    eprintln!(
+        "client groups through !includedir: {} pairs, {} verdicts (check and diff), {} disagreements",
+        pairs.len(),
+        results.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} verdicts otherwise than the clients:\n{}",
+        disagreements.len(),
+        results.len(),
+        disagreements
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
