@@ -465,6 +465,18 @@ fn drop_for(
         let (kept, dropped): (Vec<Change>, Vec<Change>) = std::mem::take(&mut files[i].changes)
             .into_iter()
             .partition(|c| !same(&c.key));
+        if model.names_own {
+            for c in &kept {
+                let key = keys_of(&moves[covering[0]], &path, &c.key)[0];
+                let secret = secret::is_secret_key(format, &c.key);
+                if let Some(notice) =
+                    set_elsewhere_notice(&path, c, key, secret, &sides[covering[0]])
+                    && !notices.contains(&notice)
+                {
+                    notices.push(notice);
+                }
+            }
+        }
         files[i].changes = kept;
         if !dropped.is_empty() {
             let reasons: Vec<String> = dropped
@@ -584,6 +596,42 @@ fn why(c: &Change, key: &str, path: &str, side: &(Read, Read)) -> String {
         },
         _ => format!("{} the same to the program", c.key),
     }
+}
+
+/// Where the value of a change kept on `path` comes from, when another file sets it on
+/// either side (a file read later overrides it there): the finding names this file's line;
+/// the notice names the line the program takes its value from (values left out for a secret).
+fn set_elsewhere_notice(
+    path: &str,
+    c: &Change,
+    key: &str,
+    secret: bool,
+    side: &(Read, Read),
+) -> Option<String> {
+    let at = |r: &Read| -> Option<(String, String, u32)> {
+        let r = r.as_ref()?;
+        let e = r.tree.get(key)?;
+        let file = r.from.get(key).cloned().unwrap_or_default();
+        Some((e.value.to_string(), file, e.line))
+    };
+    let (base, live) = (at(&side.0), at(&side.1));
+    if [&base, &live]
+        .into_iter()
+        .all(|s| s.as_ref().is_none_or(|(_, file, _)| file == path))
+    {
+        return None;
+    }
+    let say = |s: &Option<(String, String, u32)>| match s {
+        Some((_, file, line)) if secret => format!("the value set by {file}:{line}"),
+        Some((value, file, line)) => format!("{value} from {file}:{line}"),
+        None => "not set".to_string(),
+    };
+    Some(format!(
+        "{path}: {}: the program runs with {} (was {})",
+        c.key,
+        say(&live),
+        say(&base)
+    ))
 }
 
 /// A file no entry lists, read through an include, that appeared or went without changing

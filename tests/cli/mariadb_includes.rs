@@ -851,3 +851,61 @@ fn confdrift_merges_the_client_groups_as_each_client_reads_them() {
             .join("\n")
     );
 }
+
+#[test]
+fn a_finding_on_an_overridden_line_says_where_the_value_now_comes_from() {
+    let my = my_cnf("", "", false);
+    let base = host(
+        &my,
+        &server_with("wait_timeout = 600\n"),
+        &[(
+            "mariadb.conf.d/50-client.cnf",
+            "[client]\npassword = hunter2-old\n".into(),
+        )],
+    );
+    let live = host(
+        &my,
+        SERVER,
+        &[
+            (
+                "mariadb.conf.d/60-local.cnf",
+                "[mariadb]\n# local\nwait_timeout = 900\n[client]\npassword = hunter2-local\n"
+                    .into(),
+            ),
+            (
+                "mariadb.conf.d/50-client.cnf",
+                "[client]\npassword = hunter2-new\n".into(),
+            ),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = crate::verdict::write_sides(dir.path(), "etc/mysql", &base, &live);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_confdrift"))
+        .args(["diff", "--program-version", "10.11", "--format", "json"])
+        .arg(&a)
+        .arg(&b)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let notices: Vec<&str> = json["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    let has = |s: &str| notices.iter().any(|n| n.contains(s));
+    assert!(
+        has(
+            "50-server.cnf: mysqld.wait_timeout: the program runs with 900 from etc/mysql/mariadb.conf.d/60-local.cnf:3 (was 600 from etc/mysql/mariadb.conf.d/50-server.cnf:"
+        ),
+        "{notices:#?}"
+    );
+    assert!(
+        has(
+            "50-client.cnf: client.password: the program runs with the value set by etc/mysql/mariadb.conf.d/60-local.cnf:5"
+        ),
+        "{notices:#?}"
+    );
+}
