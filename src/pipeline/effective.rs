@@ -1,7 +1,8 @@
 //! Includes: the compared files in the order they are judged, each with the trees read
 //! through its includes when it has any (postgresql.conf's `include`, `include_dir`,
 //! `include_if_exists` and `postgresql.auto.conf`, followed among the host's own files); and,
-//! for PostgreSQL and sshd, the changes that leave what the program runs with as it was (a
+//! for PostgreSQL, sshd, nginx and MariaDB (its server and clients: [`mycnf_includes`]), the
+//! changes that leave what the program runs with as it was (a
 //! setting moved between files, set again where an include overrides it, an include directive
 //! that changes nothing, an included file at defaults), which are no drift, and the changes no
 //! file shows that it runs with all the same (an include moved, a file renamed in its order).
