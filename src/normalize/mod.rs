@@ -11,6 +11,7 @@ pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;
+pub mod mycnf_includes;
 pub mod mycnf_values;
 mod nginx;
 pub mod nginx_includes;

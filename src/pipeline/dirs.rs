@@ -84,7 +84,7 @@ pub fn diff_paths(
                             Kind::MissingFile,
                             format!("only in {}", old.display()),
                         ));
-                        diffed.extend(one_side(&o, name, how, by, true));
+                        diffed.extend(one_side(&o, name, how, by, true, &mut report));
                     }
                     _ => {
                         whole.push(whole_file(
@@ -92,7 +92,7 @@ pub fn diff_paths(
                             Kind::UnexpectedFile,
                             format!("only in {}", new.display()),
                         ));
-                        diffed.extend(one_side(&n, name, how, by, false));
+                        diffed.extend(one_side(&n, name, how, by, false, &mut report));
                     }
                 }
                 report.files += 1;
@@ -147,22 +147,35 @@ struct Diffed {
 }
 
 /// A file of one side only, parsed when its program reads it through includes (its settings
-/// may change what another file's program runs with); its whole-file finding is made apart.
+/// may change what another file's program runs with), with what the program refuses in it;
+/// its whole-file finding is made apart.
 fn one_side(
     path: &Path,
     name: &str,
     how: How,
     included: Option<(Format, &str)>,
     old_side: bool,
+    report: &mut Report,
 ) -> Option<Diffed> {
     let format = how
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx") {
+    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf") {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
+    if let Some(tree) = doc.as_ref().and_then(|d| d.tree()) {
+        for (line, message) in super::program::refusals(format, name, how.version, tree) {
+            report.errors.push(Problem {
+                host: None,
+                file: Some(path.display().to_string()),
+                line: Some(line),
+                column: None,
+                message,
+            });
+        }
+    }
     let (old, new) = if old_side { (doc, None) } else { (None, doc) };
     Some(Diffed {
         name: name.to_string(),

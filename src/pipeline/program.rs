@@ -21,7 +21,7 @@ use crate::tree::Tree;
 pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     for f in files.iter() {
         let Some(live) = f.live_tree() else { continue };
-        for (line, message) in refusals(f.format, f.path, t.group.version_of(f.path), live) {
+        for (line, message) in refusals(f.format, f.path, version_of(t, f), live) {
             out.errors.push(Problem {
                 host: Some(t.host.to_string()),
                 file: Some(f.path.clone()),
@@ -35,7 +35,7 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
         .iter_mut()
         .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer" | "mycnf"))
     {
-        let version = t.group.version_of(f.path);
+        let version = version_of(t, f);
         let base = f.base;
         let live = match &f.live {
             super::compare::Live::Own(doc) => doc.tree(),
@@ -71,6 +71,19 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     {
         out.notices.push(notice);
     }
+}
+
+/// The version of the program that reads `f`: its file entry's; for a MariaDB option file no
+/// entry lists (read through an `!include`), that of the group's entries of MariaDB files.
+fn version_of<'t>(t: &'t Target, f: &Compared) -> Option<&'t str> {
+    let files = &t.group.files;
+    if f.format.name() != "mycnf" || files.iter().any(|s| s.matches(f.path)) {
+        return t.group.version_of(f.path);
+    }
+    files
+        .iter()
+        .filter(|s| s.format_for(&s.pattern).name() == "mycnf")
+        .find_map(|s| s.version.as_deref())
 }
 
 /// Drops from one file's changes the settings added or removed at their default. The caller
@@ -120,7 +133,7 @@ pub(crate) fn refusals(
         return super::bouncer::refusals(version, tree);
     }
     if format.name() == "mycnf" {
-        return super::mycnf::refusals(version, tree);
+        return super::mycnf::refusals(path, version, tree);
     }
     if format.name() == "sshd" {
         return super::sshd_refusals::refusals(version, tree);
@@ -156,6 +169,9 @@ pub(crate) fn default_entry(
 ) -> Option<crate::tree::Entry> {
     if format.name() == "sshd" {
         return sshd_default_entry(version?, key);
+    }
+    if format.name() == "mycnf" {
+        return super::mycnf::default_entry(version?, key);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;

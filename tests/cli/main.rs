@@ -17,6 +17,7 @@ mod harness;
 mod init;
 mod lock;
 mod mariadb_effective;
+mod mariadb_includes;
 mod nginx_effective;
 mod pg_effective;
 mod pg_includes;
