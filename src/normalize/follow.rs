@@ -172,12 +172,19 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
                 })
                 .collect()
         }
-        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read); any other path
-        // must exist.
-        "redis" => absolute(directive_values(tree, "include"), |p| {
-            let glob = p.contains(['*', '?', '[']);
-            (if glob { p.to_string() } else { glob_escape(p) }, !glob)
-        }),
+        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read; glob(3): a
+        // wildcard never matches a leading `.`); any other path must exist.
+        "redis" => {
+            let mut v = absolute(directive_values(tree, "include"), |p| {
+                let glob = p.contains(['*', '?', '[']);
+                (if glob { p.to_string() } else { glob_escape(p) }, !glob)
+            });
+            for i in &mut v {
+                let last = i.pattern.rsplit('/').next().unwrap_or("");
+                i.skip_dot_files = !i.required && !last.starts_with('.');
+            }
+            v
+        }
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
                 (glob_escape(p), false)

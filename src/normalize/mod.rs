@@ -21,6 +21,7 @@ mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod redis_includes;
 pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]

@@ -159,7 +159,7 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx") {
+    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx" | "redis") {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
@@ -207,8 +207,10 @@ fn included_formats(
                         continue;
                     };
                     for other in &names {
+                        let base = other.rsplit('/').next().unwrap_or(other);
                         if *other != name
                             && !out.contains_key(*other)
+                            && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));

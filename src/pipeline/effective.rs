@@ -12,7 +12,7 @@ use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
-use crate::normalize::{follow, nginx_includes, openssh_includes};
+use crate::normalize::{follow, nginx_includes, openssh_includes, redis_includes};
 use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
@@ -32,10 +32,13 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
         other.into_iter().partition(|f| f.format.name() == "sshd");
     let (nginx, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "nginx");
+    let (redis, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "redis");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
     out.extend(model_views(nginx, follow_nginx));
+    out.extend(model_views(redis, follow_redis));
     out
 }
 
@@ -128,6 +131,16 @@ fn follow_nginx<'t>(
     through(model_of("nginx"), path, tree, lookup, paths)
 }
 
+/// What Redis runs with when it reads `path`, when a file it includes sets something.
+fn follow_redis<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("redis"), path, tree, lookup, paths)
+}
+
 /// The model of the programs whose files are read in `format`.
 fn model_of(format: &str) -> &'static Model {
     MODELS
@@ -203,10 +216,17 @@ const MODELS: &[Model] = &[
         is_directive: nginx_includes::is_directive,
         reads_others: nginx_includes::reads_others,
     },
+    Model {
+        format: "redis",
+        read_through: redis_includes::read_through,
+        is_directive: redis_includes::is_directive,
+        reads_others: redis_includes::reads_others,
+    },
 ];
 
 /// Where each file's keys are in what the program runs with, for one root (both sides):
-/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx).
+/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx); ("", a
+/// list) → the one setting the program folds every file's lines of it into (redis `save`).
 type Moved = HashMap<(String, String), Vec<String>>;
 
 fn moved(side: &(Read, Read)) -> Moved {
@@ -219,14 +239,26 @@ fn moved(side: &(Read, Read)) -> Moved {
                     keys.push(e.clone());
                 }
             }
+            if own.split_once('[').is_some_and(|(bare, _)| bare == e) {
+                out.insert((String::new(), e.clone()), vec![e.clone()]);
+            }
         }
     }
     out
 }
 
-/// The keys a file's `key` has in what the program runs with: where it moved, else itself.
+/// The keys a file's `key` has in what the program runs with: where it moved; for a line of a
+/// list the program folds into one setting, that setting (redis's `save[1]` is `save`); else
+/// itself.
 fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
-    match moved.get(&(path.to_string(), key.to_string())) {
+    let folded = || {
+        let (bare, _) = key.split_once('[')?;
+        moved.get(&(String::new(), bare.to_string()))
+    };
+    match moved
+        .get(&(path.to_string(), key.to_string()))
+        .or_else(folded)
+    {
         Some(keys) => keys.iter().map(String::as_str).collect(),
         None => vec![key],
     }

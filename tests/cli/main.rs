@@ -24,6 +24,7 @@ mod pgbouncer_effective;
 mod program_keys;
 mod program_secrets;
 mod redis_effective;
+mod redis_includes;
 mod reports;
 mod roundtrip;
 mod rules;
