@@ -17,6 +17,7 @@ pub mod nginx_includes;
 mod nodes;
 pub mod openssh_includes;
 mod pgbouncer;
+pub mod pgbouncer_includes;
 mod pgconf;
 mod pgpass;
 mod properties;

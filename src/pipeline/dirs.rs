@@ -159,7 +159,10 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx" | "redis") {
+    if !matches!(
+        format.name(),
+        "pgconf" | "sshd" | "ssh" | "nginx" | "redis" | "pgbouncer"
+    ) {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());

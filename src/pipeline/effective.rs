@@ -12,7 +12,9 @@ use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
-use crate::normalize::{follow, nginx_includes, openssh_includes, redis_includes};
+use crate::normalize::{
+    follow, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
+};
 use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
@@ -34,11 +36,15 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
         other.into_iter().partition(|f| f.format.name() == "nginx");
     let (redis, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "redis");
+    let (bouncer, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "pgbouncer");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
     out.extend(model_views(nginx, follow_nginx));
     out.extend(model_views(redis, follow_redis));
+    out.extend(model_views(bouncer, follow_bouncer));
     out
 }
 
@@ -141,6 +147,16 @@ fn follow_redis<'t>(
     through(model_of("redis"), path, tree, lookup, paths)
 }
 
+/// What PgBouncer runs with when it reads `path`, when a file it includes sets something.
+fn follow_bouncer<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
 /// The model of the programs whose files are read in `format`.
 fn model_of(format: &str) -> &'static Model {
     MODELS
@@ -221,6 +237,12 @@ const MODELS: &[Model] = &[
         read_through: redis_includes::read_through,
         is_directive: redis_includes::is_directive,
         reads_others: redis_includes::reads_others,
+    },
+    Model {
+        format: "pgbouncer",
+        read_through: pgbouncer_includes::read_through,
+        is_directive: pgbouncer_includes::is_directive,
+        reads_others: pgbouncer_includes::reads_others,
     },
 ];
 
@@ -467,7 +489,10 @@ fn drop_for(
         if !dropped.is_empty() {
             let reasons: Vec<String> = dropped
                 .iter()
-                .map(|c| why(c, &path, &sides[covering[0]]))
+                .map(|c| {
+                    let key = keys_of(&moves[covering[0]], &path, &c.key)[0];
+                    why(c, key, &path, &sides[covering[0]])
+                })
                 .collect();
             let shown = reasons.len().min(5);
             let more = match reasons.len() - shown {
@@ -541,13 +566,14 @@ fn drop_for(
 }
 
 /// Why a change of `path` leaves what the program runs with as it was, for the notice: where
-/// the value it runs with is set now, or that it is the default.
-fn why(c: &Change, path: &str, side: &(Read, Read)) -> String {
+/// the value it runs with is set now (under `key`, what the change's key is there), or that it
+/// is the default.
+fn why(c: &Change, key: &str, path: &str, side: &(Read, Read)) -> String {
     let (base, live) = side;
     let setter = |r: &Read| {
         r.as_ref().and_then(|r| {
-            let line = r.tree.get(&c.key)?.line;
-            Some((r.from.get(&c.key).cloned().unwrap_or_default(), line))
+            let line = r.tree.get(key)?.line;
+            Some((r.from.get(key).cloned().unwrap_or_default(), line))
         })
     };
     match (setter(base), setter(live)) {

@@ -117,7 +117,7 @@ pub(crate) fn refusals(
         return super::ssh_hosts::refusals(version, tree);
     }
     if format.name() == "pgbouncer" {
-        return super::bouncer::refusals(version, tree);
+        return super::bouncer::refusals(path, version, tree);
     }
     if format.name() == "mycnf" {
         return super::mycnf::refusals(version, tree);
@@ -159,6 +159,9 @@ pub(crate) fn default_entry(
     }
     if format.name() == "redis" {
         return redis_default_entry(path, version?, key);
+    }
+    if format.name() == "pgbouncer" {
+        return super::bouncer::default_entry(version?, key);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;
@@ -405,6 +408,8 @@ pub(crate) fn drop_pgbouncer_defaults(
     live: Option<&Tree>,
     changes: &mut Vec<Change>,
 ) -> Option<String> {
+    // A header's own change is none: the keys say what it does (and the includes' view).
+    changes.retain(|c| !c.key.starts_with("%section["));
     let includes = [base, live]
         .into_iter()
         .flatten()

@@ -21,6 +21,7 @@ mod nginx_effective;
 mod pg_effective;
 mod pg_includes;
 mod pgbouncer_effective;
+mod pgbouncer_includes;
 mod program_keys;
 mod program_secrets;
 mod redis_effective;
