@@ -11,6 +11,9 @@
 //! - **redis.conf**: `include`, required unless it holds a glob character (Redis 7 globs those,
 //!   `config.c` `loadServerConfig`); a relative path is relative to the server's working
 //!   directory, which a file does not say, so only absolute paths are followed.
+//! - **pgbouncer.ini**: `%include FILE`, required (pgbouncer stops without it), read as
+//!   written: a relative path is relative to pgbouncer's working directory, so only absolute
+//!   paths are followed; no globs (libusual `cfparser.c`).
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
 //!   directory).
@@ -61,7 +64,7 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx"
+        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer"
     )
 }
 
@@ -74,7 +77,7 @@ pub fn includes_in(format: Format, path: &str, bytes: &[u8]) -> Vec<Include> {
         return Vec::new();
     }
     let pg_root = format.name() == "pgconf" && path.ends_with("/postgresql.conf");
-    // nginx's blocks and my.cnf's groups need the whole file.
+    // nginx's blocks, my.cnf's groups and pgbouncer's `%include` need the whole file.
     if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "redis") {
         if !directive_word().is_match(bytes) {
             return Vec::new();
@@ -172,11 +175,21 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
                 })
                 .collect()
         }
-        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read); any other path
-        // must exist.
-        "redis" => absolute(directive_values(tree, "include"), |p| {
-            let glob = p.contains(['*', '?', '[']);
-            (if glob { p.to_string() } else { glob_escape(p) }, !glob)
+        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read; glob(3): a
+        // wildcard never matches a leading `.`); any other path must exist.
+        "redis" => {
+            let mut v = absolute(directive_values(tree, "include"), |p| {
+                let glob = p.contains(['*', '?', '[']);
+                (if glob { p.to_string() } else { glob_escape(p) }, !glob)
+            });
+            for i in &mut v {
+                let last = i.pattern.rsplit('/').next().unwrap_or("");
+                i.skip_dot_files = !i.required && !last.starts_with('.');
+            }
+            v
+        }
+        "pgbouncer" => absolute(directive_values(tree, "%include"), |p| {
+            (glob_escape(p), true)
         }),
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
@@ -342,6 +355,14 @@ mod tests {
                 s("/etc/redis/a.conf", true, 1),
                 s("/etc/redis/conf.d/*.conf", false, 3)
             ]
+        );
+        assert_eq!(
+            of(
+                "pgbouncer",
+                "/etc/pgbouncer/pgbouncer.ini",
+                "[databases]\n%include /etc/pgbouncer/db[1].ini\n%include rel.ini\n"
+            ),
+            vec![s("/etc/pgbouncer/db[[]1[]].ini", true, 2)]
         );
         assert_eq!(
             of(

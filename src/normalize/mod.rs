@@ -18,10 +18,12 @@ pub mod nginx_includes;
 mod nodes;
 pub mod openssh_includes;
 mod pgbouncer;
+pub mod pgbouncer_includes;
 mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod redis_includes;
 pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]

@@ -161,7 +161,10 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf") {
+    if !matches!(
+        format.name(),
+        "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf" | "redis" | "pgbouncer"
+    ) {
         return None;
     }
     let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
@@ -220,8 +223,10 @@ fn included_formats(
                         continue;
                     };
                     for other in &names {
+                        let base = other.rsplit('/').next().unwrap_or(other);
                         if *other != name
                             && !out.contains_key(*other)
+                            && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));

@@ -13,7 +13,9 @@ use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
-use crate::normalize::{follow, mycnf_includes, nginx_includes, openssh_includes};
+use crate::normalize::{
+    follow, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
+};
 use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
@@ -33,10 +35,17 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
         other.into_iter().partition(|f| f.format.name() == "sshd");
     let (nginx, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "nginx");
+    let (redis, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "redis");
+    let (bouncer, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "pgbouncer");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
     out.extend(model_views(nginx, follow_nginx));
+    out.extend(model_views(redis, follow_redis));
+    out.extend(model_views(bouncer, follow_bouncer));
     out
 }
 
@@ -129,6 +138,26 @@ fn follow_nginx<'t>(
     through(model_of("nginx"), path, tree, lookup, paths)
 }
 
+/// What Redis runs with when it reads `path`, when a file it includes sets something.
+fn follow_redis<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("redis"), path, tree, lookup, paths)
+}
+
+/// What PgBouncer runs with when it reads `path`, when a file it includes sets something.
+fn follow_bouncer<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
 /// The model of the programs whose files are read in `format`.
 fn model_of(format: &str) -> &'static Model {
     MODELS
@@ -190,7 +219,8 @@ struct Model {
     names_own: bool,
 }
 
-/// The programs whose includes are followed: PostgreSQL, sshd, nginx and MariaDB's server.
+/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis
+/// and PgBouncer.
 const MODELS: &[Model] = &[
     Model {
         format: "pgconf",
@@ -230,10 +260,29 @@ const MODELS: &[Model] = &[
         reads_others: mycnf_includes::reads_others,
         names_own: true,
     },
+    Model {
+        format: "redis",
+        read_through: |root, tree, lookup, paths, _| {
+            redis_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: redis_includes::is_directive,
+        reads_others: redis_includes::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "pgbouncer",
+        read_through: |root, tree, lookup, paths, _| {
+            pgbouncer_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pgbouncer_includes::is_directive,
+        reads_others: pgbouncer_includes::reads_others,
+        names_own: false,
+    },
 ];
 
 /// Where each file's keys are in what the program runs with, for one root (both sides):
-/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx).
+/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx); ("", a
+/// list) → the one setting the program folds every file's lines of it into (redis `save`).
 type Moved = HashMap<(String, String), Vec<String>>;
 
 fn moved(side: &(Read, Read)) -> Moved {
@@ -246,14 +295,26 @@ fn moved(side: &(Read, Read)) -> Moved {
                     keys.push(e.clone());
                 }
             }
+            if own.split_once('[').is_some_and(|(bare, _)| bare == e) {
+                out.insert((String::new(), e.clone()), vec![e.clone()]);
+            }
         }
     }
     out
 }
 
-/// The keys a file's `key` has in what the program runs with: where it moved, else itself.
+/// The keys a file's `key` has in what the program runs with: where it moved; for a line of a
+/// list the program folds into one setting, that setting (redis's `save[1]` is `save`); else
+/// itself.
 fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
-    match moved.get(&(path.to_string(), key.to_string())) {
+    let folded = || {
+        let (bare, _) = key.split_once('[')?;
+        moved.get(&(String::new(), bare.to_string()))
+    };
+    match moved
+        .get(&(path.to_string(), key.to_string()))
+        .or_else(folded)
+    {
         Some(keys) => keys.iter().map(String::as_str).collect(),
         None => vec![key],
     }
@@ -570,7 +631,8 @@ fn drop_for(
 }
 
 /// Why a change of `path` leaves what the program runs with as it was, for the notice: where
-/// the value it runs with (`key` there) is set now, or that it is the default.
+/// the value it runs with is set now (under `key`, what the change's key is there), or that it
+/// is the default.
 fn why(c: &Change, key: &str, path: &str, side: &(Read, Read)) -> String {
     let (base, live) = side;
     let setter = |r: &Read| {

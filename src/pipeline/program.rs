@@ -130,7 +130,7 @@ pub(crate) fn refusals(
         return super::ssh_hosts::refusals(version, tree);
     }
     if format.name() == "pgbouncer" {
-        return super::bouncer::refusals(version, tree);
+        return super::bouncer::refusals(path, version, tree);
     }
     if format.name() == "mycnf" {
         return super::mycnf::refusals(path, version, tree);
@@ -173,6 +173,12 @@ pub(crate) fn default_entry(
     if format.name() == "mycnf" {
         return super::mycnf::default_entry(version?, key);
     }
+    if format.name() == "redis" {
+        return redis_default_entry(path, version?, key);
+    }
+    if format.name() == "pgbouncer" {
+        return super::bouncer::default_entry(version?, key);
+    }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;
     }
@@ -211,6 +217,27 @@ fn sshd_default_entry(version: &str, key: &str) -> Option<crate::tree::Entry> {
         value: crate::normalize::sshd_value(key, text),
         line: 0,
     })
+}
+
+/// Redis's compiled-in value of a setting of a `redis.conf`, from the table of Redis
+/// `version`, as the reader (and the includes' view, for `save`) keys it: a client class's
+/// `client-output-buffer-limit` too; none for a list or a command's `rename-command`.
+fn redis_default_entry(path: &str, version: &str, key: &str) -> Option<crate::tree::Entry> {
+    if path.rsplit('/').next() != Some("redis.conf") || key.contains('[') {
+        return None;
+    }
+    let table = defaults::redis(version)?;
+    let value = match key.split_once('.') {
+        None => crate::normalize::redis_value(key, table.default_text(key)?),
+        Some(("client-output-buffer-limit", _)) => {
+            let name = "client-output-buffer-limit";
+            let line = format!("{name} {}\n", table.default_text(name)?);
+            let doc = Format::from_name("redis")?.parse(line.as_bytes()).ok()?;
+            doc.tree()?.get(key)?.value.clone()
+        }
+        Some(_) => return None,
+    };
+    Some(crate::tree::Entry { value, line: 0 })
 }
 
 /// Drops from an sshd_config's changes the keywords written out at sshd's default on one side
@@ -397,6 +424,8 @@ pub(crate) fn drop_pgbouncer_defaults(
     live: Option<&Tree>,
     changes: &mut Vec<Change>,
 ) -> Option<String> {
+    // A header's own change is none: the keys say what it does (and the includes' view).
+    changes.retain(|c| !c.key.starts_with("%section["));
     let includes = [base, live]
         .into_iter()
         .flatten()
