@@ -423,6 +423,16 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
                 );
             }
         }
+        for (group, file) in c.running_reads() {
+            let g = groups.iter().find(|g| g.name == group);
+            if !g.is_some_and(|g| g.running.iter().any(|r| r.file == file)) {
+                bail!(
+                    "{}: [[capacity]] {:?} reads the running server of {file} on group {group:?} (source = \"running\"), but that group has no [[group.running]] entry for the file",
+                    path.display(),
+                    c.name
+                );
+            }
+        }
     }
     Ok(Config {
         path,

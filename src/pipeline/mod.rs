@@ -124,7 +124,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
-    running::settle(t, &compared, &mut out);
+    running::settle(t, &compared, rules, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);

@@ -910,3 +910,80 @@ fn the_command_transport_says_running_servers_are_not_supported_yet() {
         "{message}"
     );
 }
+
+/// A capacity check reads what the server runs now with `source = "running"`, what the file
+/// says without: `max_connections` raised in the file and reloaded, not restarted.
+#[test]
+fn a_capacity_check_can_judge_what_the_server_runs_now() {
+    let pg = Pg::start();
+    let conf = pg.conf().display().to_string();
+    let config = |source: &str| {
+        format!(
+            "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [{conf:?}]\n\n\
+             [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {connect:?}\n\n\
+             [[group]]\nname = \"app\"\nhosts = [\"app-1\", \"app-2\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+             files = [\"/etc/app/database.yml\"]\n\n\
+             [[capacity]]\nname = \"app pools fit in PostgreSQL\"\n\
+             demand = {{ group = \"app\", file = \"/etc/app/database.yml\", key = \"pool\" }}\n\
+             supply = {{ group = \"db\", file = {conf:?}, key = \"max_connections\"{source} }}\n",
+            connect = pg.connect()
+        )
+    };
+    let fleet_with = |source: &str| {
+        let f = Fleet::new(&config(source));
+        for host in ["app-1", "app-2"] {
+            f.live(host, "/etc/app/database.yml", "pool: 60\n");
+        }
+        f.group_baseline("app", "/etc/app/database.yml", "pool: 60\n");
+        baseline(&f, &pg);
+        f
+    };
+    let by_file = fleet_with("");
+    let by_running = fleet_with(", source = \"running\"");
+    pg.edit("max_connections = 100", "max_connections = 150");
+    pg.reload();
+    // The file: 150 fits 60 + 60.
+    let (_, report, stderr) = check(&by_file);
+    assert!(
+        !found(&report).iter().any(|(k, _)| k == "capacity"),
+        "{report:#}\n{stderr}"
+    );
+    // The server still runs 100: 120 does not fit.
+    let (code, report, stderr) = check(&by_running);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    let c = finding(&report, "capacity", "max_connections");
+    assert_eq!(c["live"], 100, "{c:#}");
+    assert!(c["line"].is_null(), "{c:#}");
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains("60 + 60 = 120 > max_connections 100")
+            && message.contains("as the running server runs it"),
+        "{message}"
+    );
+    // A source the config does not know, and a running source without a running server, are
+    // config errors.
+    let bad = Fleet::new(&config(", source = \"live\""));
+    let out = bad.run(&["check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("expected \"file\" or \"running\""),
+        "{}",
+        out.stderr
+    );
+    let no_server = config(", source = \"running\"").replace("[[group.running]]", "[[unused]]");
+    let no_server = no_server.replace(
+        &format!(
+            "[[unused]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
+            pg.connect()
+        ),
+        "",
+    );
+    let out = Fleet::new(&no_server).run(&["check"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("has no [[group.running]] entry for the file"),
+        "{}",
+        out.stderr
+    );
+}

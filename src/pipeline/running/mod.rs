@@ -9,11 +9,12 @@ mod postgresql;
 
 use super::compare::Compared;
 use super::{HostResult, Target};
-use crate::collect::running::{self, Server};
+use crate::collect::running::{self, Running, RunningSpec, Server};
+use crate::rules::{Fact, Rules};
 
 /// The stage: every running server of the host's group, asked and compared. Not for a host
 /// read only for the checks across hosts (nothing of it is reported).
-pub(super) fn settle(t: &Target, compared: &[Compared], out: &mut HostResult) {
+pub(super) fn settle(t: &Target, compared: &[Compared], rules: &Rules, out: &mut HostResult) {
     if t.support {
         return;
     }
@@ -42,6 +43,31 @@ pub(super) fn settle(t: &Target, compared: &[Compared], out: &mut HostResult) {
         }
         match spec.server {
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
+        }
+        numbers(t, spec, &answer, rules, out);
+    }
+}
+
+/// The running values the capacity checks with `source = "running"` read from this server,
+/// typed as the files' are, into the host's facts.
+fn numbers(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out: &mut HostResult) {
+    for c in &rules.capacity {
+        for glob in c.refs_for(&t.group.name, &spec.file, true) {
+            for (name, s) in &answer.settings {
+                if !glob.is_match(name) {
+                    continue;
+                }
+                let value = match spec.server {
+                    Server::Postgresql => postgresql::running_of(name, s),
+                };
+                out.facts.running_numbers.push(Fact {
+                    file: spec.file.clone(),
+                    key: name.clone(),
+                    value,
+                    line: 0,
+                    from: None,
+                });
+            }
         }
     }
 }

@@ -324,7 +324,7 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// The running value of `name`, typed as the files' are.
-fn running_of(name: &str, s: &RunningSetting) -> Value {
+pub(super) fn running_of(name: &str, s: &RunningSetting) -> Value {
     running_value(name, &s.value, &s.unit)
 }
 
