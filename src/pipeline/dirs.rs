@@ -205,20 +205,23 @@ fn included_formats(
         return out;
     }
     let names: Vec<&String> = olds.union(news).collect();
-    let mut frontier: Vec<(&String, Format)> = names
+    // Each with the entry file it was reached from (nginx resolves relative includes against
+    // its main file's directory).
+    let mut frontier: Vec<(&String, Format, String)> = names
         .iter()
         .map(|n| (*n, Format::detect(n)))
         .filter(|(_, f)| crate::normalize::follow::can_include(*f))
+        .map(|(n, f)| (n, f, format!("/{n}")))
         .collect();
     for _ in 0..crate::collect::follow_limits::MAX_ROUNDS {
         let mut next = Vec::new();
-        for (name, format) in frontier.drain(..) {
+        for (name, format, entry) in frontier.drain(..) {
             let abs = format!("/{name}");
             for root in [old, new] {
                 let Ok(bytes) = read(&root.join(name)) else {
                     continue;
                 };
-                for inc in crate::normalize::follow::includes_in(format, &abs, &bytes) {
+                for inc in crate::normalize::follow::includes_in(format, &abs, &entry, &bytes) {
                     let Ok(spec) = crate::collect::FileSpec::new(&inc.pattern, None) else {
                         continue;
                     };
@@ -230,7 +233,7 @@ fn included_formats(
                             && spec.matches(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));
-                            next.push((*other, format));
+                            next.push((*other, format, entry.clone()));
                         }
                     }
                 }

@@ -49,8 +49,8 @@ struct Target<'a> {
     host: &'a str,
     expected: BTreeMap<String, BaselineFile>,
     /// The baseline files of `expected` no file entry selects: included by one that is, each
-    /// with the format it is read in (its includer's).
-    followed: Vec<(String, Format)>,
+    /// with the format it is read in (its includer's) and the entry file it was reached from.
+    followed: Vec<(String, Format, String)>,
     /// Every path or glob the baseline's includes name.
     asked: BTreeSet<String>,
     /// Not selected, but read for the checks across hosts (see [`support`]).
@@ -68,8 +68,8 @@ impl Target<'_> {
             .or_else(|| {
                 self.followed
                     .iter()
-                    .find(|(p, _)| p == path)
-                    .map(|(_, f)| *f)
+                    .find(|(p, _, _)| p == path)
+                    .map(|(_, f, _)| *f)
             })
             .unwrap_or_else(|| self.group.format_of(path))
     }
