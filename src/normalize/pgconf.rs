@@ -402,14 +402,15 @@ fn shown(number: f64, kind: Kind, base_size: f64, base: &str) -> String {
 
 /// The value of a setting, typed by what the tables know about its name.
 fn typed_value(name: &str, text: String) -> Value {
-    if BOOL_SETTINGS.contains(&name) {
+    // PostgreSQL 15's table, or for a setting it lacks the newest table that has it.
+    let table = defaults::postgresql_reading(name);
+    let vartype = table.vartype(name);
+    if BOOL_SETTINGS.contains(&name) || vartype == Some("BOOLEAN") {
         return match parse_bool(&text) {
             Some(b) => Value::Bool(b),
             None => Value::Str(text),
         };
     }
-    let table = defaults::postgresql_spellings();
-    let vartype = table.vartype(name);
     if vartype == Some("ENUM") {
         // The server's enum lookup ignores case and takes hidden spellings (`hot_standby`,
         // `yes`); a spelling it does not take stays as written.
@@ -422,10 +423,13 @@ fn typed_value(name: &str, text: String) -> Value {
     let Some((number, unit_text)) = split_number(&text) else {
         return Value::Str(text);
     };
-    if unit_text.is_empty()
-        && matches!(vartype, Some("INTEGER" | "REAL"))
-        && !UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name)
-    {
+    // The setting's unit: PostgreSQL 15's, else the one its table says the server reads.
+    let base_unit = UNIT_SETTINGS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, base, real)| (base, real))
+        .or_else(|| table.unit(name).map(|base| (base, vartype == Some("REAL"))));
+    if unit_text.is_empty() && matches!(vartype, Some("INTEGER" | "REAL")) && base_unit.is_none() {
         // A number the server reads with strtol/strtod (`0x64`, `0144` and `100` are one
         // value), an integer setting's rounded as `parse_int` rounds it. Plain decimals stay
         // as written (they compare as numbers already).
@@ -443,8 +447,8 @@ fn typed_value(name: &str, text: String) -> Value {
             Value::Quantity { amount, text }
         };
     }
-    let amount = match UNIT_SETTINGS.iter().find(|(n, _, _)| *n == name) {
-        Some(&(_, base, real)) => {
+    let amount = match base_unit {
+        Some((base, real)) => {
             let Some((base_kind, base_size)) = unit(base) else {
                 return Value::Str(text);
             };

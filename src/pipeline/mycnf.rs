@@ -99,8 +99,15 @@ pub(crate) fn settle(
             ),
         });
     };
+    let before: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
     settle_with(t, path, base, live, changes);
-    None
+    let same = changes.iter().map(|c| &c.key).eq(before.iter());
+    (!same).then(|| {
+        format!(
+            "{path}: options compared as MariaDB {} reads them (confdrift's option table for MariaDB {}, from {})",
+            t.version, t.version, t.source
+        )
+    })
 }
 
 fn settle_with(

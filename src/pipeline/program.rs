@@ -106,13 +106,15 @@ pub(crate) fn drop_explicit_defaults(
         };
         side.is_some_and(|e| defaults::is_default(table, &c.key, &e.value, setting_value))
     };
+    let given = version.is_some();
     let version = version.or_else(|| defaults::postgresql_version_in_path(path));
     match table_for(&POSTGRESQL, path, version, |t| {
         changes.iter().any(|c| at_default(t, c))
     }) {
         Ok(table) => {
+            let before = changes.len();
             changes.retain(|c| !at_default(table, c));
-            None
+            judged_by(&POSTGRESQL, path, table, before - changes.len(), given)
         }
         Err(notice) => notice,
     }
@@ -322,17 +324,23 @@ pub(crate) fn drop_sshd_defaults(
     match table_for(&OPENSSH, path, version, |t| !at_default(t).is_empty()) {
         Ok(table) => {
             let drop = at_default(table);
+            let before = changes.len();
             changes.retain(|c| !drop.contains(&keyword(&c.key)) || c.key.starts_with("match."));
+            let judged = judged_by(&OPENSSH, path, table, before - changes.len(), true);
             // Keywords this sshd takes but runs without: no change of what it runs with.
             let last = |key: &str| keyword(key.rsplit('.').next().unwrap_or(key));
             let before = changes.len();
             changes.retain(|c| !table.ignores(&last(&c.key)));
-            (changes.len() < before).then(|| {
+            let ignored = (changes.len() < before).then(|| {
                 format!(
                     "{path}: OpenSSH {} takes but ignores some keywords changed here (not supported by its build), so they are no drift",
                     table.version
                 )
-            })
+            });
+            match (judged, ignored) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            }
         }
         Err(notice) => notice,
     }
@@ -406,8 +414,9 @@ pub(crate) fn drop_redis_defaults(
     }) {
         Ok(table) => {
             let save = save_at_default(table);
+            let before = changes.len();
             changes.retain(|c| !(at_default(table, c) || save && c.key.starts_with("save[")));
-            None
+            judged_by(&REDIS, path, table, before - changes.len(), true)
         }
         Err(notice) => notice,
     }
@@ -438,8 +447,9 @@ pub(crate) fn drop_pgbouncer_defaults(
         changes.iter().any(|c| at_default(t, c))
     }) {
         Ok(table) => {
+            let before = changes.len();
             changes.retain(|c| !at_default(table, c));
-            None
+            judged_by(&PGBOUNCER, path, table, before - changes.len(), true)
         }
         Err(notice) => notice,
     }
@@ -457,7 +467,6 @@ struct Program {
     /// What stays drift without a table (`a setting written out at its default`).
     stays: &'static str,
     lookup: fn(&str) -> Option<&'static Table>,
-    newest: fn() -> &'static Table,
     shipped: &'static [&'static str],
 }
 
@@ -467,7 +476,6 @@ const POSTGRESQL: Program = Program {
     hint: "`version = \"15\"` on its file or group, `--program-version 15` for diff, or a path like /etc/postgresql/15/main/",
     stays: "a setting written out at its default",
     lookup: defaults::postgresql,
-    newest: defaults::postgresql_spellings,
     shipped: defaults::POSTGRESQL_VERSIONS,
 };
 
@@ -477,7 +485,6 @@ const OPENSSH: Program = Program {
     hint: "`version = \"9.2\"` on its file or group, `--program-version 9.2` for diff",
     stays: "a keyword written out at sshd's default",
     lookup: defaults::openssh,
-    newest: defaults::openssh_spellings,
     shipped: defaults::OPENSSH_VERSIONS,
 };
 
@@ -487,7 +494,6 @@ const REDIS: Program = Program {
     hint: "`version = \"7.0\"` on its file or group, `--program-version 7.0` for diff",
     stays: "a setting written out at its default",
     lookup: defaults::redis,
-    newest: defaults::redis_spellings,
     shipped: defaults::REDIS_VERSIONS,
 };
 
@@ -497,11 +503,10 @@ const PGBOUNCER: Program = Program {
     hint: "`version = \"1.18\"` on its file or group, `--program-version 1.18` for diff",
     stays: "a key written out at its default",
     lookup: defaults::pgbouncer,
-    newest: defaults::pgbouncer_spellings,
     shipped: defaults::PGBOUNCER_VERSIONS,
 };
 
-/// The table of `version`; else, when `matters` says a change would be a default in the newest
+/// The table of `version`; else, when `matters` says a change would be a default in a shipped
 /// table, the notice saying why it stays drift (no version known, or no table for it).
 fn table_for(
     p: &Program,
@@ -512,7 +517,7 @@ fn table_for(
     if let Some(table) = version.and_then(p.lookup) {
         return Ok(table);
     }
-    if !matters((p.newest)()) {
+    if !p.shipped.iter().filter_map(|v| (p.lookup)(v)).any(matters) {
         return Err(None);
     }
     let (name, stays) = (p.name, p.stays);
@@ -527,6 +532,25 @@ fn table_for(
             p.shipped.join(", ")
         ),
     }))
+}
+
+/// The notice naming the table that found `n` changes written out at the program's default (and
+/// so dropped them): which program version's table, the build it was generated from, and
+/// whether the version was given or read from the path.
+fn judged_by(p: &Program, path: &str, table: &Table, n: usize, given: bool) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{path}: {n} {} at the default of {} {}, so no drift (confdrift's {} table for {} {}, from {}; the version {})",
+            if n == 1 { "change writes a setting out" } else { "changes write settings out" },
+            p.name,
+            table.version,
+            p.table,
+            p.name,
+            table.version,
+            table.source,
+            if given { "given" } else { "read from the path" }
+        )
+    })
 }
 
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.

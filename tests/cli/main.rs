@@ -44,4 +44,5 @@ mod sshd_includes;
 mod state;
 mod upstream;
 mod verdict;
+mod version_tables;
 mod yaml11;
