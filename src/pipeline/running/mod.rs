@@ -6,6 +6,7 @@
 //! `runtime_only`, `rejected`).
 
 mod postgresql;
+mod redis;
 
 use super::compare::Compared;
 use super::{HostResult, Target};
@@ -42,6 +43,7 @@ pub(super) fn settle(t: &Target, compared: &[Compared], out: &mut HostResult) {
         }
         match spec.server {
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
+            Server::Redis => redis::compare(t, spec, &answer, compared, out),
         }
     }
 }
