@@ -16,7 +16,8 @@ const SAMPLE: &str = include_str!("../../fixtures/upstream/redis-server/redis.co
 
 /// One redis-server of a test, killed when dropped.
 pub struct Redis {
-    dir: tempfile::TempDir,
+    root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
     child: Option<Child>,
     password: Option<String>,
 }
@@ -31,8 +32,16 @@ impl Redis {
     /// The same, `requirepass` set to `password` (given to redis-cli in its environment).
     pub fn start_with(extra: &str, password: Option<&str>) -> Redis {
         let dir = tempfile::tempdir().unwrap();
+        let mut r = Redis::start_at(dir.path(), extra, password);
+        r._dir = Some(dir);
+        r
+    }
+
+    /// The same, its files and socket in `root`.
+    pub fn start_at(root: &std::path::Path, extra: &str, password: Option<&str>) -> Redis {
         let mut r = Redis {
-            dir,
+            root: root.to_path_buf(),
+            _dir: None,
             child: None,
             password: password.map(str::to_string),
         };
@@ -47,11 +56,11 @@ impl Redis {
     }
 
     pub fn conf(&self) -> PathBuf {
-        self.dir.path().join("redis.conf")
+        self.root.join("redis.conf")
     }
 
     pub fn socket(&self) -> PathBuf {
-        self.dir.path().join("redis.sock")
+        self.root.join("redis.sock")
     }
 
     pub fn connect(&self) -> String {
@@ -60,7 +69,7 @@ impl Redis {
 
     /// Writes redis.conf: `text`, then the test's own lines.
     pub fn write(&self, text: &str) {
-        let d = self.dir.path().display();
+        let d = self.root.display();
         std::fs::write(
             self.conf(),
             format!(
@@ -103,7 +112,7 @@ impl Redis {
         }
         panic!(
             "redis-server did not come up: {}",
-            std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+            std::fs::read_to_string(self.root.join("redis.log")).unwrap_or_default()
         );
     }
 
@@ -468,4 +477,53 @@ fn a_password_from_rediscli_auth_is_never_shown_nor_on_a_command_line() {
     for secret in [PASSWORD, "N3w-S3cret-Value"] {
         assert!(!stdout.contains(secret), "{stdout}");
     }
+}
+
+#[test]
+fn over_ssh_redis_cli_runs_on_the_host_with_the_password_in_its_environment_only() {
+    use crate::sshd::{Behaviour, Lab};
+    use std::os::unix::fs::PermissionsExt;
+    const PASSWORD: &str = "Ssh-P4ssw0rd-Over-Stdin";
+    let mut lab = Lab::new();
+    // The server's files at the lab's mount point, which the host's sshd binds over itself:
+    // the host's files are the server's own, at the paths the server names them by.
+    std::fs::set_permissions(lab.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = lab.mount.join("redis");
+    std::fs::create_dir(&root).unwrap();
+    let r = Redis::start_at(&root, "", Some(PASSWORD));
+    let mount = lab.mount.clone();
+    lab.host("cache-1", Behaviour::Serve(mount));
+    let conf = r.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[ssh]\nconfig = {:?}\n\n[[group]]\nname = \"cache\"\nhosts = [\"cache-1\"]\ntransport = \"ssh\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"redis\"\nconnect = {:?}\n",
+        lab.ssh_config().display().to_string(),
+        r.connect()
+    ));
+    baseline(&f, &r);
+    r.set("maxmemory", "10mb");
+    let mut caught = false;
+    for _ in 0..20 {
+        let (out, seen, _) = sampled_run(&f, Some(PASSWORD));
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        for text in seen.iter().chain([&stdout, &stderr]) {
+            assert!(!text.contains(PASSWORD), "the password shows: {text}");
+        }
+        let report: Json = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            found(&report),
+            pairs(&[("runtime_only", "maxmemory")]),
+            "{report:#}\n{stderr}"
+        );
+        // redis-cli ran on the host, under the host's sshd (not a child of confdrift).
+        if seen
+            .iter()
+            .any(|s| s.contains("redis-cli --csv") && !s.contains(PASSWORD))
+        {
+            caught = true;
+            break;
+        }
+    }
+    assert!(caught, "no ps sample caught redis-cli running in 20 runs");
 }
