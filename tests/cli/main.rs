@@ -31,6 +31,7 @@ mod reports;
 mod roundtrip;
 mod rules;
 mod running_pg;
+mod running_redis;
 mod secrets;
 mod shard;
 mod ssh;

@@ -6,6 +6,7 @@
 //! `runtime_only`, `rejected`).
 
 mod postgresql;
+mod redis;
 
 use super::compare::Compared;
 use super::{HostResult, Target};
@@ -43,6 +44,7 @@ pub(super) fn settle(t: &Target, compared: &[Compared], rules: &Rules, out: &mut
         }
         match spec.server {
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
+            Server::Redis => redis::compare(t, spec, &answer, compared, out),
         }
         numbers(t, spec, &answer, rules, out);
     }
