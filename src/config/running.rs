@@ -42,12 +42,13 @@ pub(super) fn resolve(
         );
         let server = match r.server.as_str() {
             "postgresql" => Server::Postgresql,
-            "pgbouncer" | "redis" | "mariadb" | "mysql" => bail!(
+            "mariadb" => Server::Mariadb,
+            "pgbouncer" | "redis" | "mysql" => bail!(
                 "{here}: server {:?} is not yet supported (only \"postgresql\" is, for now)",
                 r.server
             ),
             other => bail!(
-                "{here}: unknown server {other:?}; expected postgresql (pgbouncer, redis, mariadb and mysql are to come)"
+                "{here}: unknown server {other:?}; expected postgresql or mariadb (pgbouncer, redis and mysql are to come)"
             ),
         };
         if !r.file.starts_with('/') || r.file.contains(['*', '?', '[', '{']) {
@@ -70,8 +71,14 @@ pub(super) fn resolve(
             );
         }
         if let Some(why) = server.password_in(connect) {
+            let instead = match server {
+                Server::Mariadb => {
+                    "an option file the client reads (defaults-extra-file=PATH, defaults-group-suffix=SUFFIX, ~/.my.cnf)"
+                }
+                Server::Postgresql => "~/.pgpass, PGPASSFILE or a service file (service=NAME)",
+            };
             bail!(
-                "{here}: `connect` refused: {why}. Passwords never go on a command line (ps shows them): use ~/.pgpass, PGPASSFILE or a service file (service=NAME)"
+                "{here}: `connect` refused: {why}. Passwords never go on a command line (ps shows them): use {instead}"
             );
         }
         out.push(RunningSpec {

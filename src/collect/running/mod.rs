@@ -9,6 +9,7 @@
 //! ([`Server::password_in`]), so nothing secret is ever on a command line. The client's
 //! output is hostile input: bounded in size, every row checked, a bad row is an error.
 
+pub mod mariadb;
 pub mod postgresql;
 
 use super::process::{self, RunError};
@@ -25,12 +26,14 @@ const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Server {
     Postgresql,
+    Mariadb,
 }
 
 impl Server {
     pub fn name(self) -> &'static str {
         match self {
             Server::Postgresql => "postgresql",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -38,6 +41,7 @@ impl Server {
     pub fn client(self) -> &'static str {
         match self {
             Server::Postgresql => "psql",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -45,6 +49,7 @@ impl Server {
     pub fn password_in(self, connect: &str) -> Option<String> {
         match self {
             Server::Postgresql => postgresql::password_in(connect),
+            Server::Mariadb => mariadb::password_in(connect),
         }
     }
 }
@@ -146,6 +151,7 @@ pub fn read(
 ) -> Result<Running, String> {
     let inv = match spec.server {
         Server::Postgresql => postgresql::invocation(spec, host),
+        Server::Mariadb => mariadb::invocation(spec, host),
     };
     let answer = match transport {
         Transport::Dir { .. } | Transport::Local => local(host, &inv, spec.timeout)?,
@@ -190,6 +196,7 @@ pub fn read(
     };
     match spec.server {
         Server::Postgresql => postgresql::answer(&answer.stdout, answer.status, &answer.stderr),
+        Server::Mariadb => mariadb::answer(&answer.stdout, answer.status, &answer.stderr),
     }
 }
 

@@ -5,6 +5,7 @@
 //! One file per server kind beside this one turns the answer into findings (`not_applied`,
 //! `runtime_only`, `rejected`).
 
+mod mariadb;
 mod postgresql;
 
 use super::compare::Compared;
@@ -42,6 +43,7 @@ pub(super) fn settle(t: &Target, compared: &[Compared], out: &mut HostResult) {
         }
         match spec.server {
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
+            Server::Mariadb => mariadb::compare(t, spec, &answer, compared, out),
         }
     }
 }
