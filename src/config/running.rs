@@ -43,12 +43,13 @@ pub(super) fn resolve(
         let server = match r.server.as_str() {
             "postgresql" => Server::Postgresql,
             "redis" => Server::Redis,
-            "pgbouncer" | "mariadb" | "mysql" => bail!(
-                "{here}: server {:?} is not yet supported (only \"postgresql\" and \"redis\" are, for now)",
+            "mariadb" => Server::Mariadb,
+            "pgbouncer" | "mysql" => bail!(
+                "{here}: server {:?} is not yet supported (postgresql, redis and mariadb are, for now)",
                 r.server
             ),
             other => bail!(
-                "{here}: unknown server {other:?}; expected postgresql or redis (pgbouncer, mariadb and mysql are to come)"
+                "{here}: unknown server {other:?}; expected postgresql, redis or mariadb (pgbouncer and mysql are to come)"
             ),
         };
         if !r.file.starts_with('/') || r.file.contains(['*', '?', '[', '{']) {
@@ -139,9 +140,9 @@ mod tests {
             e.contains("user:password@") && !e.contains("hunter2"),
             "{e}"
         );
-        let e = err(&format!("{FILE}server = \"mariadb\"\nconnect = \"x\"\n"));
+        let e = err(&format!("{FILE}server = \"pgbouncer\"\nconnect = \"x\"\n"));
         assert!(
-            e.contains(":7: ") && e.contains("\"mariadb\" is not yet supported"),
+            e.contains(":7: ") && e.contains("\"pgbouncer\" is not yet supported"),
             "{e}"
         );
         let e = err(&format!("{FILE}server = \"oracle\"\nconnect = \"x\"\n"));

@@ -9,6 +9,7 @@
 //! ([`Server::password_in`]), so nothing secret is ever on a command line. The client's
 //! output is hostile input: bounded in size, every row checked, a bad row is an error.
 
+pub mod mariadb;
 pub mod postgresql;
 pub mod redis;
 
@@ -27,6 +28,7 @@ const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
 pub enum Server {
     Postgresql,
     Redis,
+    Mariadb,
 }
 
 impl Server {
@@ -34,6 +36,7 @@ impl Server {
         match self {
             Server::Postgresql => "postgresql",
             Server::Redis => "redis",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -42,6 +45,7 @@ impl Server {
         match self {
             Server::Postgresql => "psql",
             Server::Redis => "redis-cli",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -50,6 +54,7 @@ impl Server {
         match self {
             Server::Postgresql => postgresql::password_in(connect),
             Server::Redis => redis::password_in(connect),
+            Server::Mariadb => mariadb::password_in(connect),
         }
     }
 
@@ -59,6 +64,9 @@ impl Server {
             Server::Postgresql => "use ~/.pgpass, PGPASSFILE or a service file (service=NAME)",
             Server::Redis => {
                 "set REDISCLI_AUTH in confdrift's environment (and the ACL user as ?user=NAME)"
+            }
+            Server::Mariadb => {
+                "use an option file the client reads (defaults-extra-file=PATH, defaults-group-suffix=SUFFIX, ~/.my.cnf)"
             }
         }
     }
@@ -162,6 +170,7 @@ pub fn read(
     let inv = match spec.server {
         Server::Postgresql => postgresql::invocation(spec, host),
         Server::Redis => redis::invocation(spec, host, std::env::var(redis::AUTH_ENV).ok()),
+        Server::Mariadb => mariadb::invocation(spec, host),
     };
     let answer = match transport {
         Transport::Dir { .. } | Transport::Local => local(host, &inv, spec.timeout)?,
@@ -207,6 +216,7 @@ pub fn read(
     match spec.server {
         Server::Postgresql => postgresql::answer(&answer.stdout, answer.status, &answer.stderr),
         Server::Redis => redis::answer(&answer.stdout, answer.status, &answer.stderr),
+        Server::Mariadb => mariadb::answer(&answer.stdout, answer.status, &answer.stderr),
     }
 }
 
