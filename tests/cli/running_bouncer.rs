@@ -1,9 +1,9 @@
 //! The running PgBouncer as the third side: each test starts its own pgbouncer on Debian's
 //! pgbouncer.ini (`fixtures/upstream/pgbouncer/pgbouncer.ini`, its socket pointed into a
-//! temporary directory, no TCP listener, `auth_type = any` and the admin console's user
-//! `confdrift`: as nobody when the test runs as root, since pgbouncer refuses root), changes it
-//! the way operators do (`SET` on the admin console, a file edit without `RELOAD` or restart),
-//! and `confdrift check` must find exactly `runtime_only` or `not_applied` there, with the
+//! temporary directory, no TCP listener, `auth_type = trust`, confdrift's user `confdrift` one
+//! of `stats_users`, read-only; as nobody when the test runs as root, since pgbouncer refuses
+//! root), changes it the way operators do (`SET` on the admin console, a file edit without
+//! `RELOAD` or restart), and `confdrift check` must find exactly `runtime_only` or `not_applied` there, with the
 //! baseline, file and running values side by side, and nothing at all on a freshly started
 //! server. A missing pgbouncer is a failure, never a skip (`.ci/run` installs it).
 
@@ -58,10 +58,13 @@ impl Bouncer {
     /// Writes pgbouncer.ini: `text`, then the test's own keys.
     pub fn write(&self, text: &str) {
         let text = format!(
-            "{text}\nlogfile =\npidfile =\nlisten_addr =\nlisten_port = {}\nunix_socket_dir = {}\nauth_type = any\nadmin_users = confdrift\n",
+            "{text}\nlogfile =\npidfile =\nlisten_addr =\nlisten_port = {}\nunix_socket_dir = {d}\nauth_type = trust\nauth_file = {d}/userlist.txt\nadmin_users = admin\nstats_users = confdrift\n",
             self.port,
-            self.dir.path().display()
+            d = self.dir.path().display()
         );
+        let users = self.dir.path().join("userlist.txt");
+        std::fs::write(&users, "\"admin\" \"\"\n\"confdrift\" \"\"\n").unwrap();
+        std::fs::set_permissions(&users, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::write(self.conf(), text).unwrap();
         std::fs::set_permissions(self.conf(), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
@@ -132,20 +135,12 @@ impl Bouncer {
         }
     }
 
-    /// A command on the admin console; its output when it succeeded.
+    /// A command on the admin console, as its admin user `admin` (confdrift connects as
+    /// `confdrift`, one of `stats_users`: read-only); its output when it succeeded.
     pub fn console(&self, command: &str) -> Option<String> {
+        let admin = self.connect().replace("user=confdrift", "user=admin");
         let out = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-w",
-                "-d",
-                &self.connect(),
-                "-c",
-                command,
-            ])
+            .args(["-X", "-q", "-A", "-t", "-w", "-d", &admin, "-c", command])
             .stdin(Stdio::null())
             .stderr(Stdio::null())
             .output()
