@@ -44,12 +44,13 @@ pub(super) fn resolve(
             "postgresql" => Server::Postgresql,
             "redis" => Server::Redis,
             "mariadb" => Server::Mariadb,
-            "pgbouncer" | "mysql" => bail!(
-                "{here}: server {:?} is not yet supported (postgresql, redis and mariadb are, for now)",
+            "pgbouncer" => Server::Pgbouncer,
+            "mysql" => bail!(
+                "{here}: server {:?} is not yet supported (postgresql, redis, mariadb and pgbouncer are, for now)",
                 r.server
             ),
             other => bail!(
-                "{here}: unknown server {other:?}; expected postgresql, redis or mariadb (pgbouncer and mysql are to come)"
+                "{here}: unknown server {other:?}; expected postgresql, redis, mariadb or pgbouncer (mysql is to come)"
             ),
         };
         if !r.file.starts_with('/') || r.file.contains(['*', '?', '[', '{']) {
@@ -140,9 +141,9 @@ mod tests {
             e.contains("user:password@") && !e.contains("hunter2"),
             "{e}"
         );
-        let e = err(&format!("{FILE}server = \"pgbouncer\"\nconnect = \"x\"\n"));
+        let e = err(&format!("{FILE}server = \"mysql\"\nconnect = \"x\"\n"));
         assert!(
-            e.contains(":7: ") && e.contains("\"pgbouncer\" is not yet supported"),
+            e.contains(":7: ") && e.contains("\"mysql\" is not yet supported"),
             "{e}"
         );
         let e = err(&format!("{FILE}server = \"oracle\"\nconnect = \"x\"\n"));

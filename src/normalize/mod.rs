@@ -35,7 +35,9 @@ pub mod yaml;
 
 pub(crate) use keyvalue::convtime;
 pub use keyvalue::{redis_value, ssh_value, sshd_value};
-pub use pgbouncer::{entry as pgbouncer_entry, pgbouncer_value};
+pub use pgbouncer::{
+    entry as pgbouncer_entry, entry_pairs as pgbouncer_entry_pairs, pgbouncer_value,
+};
 pub use pgconf::{running_value, setting_value};
 pub use text::{Line, closes_private_key, opens_private_key};
 

@@ -266,10 +266,33 @@ const NUMBERS: &[&str] = &[
 /// of the pairs, their quoting and spacing are no drift. `*` (the fallback database) is kept
 /// as written, as pgbouncer keeps it. Why pgbouncer refuses it, when it does.
 pub fn entry(section: &str, name: &str, text: &str) -> Result<String, String> {
-    let databases = section == "databases";
-    if databases && name == "*" {
+    if section == "databases" && name == "*" {
         return Ok(text.to_string());
     }
+    let pairs = entry_pairs(section, name, text)?;
+    let quoted = |v: &str| {
+        if v.contains([' ', '\'']) {
+            format!("'{}'", v.replace('\'', "''"))
+        } else {
+            v.to_string()
+        }
+    };
+    Ok(pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quoted(v)))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// The parameters of a `[databases]` or `[users]` entry as pgbouncer reads them (what
+/// [`entry`] writes back in one order), without `port=5432` and a `dbname` that is the entry's
+/// name.
+pub fn entry_pairs(
+    section: &str,
+    name: &str,
+    text: &str,
+) -> Result<BTreeMap<&'static str, String>, String> {
+    let databases = section == "databases";
     if databases && name == "pgbouncer" {
         return Err("the database name \"pgbouncer\" is reserved (the admin console)".into());
     }
@@ -279,7 +302,7 @@ pub fn entry(section: &str, name: &str, text: &str) -> Result<String, String> {
         USER_PARAMETERS
     };
     let b = text.as_bytes();
-    let mut pairs: BTreeMap<&str, String> = BTreeMap::new();
+    let mut pairs: BTreeMap<&'static str, String> = BTreeMap::new();
     let mut p = 0;
     let skip = |mut p: usize| {
         while b.get(p) == Some(&b' ') {
@@ -362,18 +385,7 @@ pub fn entry(section: &str, name: &str, text: &str) -> Result<String, String> {
     if pairs.get("dbname").is_some_and(|d| d == name) {
         pairs.remove("dbname");
     }
-    let quoted = |v: &str| {
-        if v.contains([' ', '\'']) {
-            format!("'{}'", v.replace('\'', "''"))
-        } else {
-            v.to_string()
-        }
-    };
-    Ok(pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", quoted(v)))
-        .collect::<Vec<_>>()
-        .join(" "))
+    Ok(pairs)
 }
 
 /// C's `atoi`: leading white space, a sign, digits up to the first other byte; 0 for none.

@@ -30,6 +30,7 @@ mod redis_includes;
 mod reports;
 mod roundtrip;
 mod rules;
+mod running_bouncer;
 mod running_maria;
 mod running_pg;
 mod running_redis;

@@ -10,6 +10,7 @@
 //! output is hostile input: bounded in size, every row checked, a bad row is an error.
 
 pub mod mariadb;
+pub mod pgbouncer;
 pub mod postgresql;
 pub mod redis;
 
@@ -29,6 +30,7 @@ pub enum Server {
     Postgresql,
     Redis,
     Mariadb,
+    Pgbouncer,
 }
 
 impl Server {
@@ -37,6 +39,7 @@ impl Server {
             Server::Postgresql => "postgresql",
             Server::Redis => "redis",
             Server::Mariadb => "mariadb",
+            Server::Pgbouncer => "pgbouncer",
         }
     }
 
@@ -46,6 +49,7 @@ impl Server {
             Server::Postgresql => "psql",
             Server::Redis => "redis-cli",
             Server::Mariadb => "mariadb",
+            Server::Pgbouncer => "psql",
         }
     }
 
@@ -55,13 +59,16 @@ impl Server {
             Server::Postgresql => postgresql::password_in(connect),
             Server::Redis => redis::password_in(connect),
             Server::Mariadb => mariadb::password_in(connect),
+            Server::Pgbouncer => pgbouncer::password_in(connect),
         }
     }
 
     /// Where its password comes from instead.
     pub fn password_from(self) -> &'static str {
         match self {
-            Server::Postgresql => "use ~/.pgpass, PGPASSFILE or a service file (service=NAME)",
+            Server::Postgresql | Server::Pgbouncer => {
+                "use ~/.pgpass, PGPASSFILE or a service file (service=NAME)"
+            }
             Server::Redis => {
                 "set REDISCLI_AUTH in confdrift's environment (and the ACL user as ?user=NAME)"
             }
@@ -171,6 +178,7 @@ pub fn read(
         Server::Postgresql => postgresql::invocation(spec, host),
         Server::Redis => redis::invocation(spec, host, std::env::var(redis::AUTH_ENV).ok()),
         Server::Mariadb => mariadb::invocation(spec, host),
+        Server::Pgbouncer => pgbouncer::invocation(spec, host),
     };
     let answer = match transport {
         Transport::Dir { .. } | Transport::Local => local(host, &inv, spec.timeout)?,
@@ -217,6 +225,7 @@ pub fn read(
         Server::Postgresql => postgresql::answer(&answer.stdout, answer.status, &answer.stderr),
         Server::Redis => redis::answer(&answer.stdout, answer.status, &answer.stderr),
         Server::Mariadb => mariadb::answer(&answer.stdout, answer.status, &answer.stderr),
+        Server::Pgbouncer => pgbouncer::answer(&answer.stdout, answer.status, &answer.stderr),
     }
 }
 

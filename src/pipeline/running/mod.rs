@@ -6,6 +6,7 @@
 //! `runtime_only`, `rejected`).
 
 mod mariadb;
+mod pgbouncer;
 mod postgresql;
 mod redis;
 
@@ -47,6 +48,7 @@ pub(super) fn settle(t: &Target, compared: &[Compared], rules: &Rules, out: &mut
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
             Server::Redis => redis::compare(t, spec, &answer, compared, out),
             Server::Mariadb => mariadb::compare(t, spec, &answer, compared, out),
+            Server::Pgbouncer => pgbouncer::compare(t, spec, &answer, compared, out),
         }
         numbers(t, spec, &answer, rules, out);
     }
@@ -64,7 +66,9 @@ fn numbers(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out:
                 let value = match spec.server {
                     Server::Postgresql => postgresql::running_of(name, s),
                     // Numbers as the server prints them (bytes, counts).
-                    Server::Redis | Server::Mariadb => crate::tree::Value::text(&s.value),
+                    Server::Redis | Server::Mariadb | Server::Pgbouncer => {
+                        crate::tree::Value::text(&s.value)
+                    }
                 };
                 out.facts.running_numbers.push(Fact {
                     file: spec.file.clone(),
