@@ -223,6 +223,34 @@ fn pairs() -> Vec<Pair> {
             ]),
         });
     }
+    // glob(3) matches no name starting with `.` unless the word's own name starts with one.
+    out.push(Pair {
+        what: "a dot file in sshd_config.d is not read".to_string(),
+        base: side(&[
+            ("sshd_config", &conf("", "", true)),
+            ("sshd_config.d/50-a.conf", "MaxAuthTries 3\n"),
+        ]),
+        live: side(&[
+            ("sshd_config", &conf("", "", true)),
+            ("sshd_config.d/50-a.conf", "MaxAuthTries 3\n"),
+            (
+                "sshd_config.d/.hidden.conf",
+                "PasswordAuthentication no\nMaxAuthTries 5\n",
+            ),
+        ]),
+    });
+    let dots = "Include /etc/ssh/sshd_config.d/.*.conf\n";
+    out.push(Pair {
+        what: "a dot file an Include names with a leading dot is read".to_string(),
+        base: side(&[
+            ("sshd_config", &conf("", dots, true)),
+            ("sshd_config.d/.a.conf", "MaxAuthTries 3\n"),
+        ]),
+        live: side(&[
+            ("sshd_config", &conf("", dots, true)),
+            ("sshd_config.d/.a.conf", "MaxAuthTries 4\n"),
+        ]),
+    });
     // Lists gather across the files in the order sshd reads them.
     for (what, base, live) in [
         (
@@ -361,9 +389,11 @@ fn confdrift_follows_include_as_sshd_does() {
         // sshd derives its listen addresses from Port: one change, named where it is written.
         differ.remove("listenaddress");
         // `diff` compares every file of the two directories: a stray file no program reads
-        // (`50-a.conf.bak`) is a finding there by design; `check` reads only what is listed
+        // (`50-a.conf.bak`, `.hidden.conf`) is a finding there by design; `check` reads only what is listed
         // or included.
-        let stray = p.live.iter().any(|(n, _)| n.ends_with(".bak"));
+        let stray = p.live.iter().any(|(n, _)| {
+            n.ends_with(".bak") || (n.contains("/.") && !p.base.iter().any(|(m, _)| m == n))
+        });
         let mut verdicts = vec![("check", confdrift(p))];
         if !stray {
             verdicts.push(("diff", confdrift_diff(p)));
