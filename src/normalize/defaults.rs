@@ -148,7 +148,7 @@ impl Table {
                     if matches!(
                         *kind,
                         "group" | "arg" | "block" | "moves" | "unseen" | "charset" | "collation"
-                    ) =>
+                    ) || matches!(*kind, "algorithm" | "algorithms" | "ipqos") =>
                 {
                     t.other.push(fields.clone())
                 }

@@ -31,7 +31,7 @@ mod userlist;
 pub mod yaml;
 
 pub(crate) use keyvalue::convtime;
-pub use keyvalue::{redis_value, ssh_value, sshd_value};
+pub use keyvalue::{RawLine, openssh_lines, redis_value, ssh_value, sshd_value};
 pub use pgbouncer::{entry as pgbouncer_entry, pgbouncer_value};
 pub use pgconf::setting_value;
 pub use text::{Line, closes_private_key, opens_private_key};

@@ -84,6 +84,26 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
                 .find(|(q, _, f)| q.as_str() == p && f.name() == "pgconf")
                 .and_then(|&(_, file, format)| tree_of(file, format))
         };
+        // What sshd does not start with in what it runs with, each sshd_config no other
+        // includes read through its includes.
+        let sshd: Vec<(&str, &crate::tree::Tree)> = chosen
+            .iter()
+            .filter(|(_, _, f)| f.name() == "sshd")
+            .filter_map(|&(p, file, f)| Some((p.as_str(), tree_of(file, f)?)))
+            .collect();
+        let version_of = |p: &str| group.version_of(p).map(str::to_string);
+        for (path, line, message) in super::sshd_refusals::unstartable_in(&sshd, &version_of) {
+            let source = files
+                .get(&path)
+                .map_or(path.as_str(), |b| b.source.as_str());
+            let p = Problem {
+                line: Some(line),
+                ..problem(source, None, message)
+            };
+            if !report.errors.contains(&p) {
+                report.errors.push(p);
+            }
+        }
         for &(path, file, format) in &chosen {
             let Some(own) = tree_of(file, format) else {
                 continue;
@@ -91,8 +111,10 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             if seen_sources.insert(file.source.clone()) {
                 report.files += 1;
                 // What the program would refuse in the intended state, once per baseline file.
-                let version = group.version_of(path);
-                for (line, message) in super::program::refusals(format, path, version, own) {
+                let version = super::program::version_in(group, path, format);
+                let bytes = baseline.read(file.oid).unwrap_or_default();
+                for (line, message) in super::program::refusals(format, path, version, own, &bytes)
+                {
                     report.errors.push(Problem {
                         line: Some(line),
                         column: None,

@@ -121,7 +121,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     };
     collection_notes(t, &snap, &mut out);
     let mut compared = compare::files(t, parsed, &snap, &mut out);
-    program::settle(t, &mut compared, &mut out);
+    program::settle(t, &snap, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));

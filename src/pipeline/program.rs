@@ -18,10 +18,19 @@ use crate::tree::Tree;
 
 /// The stage: what the server would refuse in the host's postgresql.conf files is trouble;
 /// the host's postgresql.conf, when it stands alone, loses its explicit defaults.
-pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
+pub(super) fn settle(
+    t: &Target,
+    snap: &crate::collect::Snapshot,
+    files: &mut [Compared],
+    out: &mut HostResult,
+) {
     for f in files.iter() {
         let Some(live) = f.live_tree() else { continue };
-        for (line, message) in refusals(f.format, f.path, t.group.version_of(f.path), live) {
+        let Some(crate::collect::Fetched::Present(bytes)) = snap.files.get(f.path) else {
+            continue;
+        };
+        let version = version_in(t.group, f.path, f.format);
+        for (line, message) in refusals(f.format, f.path, version, live, bytes) {
             out.errors.push(Problem {
                 host: Some(t.host.to_string()),
                 file: Some(f.path.clone()),
@@ -30,6 +39,23 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
                 message,
             });
         }
+    }
+    // What sshd does not start with in what it runs with (each sshd_config no other includes,
+    // read through its includes).
+    let sshd: Vec<(&str, &Tree)> = files
+        .iter()
+        .filter(|f| f.format.name() == "sshd")
+        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
+        .collect();
+    let version_of = |p: &str| t.group.version_of(p).map(str::to_string);
+    for (file, line, message) in super::sshd_refusals::unstartable_in(&sshd, &version_of) {
+        out.errors.push(Problem {
+            host: Some(t.host.to_string()),
+            file: Some(file),
+            line: Some(line),
+            column: None,
+            message,
+        });
     }
     for f in files
         .iter_mut()
@@ -105,13 +131,33 @@ pub(crate) fn drop_explicit_defaults(
     }
 }
 
-/// The settings of `tree` (one side of `path`) the program refuses, with their lines: only
-/// with the program's table (a version known and shipped); with none, nothing is assumed.
+/// The version of the program that reads `path` (in `format`): its file entry's; for an
+/// sshd_config file an `Include` brought in (no entry selects it), that of the group's entries
+/// read as sshd_config, its includer's.
+pub(super) fn version_in<'g>(
+    group: &'g crate::config::Group,
+    path: &str,
+    format: Format,
+) -> Option<&'g str> {
+    if format.name() != "sshd" || group.files.iter().any(|s| s.matches(path)) {
+        return group.version_of(path);
+    }
+    group
+        .files
+        .iter()
+        .filter(|s| s.format_for(&s.pattern).name() == "sshd")
+        .find_map(|s| s.version.as_deref())
+}
+
+/// The settings of `tree` (one side of `path`, read from `bytes`) the program refuses, with
+/// their lines: only with the program's table (a version known and shipped); with none,
+/// nothing is assumed.
 pub(crate) fn refusals(
     format: Format,
     path: &str,
     version: Option<&str>,
     tree: &Tree,
+    bytes: &[u8],
 ) -> Vec<(u32, String)> {
     if format.name() == "ssh" {
         return super::ssh_hosts::refusals(version, tree);
@@ -123,7 +169,7 @@ pub(crate) fn refusals(
         return super::mycnf::refusals(version, tree);
     }
     if format.name() == "sshd" {
-        return super::sshd_refusals::refusals(version, tree);
+        return super::sshd_refusals::refusals(version, bytes);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();
