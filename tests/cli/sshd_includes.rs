@@ -564,6 +564,61 @@ fn a_rule_on_sshd_config_judges_the_value_an_included_file_gives_sshd() {
 }
 
 #[test]
+fn lint_judges_sshd_config_through_its_includes() {
+    // The same rule, on the intended state: lint reads sshd_config through the drop-in the
+    // baseline holds beside it (the file entries list only sshd_config), as check does.
+    let config = "[[group]]\nname = \"app\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+                  version = \"9.2\"\nfiles = [\"/etc/ssh/sshd_config\"]\n\n\
+                  [[rule]]\nfile = \"/etc/ssh/sshd_config\"\nkey = \"permitrootlogin\"\n\
+                  one_of = [\"no\", \"prohibit-password\"]\nseverity = \"critical\"\n";
+    let drop_in = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
+    let lint = |drop_in_text: &str| {
+        let f = Fleet::new(config);
+        f.group_baseline(
+            "app",
+            "/etc/ssh/sshd_config",
+            &conf("", "PermitRootLogin no\n", true),
+        );
+        f.group_baseline("app", drop_in, drop_in_text);
+        // sshd does not read a dot file: what it sets counts for nothing.
+        f.group_baseline(
+            "app",
+            "/etc/ssh/sshd_config.d/.50-cloud-init.conf.swp",
+            "PermitRootLogin yes\nFoo bar\n",
+        );
+        f.commit("baseline");
+        let out = f.run(&["lint", "--format", "json"]);
+        (out.code, out.json())
+    };
+    let (code, r) = lint("PermitRootLogin yes\n");
+    assert_eq!(code, 1, "{r:#}");
+    let broken: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .collect();
+    assert_eq!(broken.len(), 1, "{r:#}");
+    assert_eq!(broken[0]["file"], drop_in, "{r:#}");
+    assert_eq!(broken[0]["live"], serde_json::Value::Null, "{r:#}");
+    assert_eq!(broken[0]["baseline"], "yes", "{r:#}");
+    assert_eq!(broken[0]["baseline_line"], 1, "{r:#}");
+    // What sshd refuses in the included file is trouble, at its line.
+    let (code, r) = lint("PermitRootLogin no\nMaxAuthTries 3\nMaxAuthTries lots\n");
+    assert_eq!(code, 2, "{r:#}");
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{r:#}");
+    assert!(
+        errors[0]["file"].as_str().unwrap().ends_with(drop_in),
+        "{r:#}"
+    );
+    assert_eq!(errors[0]["line"], 3, "{r:#}");
+    // Both as sshd_config says: no finding, no trouble.
+    let (code, r) = lint("PermitRootLogin no\n");
+    assert_eq!(code, 0, "{r:#}");
+}
+
+#[test]
 fn check_names_what_sshd_refuses_in_an_included_file() {
     // The drop-in is read with sshd_config's version (the file entries name only sshd_config).
     let config = "[[group]]\nname = \"app\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
