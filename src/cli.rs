@@ -268,7 +268,7 @@ impl ReportTarget {
 pub enum OutputFormat {
     /// For people: summary, host → file → key, trouble
     Text,
-    /// The confdrift/v1 schema (schema/confdrift-v1.schema.json)
+    /// The confdrift/v2 schema (schema/confdrift-v2.schema.json)
     Json,
     /// JUnit XML: a suite per host, a case per host and file
     Junit,

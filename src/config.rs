@@ -2,6 +2,7 @@
 //! resolution into a [`Config`] with every default applied and every path made absolute.
 
 mod access;
+mod running;
 
 use crate::collect::{FileSpec, SshSettings, Transport};
 use crate::inventory::HostVars;
@@ -82,6 +83,9 @@ struct RawGroup {
     /// The major version of the program that reads the group's files (`"15"`).
     version: Option<String>,
     files: Vec<RawFile>,
+    /// `[[group.running]]`: the servers that run the group's files.
+    #[serde(default)]
+    running: Vec<toml::Spanned<running::RawRunning>>,
 }
 
 /// `yaml = "1.1"` (or the bare number `1.1`, which TOML reads as a float).
@@ -188,6 +192,8 @@ pub struct Group {
     pub vars: std::collections::BTreeMap<String, HostVars>,
     pub transport: Transport,
     pub files: Vec<FileSpec>,
+    /// The running servers compared with the files (`[[group.running]]`).
+    pub running: Vec<crate::collect::running::RunningSpec>,
 }
 
 impl Config {
@@ -368,12 +374,15 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
                 f.pattern
             );
         }
+        let running =
+            running::resolve(&path, &g.name, g.running, &files, |at| line_col(text, at).0)?;
         groups.push(Group {
             name: g.name,
             hosts: g.hosts,
             vars,
             transport,
             files,
+            running,
         });
     }
     for w in access::unused_warnings(
@@ -409,6 +418,16 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
             if !g.is_some_and(|g| g.files.iter().any(|s| s.matches(file))) {
                 bail!(
                     "{}: [[capacity]] {:?} reads {file} on group {group:?}, but that group does not list the file in `files`, so it is never collected",
+                    path.display(),
+                    c.name
+                );
+            }
+        }
+        for (group, file) in c.running_reads() {
+            let g = groups.iter().find(|g| g.name == group);
+            if !g.is_some_and(|g| g.running.iter().any(|r| r.file == file)) {
+                bail!(
+                    "{}: [[capacity]] {:?} reads the running server of {file} on group {group:?} (source = \"running\"), but that group has no [[group.running]] entry for the file",
                     path.display(),
                     c.name
                 );

@@ -4,7 +4,8 @@
 //! A finding is the same finding when its host, group, file, key, kind, rule and live value
 //! are the same: a second rule that starts firing on a key another rule already flagged is
 //! new, and so is known drift whose live value moves again (a pool 50→5, later 50→2: the 5
-//! is resolved, the 2 is new). Secrets are compared as shown, `[redacted]`. The state file is JSON (`confdrift-state/v1`:
+//! is resolved, the 2 is new); for a running server's finding, its file and running values
+//! stand for the live one. Secrets are compared as shown, `[redacted]`. The state file is JSON (`confdrift-state/v1`:
 //! findings in the report's own shape, plus `first_seen`), replaced atomically, and guarded by
 //! `FILE.lock` so that two runs never interleave.
 //!
@@ -48,7 +49,12 @@ fn identity(f: &Finding) -> Identity<'_> {
         f.key.as_deref(),
         f.kind,
         f.rule.as_deref(),
-        f.live.as_ref().map(|v| v.to_string()),
+        if f.kind.is_running() {
+            let show = |v: &Option<crate::tree::Value>| v.as_ref().map(|v| v.to_string());
+            Some(format!("{:?} {:?}", show(&f.file_value), show(&f.running)))
+        } else {
+            f.live.as_ref().map(|v| v.to_string())
+        },
     )
 }
 

@@ -3,6 +3,41 @@
 //! dotted key in a `.properties` and a `.yml` file lands on the same path.
 
 use indexmap::IndexMap;
+
+/// An insertion-ordered map hashed with foldhash: the trees' keys are hashed on every parse and
+/// every comparison, and SipHash (std's) took a tenth of a check's instructions.
+pub type Map<K, V> = IndexMap<K, V, Keyed>;
+
+/// foldhash keyed once per process from the operating system's randomness (drawn through
+/// std's `RandomState`), so a hostile file cannot choose keys that collide ahead of time.
+/// (foldhash's own `RandomState` is seeded from addresses and the clock.)
+#[derive(Clone, Debug)]
+pub struct Keyed(foldhash::fast::SeedableRandomState);
+
+impl Default for Keyed {
+    fn default() -> Keyed {
+        use std::hash::BuildHasher;
+        static SEED: std::sync::OnceLock<(u64, foldhash::SharedSeed)> = std::sync::OnceLock::new();
+        let (per_map, shared) = SEED.get_or_init(|| {
+            let os = std::hash::RandomState::new();
+            (
+                os.hash_one(1u8),
+                foldhash::SharedSeed::from_u64(os.hash_one(2u8)),
+            )
+        });
+        Keyed(foldhash::fast::SeedableRandomState::with_seed(
+            *per_map, shared,
+        ))
+    }
+}
+
+impl std::hash::BuildHasher for Keyed {
+    type Hasher = foldhash::fast::FoldHasher<'static>;
+
+    fn build_hasher(&self) -> Self::Hasher {
+        self.0.build_hasher()
+    }
+}
 use std::fmt;
 
 /// One normalized scalar. Equality is semantic (see [`Value::same`]), not structural.
@@ -169,7 +204,7 @@ pub fn push_index(path: &mut String, index: usize) {
 /// which is what most formats do with a repeated key.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tree {
-    entries: IndexMap<String, Entry>,
+    entries: Map<String, Entry>,
 }
 
 impl Tree {

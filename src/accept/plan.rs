@@ -187,6 +187,7 @@ mod tests {
             vars: BTreeMap::new(),
             transport: Transport::Local,
             files: vec![FileSpec::new("/etc/a.yml", None).unwrap()],
+            running: Vec::new(),
         }
     }
 

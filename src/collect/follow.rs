@@ -16,17 +16,17 @@ pub const MAX_ROUNDS: usize = 10;
 pub const MAX_FOLLOWED: usize = 256;
 
 /// The files of `host` named by `specs`, then those they include; `also` names files to read
-/// besides (with their format): those the baseline's own includes name, so that a file the
-/// host no longer includes is still compared.
+/// besides (with their format and the entry file they were reached from): those the
+/// baseline's own includes name, so that a file the host no longer includes is still compared.
 pub fn collect_following(
     transport: &Transport,
     host: &str,
     vars: Option<&HostVars>,
     specs: &[FileSpec],
-    also: &[(String, Format)],
+    also: &[(String, Format, String)],
 ) -> Result<Snapshot, String> {
     let mut extra: Vec<FileSpec> = Vec::new();
-    for (path, format) in also {
+    for (path, format, _) in also {
         if !specs.iter().any(|s| s.matches(path))
             && let Ok(spec) = FileSpec::new(path, Some(*format))
         {
@@ -46,9 +46,13 @@ pub fn collect_following(
                 .map_or_else(|| Format::detect(path), |s| s.format_for(path))
         })
     };
-    for (path, format) in also {
+    // The entry file each followed file was reached from (nginx resolves relative includes
+    // against its main file's directory).
+    let mut entries: std::collections::BTreeMap<String, String> = Default::default();
+    for (path, format, entry) in also {
         if !specs.iter().any(|s| s.matches(path)) {
             snap.followed.insert(path.clone(), *format);
+            entries.insert(path.clone(), entry.clone());
         }
     }
     let mut scanned: Vec<String> = Vec::new();
@@ -70,7 +74,8 @@ pub fn collect_following(
                 .get(path)
                 .cloned()
                 .unwrap_or_else(|| follow::area(path));
-            for inc in follow::includes_in(format, path, bytes) {
+            let entry = entries.get(path).unwrap_or(path);
+            for inc in follow::includes_in(format, path, entry, bytes) {
                 if !follow::within(&area, &inc) {
                     snap.outside
                         .push((path.clone(), inc.line, inc.pattern.clone(), area.clone()));
@@ -154,6 +159,8 @@ pub fn collect_following(
                     .cloned()
                     .unwrap_or_else(|| follow::area(from));
                 areas.insert(path.clone(), area);
+                let entry = entries.get(from).unwrap_or(from).clone();
+                entries.insert(path.clone(), entry);
                 snap.followed.insert(path.clone(), *format);
                 snap.files.insert(path.clone(), fetched.clone());
             }

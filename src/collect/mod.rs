@@ -8,6 +8,7 @@ mod fs;
 mod hostkey;
 mod process;
 mod remote;
+pub mod running;
 mod ssh;
 mod sudo;
 mod transport;

@@ -63,6 +63,14 @@ pub fn command(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> C
     cmd
 }
 
+/// The command for one host that runs a script (`sh -s`) as the user ssh logs in as, never
+/// through become: a running server's client (see [`super::running`]) connects as that user.
+pub fn shell(settings: &SshSettings, host: &str, vars: Option<&HostVars>) -> Command {
+    let mut cmd = Command::new("ssh");
+    cmd.args(options(settings, host, vars)).args(["sh", "-s"]);
+    cmd
+}
+
 pub fn collect(
     settings: &SshSettings,
     host: &str,
@@ -159,7 +167,7 @@ fn traced(host: &str, run: &Result<Finished, RunError>, took: Duration) {
 
 /// A command line as it could be typed into a shell (for `-v`; it holds no secrets: confdrift
 /// never passes a password, and the script goes on standard input).
-fn shown(cmd: &Command) -> String {
+pub(super) fn shown(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
         .map(|a| hostkey::quote(&a.to_string_lossy()))

@@ -118,6 +118,7 @@ mod tests {
             vars: BTreeMap::new(),
             transport: Transport::Local,
             files: vec![FileSpec::new(PATH, None).unwrap()],
+            running: Vec::new(),
         }
     }
 

@@ -76,7 +76,7 @@ impl Table {
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix("# ") {
                 t.source = comment
-                    .split(" reports them")
+                    .split(" reports ")
                     .next()
                     .and_then(|s| {
                         s.strip_prefix("PostgreSQL defaults as ")
@@ -147,7 +147,14 @@ impl Table {
                 [kind, ..]
                     if matches!(
                         *kind,
-                        "group" | "arg" | "block" | "moves" | "unseen" | "charset" | "collation"
+                        "group"
+                            | "arg"
+                            | "block"
+                            | "moves"
+                            | "unseen"
+                            | "charset"
+                            | "collation"
+                            | "unit"
                     ) || matches!(*kind, "algorithm" | "algorithms" | "ipqos") =>
                 {
                     t.other.push(fields.clone())
@@ -298,6 +305,12 @@ impl Table {
             .map(|r| &r[1..])
     }
 
+    /// The unit a number written without one is in (`kB`, `8kB`, `ms`: PostgreSQL's `unit`
+    /// rows), if the setting has one.
+    pub fn unit(&self, name: &str) -> Option<&'static str> {
+        self.rows("unit").find(|r| r[0] == name).map(|r| r[1])
+    }
+
     /// Every setting's name.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.settings.keys().copied()
@@ -332,141 +345,149 @@ impl Table {
     }
 }
 
-static POSTGRESQL_15: LazyLock<Table> = LazyLock::new(|| {
-    Table::parse(
-        "postgresql",
-        "15",
-        include_str!("defaults/postgresql-15.tsv"),
-    )
-});
+/// The tables shipped for one program: its versions (as the lookup names them) and, in the
+/// same order, each version's table, parsed when first asked for.
+macro_rules! shipped {
+    ($versions:ident, $tables:ident, $program:literal, [$($version:literal),+ $(,)?]) => {
+        #[doc = concat!("The ", $program, " versions confdrift ships a table for.")]
+        pub const $versions: &[&str] = &[$($version),+];
+        static $tables: [LazyLock<Table>; $versions.len()] = [$(LazyLock::new(|| {
+            Table::parse(
+                $program,
+                $version,
+                include_str!(concat!("defaults/", $program, "-", $version, ".tsv")),
+            )
+        })),+];
+    };
+}
 
-static OPENSSH_9_2: LazyLock<Table> =
-    LazyLock::new(|| Table::parse("openssh", "9.2", include_str!("defaults/openssh-9.2.tsv")));
+/// The table of `version` among a program's shipped ones: that version exactly, never a
+/// neighbour (defaults change between versions; an unknown one gets no table).
+fn shipped(
+    versions: &[&str],
+    tables: &'static [LazyLock<Table>],
+    version: &str,
+) -> Option<&'static Table> {
+    let i = versions.iter().position(|v| *v == version)?;
+    Some(&*tables[i])
+}
 
-/// The OpenSSH versions confdrift has an sshd_config table for.
-pub const OPENSSH_VERSIONS: &[&str] = &["9.2"];
+/// `major.minor` of a version (`9.2p1`, `7.0.15`, `10.11.6`); `None` without a minor part.
+fn major_minor(version: &str) -> Option<String> {
+    let mut parts = version.split(['.', 'p']);
+    let (major, minor) = (parts.next()?, parts.next()?);
+    Some(format!("{major}.{minor}"))
+}
+
+shipped!(OPENSSH_VERSIONS, OPENSSH, "openssh", ["8.4", "9.2", "10.0"]);
 
 /// The sshd_config table of OpenSSH `version` (`"9.2"`, or `"9.2p1"`: major.minor).
 pub fn openssh(version: &str) -> Option<&'static Table> {
-    let mut parts = version.split(['.', 'p']);
-    match (parts.next(), parts.next()) {
-        (Some("9"), Some("2")) => Some(&OPENSSH_9_2),
-        _ => None,
-    }
+    shipped(OPENSSH_VERSIONS, &OPENSSH, &major_minor(version)?)
 }
 
-/// The table whose spellings sshd_config values are read with when no version is known.
+/// The table whose spellings sshd_config values are read with when no version is known
+/// (Debian bookworm's OpenSSH 9.2).
 pub fn openssh_spellings() -> &'static Table {
-    &OPENSSH_9_2
+    openssh("9.2").expect("shipped")
 }
 
-static SSH_9_2: LazyLock<Table> =
-    LazyLock::new(|| Table::parse("ssh", "9.2", include_str!("defaults/ssh-9.2.tsv")));
-
-/// The OpenSSH versions confdrift has an ssh_config (client) table for.
-pub const SSH_VERSIONS: &[&str] = &["9.2"];
+shipped!(SSH_VERSIONS, SSH, "ssh", ["8.4", "9.2", "10.0"]);
 
 /// The ssh_config table of OpenSSH `version`'s client (`"9.2"`, or `"9.2p1"`: major.minor).
 pub fn ssh(version: &str) -> Option<&'static Table> {
-    let mut parts = version.split(['.', 'p']);
-    match (parts.next(), parts.next()) {
-        (Some("9"), Some("2")) => Some(&SSH_9_2),
-        _ => None,
-    }
+    shipped(SSH_VERSIONS, &SSH, &major_minor(version)?)
 }
 
 /// The table whose spellings and old names ssh_config values are read with when no version
-/// is known.
+/// is known (Debian bookworm's OpenSSH 9.2).
 pub fn ssh_spellings() -> &'static Table {
-    &SSH_9_2
+    ssh("9.2").expect("shipped")
 }
 
-static REDIS_7_0: LazyLock<Table> =
-    LazyLock::new(|| Table::parse("redis", "7.0", include_str!("defaults/redis-7.0.tsv")));
-
-/// The Redis versions confdrift has a redis.conf table for.
-pub const REDIS_VERSIONS: &[&str] = &["7.0"];
+shipped!(REDIS_VERSIONS, REDIS, "redis", ["6.0", "7.0", "8.0"]);
 
 /// The redis.conf table of Redis `version` (`"7.0"`, or `"7.0.15"`: major.minor).
 pub fn redis(version: &str) -> Option<&'static Table> {
-    let mut parts = version.split('.');
-    match (parts.next(), parts.next()) {
-        (Some("7"), Some("0")) => Some(&REDIS_7_0),
-        _ => None,
-    }
+    shipped(REDIS_VERSIONS, &REDIS, &major_minor(version)?)
 }
 
-/// The table whose spellings and old names redis.conf is read with when no version is known.
+/// The table whose spellings and old names redis.conf is read with when no version is known
+/// (Debian bookworm's Redis 7.0).
 pub fn redis_spellings() -> &'static Table {
-    &REDIS_7_0
+    redis("7.0").expect("shipped")
 }
 
-static PGBOUNCER_1_18: LazyLock<Table> = LazyLock::new(|| {
-    Table::parse(
-        "pgbouncer",
-        "1.18",
-        include_str!("defaults/pgbouncer-1.18.tsv"),
-    )
-});
-
-/// The PgBouncer versions confdrift has a pgbouncer.ini table for.
-pub const PGBOUNCER_VERSIONS: &[&str] = &["1.18"];
+shipped!(
+    PGBOUNCER_VERSIONS,
+    PGBOUNCER,
+    "pgbouncer",
+    ["1.15", "1.18", "1.24"]
+);
 
 /// The pgbouncer.ini table of PgBouncer `version` (`"1.18"`, or `"1.18.0"`: major.minor).
 pub fn pgbouncer(version: &str) -> Option<&'static Table> {
-    let mut parts = version.split('.');
-    match (parts.next(), parts.next()) {
-        (Some("1"), Some("18")) => Some(&PGBOUNCER_1_18),
-        _ => None,
-    }
+    shipped(PGBOUNCER_VERSIONS, &PGBOUNCER, &major_minor(version)?)
 }
 
-static MARIADB_10_11: LazyLock<Table> = LazyLock::new(|| {
-    Table::parse(
-        "mariadb",
-        "10.11",
-        include_str!("defaults/mariadb-10.11.tsv"),
-    )
-});
-
-/// The MariaDB versions confdrift has a server option table for.
-pub const MARIADB_VERSIONS: &[&str] = &["10.11"];
+shipped!(
+    MARIADB_VERSIONS,
+    MARIADB,
+    "mariadb",
+    ["10.5", "10.11", "11.8"]
+);
 
 /// The server option table of MariaDB `version` (`"10.11"`, or `"10.11.6"`: major.minor).
 pub fn mariadb(version: &str) -> Option<&'static Table> {
-    let mut parts = version.split('.');
-    match (parts.next(), parts.next()) {
-        (Some("10"), Some("11")) => Some(&MARIADB_10_11),
-        _ => None,
-    }
+    shipped(MARIADB_VERSIONS, &MARIADB, &major_minor(version)?)
 }
 
-/// The table pgbouncer.ini's values are typed with when no version is known.
+/// The table pgbouncer.ini's values are typed with when no version is known (Debian
+/// bookworm's PgBouncer 1.18).
 pub fn pgbouncer_spellings() -> &'static Table {
-    &PGBOUNCER_1_18
+    pgbouncer("1.18").expect("shipped")
 }
 
 /// The table whose groups, option names and spellings option files are read with when no
-/// version is known.
+/// version is known (Debian bookworm's MariaDB 10.11).
 pub fn mariadb_spellings() -> &'static Table {
-    &MARIADB_10_11
+    mariadb("10.11").expect("shipped")
 }
 
-/// The PostgreSQL major versions confdrift has a table for.
-pub const POSTGRESQL_VERSIONS: &[&str] = &["15"];
+shipped!(
+    POSTGRESQL_VERSIONS,
+    POSTGRESQL,
+    "postgresql",
+    ["13", "14", "15", "16", "17"]
+);
 
 /// The PostgreSQL table of major version `version` (`"15"`, or `"15.4"`: the major part).
 pub fn postgresql(version: &str) -> Option<&'static Table> {
-    match version.split('.').next() {
-        Some("15") => Some(&POSTGRESQL_15),
-        _ => None,
-    }
+    shipped(POSTGRESQL_VERSIONS, &POSTGRESQL, version.split('.').next()?)
 }
 
 /// The table whose spellings and old names are read when no version is known: enum spellings
-/// and old names do not change between versions the way defaults do.
+/// and old names do not change between versions the way defaults do (Debian bookworm's
+/// PostgreSQL 15).
 pub fn postgresql_spellings() -> &'static Table {
-    &POSTGRESQL_15
+    postgresql("15").expect("shipped")
+}
+
+/// The table a PostgreSQL setting's value is read with, whatever the version: PostgreSQL 15's
+/// ([`postgresql_spellings`]), or for a setting it does not have, the newest shipped table
+/// that has it (the shipped tables agree on every setting's unit; types and spellings are
+/// that table's).
+pub fn postgresql_reading(name: &str) -> &'static Table {
+    let spellings = postgresql_spellings();
+    if spellings.vartype(name).is_some() {
+        return spellings;
+    }
+    POSTGRESQL_VERSIONS
+        .iter()
+        .rev()
+        .filter_map(|v| postgresql(v))
+        .find(|t| t.vartype(name).is_some())
+        .unwrap_or(spellings)
 }
 
 /// The PostgreSQL major version a path names the way the packages lay files out:
@@ -585,7 +606,10 @@ mod tests {
             refusal(t, "pg_stat_statements.max", &Value::Str("x".into())),
             None
         );
-        assert!(postgresql("14").is_none());
+        assert!(postgresql("12").is_none() && postgresql("9.6").is_none());
+        assert_eq!(postgresql("16.4").unwrap().version, "16");
+        assert_eq!(openssh("10.0p2").unwrap().version, "10.0");
+        assert!(openssh("10").is_none() && openssh("9.3").is_none() && redis("7.2").is_none());
     }
 
     #[test]

@@ -12,11 +12,15 @@
 //! - **redis.conf**: `include`, required unless it holds a glob character (Redis 7 globs those,
 //!   `config.c` `loadServerConfig`); a relative path is relative to the server's working
 //!   directory, which a file does not say, so only absolute paths are followed.
+//! - **pgbouncer.ini**: `%include FILE`, required (pgbouncer stops without it), read as
+//!   written: a relative path is relative to pgbouncer's working directory, so only absolute
+//!   paths are followed; no globs (libusual `cfparser.c`).
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
 //!   directory).
 //! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
-//!   prefix: the `nginx` directory the file lies under (`/etc/nginx`), else its own directory. A
+//!   prefix: the main file's directory (the entry file `nginx.conf`'s), else the `nginx`
+//!   directory the entry lies under (`/etc/nginx`), else the entry's own directory. A
 //!   path without a glob character is required (nginx refuses to start without it).
 
 use super::Format;
@@ -62,7 +66,7 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx"
+        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer"
     )
 }
 
@@ -70,12 +74,12 @@ pub fn can_include(format: Format) -> bool {
 /// alone: a file without any is not parsed, and one with some is parsed with its other lines
 /// blanked (their numbers kept), so following includes costs a scan, not a second parse.
 /// Nothing when it cannot include or does not parse (the comparison reports that).
-pub fn includes_in(format: Format, path: &str, bytes: &[u8]) -> Vec<Include> {
+pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec<Include> {
     if !can_include(format) {
         return Vec::new();
     }
     let pg_root = format.name() == "pgconf" && path.ends_with("/postgresql.conf");
-    // nginx's blocks and my.cnf's groups need the whole file.
+    // nginx's blocks, my.cnf's groups and pgbouncer's `%include` need the whole file.
     if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "redis") {
         if !directive_word().is_match(bytes) {
             return Vec::new();
@@ -83,7 +87,7 @@ pub fn includes_in(format: Format, path: &str, bytes: &[u8]) -> Vec<Include> {
         return match format.parse(bytes) {
             Ok(doc) => doc
                 .tree()
-                .map(|t| includes(format, path, t))
+                .map(|t| includes_from(format, path, entry, t))
                 .unwrap_or_default(),
             Err(_) => Vec::new(),
         };
@@ -114,7 +118,7 @@ pub fn includes_in(format: Format, path: &str, bytes: &[u8]) -> Vec<Include> {
     let Some(tree) = doc.tree() else {
         return Vec::new();
     };
-    let mut out = includes(format, path, tree);
+    let mut out = includes_from(format, path, entry, tree);
     for inc in &mut out {
         if inc.line > 0 {
             inc.line = lines
@@ -134,6 +138,12 @@ fn directive_word() -> &'static regex::bytes::Regex {
 
 /// The files `tree` (of `format`, at `path`) includes, in line order.
 pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
+    includes_from(format, path, path, tree)
+}
+
+/// What a parsed file includes, read from the entry file `entry` (which decides nginx's
+/// relative includes: see [`nginx_prefix`]).
+pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Vec<Include> {
     let mut out = match format.name() {
         "pgconf" => includes::directives_of(path, tree)
             .into_iter()
@@ -174,11 +184,21 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
                 })
                 .collect()
         }
-        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read); any other path
-        // must exist.
-        "redis" => absolute(directive_values(tree, "include"), |p| {
-            let glob = p.contains(['*', '?', '[']);
-            (if glob { p.to_string() } else { glob_escape(p) }, !glob)
+        // Redis 7 globs a path with `*`, `?` or `[` (no match: nothing read; glob(3): a
+        // wildcard never matches a leading `.`); any other path must exist.
+        "redis" => {
+            let mut v = absolute(directive_values(tree, "include"), |p| {
+                let glob = p.contains(['*', '?', '[']);
+                (if glob { p.to_string() } else { glob_escape(p) }, !glob)
+            });
+            for i in &mut v {
+                let last = i.pattern.rsplit('/').next().unwrap_or("");
+                i.skip_dot_files = !i.required && !last.starts_with('.');
+            }
+            v
+        }
+        "pgbouncer" => absolute(directive_values(tree, "%include"), |p| {
+            (glob_escape(p), true)
         }),
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
@@ -193,7 +213,7 @@ pub fn includes(format: Format, path: &str, tree: &Tree) -> Vec<Include> {
             v
         }
         "nginx" => {
-            let prefix = nginx_prefix(path);
+            let prefix = nginx_prefix(entry);
             directive_values(tree, "include")
                 .map(|(p, line)| {
                     let pattern = join(prefix, p.trim());
@@ -260,11 +280,18 @@ fn absolute<'t>(
         .collect()
 }
 
-/// nginx's configuration prefix for a file at `path`: the `nginx` directory it lies under.
-fn nginx_prefix(path: &str) -> &str {
-    match path.find("/nginx/") {
-        Some(i) => &path[..i + "/nginx".len()],
-        None => parent(path),
+/// nginx's configuration prefix, what its relative includes are relative to, for files read
+/// from the entry file `entry`: nginx takes the directory of the main file it was started with
+/// (`ngx_process_options`: `conf_prefix`), so an entry named `nginx.conf` gives its own
+/// directory (`/usr/local/nginx/conf`); another entry (a site file listed alone) the `nginx`
+/// directory it lies under (`/etc/nginx`), else its own directory.
+fn nginx_prefix(entry: &str) -> &str {
+    if entry.rsplit('/').next() == Some("nginx.conf") {
+        return parent(entry);
+    }
+    match entry.find("/nginx/") {
+        Some(i) => &entry[..i + "/nginx".len()],
+        None => parent(entry),
     }
 }
 
@@ -347,6 +374,14 @@ mod tests {
         );
         assert_eq!(
             of(
+                "pgbouncer",
+                "/etc/pgbouncer/pgbouncer.ini",
+                "[databases]\n%include /etc/pgbouncer/db[1].ini\n%include rel.ini\n"
+            ),
+            vec![s("/etc/pgbouncer/db[[]1[]].ini", true, 2)]
+        );
+        assert_eq!(
+            of(
                 "mycnf",
                 "/etc/mysql/my.cnf",
                 "!includedir /etc/mysql/conf.d/\n!include /etc/mysql/x[1].cnf\n"
@@ -373,7 +408,7 @@ mod tests {
     fn only_directive_lines_are_read() {
         let pg = Format::from_name("pgconf").unwrap();
         let found = |format, path, text: &str| {
-            includes_in(format, path, text.as_bytes())
+            includes_in(format, path, path, text.as_bytes())
                 .into_iter()
                 .map(|i| (i.pattern, i.line))
                 .collect::<Vec<_>>()

@@ -20,8 +20,8 @@
 //!   writes) in the data directory its `data_directory` names, else beside it: the server reads
 //!   that file after the whole of postgresql.conf, so its settings win.
 
+use crate::tree::Map;
 use crate::tree::{Entry, Tree};
-use indexmap::IndexMap;
 use std::collections::{BTreeSet, HashMap};
 
 /// PostgreSQL refuses configuration files nested deeper than this.
@@ -188,7 +188,7 @@ pub fn is_include_directive(key: &str) -> bool {
 }
 
 /// Key → (entry, the included file that set it), for one file and what it includes.
-type Merged = IndexMap<String, (Entry, Option<String>)>;
+type Merged = Map<String, (Entry, Option<String>)>;
 
 /// Where the walk through includes is: the chain of files, and how many were read.
 struct Walk {
@@ -207,7 +207,7 @@ fn overlay<'t>(
 ) -> Merged {
     // Where each key was last set in this file: an include at a later line overrides it.
     let mut at: HashMap<String, u32> = HashMap::new();
-    let mut merged: Merged = IndexMap::with_capacity(tree.len());
+    let mut merged: Merged = Map::with_capacity_and_hasher(tree.len(), Default::default());
     for (key, e) in tree.iter() {
         at.insert(key.to_string(), e.line);
         merged.insert(key.to_string(), (e.clone(), None));

@@ -16,8 +16,8 @@
 //!   A scalar root (`42`) is one leaf at the empty path.
 
 use super::nodes::{LineIndex, Located, Node};
+use crate::tree::Map;
 use crate::tree::{ParseError, Tree, Value};
-use indexmap::IndexMap;
 
 /// Deepest nesting of objects and arrays accepted.
 const MAX_DEPTH: usize = 256;
@@ -117,7 +117,7 @@ impl Reader<'_> {
     fn object(&mut self, depth: usize) -> Result<Node, ParseError> {
         self.check_depth(depth)?;
         self.pos += 1; // '{'
-        let mut entries = IndexMap::new();
+        let mut entries = Map::default();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;

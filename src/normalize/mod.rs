@@ -11,16 +11,19 @@ pub mod includes;
 mod ini;
 mod json;
 mod keyvalue;
+pub mod mycnf_includes;
 pub mod mycnf_values;
 mod nginx;
 pub mod nginx_includes;
 mod nodes;
 pub mod openssh_includes;
 mod pgbouncer;
+pub mod pgbouncer_includes;
 mod pgconf;
 mod pgpass;
 mod properties;
 pub mod raw;
+pub mod redis_includes;
 pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]
@@ -33,7 +36,7 @@ pub mod yaml;
 pub(crate) use keyvalue::convtime;
 pub use keyvalue::{RawLine, openssh_lines, redis_value, ssh_value, sshd_value};
 pub use pgbouncer::{entry as pgbouncer_entry, pgbouncer_value};
-pub use pgconf::setting_value;
+pub use pgconf::{running_value, setting_value};
 pub use text::{Line, closes_private_key, opens_private_key};
 
 use crate::tree::{ParseError, Tree};

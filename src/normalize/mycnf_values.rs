@@ -266,6 +266,40 @@ pub fn read(t: &'static Table, written: &str, value: &Value) -> Reading {
     Reading::Sets(option, value)
 }
 
+/// The group and option name of a key the mycnf reader wrote (`mysqld.max_connections`);
+/// none for a top-level key, a list element or a name with a `.` (a key cache's option).
+pub fn split_key(key: &str) -> Option<(String, &str)> {
+    let (group, rest) = if let Some(quoted) = key.strip_prefix('"') {
+        let end = quoted.find("\".")?;
+        (
+            quoted[..end].replace("\\\"", "\"").replace("\\\\", "\\"),
+            &quoted[end + 2..],
+        )
+    } else {
+        let (g, r) = key.split_once('.')?;
+        (g.to_string(), r)
+    };
+    (!rest.contains(['[', '"', '.'])).then_some((group, rest))
+}
+
+/// MariaDB 10.11 reads `utf8` as `utf8mb3` (its default `old_mode`), in collation names too.
+pub fn utf8mb3(name: &str) -> String {
+    let lower = name.to_lowercase();
+    match lower.strip_prefix("utf8") {
+        Some(rest) if rest.is_empty() || rest.starts_with('_') => format!("utf8mb3{rest}"),
+        _ => lower,
+    }
+}
+
+/// The collation the server gives character set `charset` when no line names one (the
+/// table's `charset` rows).
+pub fn default_collation(t: &'static Table, charset: &str) -> Option<String> {
+    t.rows("charset")
+        .find(|r| r[0] == utf8mb3(charset))
+        .and_then(|r| r.get(1))
+        .map(|c| c.to_string())
+}
+
 /// `find_type`: the value `word` is among `values`, in any case, exactly or as a unique
 /// prefix.
 fn pick(values: &[&'static str], word: &str) -> Option<&'static str> {

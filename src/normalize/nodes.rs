@@ -30,8 +30,8 @@
 //! - The item's own identity field stays a leaf (`servers[name=web].name`), and every leaf
 //!   keeps its line.
 
+use crate::tree::Map;
 use crate::tree::{self, Tree, Value};
-use indexmap::IndexMap;
 use std::collections::HashSet;
 
 /// Fields that identify an item of a list of mappings, in order of preference (see the module
@@ -49,7 +49,7 @@ pub(crate) struct Located {
 pub(crate) enum Node {
     Leaf(Value),
     /// Keys in file order; inserting a key again replaces the value and its line.
-    Map(IndexMap<String, Located>),
+    Map(Map<String, Located>),
     List(Vec<Located>),
 }
 
@@ -308,9 +308,9 @@ mod tests {
 
     #[test]
     fn repeated_key_replaces_the_whole_value() {
-        let mut inner = IndexMap::new();
+        let mut inner = Map::default();
         inner.insert("x".to_string(), Located::new(Node::Leaf(Value::Int(1)), 2));
-        let mut root = IndexMap::new();
+        let mut root = Map::default();
         root.insert("a".to_string(), Located::new(Node::Map(inner), 2));
         root.insert(
             "a".to_string(),

@@ -9,8 +9,14 @@
 //!   Nothing is unquoted: `pool_mode = "session"` is refused, `server_reset_query = 'x'` keeps
 //!   its quotes. `#` and `;` later in the line are part of the value.
 //! - Sections are matched exactly (`[PgBouncer]` is refused); only `[pgbouncer]`, `[databases]`,
-//!   `[users]` (and 1.19's `[peers]`) are read. A key before any section is refused. Text after
-//!   a section's `]` is read as a line of its own, as pgbouncer reads on from there.
+//!   `[users]` (and 1.19's `[peers]`) are read. Text after a section's `]` is read as a line of
+//!   its own, as pgbouncer reads on from there. Each header is recorded in order as top-level
+//!   `%section[0]`, `%section[1]`, ... (the section's name, at its line): where an `%include`
+//!   stands in a section, and what section an included file leaves its includer in, depend on
+//!   them ([`super::pgbouncer_includes`]); their own changes are none (the keys say what they do).
+//! - A key before any section (or after an `%include` before any section) is top-level, its
+//!   value as written: an included file's lines are in the section the include stands in. In
+//!   the file pgbouncer reads first, that is refused ([`crate::pipeline::program`]).
 //! - `[pgbouncer]` keys are matched exactly too (`Pool_Mode` is an unknown key, which pgbouncer
 //!   refuses: the version's table says so, [`crate::pipeline::program`]). The last value wins.
 //!   Each `[pgbouncer]` header sets every key that has a default back to it (`fill_defaults`), so
@@ -24,6 +30,7 @@
 //! - `[databases]` and `[users]` entries as pgbouncer reads their `key=value` pairs ([`entry`]):
 //!   their order, quoting and spacing, a repeated key, `port=5432` are no drift.
 //! - `%include FILE` is recorded in order as top-level `%include[0]`, `%include[1]`, ...
+//!   (an absolute path is read where it stands: [`super::pgbouncer_includes`]).
 
 use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
@@ -46,6 +53,8 @@ struct Reader {
     section: Option<String>,
     includes: usize,
     headers: usize,
+    /// Section headers of any name.
+    sections: usize,
 }
 
 /// Reads pgbouncer.ini.
@@ -55,16 +64,10 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
         section: None,
         includes: 0,
         headers: 0,
+        sections: 0,
     };
     for (i, raw) in text.lines().enumerate() {
         r.line(raw, 0, line_number(i))?;
-    }
-    if r.headers == 0 && r.includes == 0 && !r.entries.is_empty() {
-        return Err(ParseError::new(
-            1,
-            1,
-            "no [pgbouncer] section: pgbouncer refuses a configuration without it",
-        ));
     }
     let mut tree = Tree::new();
     for (path, (value, line)) in r.entries {
@@ -120,6 +123,10 @@ impl Reader {
                     self.reset_to_defaults();
                 }
             }
+            let mut path = "%section".to_string();
+            push_index(&mut path, self.sections);
+            self.sections += 1;
+            self.entries.insert(path, (Value::text(name), ln));
             self.section = Some(name.to_string());
             return self.line(raw, start + close + 2, ln);
         }
@@ -136,22 +143,16 @@ impl Reader {
             return Err(err(start, "expected a key before '='"));
         }
         let value = value.trim_start_matches([' ', '\t']);
-        let Some(section) = &self.section else {
-            return Err(err(
-                start,
-                "a key before any section: pgbouncer refuses it (put it under [pgbouncer])",
-            ));
-        };
         let mut path = String::new();
+        let Some(section) = &self.section else {
+            // In the section the including file is in: as written, until read there.
+            push_key(&mut path, key);
+            self.entries.insert(path, (Value::text(value), ln));
+            return Ok(());
+        };
         push_key(&mut path, section);
         push_key(&mut path, key);
-        let value = match section.as_str() {
-            "pgbouncer" => pgbouncer_value(key, value),
-            "databases" | "users" => {
-                Value::text(entry(section, key, value).unwrap_or_else(|_| value.to_string()))
-            }
-            _ => Value::text(value),
-        };
+        let value = typed(section, key, value);
         // pgbouncer stops at the first value it cannot read, whatever a later line says: that
         // line stays, to be refused with the version's table.
         let unread = |(v, _): &(Value, u32)| !readable(key, v);
@@ -163,12 +164,28 @@ impl Reader {
 
     /// A second `[pgbouncer]` header: every key with a default goes back to it.
     fn reset_to_defaults(&mut self) {
-        let table = super::defaults::pgbouncer_spellings();
-        self.entries
-            .retain(|path, _| match path.strip_prefix("pgbouncer.") {
-                Some(key) => table.default_text(key).is_none() || table.keeps(key),
-                None => true,
-            });
+        self.entries.retain(|path, _| kept_by_header(path));
+    }
+}
+
+/// Whether a key (`pgbouncer.pool_mode`) stays when a `[pgbouncer]` header is read: not a
+/// `[pgbouncer]` key, or one without a default (`fill_defaults` sets the others back).
+pub fn kept_by_header(path: &str) -> bool {
+    let table = super::defaults::pgbouncer_spellings();
+    match path.strip_prefix("pgbouncer.") {
+        Some(key) => table.default_text(key).is_none() || table.keeps(key),
+        None => true,
+    }
+}
+
+/// A value of `key` in `section` as pgbouncer reads it.
+pub fn typed(section: &str, key: &str, value: &str) -> Value {
+    match section {
+        "pgbouncer" => pgbouncer_value(key, value),
+        "databases" | "users" => {
+            Value::text(entry(section, key, value).unwrap_or_else(|_| value.to_string()))
+        }
+        _ => Value::text(value),
     }
 }
 
@@ -466,11 +483,9 @@ mod tests {
         for (text, line, what) in [
             ("[pgbouncer]\nmax client = 1\n", 2, "expected '='"),
             ("[pgbouncer]\n\"x\" = 1\n", 2, "expected '='"),
-            ("x = 1\n[pgbouncer]\n", 1, "before any section"),
             ("[pgbouncer]\n[PgBouncer]\n", 2, "refuses the section"),
             ("[pgbouncer\n", 1, "expected ']'"),
             ("[pgbouncer]\n%include  \n", 2, "expected '='"),
-            ("[databases]\nx = host=a\n", 1, "no [pgbouncer]"),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text:?}: {e}");
@@ -534,6 +549,14 @@ mod tests {
         );
         let t = parse("[pgbouncer]\nmax_client_conn = 5x\nmax_client_conn = 5\n").unwrap();
         assert_eq!(value(&t, "pgbouncer.max_client_conn"), Value::text("5x"));
+        let t = parse("app = host=db\n[databases]\n[pgbouncer] x = 1\n").unwrap();
+        assert_eq!(
+            t.get("app").map(|e| (e.value.clone(), e.line)),
+            Some((Value::text("host=db"), 1))
+        );
+        assert_eq!(value(&t, "%section[0]"), Value::text("databases"));
+        assert_eq!(t.get("%section[1]").unwrap().line, 3);
+        assert_eq!(t.get("pgbouncer.x").unwrap().line, 3);
         let t = parse("[pgbouncer]\npool_mode = 'session'\nx = a ; b\n").unwrap();
         assert_eq!(value(&t, "pgbouncer.pool_mode"), Value::text("'session'"));
         assert_eq!(value(&t, "pgbouncer.x"), Value::text("a ; b"));

@@ -343,16 +343,74 @@ pub fn setting_value(name: &str, text: &str) -> Value {
     typed_value(name, text.to_string())
 }
 
+/// A value as a running server shows it in `pg_settings` (`setting` in the base unit `unit`),
+/// typed as [`setting_value`] types the file's: `16384` with unit `8kB` for `shared_buffers`
+/// has the amount `128MB` has in a file. Its text is the server's own display (`128MB`, as
+/// `SHOW` prints it).
+pub fn running_value(name: &str, setting: &str, base_unit: &str) -> Value {
+    let Some((base_kind, base_size)) = unit(base_unit).filter(|_| !setting.is_empty()) else {
+        return typed_value(name, setting.to_string());
+    };
+    let Some((number, "")) = split_number(setting) else {
+        return typed_value(name, setting.to_string());
+    };
+    // A setting the table knows is typed in its base unit; another one as a file's number
+    // with a unit is: in bytes or milliseconds.
+    let amount = if UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name) {
+        number
+    } else {
+        number * base_size
+    };
+    Value::Quantity {
+        amount,
+        text: shown(number, base_kind, base_size, base_unit),
+    }
+}
+
+/// A number in a base unit as the server shows it: in the largest unit that holds it whole
+/// (`_ShowOption`'s `convert_int_from_base_unit`), `0` and negatives without a unit.
+fn shown(number: f64, kind: Kind, base_size: f64, base: &str) -> String {
+    if number <= 0.0 || number.fract() != 0.0 {
+        return if number <= 0.0 {
+            format!("{number}")
+        } else {
+            format!("{number}{base}")
+        };
+    }
+    let units: &[&str] = match kind {
+        Kind::Memory => &["TB", "GB", "MB", "kB", "B"],
+        Kind::Time => &["d", "h", "min", "s", "ms", "us"],
+    };
+    let total = number * base_size;
+    for u in units {
+        let Some((_, size)) = unit(u) else { continue };
+        // Never finer than the base unit (kB for 8 kB pages).
+        let finest = match kind {
+            Kind::Memory => base_size.min(1024.0),
+            Kind::Time => base_size,
+        };
+        if size < finest {
+            break;
+        }
+        let n = total / size;
+        if n.fract() == 0.0 {
+            return format!("{n}{u}");
+        }
+    }
+    format!("{number}{base}")
+}
+
 /// The value of a setting, typed by what the tables know about its name.
 fn typed_value(name: &str, text: String) -> Value {
-    if BOOL_SETTINGS.contains(&name) {
+    // PostgreSQL 15's table, or for a setting it lacks the newest table that has it.
+    let table = defaults::postgresql_reading(name);
+    let vartype = table.vartype(name);
+    if BOOL_SETTINGS.contains(&name) || vartype == Some("BOOLEAN") {
         return match parse_bool(&text) {
             Some(b) => Value::Bool(b),
             None => Value::Str(text),
         };
     }
-    let table = defaults::postgresql_spellings();
-    let vartype = table.vartype(name);
     if vartype == Some("ENUM") {
         // The server's enum lookup ignores case and takes hidden spellings (`hot_standby`,
         // `yes`); a spelling it does not take stays as written.
@@ -365,10 +423,13 @@ fn typed_value(name: &str, text: String) -> Value {
     let Some((number, unit_text)) = split_number(&text) else {
         return Value::Str(text);
     };
-    if unit_text.is_empty()
-        && matches!(vartype, Some("INTEGER" | "REAL"))
-        && !UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name)
-    {
+    // The setting's unit: PostgreSQL 15's, else the one its table says the server reads.
+    let base_unit = UNIT_SETTINGS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, base, real)| (base, real))
+        .or_else(|| table.unit(name).map(|base| (base, vartype == Some("REAL"))));
+    if unit_text.is_empty() && matches!(vartype, Some("INTEGER" | "REAL")) && base_unit.is_none() {
         // A number the server reads with strtol/strtod (`0x64`, `0144` and `100` are one
         // value), an integer setting's rounded as `parse_int` rounds it. Plain decimals stay
         // as written (they compare as numbers already).
@@ -386,8 +447,8 @@ fn typed_value(name: &str, text: String) -> Value {
             Value::Quantity { amount, text }
         };
     }
-    let amount = match UNIT_SETTINGS.iter().find(|(n, _, _)| *n == name) {
-        Some(&(_, base, real)) => {
+    let amount = match base_unit {
+        Some((base, real)) => {
             let Some((base_kind, base_size)) = unit(base) else {
                 return Value::Str(text);
             };
@@ -687,6 +748,40 @@ mod tests {
             amount,
             text: text.into(),
         }
+    }
+
+    /// pg_settings rows as PostgreSQL 15.18 shows them, against the file's spellings.
+    #[test]
+    fn running_values_meet_the_files() {
+        for (name, setting, unit, file, shown) in [
+            ("shared_buffers", "16384", "8kB", "128MB", "128MB"),
+            ("work_mem", "8192", "kB", "8MB", "8MB"),
+            ("work_mem", "4100", "kB", "4100kB", "4100kB"),
+            ("max_wal_size", "1024", "MB", "1GB", "1GB"),
+            ("checkpoint_timeout", "300", "s", "5min", "5min"),
+            ("deadlock_timeout", "1000", "ms", "1s", "1s"),
+            ("log_rotation_age", "1440", "min", "1d", "1d"),
+            ("autovacuum_work_mem", "-1", "kB", "-1", "-1"),
+            ("statement_timeout", "0", "ms", "0", "0"),
+            ("vacuum_cost_delay", "0.5", "ms", "500us", "0.5ms"),
+            // A setting the table does not know (a later version's): bytes either side.
+            ("vacuum_buffer_usage_limit", "256", "kB", "256kB", "256kB"),
+        ] {
+            let r = running_value(name, setting, unit);
+            assert!(r.same(&setting_value(name, file)), "{name}: {r:?}");
+            assert_eq!(r.to_string(), shown, "{name}");
+        }
+        for (name, setting, file) in [
+            ("datestyle", "ISO, MDY", "iso, mdy"),
+            ("wal_level", "replica", "hot_standby"),
+            ("fsync", "on", "yes"),
+            ("max_connections", "100", "0x64"),
+            ("random_page_cost", "4", "4.0"),
+        ] {
+            let r = running_value(name, setting, "");
+            assert!(r.same(&setting_value(name, file)), "{name}: {r:?}");
+        }
+        assert!(!running_value("work_mem", "4096", "kB").same(&setting_value("work_mem", "8MB")));
     }
 
     #[test]

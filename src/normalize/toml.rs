@@ -14,8 +14,8 @@
 //!   nesting itself (about 80 levels): deeper input is a parse error.
 
 use super::nodes::{LineIndex, Located, Node};
+use crate::tree::Map;
 use crate::tree::{ParseError, Tree, Value};
-use indexmap::IndexMap;
 use toml::Spanned;
 use toml::de::{DeInteger, DeTable, DeValue};
 
@@ -47,7 +47,7 @@ fn to_parse_error(err: &toml::de::Error, lines: &LineIndex) -> ParseError {
 }
 
 fn table(table: &DeTable, lines: &LineIndex) -> Node {
-    let mut entries = IndexMap::with_capacity(table.len());
+    let mut entries = Map::with_capacity_and_hasher(table.len(), Default::default());
     for (key, value) in table.iter() {
         entries.insert(key.get_ref().to_string(), located(value, lines));
     }

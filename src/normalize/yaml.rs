@@ -137,7 +137,8 @@ fn located(item: Item) -> nodes::Located {
         ItemNode::Leaf(value) => nodes::Node::Leaf(value),
         ItemNode::List(items) => nodes::Node::List(items.into_iter().map(located).collect()),
         ItemNode::Map(entries) => {
-            let mut map = indexmap::IndexMap::with_capacity(entries.len());
+            let mut map =
+                crate::tree::Map::with_capacity_and_hasher(entries.len(), Default::default());
             for entry in entries {
                 map.insert(entry.key, located(entry.value));
             }

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a baseline blob at a path includes, read once per run whatever number of hosts
 /// share it.
-pub(super) type Cache = HashMap<(Oid, String, &'static str), Vec<(Include, FileSpec)>>;
+/// What a baseline blob includes, by (blob, path, the entry file it was reached from, format).
+pub(super) type Cache = HashMap<(Oid, String, String, &'static str), Vec<(Include, FileSpec)>>;
 
 /// Moves from `all` (a host's baseline files) into `expected` every file a file of
 /// `expected` includes, level after level (as far as collection follows, see
@@ -24,8 +25,8 @@ pub(super) fn follow(
     all: &BTreeMap<String, BaselineFile>,
     expected: &mut BTreeMap<String, BaselineFile>,
     cache: &mut Cache,
-) -> (Vec<(String, Format)>, BTreeSet<String>) {
-    let mut followed: Vec<(String, Format)> = Vec::new();
+) -> (Vec<(String, Format, String)>, BTreeSet<String>) {
+    let mut followed: Vec<(String, Format, String)> = Vec::new();
     let mut asked = BTreeSet::new();
     let mut frontier: Vec<(String, Format)> = expected
         .keys()
@@ -33,6 +34,8 @@ pub(super) fn follow(
         .filter(|(_, f)| follow::can_include(*f))
         .collect();
     // The area each file's includes stay within: its entry file's (see follow::area).
+    // The entry file each file was reached from (see follow::includes_in).
+    let mut entries: BTreeMap<String, String> = BTreeMap::new();
     let mut areas: BTreeMap<String, String> = frontier
         .iter()
         .map(|(p, _)| (p.clone(), follow::area(p)))
@@ -43,9 +46,10 @@ pub(super) fn follow(
             let Some(file) = expected.get(&path) else {
                 continue;
             };
+            let entry = entries.get(&path).unwrap_or(&path).clone();
             let includes = cache
-                .entry((file.oid, path.clone(), format.label()))
-                .or_insert_with(|| read(baseline, file.oid, format, &path));
+                .entry((file.oid, path.clone(), entry.clone(), format.label()))
+                .or_insert_with(|| read(baseline, file.oid, format, &path, &entry));
             let area = areas
                 .get(&path)
                 .cloned()
@@ -68,7 +72,8 @@ pub(super) fn follow(
                     }
                     expected.insert(p.clone(), f.clone());
                     areas.insert(p.clone(), area.clone());
-                    followed.push((p.clone(), format));
+                    entries.insert(p.clone(), entry.clone());
+                    followed.push((p.clone(), format, entry.clone()));
                     next.push((p.clone(), format));
                 }
             }
@@ -83,11 +88,17 @@ pub(super) fn follow(
 
 /// What one baseline blob includes, each with its path or glob compiled (nothing when it
 /// cannot be read or parsed: the comparison reports that).
-fn read(baseline: &Baseline, oid: Oid, format: Format, path: &str) -> Vec<(Include, FileSpec)> {
+fn read(
+    baseline: &Baseline,
+    oid: Oid,
+    format: Format,
+    path: &str,
+    entry: &str,
+) -> Vec<(Include, FileSpec)> {
     let Ok(bytes) = baseline.read(oid) else {
         return Vec::new();
     };
-    follow::includes_in(format, path, &bytes)
+    follow::includes_in(format, path, entry, &bytes)
         .into_iter()
         .filter_map(|inc| {
             let spec = FileSpec::new(&inc.pattern, None).ok()?;

@@ -11,11 +11,14 @@ use crate::normalize::pgbouncer_value;
 use crate::report::Kind;
 use crate::tree::{Tree, Value};
 
-/// The `[pgbouncer]` keys of `tree` PgBouncer `version` refuses to start with, with their
-/// lines; nothing without the version's table.
-pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
+/// What PgBouncer refuses to start with in `tree` (at `path`), with the lines: always, in the
+/// file it reads first (`pgbouncer.ini`), a key before any section that no `%include` above it
+/// can have put in one, and no `[pgbouncer]` section where no `%include` can bring one; with
+/// `version`'s table, the `[pgbouncer]` keys and entries it cannot read.
+pub(crate) fn refusals(path: &str, version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
+    let mut out = main_file_refusals(path, tree);
     let Some(table) = version.and_then(crate::normalize::defaults::pgbouncer) else {
-        return Vec::new();
+        return out;
     };
     let refused = |line: u32, why: String| {
         (
@@ -26,13 +29,10 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
             ),
         )
     };
-    let mut out: Vec<(u32, String)> = tree
-        .iter()
-        .filter_map(|(path, e)| {
-            let key = path.strip_prefix("pgbouncer.")?;
-            refusal(table, key, &e.value).map(|why| refused(e.line, why))
-        })
-        .collect();
+    out.extend(tree.iter().filter_map(|(path, e)| {
+        let key = path.strip_prefix("pgbouncer.")?;
+        refusal(table, key, &e.value).map(|why| refused(e.line, why))
+    }));
     for (path, e) in tree.iter() {
         let Some((section, name)) = path.split_once('.') else {
             continue;
@@ -75,6 +75,59 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
     out
 }
 
+/// What pgbouncer refuses in the file it reads first whatever its version: a key before any
+/// section (unless an `%include` above it may leave one), no `[pgbouncer]` section (unless an
+/// `%include` may bring one). Any other file is read where an `%include` puts it.
+fn main_file_refusals(path: &str, tree: &Tree) -> Vec<(u32, String)> {
+    if path.rsplit('/').next() != Some("pgbouncer.ini") {
+        return Vec::new();
+    }
+    let first_include = tree
+        .iter()
+        .filter(|(k, _)| k.starts_with("%include["))
+        .map(|(_, e)| e.line)
+        .min();
+    let first_header = tree
+        .iter()
+        .filter(|(k, _)| k.starts_with("%section["))
+        .map(|(_, e)| e.line)
+        .min();
+    let mut out = Vec::new();
+    let before = first_include.into_iter().chain(first_header).min();
+    if let Some(line) = tree
+        .iter()
+        .filter(|(k, _)| !k.starts_with('%') && (!k.contains('.') || k.starts_with('"')))
+        .map(|(_, e)| e.line)
+        .filter(|&l| before.is_none_or(|b| l < b))
+        .min()
+    {
+        out.push((
+            line,
+            "a key before any section: pgbouncer refuses it (put it under [pgbouncer])".to_string(),
+        ));
+    }
+    let main = tree
+        .iter()
+        .any(|(k, e)| k.starts_with("%section[") && e.value.to_string() == "pgbouncer");
+    if !main && first_include.is_none() && tree.iter().any(|(k, _)| !k.starts_with('%')) {
+        out.push((
+            1,
+            "no [pgbouncer] section: pgbouncer refuses a configuration without it".to_string(),
+        ));
+    }
+    out
+}
+
+/// PgBouncer `version`'s compiled-in value of a `[pgbouncer]` key (`pgbouncer.listen_port`).
+pub(crate) fn default_entry(version: &str, key: &str) -> Option<crate::tree::Entry> {
+    let table = crate::normalize::defaults::pgbouncer(version)?;
+    let name = key.strip_prefix("pgbouncer.")?;
+    Some(crate::tree::Entry {
+        value: pgbouncer_value(name, table.default_text(name)?),
+        line: 0,
+    })
+}
+
 fn refusal(table: &Table, key: &str, value: &Value) -> Option<String> {
     let Some(vartype) = table.vartype(key) else {
         return Some(format!(
@@ -114,4 +167,33 @@ pub(crate) fn at_default(table: &Table, c: &Change) -> bool {
             d == e.value || d.same(&e.value)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(path: &str, text: &str) -> Vec<u32> {
+        let doc = crate::normalize::Format::from_name("pgbouncer")
+            .unwrap()
+            .parse(text.as_bytes())
+            .unwrap();
+        refusals(path, None, doc.tree().unwrap())
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect()
+    }
+
+    #[test]
+    fn what_the_main_file_may_not_hold_an_included_file_may() {
+        let main = "/etc/pgbouncer/pgbouncer.ini";
+        // A key before any section, no [pgbouncer] section: refused in the main file.
+        assert_eq!(refused(main, "x = 1\n[pgbouncer]\n"), [1]);
+        assert_eq!(refused(main, "[databases]\nx = host=a\n"), [1]);
+        // An include above may put the key in a section, or bring [pgbouncer].
+        assert!(refused(main, "%include /etc/pgbouncer/a.ini\nx = 1\n").is_empty());
+        assert!(refused(main, "[databases]\n%include /etc/pgbouncer/a.ini\n").is_empty());
+        // Another file is read where an include puts it.
+        assert!(refused("/etc/pgbouncer/databases.ini", "app = host=db\n").is_empty());
+    }
 }

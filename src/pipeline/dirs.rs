@@ -147,7 +147,8 @@ struct Diffed {
 }
 
 /// A file of one side only, parsed when its program reads it through includes (its settings
-/// may change what another file's program runs with); its whole-file finding is made apart.
+/// may change what another file's program runs with), with what the program refuses in it;
+/// its whole-file finding is made apart.
 fn one_side(
     path: &Path,
     name: &str,
@@ -160,7 +161,10 @@ fn one_side(
         .forced
         .or(included.map(|(f, _)| f))
         .unwrap_or_else(|| Format::detect(name));
-    if !matches!(format.name(), "pgconf" | "sshd" | "ssh" | "nginx") {
+    if !matches!(
+        format.name(),
+        "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf" | "redis" | "pgbouncer"
+    ) {
         return None;
     }
     let bytes = read(path).ok();
@@ -203,30 +207,35 @@ fn included_formats(
         return out;
     }
     let names: Vec<&String> = olds.union(news).collect();
-    let mut frontier: Vec<(&String, Format)> = names
+    // Each with the entry file it was reached from (nginx resolves relative includes against
+    // its main file's directory).
+    let mut frontier: Vec<(&String, Format, String)> = names
         .iter()
         .map(|n| (*n, Format::detect(n)))
         .filter(|(_, f)| crate::normalize::follow::can_include(*f))
+        .map(|(n, f)| (n, f, format!("/{n}")))
         .collect();
     for _ in 0..crate::collect::follow_limits::MAX_ROUNDS {
         let mut next = Vec::new();
-        for (name, format) in frontier.drain(..) {
+        for (name, format, entry) in frontier.drain(..) {
             let abs = format!("/{name}");
             for root in [old, new] {
                 let Ok(bytes) = read(&root.join(name)) else {
                     continue;
                 };
-                for inc in crate::normalize::follow::includes_in(format, &abs, &bytes) {
+                for inc in crate::normalize::follow::includes_in(format, &abs, &entry, &bytes) {
                     let Ok(spec) = crate::collect::FileSpec::new(&inc.pattern, None) else {
                         continue;
                     };
                     for other in &names {
+                        let base = other.rsplit('/').next().unwrap_or(other);
                         if *other != name
                             && !out.contains_key(*other)
+                            && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));
-                            next.push((*other, format));
+                            next.push((*other, format, entry.clone()));
                         }
                     }
                 }

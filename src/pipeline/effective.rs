@@ -1,7 +1,8 @@
 //! Includes: the compared files in the order they are judged, each with the trees read
 //! through its includes when it has any (postgresql.conf's `include`, `include_dir`,
 //! `include_if_exists` and `postgresql.auto.conf`, followed among the host's own files); and,
-//! for PostgreSQL and sshd, the changes that leave what the program runs with as it was (a
+//! for PostgreSQL, sshd, nginx and MariaDB (its server and clients: [`mycnf_includes`]), the
+//! changes that leave what the program runs with as it was (a
 //! setting moved between files, set again where an include overrides it, an include directive
 //! that changes nothing, an included file at defaults), which are no drift, and the changes no
 //! file shows that it runs with all the same (an include moved, a file renamed in its order).
@@ -12,7 +13,9 @@ use super::scope::Scope;
 use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
-use crate::normalize::{follow, nginx_includes, openssh_includes};
+use crate::normalize::{
+    follow, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
+};
 use crate::report::Finding;
 use crate::report::Kind;
 use crate::secret;
@@ -32,10 +35,17 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
         other.into_iter().partition(|f| f.format.name() == "sshd");
     let (nginx, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "nginx");
+    let (redis, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "redis");
+    let (bouncer, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "pgbouncer");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
     out.extend(model_views(nginx, follow_nginx));
+    out.extend(model_views(redis, follow_redis));
+    out.extend(model_views(bouncer, follow_bouncer));
     out
 }
 
@@ -46,6 +56,8 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "pgconf" => Some(follow),
         "sshd" => Some(follow_sshd),
         "nginx" => Some(follow_nginx),
+        "redis" => Some(follow_redis),
+        "pgbouncer" => Some(follow_bouncer),
         _ => None,
     }
 }
@@ -139,6 +151,26 @@ fn follow_nginx<'t>(
     through(model_of("nginx"), path, tree, lookup, paths)
 }
 
+/// What Redis runs with when it reads `path`, when a file it includes sets something.
+fn follow_redis<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("redis"), path, tree, lookup, paths)
+}
+
+/// What PgBouncer runs with when it reads `path`, when a file it includes sets something.
+fn follow_bouncer<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
 /// The model of the programs whose files are read in `format`.
 fn model_of(format: &str) -> &'static Model {
     MODELS
@@ -157,7 +189,7 @@ fn through<'t>(
     paths: &[&str],
 ) -> Option<Effective> {
     let tree = tree.filter(|t| (model.reads_others)(path, t))?;
-    let read = (model.read_through)(path, tree, lookup, paths);
+    let read = (model.read_through)(path, tree, lookup, paths, None);
     let from: std::collections::HashMap<String, String> = read
         .from
         .into_iter()
@@ -174,9 +206,15 @@ fn through<'t>(
 type Read = Option<ReadThrough>;
 
 /// What a program runs with when it reads a root file (path, tree) and what that includes
-/// (the other collected files' trees by path, and their paths).
-type ReadThroughFn =
-    for<'t> fn(&str, &'t Tree, &dyn Fn(&str) -> Option<&'t Tree>, &[&str]) -> ReadThrough;
+/// (the other collected files' trees by path, and their paths), for the program's version
+/// when it is known.
+type ReadThroughFn = for<'t> fn(
+    &str,
+    &'t Tree,
+    &dyn Fn(&str) -> Option<&'t Tree>,
+    &[&str],
+    Option<&str>,
+) -> ReadThrough;
 
 /// How one program reads its files through their includes.
 struct Model {
@@ -188,36 +226,76 @@ struct Model {
     is_directive: fn(&str) -> bool,
     /// Whether it reads another file when it reads this one.
     reads_others: fn(&str, &Tree) -> bool,
+    /// Whether a change no file's own change explains is named by the key that set the value
+    /// in its file ([`ReadThrough::own`]: MariaDB's `mariadb.max_connections`), not by the
+    /// key of what the program runs with.
+    names_own: bool,
 }
 
-/// The programs whose includes are followed: PostgreSQL, and sshd.
+/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis
+/// and PgBouncer.
 const MODELS: &[Model] = &[
     Model {
         format: "pgconf",
-        read_through: includes::read_through,
+        read_through: |root, tree, lookup, paths, _| {
+            includes::read_through(root, tree, lookup, paths)
+        },
         is_directive: includes::is_include_directive,
         // postgresql.auto.conf counts only when collected: then it is a second file here.
         reads_others: |_, tree| includes::has_includes(tree),
+        names_own: false,
     },
     Model {
         format: "sshd",
-        read_through: openssh_includes::read_through,
+        read_through: |root, tree, lookup, paths, _| {
+            openssh_includes::read_through(root, tree, lookup, paths)
+        },
         is_directive: |key| {
             let last = key.rsplit('.').next().unwrap_or(key);
             last.split('[').next() == Some("include")
         },
         reads_others: sshd_includes,
+        names_own: false,
     },
     Model {
         format: "nginx",
-        read_through: nginx_includes::read_through,
+        read_through: |root, tree, lookup, paths, _| {
+            nginx_includes::read_through(root, tree, lookup, paths)
+        },
         is_directive: nginx_includes::is_directive,
         reads_others: nginx_includes::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "mycnf",
+        read_through: mycnf_includes::read_through,
+        is_directive: mycnf_includes::is_directive,
+        reads_others: mycnf_includes::reads_others,
+        names_own: true,
+    },
+    Model {
+        format: "redis",
+        read_through: |root, tree, lookup, paths, _| {
+            redis_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: redis_includes::is_directive,
+        reads_others: redis_includes::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "pgbouncer",
+        read_through: |root, tree, lookup, paths, _| {
+            pgbouncer_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pgbouncer_includes::is_directive,
+        reads_others: pgbouncer_includes::reads_others,
+        names_own: false,
     },
 ];
 
 /// Where each file's keys are in what the program runs with, for one root (both sides):
-/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx).
+/// (file, its key) → the keys there, when they differ ([`ReadThrough::own`], nginx); ("", a
+/// list) → the one setting the program folds every file's lines of it into (redis `save`).
 type Moved = HashMap<(String, String), Vec<String>>;
 
 fn moved(side: &(Read, Read)) -> Moved {
@@ -230,14 +308,26 @@ fn moved(side: &(Read, Read)) -> Moved {
                     keys.push(e.clone());
                 }
             }
+            if own.split_once('[').is_some_and(|(bare, _)| bare == e) {
+                out.insert((String::new(), e.clone()), vec![e.clone()]);
+            }
         }
     }
     out
 }
 
-/// The keys a file's `key` has in what the program runs with: where it moved, else itself.
+/// The keys a file's `key` has in what the program runs with: where it moved; for a line of a
+/// list the program folds into one setting, that setting (redis's `save[1]` is `save`); else
+/// itself.
 fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
-    match moved.get(&(path.to_string(), key.to_string())) {
+    let folded = || {
+        let (bare, _) = key.split_once('[')?;
+        moved.get(&(String::new(), bare.to_string()))
+    };
+    match moved
+        .get(&(path.to_string(), key.to_string()))
+        .or_else(folded)
+    {
         Some(keys) => keys.iter().map(String::as_str).collect(),
         None => vec![key],
     }
@@ -301,8 +391,15 @@ fn drop_for(
         pg.iter()
             .map(|&i| {
                 let f = &files[i];
+                let version = (scope.version_of)(f.path);
                 let base = f.base.map(|t| {
-                    (model.read_through)(f.path, t, &|p| find(p).and_then(|g| g.base), &base_paths)
+                    (model.read_through)(
+                        f.path,
+                        t,
+                        &|p| find(p).and_then(|g| g.base),
+                        &base_paths,
+                        version,
+                    )
                 });
                 let live = f.live_tree().map(|t| {
                     (model.read_through)(
@@ -310,6 +407,7 @@ fn drop_for(
                         t,
                         &|p| find(p).and_then(Compared::live_tree),
                         &live_paths,
+                        version,
                     )
                 });
                 (base, live)
@@ -442,11 +540,26 @@ fn drop_for(
         let (kept, dropped): (Vec<Change>, Vec<Change>) = std::mem::take(&mut files[i].changes)
             .into_iter()
             .partition(|c| !same(&c.key));
+        if model.names_own {
+            for c in &kept {
+                let key = keys_of(&moves[covering[0]], &path, &c.key)[0];
+                let secret = secret::is_secret_key(format, &c.key);
+                if let Some(notice) =
+                    set_elsewhere_notice(&path, c, key, secret, &sides[covering[0]])
+                    && !notices.contains(&notice)
+                {
+                    notices.push(notice);
+                }
+            }
+        }
         files[i].changes = kept;
         if !dropped.is_empty() {
             let reasons: Vec<String> = dropped
                 .iter()
-                .map(|c| why(c, &path, &sides[covering[0]]))
+                .map(|c| {
+                    let key = keys_of(&moves[covering[0]], &path, &c.key)[0];
+                    why(c, key, &path, &sides[covering[0]])
+                })
                 .collect();
             let shown = reasons.len().min(5);
             let more = match reasons.len() - shown {
@@ -494,10 +607,21 @@ fn drop_for(
             if explained {
                 continue;
             }
-            let setter = live.from.get(key).or_else(|| base.from.get(key));
+            let (setter, own) = match live.from.get(key) {
+                Some(file) => (Some(file), live.own.get(key)),
+                None => (base.from.get(key), base.own.get(key)),
+            };
             let Some(&at) = pg.iter().find(|&&i| Some(files[i].path) == setter) else {
                 continue;
             };
+            // Named as the file that sets it writes it, once.
+            let name = match own {
+                Some(own) if model.names_own => own.as_str(),
+                _ => key,
+            };
+            if model.names_own && files[at].changes.iter().any(|c| c.key == name) {
+                continue;
+            }
             let kind = match (b, l) {
                 (Some(_), Some(_)) => Kind::Changed,
                 (None, _) => Kind::Added,
@@ -506,7 +630,7 @@ fn drop_for(
             // A secret the baseline holds as its fingerprint is compared as the file's own
             // change would be.
             let change = Change {
-                key: key.to_string(),
+                key: name.to_string(),
                 kind,
                 baseline: b.cloned(),
                 live: l.cloned(),
@@ -520,13 +644,14 @@ fn drop_for(
 }
 
 /// Why a change of `path` leaves what the program runs with as it was, for the notice: where
-/// the value it runs with is set now, or that it is the default.
-fn why(c: &Change, path: &str, side: &(Read, Read)) -> String {
+/// the value it runs with is set now (under `key`, what the change's key is there), or that it
+/// is the default.
+fn why(c: &Change, key: &str, path: &str, side: &(Read, Read)) -> String {
     let (base, live) = side;
     let setter = |r: &Read| {
         r.as_ref().and_then(|r| {
-            let line = r.tree.get(&c.key)?.line;
-            Some((r.from.get(&c.key).cloned().unwrap_or_default(), line))
+            let line = r.tree.get(key)?.line;
+            Some((r.from.get(key).cloned().unwrap_or_default(), line))
         })
     };
     match (setter(base), setter(live)) {
@@ -547,6 +672,42 @@ fn why(c: &Change, path: &str, side: &(Read, Read)) -> String {
         },
         _ => format!("{} the same to the program", c.key),
     }
+}
+
+/// Where the value of a change kept on `path` comes from, when another file sets it on
+/// either side (a file read later overrides it there): the finding names this file's line;
+/// the notice names the line the program takes its value from (values left out for a secret).
+fn set_elsewhere_notice(
+    path: &str,
+    c: &Change,
+    key: &str,
+    secret: bool,
+    side: &(Read, Read),
+) -> Option<String> {
+    let at = |r: &Read| -> Option<(String, String, u32)> {
+        let r = r.as_ref()?;
+        let e = r.tree.get(key)?;
+        let file = r.from.get(key).cloned().unwrap_or_default();
+        Some((e.value.to_string(), file, e.line))
+    };
+    let (base, live) = (at(&side.0), at(&side.1));
+    if [&base, &live]
+        .into_iter()
+        .all(|s| s.as_ref().is_none_or(|(_, file, _)| file == path))
+    {
+        return None;
+    }
+    let say = |s: &Option<(String, String, u32)>| match s {
+        Some((_, file, line)) if secret => format!("the value set by {file}:{line}"),
+        Some((value, file, line)) => format!("{value} from {file}:{line}"),
+        None => "not set".to_string(),
+    };
+    Some(format!(
+        "{path}: {}: the program runs with {} (was {})",
+        c.key,
+        say(&live),
+        say(&base)
+    ))
 }
 
 /// A file no entry lists, read through an include, that appeared or went without changing

@@ -55,8 +55,8 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             .map(|(p, f)| {
                 let format = followed
                     .iter()
-                    .find(|(q, _)| q == p)
-                    .map_or_else(|| group.format_of(p), |(_, f)| *f);
+                    .find(|(q, _, _)| q == p)
+                    .map_or_else(|| group.format_of(p), |(_, f, _)| *f);
                 (p, f, format)
             })
             .collect();

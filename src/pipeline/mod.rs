@@ -8,7 +8,7 @@
 //! the program refuses, explicit defaults; with [`mycnf`] and [`bouncer`] for MariaDB and
 //! PgBouncer), [`ssh_hosts`] (ssh_config host by host) and [`effective`] (includes, and changes
 //! that change nothing the program runs with; both told what is known by [`scope`]),
-//! [`judge`] (rules and facts), [`support`] (what a narrowed selection still reads).
+//! [`running`] (the running servers against their files), [`judge`] (rules and facts), [`support`] (what a narrowed selection still reads).
 
 mod baseline_docs;
 mod baseline_follow;
@@ -22,6 +22,7 @@ pub mod lint;
 pub mod merge;
 mod mycnf;
 pub mod program;
+mod running;
 mod scope;
 pub mod select;
 mod ssh_hosts;
@@ -48,8 +49,8 @@ struct Target<'a> {
     host: &'a str,
     expected: BTreeMap<String, BaselineFile>,
     /// The baseline files of `expected` no file entry selects: included by one that is, each
-    /// with the format it is read in (its includer's).
-    followed: Vec<(String, Format)>,
+    /// with the format it is read in (its includer's) and the entry file it was reached from.
+    followed: Vec<(String, Format, String)>,
     /// Every path or glob the baseline's includes name.
     asked: BTreeSet<String>,
     /// Not selected, but read for the checks across hosts (see [`support`]).
@@ -67,8 +68,8 @@ impl Target<'_> {
             .or_else(|| {
                 self.followed
                     .iter()
-                    .find(|(p, _)| p == path)
-                    .map(|(_, f)| *f)
+                    .find(|(p, _, _)| p == path)
+                    .map(|(_, f, _)| *f)
             })
             .unwrap_or_else(|| self.group.format_of(path))
     }
@@ -102,7 +103,7 @@ struct HostResult {
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
 /// read each as its program does (refusals, explicit defaults); read each with its includes;
-/// judge each by the rules.
+/// ask its running servers and compare them with their files; judge each by the rules.
 fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult {
     let mut out = HostResult::default();
     let vars = t.group.vars.get(t.host);
@@ -123,6 +124,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     let mut compared = compare::files(t, parsed, &snap, &mut out);
     program::settle(t, &snap, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
+    running::settle(t, &compared, rules, &mut out);
     for (file, effective) in effective::views(compared) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);

@@ -19,26 +19,12 @@
 
 use crate::diff::Change;
 use crate::normalize::defaults::{self, Table};
-use crate::normalize::mycnf_values::{Reading, is_server_group, option_name, read};
+use crate::normalize::mycnf_values::{
+    Reading, default_collation, is_server_group, option_name, read, split_key, utf8mb3,
+};
 use crate::report::Kind;
 use crate::tree::{Entry, Tree};
 use std::collections::{BTreeMap, HashMap};
-
-/// The group and option name of a key the mycnf reader wrote (`mysqld.max_connections`);
-/// none for a top-level key, a list element or a name with a `.` (a key cache's option).
-fn split(key: &str) -> Option<(String, &str)> {
-    let (group, rest) = if let Some(quoted) = key.strip_prefix('"') {
-        let end = quoted.find("\".")?;
-        (
-            quoted[..end].replace("\\\"", "\"").replace("\\\\", "\\"),
-            &quoted[end + 2..],
-        )
-    } else {
-        let (g, r) = key.split_once('.')?;
-        (g.to_string(), r)
-    };
-    (!rest.contains(['[', '"', '.'])).then_some((group, rest))
-}
 
 /// What one side runs with: option → (value, the key and entry that set it, how many
 /// includes come before that line).
@@ -62,7 +48,7 @@ fn side(t: &'static Table, tree: Option<&Tree>) -> Side {
     let mut lines: Vec<(&str, &Entry, &str)> = tree
         .iter()
         .filter_map(|(k, e)| {
-            let (group, name) = split(k)?;
+            let (group, name) = split_key(k)?;
             is_server_group(t, &group).then_some((k, e, name))
         })
         .collect();
@@ -79,7 +65,7 @@ fn side(t: &'static Table, tree: Option<&Tree>) -> Side {
 
 /// The option a change is of, when it is in a group the server reads.
 fn option_of(t: &'static Table, key: &str) -> Option<&'static str> {
-    let (group, name) = split(key)?;
+    let (group, name) = split_key(key)?;
     is_server_group(t, &group)
         .then(|| option_name(t, name))
         .flatten()
@@ -113,8 +99,15 @@ pub(crate) fn settle(
             ),
         });
     };
+    let before: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
     settle_with(t, path, base, live, changes);
-    None
+    let same = changes.iter().map(|c| &c.key).eq(before.iter());
+    (!same).then(|| {
+        format!(
+            "{path}: options compared as MariaDB {} reads them (confdrift's option table for MariaDB {}, from {})",
+            t.version, t.version, t.source
+        )
+    })
 }
 
 fn settle_with(
@@ -129,7 +122,7 @@ fn settle_with(
     // The files mariadbd reads first (`/etc/my.cnf`, `/etc/mysql/my.cnf`, which Debian links
     // to `mariadb.cnf`): a file read later (`conf.d/*.cnf`) may override an earlier one's
     // value with the default.
-    let first_read = matches!(path.rsplit('/').next(), Some("my.cnf" | "mariadb.cnf"));
+    let first_read = read_first(path);
     let default = |option: &'static str| match t.default_text(option) {
         Some(text) => match read(t, option, &crate::tree::Value::text(text)) {
             Reading::Sets(_, v) => Some(v),
@@ -143,10 +136,7 @@ fn settle_with(
         let cs = (option == "collation_server")
             .then(|| s.options.get("character_set_server"))
             .flatten()?;
-        t.rows("charset")
-            .find(|r| r[0] == utf8mb3(&cs.0))
-            .and_then(|r| r.get(1))
-            .map(|c| c.to_string())
+        default_collation(t, &cs.0)
     };
     let value = |s: &Side, option: &'static str| {
         s.options
@@ -194,11 +184,45 @@ fn settle_with(
     }
 }
 
-/// The lines of `tree` mariadbd `version` refuses to start with, and why.
-pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
+/// The value mariadbd `version` runs with when no line sets `option` (a key of what it runs
+/// with through includes: the option's own name), as its lines are read.
+pub(crate) fn default_entry(version: &str, option: &str) -> Option<Entry> {
+    let t = defaults::mariadb(version)?;
+    if option.contains(['#', '.', '[']) {
+        return None;
+    }
+    match read(
+        t,
+        option,
+        &crate::tree::Value::text(t.default_text(option)?),
+    ) {
+        Reading::Sets(_, value) => Some(Entry {
+            value: crate::tree::Value::text(value),
+            line: 0,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether mariadbd reads `path` first, not through an `!include` (`/etc/my.cnf`,
+/// `/etc/mysql/my.cnf`, which Debian links to `mariadb.cnf`, `~/.my.cnf`).
+fn read_first(path: &str) -> bool {
+    matches!(
+        path.rsplit('/').next(),
+        Some("my.cnf" | ".my.cnf" | "mariadb.cnf")
+    )
+}
+
+/// The lines of `tree` (the file `path`) mariadbd `version` refuses to start with, and why.
+/// An option before any group stops it only in a file it reads first: in an included file it
+/// ends that file (said, and read through includes so). So does a collation not of the
+/// server's default character set: an included file's collation may go with a character set
+/// another file sets.
+pub(crate) fn refusals(path: &str, version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
     let Some(t) = version.and_then(defaults::mariadb) else {
         return Vec::new();
     };
+    let first = read_first(path);
     let who = format!(
         "mariadbd (MariaDB {}) refuses to start with this line",
         t.version
@@ -208,8 +232,8 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
         if key.starts_with('!') {
             continue;
         }
-        let Some((group, name)) = split(key) else {
-            if !key.contains('.') {
+        let Some((group, name)) = split_key(key) else {
+            if !key.contains('.') && first {
                 out.push((
                     e.line,
                     format!("{who}: an option before any [group] (\"Found option without preceding group in config file\")"),
@@ -226,7 +250,7 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
     }
     if out.is_empty() {
         out.extend(
-            character_sets(t, tree)
+            character_sets(t, tree, first)
                 .into_iter()
                 .map(|(line, why)| (line, format!("{who}: {why}"))),
         );
@@ -234,19 +258,10 @@ pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)>
     out
 }
 
-/// MariaDB 10.11 reads `utf8` as `utf8mb3` (its default `old_mode`), in collation names too.
-fn utf8mb3(name: &str) -> String {
-    let lower = name.to_lowercase();
-    match lower.strip_prefix("utf8") {
-        Some(rest) if rest.is_empty() || rest.starts_with('_') => format!("utf8mb3{rest}"),
-        _ => lower,
-    }
-}
-
 /// The server's character set and collation, as the file leaves them: a character set or
 /// collation it does not know, or a collation not of the character set, stops it. Without
 /// `!include` only for the pair (an included file may set the other).
-fn character_sets(t: &'static Table, tree: &Tree) -> Vec<(u32, String)> {
+fn character_sets(t: &'static Table, tree: &Tree, first: bool) -> Vec<(u32, String)> {
     let s = side(t, Some(tree));
     let mut out = Vec::new();
     let charset = s.options.get("character_set_server");
@@ -266,7 +281,7 @@ fn character_sets(t: &'static Table, tree: &Tree) -> Vec<(u32, String)> {
         return out;
     };
     let server_charset = charset.map(|c| c.0.clone()).or_else(|| {
-        (!s.includes)
+        (first && !s.includes)
             .then(|| t.default_text("character_set_server"))
             .flatten()
             .map(str::to_string)
@@ -324,15 +339,15 @@ mod tests {
         let doc = f
             .parse(b"port = 1\n[mysqld]\nmax_connections = 12x\nloose-nosuch = 1\nnosuch\n[client]\nnosuch = 2\n")
             .unwrap();
-        let lines: Vec<u32> = refusals(Some("10.11"), doc.tree().unwrap())
+        let lines: Vec<u32> = refusals("/etc/mysql/my.cnf", Some("10.11"), doc.tree().unwrap())
             .into_iter()
             .map(|(l, _)| l)
             .collect();
         assert_eq!(lines, [1, 3, 5]);
-        assert!(refusals(None, doc.tree().unwrap()).is_empty());
+        assert!(refusals("/etc/mysql/my.cnf", None, doc.tree().unwrap()).is_empty());
         let lines = |text: &str| -> Vec<u32> {
             let doc = f.parse(text.as_bytes()).unwrap();
-            refusals(Some("10.11"), doc.tree().unwrap())
+            refusals("/etc/mysql/my.cnf", Some("10.11"), doc.tree().unwrap())
                 .into_iter()
                 .map(|(l, _)| l)
                 .collect()

@@ -47,8 +47,8 @@ pub(super) fn settle(
         .filter(|f| f.format.name() == "sshd")
         .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
         .collect();
-    let version_of = |p: &str| t.group.version_of(p).map(str::to_string);
-    for (file, line, message) in super::sshd_refusals::unstartable_in(&sshd, &version_of) {
+    let sshd_version = |p: &str| t.group.version_of(p).map(str::to_string);
+    for (file, line, message) in super::sshd_refusals::unstartable_in(&sshd, &sshd_version) {
         out.errors.push(Problem {
             host: Some(t.host.to_string()),
             file: Some(file),
@@ -61,7 +61,7 @@ pub(super) fn settle(
         .iter_mut()
         .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer" | "mycnf"))
     {
-        let version = t.group.version_of(f.path);
+        let version = version_of(t, f);
         let base = f.base;
         let live = match &f.live {
             super::compare::Live::Own(doc) => doc.tree(),
@@ -99,6 +99,16 @@ pub(super) fn settle(
     }
 }
 
+/// The version of the program that reads `f`, for its explicit defaults: its file entry's;
+/// for a MariaDB option file no entry lists (read through an `!include`), that of the group's
+/// entries of MariaDB files ([`version_in`]).
+fn version_of<'t>(t: &'t Target, f: &Compared) -> Option<&'t str> {
+    if f.format.name() != "mycnf" {
+        return t.group.version_of(f.path);
+    }
+    version_in(t.group, f.path, f.format)
+}
+
 /// Drops from one file's changes the settings added or removed at their default. The caller
 /// knows the file stands alone. A notice when a change might be an explicit default but no
 /// table says (no version known, or none shipped for it).
@@ -119,33 +129,35 @@ pub(crate) fn drop_explicit_defaults(
         };
         side.is_some_and(|e| defaults::is_default(table, &c.key, &e.value, setting_value))
     };
+    let given = version.is_some();
     let version = version.or_else(|| defaults::postgresql_version_in_path(path));
     match table_for(&POSTGRESQL, path, version, |t| {
         changes.iter().any(|c| at_default(t, c))
     }) {
         Ok(table) => {
+            let before = changes.len();
             changes.retain(|c| !at_default(table, c));
-            None
+            judged_by(&POSTGRESQL, path, table, before - changes.len(), given)
         }
         Err(notice) => notice,
     }
 }
 
-/// The version of the program that reads `path` (in `format`): its file entry's; for an
-/// sshd_config file an `Include` brought in (no entry selects it), that of the group's entries
-/// read as sshd_config, its includer's.
+/// The version of the program that reads `path` (in `format`): its file entry's; for a
+/// MariaDB option file or an sshd_config file no entry lists (an `!include` or `Include` brought
+/// it in), that of the group's entries read in the same format, its includer's.
 pub(super) fn version_in<'g>(
     group: &'g crate::config::Group,
     path: &str,
     format: Format,
 ) -> Option<&'g str> {
-    if format.name() != "sshd" || group.files.iter().any(|s| s.matches(path)) {
+    if !matches!(format.name(), "mycnf" | "sshd") || group.files.iter().any(|s| s.matches(path)) {
         return group.version_of(path);
     }
     group
         .files
         .iter()
-        .filter(|s| s.format_for(&s.pattern).name() == "sshd")
+        .filter(|s| s.format_for(&s.pattern).name() == format.name())
         .find_map(|s| s.version.as_deref())
 }
 
@@ -163,10 +175,10 @@ pub(crate) fn refusals(
         return super::ssh_hosts::refusals(version, tree);
     }
     if format.name() == "pgbouncer" {
-        return super::bouncer::refusals(version, tree);
+        return super::bouncer::refusals(path, version, tree);
     }
     if format.name() == "mycnf" {
-        return super::mycnf::refusals(version, tree);
+        return super::mycnf::refusals(path, version, tree);
     }
     if format.name() == "sshd" {
         return super::sshd_refusals::refusals(version, bytes);
@@ -202,6 +214,15 @@ pub(crate) fn default_entry(
 ) -> Option<crate::tree::Entry> {
     if format.name() == "sshd" {
         return sshd_default_entry(version?, key);
+    }
+    if format.name() == "mycnf" {
+        return super::mycnf::default_entry(version?, key);
+    }
+    if format.name() == "redis" {
+        return redis_default_entry(path, version?, key);
+    }
+    if format.name() == "pgbouncer" {
+        return super::bouncer::default_entry(version?, key);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return None;
@@ -241,6 +262,27 @@ fn sshd_default_entry(version: &str, key: &str) -> Option<crate::tree::Entry> {
         value: crate::normalize::sshd_value(key, text),
         line: 0,
     })
+}
+
+/// Redis's compiled-in value of a setting of a `redis.conf`, from the table of Redis
+/// `version`, as the reader (and the includes' view, for `save`) keys it: a client class's
+/// `client-output-buffer-limit` too; none for a list or a command's `rename-command`.
+fn redis_default_entry(path: &str, version: &str, key: &str) -> Option<crate::tree::Entry> {
+    if path.rsplit('/').next() != Some("redis.conf") || key.contains('[') {
+        return None;
+    }
+    let table = defaults::redis(version)?;
+    let value = match key.split_once('.') {
+        None => crate::normalize::redis_value(key, table.default_text(key)?),
+        Some(("client-output-buffer-limit", _)) => {
+            let name = "client-output-buffer-limit";
+            let line = format!("{name} {}\n", table.default_text(name)?);
+            let doc = Format::from_name("redis")?.parse(line.as_bytes()).ok()?;
+            doc.tree()?.get(key)?.value.clone()
+        }
+        Some(_) => return None,
+    };
+    Some(crate::tree::Entry { value, line: 0 })
 }
 
 /// Drops from an sshd_config's changes the keywords written out at sshd's default on one side
@@ -325,17 +367,23 @@ pub(crate) fn drop_sshd_defaults(
     match table_for(&OPENSSH, path, version, |t| !at_default(t).is_empty()) {
         Ok(table) => {
             let drop = at_default(table);
+            let before = changes.len();
             changes.retain(|c| !drop.contains(&keyword(&c.key)) || c.key.starts_with("match."));
+            let judged = judged_by(&OPENSSH, path, table, before - changes.len(), true);
             // Keywords this sshd takes but runs without: no change of what it runs with.
             let last = |key: &str| keyword(key.rsplit('.').next().unwrap_or(key));
             let before = changes.len();
             changes.retain(|c| !table.ignores(&last(&c.key)));
-            (changes.len() < before).then(|| {
+            let ignored = (changes.len() < before).then(|| {
                 format!(
                     "{path}: OpenSSH {} takes but ignores some keywords changed here (not supported by its build), so they are no drift",
                     table.version
                 )
-            })
+            });
+            match (judged, ignored) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            }
         }
         Err(notice) => notice,
     }
@@ -409,8 +457,9 @@ pub(crate) fn drop_redis_defaults(
     }) {
         Ok(table) => {
             let save = save_at_default(table);
+            let before = changes.len();
             changes.retain(|c| !(at_default(table, c) || save && c.key.starts_with("save[")));
-            None
+            judged_by(&REDIS, path, table, before - changes.len(), true)
         }
         Err(notice) => notice,
     }
@@ -427,6 +476,8 @@ pub(crate) fn drop_pgbouncer_defaults(
     live: Option<&Tree>,
     changes: &mut Vec<Change>,
 ) -> Option<String> {
+    // A header's own change is none: the keys say what it does (and the includes' view).
+    changes.retain(|c| !c.key.starts_with("%section["));
     let includes = [base, live]
         .into_iter()
         .flatten()
@@ -439,8 +490,9 @@ pub(crate) fn drop_pgbouncer_defaults(
         changes.iter().any(|c| at_default(t, c))
     }) {
         Ok(table) => {
+            let before = changes.len();
             changes.retain(|c| !at_default(table, c));
-            None
+            judged_by(&PGBOUNCER, path, table, before - changes.len(), true)
         }
         Err(notice) => notice,
     }
@@ -458,7 +510,6 @@ struct Program {
     /// What stays drift without a table (`a setting written out at its default`).
     stays: &'static str,
     lookup: fn(&str) -> Option<&'static Table>,
-    newest: fn() -> &'static Table,
     shipped: &'static [&'static str],
 }
 
@@ -468,7 +519,6 @@ const POSTGRESQL: Program = Program {
     hint: "`version = \"15\"` on its file or group, `--program-version 15` for diff, or a path like /etc/postgresql/15/main/",
     stays: "a setting written out at its default",
     lookup: defaults::postgresql,
-    newest: defaults::postgresql_spellings,
     shipped: defaults::POSTGRESQL_VERSIONS,
 };
 
@@ -478,7 +528,6 @@ const OPENSSH: Program = Program {
     hint: "`version = \"9.2\"` on its file or group, `--program-version 9.2` for diff",
     stays: "a keyword written out at sshd's default",
     lookup: defaults::openssh,
-    newest: defaults::openssh_spellings,
     shipped: defaults::OPENSSH_VERSIONS,
 };
 
@@ -488,7 +537,6 @@ const REDIS: Program = Program {
     hint: "`version = \"7.0\"` on its file or group, `--program-version 7.0` for diff",
     stays: "a setting written out at its default",
     lookup: defaults::redis,
-    newest: defaults::redis_spellings,
     shipped: defaults::REDIS_VERSIONS,
 };
 
@@ -498,11 +546,10 @@ const PGBOUNCER: Program = Program {
     hint: "`version = \"1.18\"` on its file or group, `--program-version 1.18` for diff",
     stays: "a key written out at its default",
     lookup: defaults::pgbouncer,
-    newest: defaults::pgbouncer_spellings,
     shipped: defaults::PGBOUNCER_VERSIONS,
 };
 
-/// The table of `version`; else, when `matters` says a change would be a default in the newest
+/// The table of `version`; else, when `matters` says a change would be a default in a shipped
 /// table, the notice saying why it stays drift (no version known, or no table for it).
 fn table_for(
     p: &Program,
@@ -513,7 +560,7 @@ fn table_for(
     if let Some(table) = version.and_then(p.lookup) {
         return Ok(table);
     }
-    if !matters((p.newest)()) {
+    if !p.shipped.iter().filter_map(|v| (p.lookup)(v)).any(matters) {
         return Err(None);
     }
     let (name, stays) = (p.name, p.stays);
@@ -528,6 +575,25 @@ fn table_for(
             p.shipped.join(", ")
         ),
     }))
+}
+
+/// The notice naming the table that found `n` changes written out at the program's default (and
+/// so dropped them): which program version's table, the build it was generated from, and
+/// whether the version was given or read from the path.
+fn judged_by(p: &Program, path: &str, table: &Table, n: usize, given: bool) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{path}: {n} {} at the default of {} {}, so no drift (confdrift's {} table for {} {}, from {}; the version {})",
+            if n == 1 { "change writes a setting out" } else { "changes write settings out" },
+            p.name,
+            table.version,
+            p.table,
+            p.name,
+            table.version,
+            table.source,
+            if given { "given" } else { "read from the path" }
+        )
+    })
 }
 
 /// PostgreSQL's own files: `pgpool.conf` shares the format, not the settings.

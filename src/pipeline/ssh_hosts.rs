@@ -338,8 +338,12 @@ fn weigh(
     let dropped = changes.len() - kept.len();
     if dropped > 0 && notice.is_none() {
         notice = Some(format!(
-            "{path}: {dropped} line{} changed without changing what any host gets (read as ssh reads it, host by host)",
-            if dropped == 1 { "" } else { "s" }
+            "{path}: {dropped} line{} changed without changing what any host gets (read as ssh reads it, host by host{})",
+            if dropped == 1 { "" } else { "s" },
+            table.map_or(String::new(), |t| format!(
+                ", with confdrift's ssh_config table for OpenSSH {}, from {}",
+                t.version, t.source
+            ))
         ));
     }
     (kept, added, notice)

@@ -20,6 +20,12 @@ use crate::normalize::sshclient::segments;
 use crate::normalize::{RawLine, openssh_lines};
 use crate::tree::Tree;
 
+/// The OpenSSH versions whose sources (servconf.c, match.c, misc.c, addr.c, sshd.c) the checks
+/// written here were read from: `Match` lines, ports, `MaxStartups`, `IPQoS`, `PermitOpen`,
+/// algorithm lists, what sshd checks once it has read everything. Another version's table
+/// gets the checks its own rows drive (keywords, `Match` blocks, enum words, times, numbers).
+const READ: &[&str] = &["9.2"];
+
 /// What one of the checks below says of a line.
 enum Judged {
     /// sshd takes it: no other check applies.
@@ -40,7 +46,17 @@ pub(crate) fn refusals(version: Option<&str>, text: &[u8]) -> Vec<(u32, String)>
     let mut in_match = false;
     let mut out = Vec::new();
     for l in openssh_lines(&text) {
-        let why = if l.keyword == "match" {
+        let why = if l.keyword == "match" && !READ.contains(&table.version) {
+            // `Match all` reads as the main part; no criteria judged.
+            in_match = !l
+                .rest
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("all");
+            None
+        } else if l.keyword == "match" {
             match matching::judge(&l.rest) {
                 Ok(all) => {
                     in_match = !all;
@@ -84,9 +100,14 @@ fn why(table: &Table, l: &RawLine, in_match: bool) -> Option<String> {
     if kw == "include" {
         return None;
     }
+    let read = READ.contains(&table.version);
     for check in [
-        values::judge(table, kw, &l.words, &l.rest),
-        algorithms::judge(table, kw, &l.words),
+        values::judge(table, kw, &l.words, &l.rest, read),
+        if read {
+            algorithms::judge(table, kw, &l.words)
+        } else {
+            Judged::Unjudged
+        },
     ] {
         match check {
             Judged::Taken => return None,
@@ -104,7 +125,10 @@ fn why(table: &Table, l: &RawLine, in_match: bool) -> Option<String> {
 /// `AuthorizedPrincipalsCommand` without its user (sshd.c: "AuthorizedKeysCommand set without
 /// AuthorizedKeysCommandUser"). The keys of `tree` at fault, with why; none without a table.
 pub(crate) fn unstartable(version: Option<&str>, tree: &Tree) -> Vec<(String, String)> {
-    let Some(table) = version.and_then(defaults::openssh) else {
+    let Some(table) = version
+        .and_then(defaults::openssh)
+        .filter(|t| READ.contains(&t.version))
+    else {
         return Vec::new();
     };
     let says = |why: String| {

@@ -71,7 +71,19 @@ pub(crate) fn detail_lines(f: &Finding) -> Vec<(&'static str, String)> {
             None => base,
         },
     ));
-    out.push(("live", format!("{}  ({})", show(&f.live), live_place(f))));
+    if f.kind.is_running() {
+        out.push((
+            "file",
+            format!("{}  ({})", show(&f.file_value), live_place(f)),
+        ));
+        let running = match &f.source {
+            Some(src) => format!("{}  ({src})", show(&f.running)),
+            None => show(&f.running),
+        };
+        out.push(("running", running));
+    } else {
+        out.push(("live", format!("{}  ({})", show(&f.live), live_place(f))));
+    }
     out.push(("message", f.message.clone()));
     if let Some(r) = &f.rule {
         out.push(("rule", r.clone()));

@@ -77,7 +77,19 @@ fn title(f: &Finding) -> String {
 /// `app-2:/etc/myapp/database.yml:12 production.pool: changed from 50 to 5 (baseline 50, live 5)`
 fn message(f: &Finding) -> String {
     let mut m = format!("{} {}", live_place(f), headline(f));
-    if f.key.is_some() {
+    if f.kind.is_running() {
+        let _ = write!(
+            m,
+            " (baseline {}, file {}, running {}",
+            show(&f.baseline),
+            show(&f.file_value),
+            show(&f.running)
+        );
+        if let Some(src) = &f.source {
+            let _ = write!(m, " from {src}");
+        }
+        m.push(')');
+    } else if f.key.is_some() {
         let _ = write!(
             m,
             " (baseline {}, live {})",

@@ -1,12 +1,13 @@
-//! `--format json`: the `confdrift/v1` schema of SPEC.md, published as
-//! `schema/confdrift-v1.schema.json`. Output structs are separate from the engine's types, so
+//! `--format json`: the `confdrift/v2` schema of SPEC.md, published as
+//! `schema/confdrift-v2.schema.json` (v2 added the running servers' kinds and their
+//! `file_value`, `running` and `source`; `schema/confdrift-v1.schema.json` stays for v1 reports). Output structs are separate from the engine's types, so
 //! the schema changes only on purpose. `json_read.rs` reads the same document back (`merge`).
 
 use super::{Finding, Report, Severity, Status, Writer};
 use serde::Serialize;
 use std::io::Write;
 
-pub const SCHEMA: &str = "confdrift/v1";
+pub const SCHEMA: &str = "confdrift/v2";
 
 pub struct JsonWriter;
 
@@ -86,6 +87,14 @@ struct OutFinding<'a> {
     status: Option<OutStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     first_seen: Option<&'a str>,
+    /// Running servers: the value the files give, the value the server runs, and where the
+    /// server says it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_value: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    running: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, Serialize)]
@@ -159,6 +168,9 @@ fn out_finding(f: &Finding, resolved: bool) -> OutFinding<'_> {
             (None, false) => None,
         },
         first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
+        file_value: f.kind.is_running().then(|| value(&f.file_value)),
+        running: f.kind.is_running().then(|| value(&f.running)),
+        source: f.source.as_deref(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Reads a `confdrift/v1` JSON report back into a [`Report`] (for `merge`) and single findings
+//! Reads a `confdrift/v2` (or `confdrift/v1`) JSON report back into a [`Report`] (for `merge`) and single findings
 //! back into [`Finding`]s (for the `--state` file). Values come back as [`Value`]s that write out
 //! exactly as they were read.
 
@@ -61,6 +61,13 @@ struct InFinding {
     baseline_commit: Option<InCommit>,
     status: Option<InStatus>,
     first_seen: Option<String>,
+    /// confdrift/v2, running servers.
+    #[serde(default)]
+    file_value: Option<serde_json::Value>,
+    #[serde(default)]
+    running: Option<serde_json::Value>,
+    #[serde(default)]
+    source: Option<String>,
 }
 
 #[derive(Deserialize, PartialEq)]
@@ -99,12 +106,15 @@ struct InHostRun {
     yaml_1_1: Vec<String>,
 }
 
-/// Parses a JSON report. Refuses another schema than [`SCHEMA`] before looking further.
+/// The schemas read: this one, and v1 (v2 only added the running servers' kinds and fields).
+const READ: &[&str] = &[SCHEMA, "confdrift/v1"];
+
+/// Parses a JSON report. Refuses another schema than those in [`READ`] before looking further.
 pub fn read_report(text: &str) -> Result<Report> {
     let raw: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
     match raw.get("schema").and_then(|s| s.as_str()) {
-        Some(SCHEMA) => {}
-        Some(other) => bail!("schema {other:?}; expected {SCHEMA:?}"),
+        Some(s) if READ.contains(&s) => {}
+        Some(other) => bail!("schema {other:?}; expected {SCHEMA:?} or \"confdrift/v1\""),
         None => bail!("not a confdrift report: no \"schema\" field; expected {SCHEMA:?}"),
     }
     let doc: InDoc = serde_json::from_str(text).map_err(syntax)?;
@@ -215,6 +225,15 @@ fn finding(f: InFinding) -> Finding {
             },
             first_seen,
         }),
+        file_value: f
+            .file_value
+            .as_ref()
+            .and_then(|v| (!v.is_null()).then(|| value(v))),
+        running: f
+            .running
+            .as_ref()
+            .and_then(|v| (!v.is_null()).then(|| value(v))),
+        source: f.source,
     }
 }
 
@@ -262,10 +281,10 @@ mod tests {
 
     #[test]
     fn another_schema_is_refused_by_name() {
-        let e = read_report(r#"{"schema": "confdrift/v2", "findings": 3}"#).unwrap_err();
+        let e = read_report(r#"{"schema": "confdrift/v3", "findings": 3}"#).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "schema \"confdrift/v2\"; expected \"confdrift/v1\""
+            "schema \"confdrift/v3\"; expected \"confdrift/v2\" or \"confdrift/v1\""
         );
         let e = read_report("{\n  \"schema\": \"confdrift/v1\",\n  oops").unwrap_err();
         assert!(e.to_string().starts_with("line 3 column 3:"), "{e}");

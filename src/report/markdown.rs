@@ -126,7 +126,7 @@ fn table(findings: &[Finding], s: &mut String) {
             cell(f.key.as_deref().unwrap_or("")),
             f.kind.name(),
             cell(&show(&f.baseline)),
-            cell(&show(&f.live)),
+            cell(&live_cell(f)),
         );
         if tracked {
             let status = match &f.status {
@@ -137,6 +137,15 @@ fn table(findings: &[Finding], s: &mut String) {
             let _ = write!(s, " {status} |");
         }
         s.push('\n');
+    }
+}
+
+/// The Live column: the live value, or for a running server the file's and the running value.
+fn live_cell(f: &Finding) -> String {
+    if f.kind.is_running() {
+        format!("file {}, running {}", show(&f.file_value), show(&f.running))
+    } else {
+        show(&f.live)
     }
 }
 

@@ -61,12 +61,24 @@ pub enum Kind {
     Capacity,
     /// A host whose value differs from the majority of its group.
     Outlier,
+    /// The running server does not run what its files say: a reload or restart is needed.
+    NotApplied,
+    /// The running server runs a value set outside the collected files (`ALTER SYSTEM`, the
+    /// command line, `ALTER ROLE ... SET`).
+    RuntimeOnly,
+    /// The running server refused a line of its files.
+    Rejected,
 }
 
 impl Kind {
     /// A key's value differs from the baseline's.
     pub fn is_drift(self) -> bool {
         matches!(self, Kind::Changed | Kind::Added | Kind::Removed)
+    }
+
+    /// A finding about a running server (it carries `file_value`, `running` and `source`).
+    pub fn is_running(self) -> bool {
+        matches!(self, Kind::NotApplied | Kind::RuntimeOnly | Kind::Rejected)
     }
 
     pub fn name(self) -> &'static str {
@@ -80,6 +92,9 @@ impl Kind {
             Kind::Violation => "violation",
             Kind::Capacity => "capacity",
             Kind::Outlier => "outlier",
+            Kind::NotApplied => "not_applied",
+            Kind::RuntimeOnly => "runtime_only",
+            Kind::Rejected => "rejected",
         }
     }
 }
@@ -112,6 +127,14 @@ pub struct Finding {
     pub baseline_commit: Option<CommitInfo>,
     /// New or known since the last run (`--state`).
     pub status: Option<Tracking>,
+    /// Running servers: the value the files give the server (through includes, defaults
+    /// applied), as written there.
+    pub file_value: Option<Value>,
+    /// Running servers: the value the server runs with.
+    pub running: Option<Value>,
+    /// Running servers: where the server says its value came from (`configuration file
+    /// /etc/postgresql/16/main/postgresql.conf:64`, `ALTER SYSTEM`, `command line`).
+    pub source: Option<String>,
 }
 
 /// A commit, as blame names it.
@@ -239,7 +262,15 @@ impl Report {
         for f in self.findings.iter_mut().chain(self.resolved.iter_mut()) {
             f.key.as_mut().map(text);
             text(&mut f.message);
-            for v in [&mut f.baseline, &mut f.live].into_iter().flatten() {
+            for v in [
+                &mut f.baseline,
+                &mut f.live,
+                &mut f.file_value,
+                &mut f.running,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 if let Value::Str(s) | Value::Quantity { text: s, .. } = v {
                     text(s);
                 }

@@ -2,9 +2,10 @@
 //! (`--report prometheus:/var/lib/node_exporter/textfile_collector/confdrift.prom`).
 //!
 //! Every selected host gets a `confdrift_findings` sample for every severity, zeros included,
-//! so that a series drops to 0 when drift is fixed instead of vanishing.
+//! so that a series drops to 0 when drift is fixed instead of vanishing. Hosts with findings
+//! about their running servers also get `confdrift_running_findings{host,group,kind}`.
 
-use super::{Report, Severity, Writer};
+use super::{Kind, Report, Severity, Writer};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -12,6 +13,8 @@ use std::io::Write;
 pub struct PrometheusWriter;
 
 const SEVERITIES: [Severity; 3] = [Severity::Critical, Severity::Warning, Severity::Info];
+
+const RUNNING: [Kind; 3] = [Kind::NotApplied, Kind::RuntimeOnly, Kind::Rejected];
 
 impl Writer for PrometheusWriter {
     fn write(&self, r: &Report, out: &mut dyn Write) -> std::io::Result<()> {
@@ -42,6 +45,31 @@ impl Writer for PrometheusWriter {
             for (i, sev) in SEVERITIES.iter().enumerate() {
                 let labels = [("host", *host), ("group", *group), ("severity", sev.name())];
                 sample(&mut s, "confdrift_findings", &labels, n[i] as f64);
+            }
+        }
+
+        // Running servers: findings by kind, for the hosts that have any (zeros for their
+        // other kinds), so a restart that applies a setting drops its series to 0.
+        let mut running: BTreeMap<(&str, &str), [usize; 3]> = BTreeMap::new();
+        for f in r.findings.iter().filter(|f| f.kind.is_running()) {
+            let key = (
+                f.host.as_deref().unwrap_or(""),
+                f.group.as_deref().unwrap_or(""),
+            );
+            let i = RUNNING.iter().position(|k| *k == f.kind).unwrap_or(0);
+            running.entry(key).or_default()[i] += 1;
+        }
+        if !running.is_empty() {
+            header(
+                &mut s,
+                "confdrift_running_findings",
+                "Findings about running servers (not_applied, runtime_only, rejected) of the last run, by host, group and kind.",
+            );
+            for ((host, group), n) in &running {
+                for (i, kind) in RUNNING.iter().enumerate() {
+                    let labels = [("host", *host), ("group", *group), ("kind", kind.name())];
+                    sample(&mut s, "confdrift_running_findings", &labels, n[i] as f64);
+                }
             }
         }
 

@@ -1,5 +1,6 @@
 //! `--format text`: for people. A one-line summary first, then host → file → key with the
-//! baseline and live values and where each was read, then the trouble, then (with `--state`)
+//! baseline and live values (a running server's finding: baseline, file and running) and where
+//! each was read, then the trouble, then (with `--state`)
 //! what was resolved since the last run.
 
 use super::describe::{live_place, truncate};
@@ -210,38 +211,64 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         Some(v) => v.to_string(),
         None => "(absent)".to_string(),
     };
-    let (mut b, mut l) = (show(&f.baseline), show(&f.live));
+    let drift = matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed);
+    // (label, value, where, colour, shown): a running server's finding shows baseline, file
+    // and running side by side; drift its two sides; a rule's finding the sides it has.
+    let mut sides: Vec<(&str, String, String, Style, bool)> = if f.kind.is_running() {
+        vec![
+            ("baseline", show(&f.baseline), base_at, RED, true),
+            ("file", show(&f.file_value), live_at, YELLOW, true),
+            (
+                "running",
+                show(&f.running),
+                f.source.clone().unwrap_or_default(),
+                GREEN,
+                true,
+            ),
+        ]
+    } else {
+        vec![
+            (
+                "baseline",
+                show(&f.baseline),
+                base_at,
+                RED,
+                drift || f.baseline.is_some(),
+            ),
+            (
+                "live",
+                show(&f.live),
+                live_at,
+                GREEN,
+                drift || f.live.is_some(),
+            ),
+        ]
+    };
+    sides.retain(|side| side.4);
     if let Some(columns) = w.width {
-        let longest_at = base_at.chars().count().max(live_at.chars().count());
+        let longest_at = sides.iter().map(|x| x.2.chars().count()).max().unwrap_or(0);
         let room = columns
             .saturating_sub(VALUE_COLUMN + 2 + longest_at)
             .max(MIN_VALUE_CHARS);
-        let cut = |v: &str| {
-            v.lines()
+        for side in &mut sides {
+            side.1 = side
+                .1
+                .lines()
                 .map(|x| truncate(x, room))
                 .collect::<Vec<_>>()
-                .join("\n")
-        };
-        b = cut(&b);
-        l = cut(&l);
+                .join("\n");
+        }
     }
-    let width = b
-        .lines()
-        .chain(l.lines())
+    let width = sides
+        .iter()
+        .flat_map(|x| x.1.lines())
         .map(|x| x.chars().count())
         .max()
         .unwrap_or(0)
         .min(40);
-    let drift = matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed);
-    let sides = [
-        ("baseline", b, base_at, RED, f.baseline.is_some()),
-        ("live", l, live_at, GREEN, f.live.is_some()),
-    ];
-    for (label, value, at, style, present) in sides {
-        if !drift && !present {
-            continue; // a rule's finding shows the sides it has
-        }
-        let style = if drift { style } else { Style::new() };
+    let coloured = drift || f.kind.is_running();
+    for (label, value, at, style, _) in sides {
+        let style = if coloured { style } else { Style::new() };
         let mut lines = value.lines();
         let first = lines.next().unwrap_or("");
         let pad = width.saturating_sub(first.chars().count());

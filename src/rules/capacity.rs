@@ -43,6 +43,9 @@ struct RawSide {
     default: Option<f64>,
     multiplier: Option<toml::Value>,
     reserve: Option<toml::Value>,
+    /// `"file"` (the default: what the files say) or `"running"` (what the group's running
+    /// server for `file` runs now, see `[[group.running]]`).
+    source: Option<String>,
 }
 
 /// A number a capacity check reads.
@@ -81,13 +84,18 @@ impl KeyRef {
         }
     }
 
-    /// The number on one host and where it was read; `Err` says what is missing.
-    fn eval(&self, facts: &Facts) -> Result<(f64, Option<ReadAt>), String> {
+    /// The number on one host and where it was read, from its files or (`running`) from its
+    /// running server; `Err` says what is missing.
+    fn eval(&self, facts: &Facts, running: bool) -> Result<(f64, Option<ReadAt>), String> {
+        let numbers = if running {
+            &facts.running_numbers
+        } else {
+            &facts.numbers
+        };
         match self {
             KeyRef::Constant(n) => Ok((*n, None)),
             KeyRef::Count { file, key } => Ok((
-                facts
-                    .numbers
+                numbers
                     .iter()
                     .filter(|n| &n.file == file && key.is_match(&n.key))
                     .count() as f64,
@@ -96,8 +104,7 @@ impl KeyRef {
             KeyRef::Key { file, key, default } => {
                 let mut sum = None::<f64>;
                 let mut line = None;
-                for n in facts
-                    .numbers
+                for n in numbers
                     .iter()
                     .filter(|n| &n.file == file && key.is_match(&n.key))
                 {
@@ -110,6 +117,10 @@ impl KeyRef {
                 match (sum, default) {
                     (Some(s), _) => Ok((s, line)),
                     (None, Some(d)) => Ok((*d, None)),
+                    (None, None) if running => Err(format!(
+                        "the running server of {file} gave no {} (not asked, or it could not be asked: see this host's trouble)",
+                        key.as_str()
+                    )),
                     (None, None) => Err(format!(
                         "{file} sets no {}; give the capacity check a `default` for it",
                         key.as_str()
@@ -125,6 +136,14 @@ pub struct Side {
     pub group: String,
     pub main: KeyRef,
     pub extra: Option<KeyRef>,
+    /// Read from the running server of the side's file, not from the file.
+    pub running: bool,
+}
+
+impl Side {
+    fn eval(&self, r: &KeyRef, facts: &Facts) -> Result<(f64, Option<ReadAt>), String> {
+        r.eval(facts, self.running)
+    }
 }
 
 #[derive(Debug)]
@@ -196,10 +215,28 @@ impl Capacity {
             let extra = wanted
                 .map(|v| key_ref(v, &s.file, extra_name))
                 .transpose()?;
+            let running = match s.source.as_deref() {
+                None | Some("file") => false,
+                Some("running") => true,
+                Some(other) => {
+                    bail!("source = {other:?}: expected \"file\" or \"running\"")
+                }
+            };
+            if running
+                && extra
+                    .as_ref()
+                    .is_some_and(|e| e.glob().is_some_and(|(f, _)| f != s.file))
+            {
+                bail!(
+                    "source = \"running\" reads one server: its `{extra_name}` must be a number or a key of {}",
+                    s.file
+                );
+            }
             Ok(Side {
                 group: s.group,
                 main,
                 extra,
+                running,
             })
         };
         let sides: Vec<RawSide> = match raw.demand {
@@ -250,16 +287,28 @@ impl Capacity {
             .collect()
     }
 
-    /// The key globs this check reads from `file` of hosts of `group`.
+    /// Every (group, file) whose running server this check reads (`source = "running"`).
+    pub fn running_reads(&self) -> Vec<(&str, &str)> {
+        self.demand
+            .iter()
+            .chain([&self.supply])
+            .filter(|s| s.running)
+            .filter_map(|s| s.main.glob().map(|(f, _)| (s.group.as_str(), f)))
+            .collect()
+    }
+
+    /// The key globs this check reads from `file` of hosts of `group`: in the file (`running`
+    /// false) or from its running server.
     pub fn refs_for<'a>(
         &'a self,
         group: &'a str,
         file: &'a str,
+        running: bool,
     ) -> impl Iterator<Item = &'a KeyGlob> + 'a {
         self.demand
             .iter()
             .chain([&self.supply])
-            .filter(move |s| s.group == group)
+            .filter(move |s| s.group == group && s.running == running)
             .flat_map(|s| std::iter::once(&s.main).chain(s.extra.as_ref()))
             .filter_map(|r| r.glob())
             .filter(move |(f, _)| *f == file)
@@ -292,8 +341,8 @@ impl Capacity {
                     skipped.push(host);
                     continue;
                 }
-                let main = side.main.eval(facts);
-                let extra = side.extra.as_ref().map(|m| m.eval(facts));
+                let main = side.eval(&side.main, facts);
+                let extra = side.extra.as_ref().map(|m| side.eval(m, facts));
                 match (main, extra) {
                     (Ok((a, _)), None) => terms.push((host, a, num(a))),
                     (Ok((a, _)), Some(Ok((m, _)))) => {
@@ -320,14 +369,19 @@ impl Capacity {
             if demand.is_empty() {
                 continue;
             }
-            let (supply, line) = match self.supply.main.eval(facts) {
+            let (supply, line) = match self.supply.eval(&self.supply.main, facts) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(problem(host, e));
                     continue;
                 }
             };
-            let reserve = match self.supply.extra.as_ref().map(|r| r.eval(facts)) {
+            let reserve = match self
+                .supply
+                .extra
+                .as_ref()
+                .map(|r| self.supply.eval(r, facts))
+            {
                 None => None,
                 Some(Ok((r, _))) => Some(r),
                 Some(Err(e)) => {
@@ -373,6 +427,10 @@ impl Capacity {
                 _ => String::new(),
             };
             let (line, from) = line.map_or((None, None), |(l, f)| (Some(l), f));
+            let line = line.filter(|_| !self.supply.running);
+            if self.supply.running {
+                message.push_str(&format!("; {supply_name} as the running server runs it"));
+            }
             let via_include = from.is_some();
             // What the baseline intends there, when it sets it.
             let base_view = Facts {
@@ -382,7 +440,7 @@ impl Capacity {
             let intended = self
                 .supply
                 .main
-                .eval(&base_view)
+                .eval(&base_view, false)
                 .ok()
                 .and_then(|(v, at)| at.map(|(l, f)| (value(v), l, f)));
             if let Some(from) = from {

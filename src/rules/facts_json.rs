@@ -53,6 +53,7 @@ pub fn to_json(
     };
     let numbers = numbers_of(&facts.numbers);
     let base_numbers = numbers_of(&facts.base_numbers);
+    let running_numbers = numbers_of(&facts.running_numbers);
     let unbaselined: Vec<Json> = facts
         .unbaselined
         .iter()
@@ -71,6 +72,7 @@ pub fn to_json(
         "unique": unique,
         "numbers": numbers,
         "base_numbers": base_numbers,
+        "running_numbers": running_numbers,
         "unbaselined": unbaselined,
         "secrets_left_out": left_out,
     })
@@ -111,7 +113,12 @@ pub fn from_json(j: &Json) -> Result<HostFacts, String> {
     for (field, into) in [
         ("numbers", &mut facts.numbers),
         ("base_numbers", &mut facts.base_numbers),
+        ("running_numbers", &mut facts.running_numbers),
     ] {
+        // Reports of builds before running servers have no running numbers.
+        if field == "running_numbers" && j.get(field).is_none() {
+            continue;
+        }
         for x in list(&j[field], field)? {
             into.push(Fact {
                 file: s(&x[0], "a file")?,

@@ -52,6 +52,9 @@ pub struct Facts {
     /// The same keys in the host's baseline, so that a capacity finding shows the intended
     /// value beside the live one.
     pub base_numbers: Vec<Fact>,
+    /// Values of keys a `[[capacity]]` side with `source = "running"` reads, as the host's
+    /// running server reports them (line 0).
+    pub running_numbers: Vec<Fact>,
     /// Files with no baseline for this host, kept whole for outlier detection.
     pub unbaselined: Vec<(String, Tree)>,
 }
@@ -154,7 +157,7 @@ impl Rules {
         let refs: Vec<&crate::keyglob::KeyGlob> = self
             .capacity
             .iter()
-            .flat_map(|c| c.refs_for(ctx.group, ctx.file))
+            .flat_map(|c| c.refs_for(ctx.group, ctx.file, false))
             .collect();
         if refs.is_empty() {
             return Vec::new();

@@ -390,7 +390,7 @@ fn the_prometheus_checker_catches_what_it_should() {
 pub fn assert_valid(doc: &serde_json::Value) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/schema/confdrift-v1.schema.json"
+        "/schema/confdrift-v2.schema.json"
     );
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -398,10 +398,10 @@ pub fn assert_valid(doc: &serde_json::Value) {
     let mut compiler = boon::Compiler::new();
     compiler.set_default_draft(boon::Draft::V2020_12);
     compiler
-        .add_resource("confdrift-v1.schema.json", schema)
+        .add_resource("confdrift-v2.schema.json", schema)
         .unwrap();
     let id = compiler
-        .compile("confdrift-v1.schema.json", &mut schemas)
+        .compile("confdrift-v2.schema.json", &mut schemas)
         .unwrap_or_else(|e| panic!("the schema does not compile: {e}"));
     if let Err(e) = schemas.validate(doc, id) {
         panic!("{e:#}\nin {}", serde_json::to_string_pretty(doc).unwrap());

@@ -117,6 +117,12 @@ fn server(conf: &str) -> Option<BTreeMap<String, String>> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("my.cnf");
     std::fs::write(&file, conf).unwrap();
+    server_at(&file)
+}
+
+/// The values mariadbd runs with when it reads `file` (and what that includes); `None` when
+/// it refuses them.
+pub(crate) fn server_at(file: &std::path::Path) -> Option<BTreeMap<String, String>> {
     let mut cmd = Command::new("mariadbd");
     cmd.arg(format!("--defaults-file={}", file.display()))
         .args(["--verbose", "--help"]);
@@ -471,7 +477,7 @@ fn pairs() -> Vec<Pair> {
 }
 
 /// The options confdrift's findings name, in the groups the server reads.
-fn named(keys: &BTreeSet<String>) -> BTreeSet<String> {
+pub(crate) fn named(keys: &BTreeSet<String>) -> BTreeSet<String> {
     let t = mariadb("10.11").unwrap();
     keys.iter()
         .filter_map(|k| {
@@ -495,7 +501,7 @@ fn named(keys: &BTreeSet<String>) -> BTreeSet<String> {
 /// option, another name of one, or a variable one moves (the table's `moves` rows, found by
 /// setting each option alone: `max_connections` sizes `back_log`; `expire_logs_days` is
 /// `binlog_expire_logs_seconds` in days).
-fn explains(named: &BTreeSet<String>, differ: &BTreeSet<String>) -> bool {
+pub(crate) fn explains(named: &BTreeSet<String>, differ: &BTreeSet<String>) -> bool {
     let t = mariadb("10.11").unwrap();
     let reach = |o: &str| -> BTreeSet<String> {
         let mut v: BTreeSet<String> = t

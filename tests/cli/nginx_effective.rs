@@ -764,3 +764,71 @@ fn a_rule_on_nginx_conf_judges_what_an_included_file_sets() {
     let out = f.run(&["check", "--format", "json"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
+
+/// A source-built nginx keeps its files in `/usr/local/nginx/conf`: relative includes, nested
+/// ones too, are relative to that directory (the main file's, as `nginx -T` shows), and
+/// collection fetches them there, not under `/usr/local/nginx`.
+#[test]
+fn relative_includes_are_relative_to_the_main_files_directory() {
+    let main = "events { worker_connections 768; }\nhttp {\n    include sites/*.conf;\n}\n";
+    let site = "server {\n    listen 8080;\n    include snippets/tokens.conf;\n}\n";
+    // nginx itself: the nested relative include is read from the main file's directory.
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(conf.join("sites")).unwrap();
+    std::fs::create_dir_all(conf.join("snippets")).unwrap();
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    let pid = format!("pid {}/nginx.pid;\n", dir.path().display());
+    std::fs::write(conf.join("nginx.conf"), format!("{pid}{main}")).unwrap();
+    std::fs::write(conf.join("sites/a.conf"), site).unwrap();
+    std::fs::write(conf.join("snippets/tokens.conf"), "server_tokens on;\n").unwrap();
+    let out = Command::new("/usr/sbin/nginx")
+        .arg("-T")
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(conf.join("nginx.conf"))
+        .output()
+        .expect("nginx is needed for this test (.ci/run installs it)");
+    let dump = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snippet = format!(
+        "# configuration file {}:",
+        conf.join("snippets/tokens.conf").display()
+    );
+    assert!(dump.contains(&snippet), "{dump}");
+
+    // confdrift: the snippet is collected from /usr/local/nginx/conf/snippets and its change
+    // found there, with no trouble about a missing /usr/local/nginx/snippets/tokens.conf.
+    let config = "[[group]]\nname = \"web\"\nhosts = [\"h\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+                  files = [\"/usr/local/nginx/conf/nginx.conf\"]\n";
+    let f = crate::harness::Fleet::new(config);
+    let at = |rel: &str| format!("/usr/local/nginx/conf/{rel}");
+    for (rel, text) in [
+        ("nginx.conf", main),
+        ("sites/a.conf", site),
+        ("snippets/tokens.conf", "server_tokens off;\n"),
+    ] {
+        f.group_baseline("web", &at(rel), text);
+        f.live("h", &at(rel), text);
+    }
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    f.live("h", &at("snippets/tokens.conf"), "server_tokens on;\n");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let files: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert_eq!(files, [at("snippets/tokens.conf")], "{r:#}");
+    assert!(r["errors"].as_array().unwrap().is_empty(), "{r:#}");
+}

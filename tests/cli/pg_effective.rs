@@ -540,13 +540,13 @@ fn check_takes_the_version_from_the_path_or_the_config_and_says_when_it_has_none
     let (keys, _) = check(&config, &[(plain, pair.0, pair.1)]);
     assert_eq!(keys, Vec::<String>::new());
     // A version without a table: drift, named.
-    let v16 = "/etc/postgresql/16/main/postgresql.conf";
-    let (keys, notices) = check(&app_config(&["db"], &[v16]), &[(v16, pair.0, pair.1)]);
+    let v12 = "/etc/postgresql/12/main/postgresql.conf";
+    let (keys, notices) = check(&app_config(&["db"], &[v12]), &[(v12, pair.0, pair.1)]);
     assert_eq!(keys, ["port"]);
     assert!(
         notices
             .iter()
-            .any(|n| n.contains("no defaults table for PostgreSQL 16")),
+            .any(|n| n.contains("no defaults table for PostgreSQL 12")),
         "{notices:?}"
     );
     // A value other than the default is drift whatever the version.

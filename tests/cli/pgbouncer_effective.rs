@@ -20,7 +20,7 @@ const TABLE: &str = include_str!("../../src/normalize/defaults/pgbouncer-1.18.ts
 
 /// Keys the start-up fixes (the test's own socket, console and files): the same on both sides,
 /// never judged, never edited.
-const FIXED: &[&str] = &[
+pub(crate) const FIXED: &[&str] = &[
     "conffile",
     "listen_addr",
     "listen_port",
@@ -71,9 +71,34 @@ fn running_as_root() -> bool {
 /// What pgbouncer runs with for `conf` (its `[pgbouncer]` section last, so that the test's own
 /// keys appended at the end are in it); `None` when it refuses to start.
 fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
+    bouncer_with(conf, &[])
+}
+
+/// [`bouncer`] with `files` (path relative to `/`, text) beside `conf`: written in the run's
+/// directory, every `%include /` of them and of `conf` pointed there.
+pub(crate) fn bouncer_with(
+    conf: &str,
+    files: &[(String, String)],
+) -> Option<BTreeMap<String, String>> {
     let port = PORT.fetch_add(1, Ordering::Relaxed);
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let here =
+        |text: &str| text.replace("%include /", &format!("%include {}/", dir.path().display()));
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        for d in path
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(dir.path()) && *d != dir.path())
+        {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(&path, here(text)).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let conf = here(conf);
     let file = dir.path().join("pgbouncer.ini");
     // The sample's own log and pid files are not the test's to write (with `verbose` pgbouncer
     // opens the log file while it reads the configuration).

@@ -47,7 +47,7 @@ fn text_report_snapshot() {
 fn json_report_fields() {
     let f = drifted_fleet();
     let r = f.run(&["check", "--format", "json"]).json();
-    assert_eq!(r["schema"], "confdrift/v1");
+    assert_eq!(r["schema"], "confdrift/v2");
     assert_eq!(r["baseline"]["ref"], "HEAD");
     assert_eq!(r["baseline"]["summary"], "Intended state");
     assert_eq!(r["baseline"]["commit"].as_str().unwrap().len(), 40);

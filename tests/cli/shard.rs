@@ -205,22 +205,35 @@ fn merge_refuses_other_baselines_schemas_and_the_same_shard_twice() {
 
     let text = std::fs::read_to_string(f.path().join("shard-2.json")).unwrap();
     f.write(
-        "v2.json",
-        text.replace("\"confdrift/v1\"", "\"confdrift/v2\""),
+        "v3.json",
+        text.replace("\"confdrift/v2\"", "\"confdrift/v3\""),
     );
-    let schema = f.run(&["merge", "shard-1.json", "v2.json"]);
+    let schema = f.run(&["merge", "shard-1.json", "v3.json"]);
     assert_eq!(schema.code, 2);
     assert!(
         schema.stderr.contains(
-            "error: v2.json\n  caused by: schema \"confdrift/v2\"; expected \"confdrift/v1\""
+            "error: v3.json\n  caused by: schema \"confdrift/v3\"; expected \"confdrift/v2\" or \"confdrift/v1\""
         ),
         "{}",
         schema.stderr
     );
+    // A shard written before v2 (no running servers) merges as it did.
+    f.write(
+        "v1.json",
+        text.replace("\"confdrift/v2\"", "\"confdrift/v1\""),
+    );
+    let v2 = f.run(&["merge", "shard-1.json", "shard-2.json"]);
+    let v1 = f.run(&["merge", "shard-1.json", "v1.json"]);
+    assert_eq!(
+        (v1.code, &v1.stdout),
+        (v2.code, &v2.stdout),
+        "{}",
+        v1.stderr
+    );
 
     f.write(
         "broken.json",
-        "{\"schema\": \"confdrift/v1\",\n \"summary\": ",
+        "{\"schema\": \"confdrift/v2\",\n \"summary\": ",
     );
     let broken = f.run(&["merge", "broken.json"]);
     assert_eq!(broken.code, 2);

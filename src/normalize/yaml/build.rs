@@ -16,8 +16,8 @@ use super::live::Live;
 use super::scalar::{self, Scalar, SfTag};
 use super::shape::{Key, Shape, alias_of, enter, reference_of};
 use crate::normalize::nodes::{Located, Node};
+use crate::tree::Map;
 use crate::tree::Value;
-use indexmap::IndexMap;
 
 /// What the general reader builds: [`Node`]s (a repeated key replaces the earlier value) or
 /// [`ItemNode`]s (every entry kept, with its key's line).
@@ -222,7 +222,7 @@ pub(super) fn next_node<'a, S: Source<'a>>(src: &mut S) -> Result<(Loc, Loc, Opt
 
 /// A mapping's entries as nodes: a repeated key replaces the earlier value, in its place.
 #[derive(Default)]
-pub(super) struct MapNodes(IndexMap<String, Located>);
+pub(super) struct MapNodes(Map<String, Located>);
 
 impl<'a> Entries<'a> for MapNodes {
     fn read<S: Source<'a>>(&mut self, key: Key<'a>, src: &mut S, depth: usize) -> Result<Flow> {

@@ -215,3 +215,11 @@ fn lists_sshd_selects_nothing_from() {
         assert_eq!(!keys(&format!("{text}\n")).is_empty(), refused, "{text}");
     }
 }
+
+#[test]
+fn another_version_gets_the_checks_its_table_drives() {
+    // OpenSSH 10.0's Match takes criteria 9.2's does not; its lists are not in its table.
+    let text = "IPQoS af21\nCiphers bogus\nPermitRootLogin maybe\nMatch Foo bar\n";
+    assert_eq!(lines(text, Some("9.2")), [2, 3, 4]);
+    assert_eq!(lines(text, Some("10.0")), [3]);
+}

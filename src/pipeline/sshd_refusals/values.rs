@@ -10,12 +10,21 @@ use super::{Judged, extra, is_number};
 use crate::normalize::defaults::Table;
 
 /// What sshd says of the value of `kw` (its words; `rest`, the text after the keyword as
-/// written); [`Judged::Unjudged`] for the other keywords.
-pub(super) fn judge(table: &Table, kw: &str, words: &[String], rest: &str) -> Judged {
+/// written); [`Judged::Unjudged`] for the other keywords. `read`: the table's version is one
+/// these checks were read from (else only `RekeyLimit` and the commands are judged).
+pub(super) fn judge(table: &Table, kw: &str, words: &[String], rest: &str, read: bool) -> Judged {
     let refused = |why: String| Judged::Refused(why);
     let Some(first) = words.first() else {
         return Judged::Unjudged;
     };
+    if !read
+        && !matches!(
+            kw,
+            "rekeylimit" | "authorizedkeyscommand" | "authorizedprincipalscommand"
+        )
+    {
+        return Judged::Unjudged;
+    }
     match kw {
         "port" => extra(kw, words, 1).unwrap_or_else(|| match a2port(first) {
             Port::Number(n) if n > 0 => Judged::Taken,
