@@ -42,12 +42,14 @@ pub(super) fn resolve(
         );
         let server = match r.server.as_str() {
             "postgresql" => Server::Postgresql,
-            "pgbouncer" | "redis" | "mariadb" | "mysql" => bail!(
-                "{here}: server {:?} is not yet supported (only \"postgresql\" is, for now)",
+            "redis" => Server::Redis,
+            "mariadb" => Server::Mariadb,
+            "pgbouncer" | "mysql" => bail!(
+                "{here}: server {:?} is not yet supported (postgresql, redis and mariadb are, for now)",
                 r.server
             ),
             other => bail!(
-                "{here}: unknown server {other:?}; expected postgresql (pgbouncer, redis, mariadb and mysql are to come)"
+                "{here}: unknown server {other:?}; expected postgresql, redis or mariadb (pgbouncer and mysql are to come)"
             ),
         };
         if !r.file.starts_with('/') || r.file.contains(['*', '?', '[', '{']) {
@@ -71,7 +73,8 @@ pub(super) fn resolve(
         }
         if let Some(why) = server.password_in(connect) {
             bail!(
-                "{here}: `connect` refused: {why}. Passwords never go on a command line (ps shows them): use ~/.pgpass, PGPASSFILE or a service file (service=NAME)"
+                "{here}: `connect` refused: {why}. Passwords never go on a command line (ps shows them): {}",
+                server.password_from()
             );
         }
         out.push(RunningSpec {
@@ -137,11 +140,9 @@ mod tests {
             e.contains("user:password@") && !e.contains("hunter2"),
             "{e}"
         );
-        let e = err(&format!(
-            "{FILE}server = \"redis\"\nconnect = \"redis://x\"\n"
-        ));
+        let e = err(&format!("{FILE}server = \"pgbouncer\"\nconnect = \"x\"\n"));
         assert!(
-            e.contains(":7: ") && e.contains("\"redis\" is not yet supported"),
+            e.contains(":7: ") && e.contains("\"pgbouncer\" is not yet supported"),
             "{e}"
         );
         let e = err(&format!("{FILE}server = \"oracle\"\nconnect = \"x\"\n"));

@@ -354,13 +354,12 @@ pub fn running_value(name: &str, setting: &str, base_unit: &str) -> Value {
     let Some((number, "")) = split_number(setting) else {
         return typed_value(name, setting.to_string());
     };
-    // A setting the table knows is typed in its base unit; another one as a file's number
+    // A setting with a known unit (PostgreSQL 15's, or the newest table's that has it, as
+    // [`typed_value`] reads files) is typed in its base unit; another one as a file's number
     // with a unit is: in bytes or milliseconds.
-    let amount = if UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name) {
-        number
-    } else {
-        number * base_size
-    };
+    let known = UNIT_SETTINGS.iter().any(|(n, _, _)| *n == name)
+        || defaults::postgresql_reading(name).unit(name).is_some();
+    let amount = if known { number } else { number * base_size };
     Value::Quantity {
         amount,
         text: shown(number, base_kind, base_size, base_unit),
@@ -764,8 +763,10 @@ mod tests {
             ("autovacuum_work_mem", "-1", "kB", "-1", "-1"),
             ("statement_timeout", "0", "ms", "0", "0"),
             ("vacuum_cost_delay", "0.5", "ms", "500us", "0.5ms"),
-            // A setting the table does not know (a later version's): bytes either side.
+            // A setting PostgreSQL 15 does not have (16's): read with the newest table that has it.
             ("vacuum_buffer_usage_limit", "256", "kB", "256kB", "256kB"),
+            // One no table has (a later version's): bytes either side.
+            ("some_future_limit", "256", "kB", "256kB", "256kB"),
         ] {
             let r = running_value(name, setting, unit);
             assert!(r.same(&setting_value(name, file)), "{name}: {r:?}");

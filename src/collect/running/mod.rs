@@ -9,7 +9,9 @@
 //! ([`Server::password_in`]), so nothing secret is ever on a command line. The client's
 //! output is hostile input: bounded in size, every row checked, a bad row is an error.
 
+pub mod mariadb;
 pub mod postgresql;
+pub mod redis;
 
 use super::process::{self, RunError};
 use super::{Transport, remote, ssh, trace};
@@ -25,12 +27,16 @@ const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Server {
     Postgresql,
+    Redis,
+    Mariadb,
 }
 
 impl Server {
     pub fn name(self) -> &'static str {
         match self {
             Server::Postgresql => "postgresql",
+            Server::Redis => "redis",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -38,6 +44,8 @@ impl Server {
     pub fn client(self) -> &'static str {
         match self {
             Server::Postgresql => "psql",
+            Server::Redis => "redis-cli",
+            Server::Mariadb => "mariadb",
         }
     }
 
@@ -45,6 +53,21 @@ impl Server {
     pub fn password_in(self, connect: &str) -> Option<String> {
         match self {
             Server::Postgresql => postgresql::password_in(connect),
+            Server::Redis => redis::password_in(connect),
+            Server::Mariadb => mariadb::password_in(connect),
+        }
+    }
+
+    /// Where its password comes from instead.
+    pub fn password_from(self) -> &'static str {
+        match self {
+            Server::Postgresql => "use ~/.pgpass, PGPASSFILE or a service file (service=NAME)",
+            Server::Redis => {
+                "set REDISCLI_AUTH in confdrift's environment (and the ACL user as ?user=NAME)"
+            }
+            Server::Mariadb => {
+                "use an option file the client reads (defaults-extra-file=PATH, defaults-group-suffix=SUFFIX, ~/.my.cnf)"
+            }
         }
     }
 }
@@ -107,7 +130,7 @@ pub struct FileSetting {
 /// What a server runs with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Running {
-    /// `server_version_num` (`150018`).
+    /// `server_version_num` (`150018`); Redis's version the same way (`70015`: 7.0.15).
     pub version_num: u32,
     /// Every setting by its name in lower case.
     pub settings: BTreeMap<String, RunningSetting>,
@@ -146,6 +169,8 @@ pub fn read(
 ) -> Result<Running, String> {
     let inv = match spec.server {
         Server::Postgresql => postgresql::invocation(spec, host),
+        Server::Redis => redis::invocation(spec, host, std::env::var(redis::AUTH_ENV).ok()),
+        Server::Mariadb => mariadb::invocation(spec, host),
     };
     let answer = match transport {
         Transport::Dir { .. } | Transport::Local => local(host, &inv, spec.timeout)?,
@@ -190,6 +215,8 @@ pub fn read(
     };
     match spec.server {
         Server::Postgresql => postgresql::answer(&answer.stdout, answer.status, &answer.stderr),
+        Server::Redis => redis::answer(&answer.stdout, answer.status, &answer.stderr),
+        Server::Mariadb => mariadb::answer(&answer.stdout, answer.status, &answer.stderr),
     }
 }
 

@@ -5,7 +5,9 @@
 //! One file per server kind beside this one turns the answer into findings (`not_applied`,
 //! `runtime_only`, `rejected`).
 
+mod mariadb;
 mod postgresql;
+mod redis;
 
 use super::compare::Compared;
 use super::{HostResult, Target};
@@ -43,6 +45,8 @@ pub(super) fn settle(t: &Target, compared: &[Compared], rules: &Rules, out: &mut
         }
         match spec.server {
             Server::Postgresql => postgresql::compare(t, spec, &answer, compared, out),
+            Server::Redis => redis::compare(t, spec, &answer, compared, out),
+            Server::Mariadb => mariadb::compare(t, spec, &answer, compared, out),
         }
         numbers(t, spec, &answer, rules, out);
     }
@@ -59,6 +63,8 @@ fn numbers(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out:
                 }
                 let value = match spec.server {
                     Server::Postgresql => postgresql::running_of(name, s),
+                    // Numbers as the server prints them (bytes, counts).
+                    Server::Redis | Server::Mariadb => crate::tree::Value::text(&s.value),
                 };
                 out.facts.running_numbers.push(Fact {
                     file: spec.file.clone(),
