@@ -164,3 +164,97 @@ words="yes no prohibit-password without-password forced-commands-only delayed an
   grep -vxF -f "$work/first" "$work/more" || true
 } >"$out"
 echo "wrote $out ($(grep -c '^setting' "$out") lines, $(grep -c '^enum' "$out") enum words, $(grep -c '^fold' "$out") case-blind, $(grep -c '^time' "$out") times, $(grep -c '^ignored' "$out") ignored, $(grep -c '^keyword' "$out") keywords, $(grep -c '^alias' "$out") aliases, $(grep -c '^match' "$out") in Match, $(grep -c '^strict' "$out") strict) from $version"
+# The names sshd checks values against, asked of the programs (issue 18 item 6), added after the
+# rows above (which stay as they were):
+#   algorithm <list> <name>            a name in one of sshd's lists, as `ssh -Q` prints it
+#                                      (ssh of the same build), kept where sshd takes it too:
+#                                      cipher, mac, kex, key (`ssh -Q key-sig`: every key type
+#                                      and signature algorithm), sig (`ssh -Q sig`), kex-gss
+#                                      (Debian's GSSAPI key exchanges, a name's start); and
+#                                      key-short, a key type's short name sshd takes in any
+#                                      case (RSA, ED25519), from the words of sshd's binary
+#   algorithms <keyword> <list> <all>  sshd checks each name of the keyword's comma list against
+#                                      <list> and runs with the names of <all> it selects
+#                                      (`-`: no +/-/^ and nothing selected, each name checked
+#                                      as the start of one of <list>)
+#   ipqos <name>                       a word IPQoS takes (in any case), besides numbers
+ssh=${SSH:-$(dirname "$sshd")/../bin/ssh}
+ssh_major=$("$ssh" -V 2>&1 | head -1 | sed -E 's/^OpenSSH_([0-9]+\.[0-9]+).*/\1/')
+[ "$ssh_major" = "$major" ] || {
+  echo "openssh.sh: $ssh is OpenSSH $ssh_major, sshd $major: the lists must come from the same version" >&2
+  exit 1
+}
+# The words of "$@" sshd takes, each in the line `printf "$1"` makes of it.
+takes_each() {
+  local form=$1 w
+  shift
+  for w in "$@"; do
+    # shellcheck disable=SC2059
+    if try "$(printf "$form" "$w")" >/dev/null; then printf '%s\n' "$w"; fi
+  done
+}
+# The words of sshd's binary (-n 2: short ones too) matching $1, with their endings when $2 is
+# set (a short string may be stored as the end of a longer one: DSA in ECDSA).
+binary_words() {
+  strings -n 2 "$sshd" | grep -oE "$1" | sort -u |
+    if [ -n "${2:-}" ]; then awk '{ for (i = 1; i <= length($0) - 1; i++) print substr($0, i) }'; else cat; fi |
+    grep -xE "$1" | sort -u
+}
+# The names `ssh -Q` gives for a list (key: every key type and signature algorithm); none
+# where this ssh does not know the query.
+q_names() {
+  case $1 in
+    key) "$ssh" -Q key-sig 2>/dev/null || { "$ssh" -Q key 2>/dev/null && "$ssh" -Q sig 2>/dev/null; } || true ;;
+    *) "$ssh" -Q "$1" 2>/dev/null || true ;;
+  esac
+}
+{
+  declare -A first=()
+  for list in cipher mac kex key sig kex-gss; do
+    first[$list]=$(q_names "$list" | grep -m1 '^[a-z]' || true)
+  done
+  # Which list each keyword's names are checked against, and what it runs with.
+  cert=$(comm -23 <(q_names key | sort) <(q_names sig | sort) | head -1)
+  declare -A against=()
+  for k in $(awk -F'\t' '$1 == "keyword" {print $2}' "$out"); do
+    refuses "$k confdrift-bogus" || continue
+    for list in cipher mac kex key kex-gss; do
+      [ -n "${first[$list]}" ] && try "$k ${first[$list]}" >/dev/null || continue
+      all=-
+      if try "$k -confdrift-bogus" >/dev/null; then
+        all=$list
+        if [ "$list" = key ] && ! try "$k $cert" >/dev/null; then all=sig; fi
+      fi
+      printf 'algorithms\t%s\t%s\t%s\n' "$k" "$list" "$all"
+      against[$all]=$k
+      [ "$all" = - ] && against[$list]=$k
+      break
+    done
+  done
+  # The names, kept where sshd takes each alone for a keyword that runs with its list.
+  for list in cipher mac kex key sig kex-gss; do
+    k=${against[$list]:-}
+    [ -n "$k" ] || continue
+    # One at a time: sshd selects from the first line only.
+    for name in $(q_names "$list" | awk '!seen[$0]++'); do
+      if try "$k $name" >/dev/null; then printf 'algorithm\t%s\t%s\n' "$list" "$name"; fi
+    done
+  done
+  # Short names (`RSA`): taken beside a name sshd runs with, as sshd reads them in any case.
+  k=${against[key]:-}
+  if [ -n "$k" ]; then
+    # shellcheck disable=SC2046
+    takes_each "$k ${first[key]},%s" $(binary_words '[A-Z][A-Z0-9-]{1,15}' endings) |
+      sed "s/^/algorithm\tkey-short\t/"
+  fi
+  # IPQoS: the names sshd prints for the numbers 0-255, and the words of its binary it takes.
+  {
+    for n in $(seq 0 255); do
+      try "IPQoS $n" | lines_of ipqos /dev/stdin | tr ' ' '\n'
+    done | grep -v '^0x' || true
+    # shellcheck disable=SC2046
+    takes_each "IPQoS %s" $(binary_words '[a-z][a-z0-9]{1,11}')
+  } | sort -u | sed 's/^/ipqos\t/'
+} >"$work/names"
+cat "$work/names" >>"$out"
+echo "added $(grep -c '^algorithm	' "$out") algorithm names, $(grep -c '^algorithms' "$out") keywords checked against them, $(grep -c '^ipqos' "$out") IPQoS words"

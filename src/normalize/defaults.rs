@@ -155,7 +155,7 @@ impl Table {
                             | "charset"
                             | "collation"
                             | "unit"
-                    ) =>
+                    ) || matches!(*kind, "algorithm" | "algorithms" | "ipqos") =>
                 {
                     t.other.push(fields.clone())
                 }

@@ -7,7 +7,8 @@
 //!   the data directory `data_directory` names (else beside it).
 //! - **sshd_config / ssh_config**: `Include` words, globs; a relative one is in `/etc/ssh` (for
 //!   a file under `/etc/ssh`; else beside the file, as for a user's `~/.ssh/config`). A word
-//!   that matches nothing is no error in OpenSSH.
+//!   that matches nothing is no error in OpenSSH; `glob(3)` matches no name starting with `.`
+//!   (`.hidden.conf`) unless the word's own name does.
 //! - **redis.conf**: `include`, required unless it holds a glob character (Redis 7 globs those,
 //!   `config.c` `loadServerConfig`); a relative path is relative to the server's working
 //!   directory, which a file does not say, so only absolute paths are followed.
@@ -185,10 +186,11 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                         .collect::<Vec<_>>()
                 })
                 .map(|(pattern, line)| Include {
+                    // glob(3): a wildcard never matches a leading `.`.
+                    skip_dot_files: !pattern.rsplit('/').next().unwrap_or("").starts_with('.'),
                     pattern,
                     required: false,
                     line,
-                    skip_dot_files: false,
                 })
                 .collect()
         }

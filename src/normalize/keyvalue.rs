@@ -686,6 +686,58 @@ pub(crate) fn convtime(text: &str) -> Option<u64> {
     (total <= i32::MAX as u64).then_some(total)
 }
 
+/// One keyword line of an sshd_config or ssh_config as written, for the checks that need every
+/// line: the tree keeps a repeated keyword's first line only, and a `Match` line only as the
+/// section of the keys under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLine {
+    pub line: u32,
+    /// The keyword in lower case, as written (an old keyword is not renamed).
+    pub keyword: String,
+    /// The text after the keyword and its separator, as written (comments included).
+    pub rest: String,
+    /// Its words, as `argv_split` makes them.
+    pub words: Vec<String>,
+}
+
+/// The keyword lines of an OpenSSH configuration file, in order; a line the reader refuses (an
+/// unclosed quote) is left out, as the reader reports it.
+pub fn openssh_lines(text: &str) -> Vec<RawLine> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let start = line.len() - line.trim_start_matches(is_space).len();
+        let body = line[start..].trim_end_matches(is_space);
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let key_end = start
+            + body
+                .find(|c: char| is_space(c) || c == '=')
+                .unwrap_or(body.len());
+        let mut at = key_end;
+        while line[at..].starts_with(is_space) {
+            at += 1;
+        }
+        if line[at..].starts_with('=') {
+            at += 1;
+            while line[at..].starts_with(is_space) {
+                at += 1;
+            }
+        }
+        let Ok(words) = ssh_words(line, at, ln) else {
+            continue;
+        };
+        out.push(RawLine {
+            line: ln,
+            keyword: line[start..key_end].to_lowercase(),
+            rest: line[at..].trim_end_matches(is_space).to_string(),
+            words,
+        });
+    }
+    out
+}
+
 fn parse_dialect(text: &str, dialect: &Dialect) -> Result<Tree, ParseError> {
     let mut reader = Reader {
         dialect,

@@ -34,7 +34,7 @@ mod userlist;
 pub mod yaml;
 
 pub(crate) use keyvalue::convtime;
-pub use keyvalue::{redis_value, ssh_value, sshd_value};
+pub use keyvalue::{RawLine, openssh_lines, redis_value, ssh_value, sshd_value};
 pub use pgbouncer::{
     entry as pgbouncer_entry, entry_pairs as pgbouncer_entry_pairs, pgbouncer_value,
 };

@@ -6,7 +6,9 @@
 //!   sshd_config wins over the same keyword further down, and accumulating keywords (`Port`,
 //!   `AcceptEnv`, ...) gather in that order;
 //! - each word is a glob; a relative one is in `/etc/ssh` (SSHDIR); the files a glob matches
-//!   are read in name order (`glob(3)` sorts them), a word matching nothing is skipped;
+//!   are read in name order (`glob(3)` sorts them; a wildcard matches no name starting with
+//!   `.`, so an editor's `.50-x.conf.swp` or a `.hidden.conf` is not read), a word matching
+//!   nothing is skipped;
 //! - an `Include` inside a `Match` block puts the included lines in that block, until the
 //!   included file starts a `Match` of its own; a `Match` started in an included file ends with
 //!   that file ("don't let included files clobber the containing file's Match state");
@@ -17,7 +19,6 @@
 use super::follow::{self, Include};
 use super::includes::ReadThrough;
 use crate::tree::{Tree, Value, push_index};
-use globset::GlobBuilder;
 use std::collections::{BTreeSet, HashMap};
 
 /// sshd's own nesting limit (SERVCONF_MAX_DEPTH).
@@ -160,18 +161,12 @@ fn sequence<'t>(
     }
 }
 
-/// The collected files a word of `Include` names, in the order sshd reads them.
+/// The collected files a word of `Include` names, in the order sshd reads them (`glob(3)`: a
+/// wildcard matches no leading `.`).
 fn matches(inc: &Include, paths: &[&str]) -> Vec<String> {
-    let Ok(glob) = GlobBuilder::new(&inc.pattern)
-        .literal_separator(true)
-        .build()
-        .map(|g| g.compile_matcher())
-    else {
-        return Vec::new();
-    };
     let mut out: Vec<String> = paths
         .iter()
-        .filter(|p| glob.is_match(p))
+        .filter(|p| super::glob3::matches(&inc.pattern, p))
         .map(|p| p.to_string())
         .collect();
     out.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
@@ -290,6 +285,39 @@ mod tests {
         );
         assert_eq!(get(&r, "match.all.x11forwarding").unwrap().0, "no");
         assert!(get(&r, "allowtcpforwarding").is_none());
+    }
+
+    #[test]
+    fn a_glob_reads_no_dot_file() {
+        let files = [
+            (
+                "/etc/ssh/sshd_config",
+                "Include sshd_config.d/*.conf
+",
+            ),
+            (
+                "/etc/ssh/sshd_config.d/.hidden.conf",
+                "PermitRootLogin yes
+",
+            ),
+            (
+                "/etc/ssh/sshd_config.d/50-a.conf",
+                "X11Forwarding no
+",
+            ),
+        ];
+        let r = through(&files);
+        assert!(get(&r, "permitrootlogin").is_none());
+        assert_eq!(get(&r, "x11forwarding").unwrap().0, "no");
+        let r = through(&[
+            (
+                "/etc/ssh/sshd_config",
+                "Include sshd_config.d/.*.conf
+",
+            ),
+            files[1],
+        ]);
+        assert_eq!(get(&r, "permitrootlogin").unwrap().0, "yes");
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub fn diff_paths(
                 }
                 report.files += 1;
             }
-            through_includes(diffed, whole, how, &included, &mut report);
+            through_includes(diffed, whole, (old, new), how, &included, &mut report);
         }
         _ => bail!(
             "cannot compare a file with a directory: {} and {}",
@@ -167,9 +167,11 @@ fn one_side(
     ) {
         return None;
     }
-    let doc = read(path).ok().and_then(|b| format.parse(&b).ok());
-    if let Some(tree) = doc.as_ref().and_then(|d| d.tree()) {
-        for (line, message) in super::program::refusals(format, name, how.version, tree) {
+    let bytes = read(path).ok();
+    let doc = bytes.as_ref().and_then(|b| format.parse(b).ok());
+    // What its program refuses in it, as in a file both sides hold.
+    if let (Some(bytes), Some(tree)) = (&bytes, doc.as_ref().and_then(|d| d.tree())) {
+        for (line, message) in super::program::refusals(format, name, how.version, tree, bytes) {
             report.errors.push(Problem {
                 host: None,
                 file: Some(path.display().to_string()),
@@ -254,6 +256,7 @@ fn included_formats(
 fn through_includes(
     diffed: Vec<Diffed>,
     whole: Vec<Finding>,
+    roots: (&Path, &Path),
     how: How,
     included: &std::collections::BTreeMap<String, (Format, String)>,
     report: &mut Report,
@@ -323,6 +326,34 @@ fn through_includes(
     for (f, (_, _, old)) in files.iter_mut().zip(&rest) {
         f.base = old.as_ref().and_then(|d| d.tree());
         f.baselined = old.is_some();
+    }
+    // What sshd does not start with, on each side, each sshd_config no other includes read
+    // through its includes.
+    for (root, old_side) in [(roots.0, true), (roots.1, false)] {
+        let sshd: Vec<(&str, &crate::tree::Tree)> = files
+            .iter()
+            .filter(|f| f.format.name() == "sshd")
+            .filter_map(|f| {
+                Some((
+                    f.path.as_str(),
+                    if old_side { f.base? } else { f.live_tree()? },
+                ))
+            })
+            .collect();
+        let version = |_: &str| how.version.map(str::to_string);
+        for (file, line, message) in super::sshd_refusals::unstartable_in(&sshd, &version) {
+            report.errors.push(Problem {
+                host: None,
+                file: Some(
+                    root.join(file.trim_start_matches('/'))
+                        .display()
+                        .to_string(),
+                ),
+                line: Some(line),
+                column: None,
+                message,
+            });
+        }
     }
     let mut whole: Vec<Finding> = whole
         .into_iter()
@@ -407,6 +438,7 @@ fn diff_file(
             .push(format!("{name}: read as {} ({why})", format.name()));
     }
     let mut docs = Vec::with_capacity(2);
+    let mut texts = Vec::with_capacity(2);
     for path in [old, new] {
         let shown = path.display().to_string();
         let problem = |line, column, message| Problem {
@@ -419,16 +451,26 @@ fn diff_file(
         match read(path) {
             Err(msg) => report.errors.push(problem(None, None, msg)),
             Ok(bytes) => match format.parse(&bytes) {
-                Ok(doc) => docs.push((doc, path)),
+                Ok(doc) => {
+                    docs.push((doc, path));
+                    texts.push(bytes);
+                }
                 Err(e) => report
                     .errors
                     .push(problem(Some(e.line), Some(e.column), e.message)),
             },
         }
     }
-    for (doc, path) in &docs {
+    for ((doc, path), bytes) in docs.iter().zip(&texts) {
         let Some(tree) = doc.tree() else { continue };
-        for (line, message) in super::program::refusals(format, name, how.version, tree) {
+        let mut refused = super::program::refusals(format, name, how.version, tree, bytes);
+        if format.name() == "sshd" && !how.dirs {
+            // Two files: each is what sshd runs with (directories: see through_includes).
+            let version = |_: &str| how.version.map(str::to_string);
+            let alone = super::sshd_refusals::unstartable_in(&[(name, tree)], &version);
+            refused.extend(alone.into_iter().map(|(_, line, message)| (line, message)));
+        }
+        for (line, message) in refused {
             report.errors.push(Problem {
                 host: None,
                 file: Some(path.display().to_string()),

@@ -49,9 +49,22 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
     out
 }
 
+/// How the judge reads a file of `format` through its includes ([`views`]; `lint` reads the
+/// intended state the same way); none for a format whose includes are not followed.
+pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
+    match format {
+        "pgconf" => Some(follow),
+        "sshd" => Some(follow_sshd),
+        "nginx" => Some(follow_nginx),
+        "redis" => Some(follow_redis),
+        "pgbouncer" => Some(follow_bouncer),
+        _ => None,
+    }
+}
+
 /// Resolves one side of a file through its includes: (path, tree, the other trees by path,
 /// every path); `None` when nothing included changes anything.
-type ResolveFn = for<'t> fn(
+pub(super) type ResolveFn = for<'t> fn(
     &str,
     Option<&'t Tree>,
     &dyn Fn(&str) -> Option<&'t Tree>,

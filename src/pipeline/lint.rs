@@ -4,14 +4,13 @@
 
 use crate::baseline::Baseline;
 use crate::config::Config;
-use crate::normalize::includes;
 use crate::normalize::{Document, Format};
 use crate::pipeline::select::{Selection, select};
 use crate::report::{Finding, HostRun, Problem, Report};
 use crate::rules::{Facts, FileCtx, Included, today, waiver};
 use anyhow::Result;
 use git2::Oid;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn lint(cfg: &Config, reference: &str) -> Result<Report> {
     lint_baseline(cfg, &Baseline::open(&cfg.baseline, reference)?)
@@ -33,13 +32,33 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut seen_sources = BTreeSet::new();
     let mut used_rules = vec![false; cfg.rules.rules.len()];
+    let mut follow_cache = super::baseline_follow::Cache::new();
     for (group, host) in &targets {
         let mut host_facts = Facts::default();
         let files = baseline.files_for(&group.name, host);
-        let chosen: Vec<(&String, &crate::baseline::BaselineFile, Format)> = files
+        // The files the entries select, and those they include (in their includer's format),
+        // as check reads the baseline.
+        let mut expected: BTreeMap<String, crate::baseline::BaselineFile> = files
             .iter()
             .filter(|(p, _)| group.files.iter().any(|s| s.matches(p)))
-            .map(|(p, f)| (p, f, group.format_of(p)))
+            .map(|(p, f)| (p.clone(), f.clone()))
+            .collect();
+        let (followed, _) = super::baseline_follow::follow(
+            baseline,
+            group,
+            &files,
+            &mut expected,
+            &mut follow_cache,
+        );
+        let chosen: Vec<(&String, &crate::baseline::BaselineFile, Format)> = expected
+            .iter()
+            .map(|(p, f)| {
+                let format = followed
+                    .iter()
+                    .find(|(q, _, _)| q == p)
+                    .map_or_else(|| group.format_of(p), |(_, f, _)| *f);
+                (p, f, format)
+            })
             .collect();
         // Every file parsed first, so that a postgresql.conf's includes can be followed.
         for &(_, file, format) in &chosen {
@@ -73,17 +92,34 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
                 .and_then(|d| d.as_ref())
                 .and_then(Document::tree)
         };
-        let pg: Vec<&str> = chosen
-            .iter()
-            .filter(|(_, _, f)| f.name() == "pgconf")
-            .map(|(p, _, _)| p.as_str())
-            .collect();
-        let pg_tree = |p: &str| {
+        // The files of one format (a file's includes are read in its format).
+        let paths_in = |name: &str| -> Vec<&str> {
             chosen
                 .iter()
-                .find(|(q, _, f)| q.as_str() == p && f.name() == "pgconf")
-                .and_then(|&(_, file, format)| tree_of(file, format))
+                .filter(|(_, _, f)| f.name() == name)
+                .map(|(p, _, _)| p.as_str())
+                .collect()
         };
+        // What sshd does not start with in what it runs with, each sshd_config no other
+        // includes read through the includes the baseline holds.
+        let sshd: Vec<(&str, &crate::tree::Tree)> = chosen
+            .iter()
+            .filter(|(_, _, f)| f.name() == "sshd")
+            .filter_map(|&(p, file, f)| Some((p.as_str(), tree_of(file, f)?)))
+            .collect();
+        let version_of = |p: &str| group.version_of(p).map(str::to_string);
+        for (path, line, message) in super::sshd_refusals::unstartable_in(&sshd, &version_of) {
+            let source = files
+                .get(&path)
+                .map_or(path.as_str(), |b| b.source.as_str());
+            let p = Problem {
+                line: Some(line),
+                ..problem(source, None, message)
+            };
+            if !report.errors.contains(&p) {
+                report.errors.push(p);
+            }
+        }
         for &(path, file, format) in &chosen {
             let Some(own) = tree_of(file, format) else {
                 continue;
@@ -91,8 +127,10 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
             if seen_sources.insert(file.source.clone()) {
                 report.files += 1;
                 // What the program would refuse in the intended state, once per baseline file.
-                let version = group.version_of(path);
-                for (line, message) in super::program::refusals(format, path, version, own) {
+                let version = super::program::version_in(group, path, format);
+                let bytes = baseline.read(file.oid).unwrap_or_default();
+                for (line, message) in super::program::refusals(format, path, version, own, &bytes)
+                {
                     report.errors.push(Problem {
                         line: Some(line),
                         column: None,
@@ -108,9 +146,17 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
                     used_rules[i] = true;
                 }
             }
-            let effective = (format.name() == "pgconf" && includes::has_includes(own))
-                .then(|| includes::resolve(path, own, &pg_tree, &pg))
-                .flatten();
+            // What the program runs with, through the includes, as check's judge reads it.
+            let effective = super::effective::resolver(format.name()).and_then(|resolve| {
+                let name = format.name();
+                let lookup = |p: &str| {
+                    chosen
+                        .iter()
+                        .find(|(q, _, f)| q.as_str() == p && f.name() == name)
+                        .and_then(|&(_, file, format)| tree_of(file, format))
+                };
+                resolve(path, Some(own), &lookup, &paths_in(name))
+            });
             let tree = effective.as_ref().map_or(own, |e| &e.tree);
             let from = effective.as_ref().map(|e| &e.from);
             let ctx = FileCtx {

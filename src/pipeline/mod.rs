@@ -122,7 +122,7 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     };
     collection_notes(t, &snap, &mut out);
     let mut compared = compare::files(t, parsed, &snap, &mut out);
-    program::settle(t, &mut compared, &mut out);
+    program::settle(t, &snap, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
     running::settle(t, &compared, rules, &mut out);
     for (file, effective) in effective::views(compared) {

@@ -18,10 +18,19 @@ use crate::tree::Tree;
 
 /// The stage: what the server would refuse in the host's postgresql.conf files is trouble;
 /// the host's postgresql.conf, when it stands alone, loses its explicit defaults.
-pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
+pub(super) fn settle(
+    t: &Target,
+    snap: &crate::collect::Snapshot,
+    files: &mut [Compared],
+    out: &mut HostResult,
+) {
     for f in files.iter() {
         let Some(live) = f.live_tree() else { continue };
-        for (line, message) in refusals(f.format, f.path, version_of(t, f), live) {
+        let Some(crate::collect::Fetched::Present(bytes)) = snap.files.get(f.path) else {
+            continue;
+        };
+        let version = version_in(t.group, f.path, f.format);
+        for (line, message) in refusals(f.format, f.path, version, live, bytes) {
             out.errors.push(Problem {
                 host: Some(t.host.to_string()),
                 file: Some(f.path.clone()),
@@ -30,6 +39,23 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
                 message,
             });
         }
+    }
+    // What sshd does not start with in what it runs with (each sshd_config no other includes,
+    // read through its includes).
+    let sshd: Vec<(&str, &Tree)> = files
+        .iter()
+        .filter(|f| f.format.name() == "sshd")
+        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
+        .collect();
+    let sshd_version = |p: &str| t.group.version_of(p).map(str::to_string);
+    for (file, line, message) in super::sshd_refusals::unstartable_in(&sshd, &sshd_version) {
+        out.errors.push(Problem {
+            host: Some(t.host.to_string()),
+            file: Some(file),
+            line: Some(line),
+            column: None,
+            message,
+        });
     }
     for f in files
         .iter_mut()
@@ -73,17 +99,14 @@ pub(super) fn settle(t: &Target, files: &mut [Compared], out: &mut HostResult) {
     }
 }
 
-/// The version of the program that reads `f`: its file entry's; for a MariaDB option file no
-/// entry lists (read through an `!include`), that of the group's entries of MariaDB files.
+/// The version of the program that reads `f`, for its explicit defaults: its file entry's;
+/// for a MariaDB option file no entry lists (read through an `!include`), that of the group's
+/// entries of MariaDB files ([`version_in`]).
 fn version_of<'t>(t: &'t Target, f: &Compared) -> Option<&'t str> {
-    let files = &t.group.files;
-    if f.format.name() != "mycnf" || files.iter().any(|s| s.matches(f.path)) {
+    if f.format.name() != "mycnf" {
         return t.group.version_of(f.path);
     }
-    files
-        .iter()
-        .filter(|s| s.format_for(&s.pattern).name() == "mycnf")
-        .find_map(|s| s.version.as_deref())
+    version_in(t.group, f.path, f.format)
 }
 
 /// Drops from one file's changes the settings added or removed at their default. The caller
@@ -120,13 +143,33 @@ pub(crate) fn drop_explicit_defaults(
     }
 }
 
-/// The settings of `tree` (one side of `path`) the program refuses, with their lines: only
-/// with the program's table (a version known and shipped); with none, nothing is assumed.
+/// The version of the program that reads `path` (in `format`): its file entry's; for a
+/// MariaDB option file or an sshd_config file no entry lists (an `!include` or `Include` brought
+/// it in), that of the group's entries read in the same format, its includer's.
+pub(super) fn version_in<'g>(
+    group: &'g crate::config::Group,
+    path: &str,
+    format: Format,
+) -> Option<&'g str> {
+    if !matches!(format.name(), "mycnf" | "sshd") || group.files.iter().any(|s| s.matches(path)) {
+        return group.version_of(path);
+    }
+    group
+        .files
+        .iter()
+        .filter(|s| s.format_for(&s.pattern).name() == format.name())
+        .find_map(|s| s.version.as_deref())
+}
+
+/// The settings of `tree` (one side of `path`, read from `bytes`) the program refuses, with
+/// their lines: only with the program's table (a version known and shipped); with none,
+/// nothing is assumed.
 pub(crate) fn refusals(
     format: Format,
     path: &str,
     version: Option<&str>,
     tree: &Tree,
+    bytes: &[u8],
 ) -> Vec<(u32, String)> {
     if format.name() == "ssh" {
         return super::ssh_hosts::refusals(version, tree);
@@ -138,7 +181,7 @@ pub(crate) fn refusals(
         return super::mycnf::refusals(path, version, tree);
     }
     if format.name() == "sshd" {
-        return super::sshd_refusals::refusals(version, tree);
+        return super::sshd_refusals::refusals(version, bytes);
     }
     if format.name() != "pgconf" || !is_postgresql(path, version.is_some()) {
         return Vec::new();

@@ -1,63 +1,221 @@
 //! What sshd refuses in an sshd_config (issue 18, item 6): sshd does not start with a keyword
 //! it does not know ("Bad configuration option"), a keyword not allowed inside a `Match` block
 //! ("Directive 'X' is not allowed within a Match block"; sshd checks every block at startup,
-//! and only `Match all` reads as the main part), or a value it does not take for a keyword it
-//! checks (an enum word, a time, a number; one word only). From the version's table
-//! (`scripts/defaults/openssh.sh`, asked of `sshd -T`); with no version known, nothing is
-//! assumed. As servconf.c of OpenSSH 9.2 reads them: `process_server_config_line_depth`,
-//! `convtime`, `atoi_err`.
+//! and only `Match all` reads as the main part), a `Match` line it cannot read, or a value it
+//! does not take: an enum word, a time, a number (one word only), a port, an algorithm list,
+//! `MaxStartups`, `IPQoS`, `PermitOpen`... Every line is checked, a repeated keyword's later
+//! lines too (sshd checks them though the first value wins). From the version's table
+//! (`scripts/defaults/openssh.sh`, asked of `sshd -T` and `ssh -Q`); with no version known,
+//! nothing is assumed. As servconf.c of OpenSSH 9.2 reads them:
+//! `process_server_config_line_depth`, `match_cfg_line`, `convtime`, `atoi_err`.
+
+mod algorithms;
+mod matching;
+mod values;
 
 use crate::normalize::defaults::{self, Table};
+use crate::normalize::includes::ReadThrough;
+use crate::normalize::openssh_includes;
 use crate::normalize::sshclient::segments;
-use crate::tree::{Entry, Tree, Value};
+use crate::normalize::{RawLine, openssh_lines};
+use crate::tree::Tree;
 
-/// The lines of `tree` sshd refuses, with why and what it expects; none without a table.
-pub(crate) fn refusals(version: Option<&str>, tree: &Tree) -> Vec<(u32, String)> {
+/// The OpenSSH versions whose sources (servconf.c, match.c, misc.c, addr.c, sshd.c) the checks
+/// written here were read from: `Match` lines, ports, `MaxStartups`, `IPQoS`, `PermitOpen`,
+/// algorithm lists, what sshd checks once it has read everything. Another version's table
+/// gets the checks its own rows drive (keywords, `Match` blocks, enum words, times, numbers).
+const READ: &[&str] = &["9.2"];
+
+/// What one of the checks below says of a line.
+enum Judged {
+    /// sshd takes it: no other check applies.
+    Taken,
+    Refused(String),
+    /// Not this check's keyword (or a value only the host can judge: a service name).
+    Unjudged,
+}
+
+/// The lines of `text` (an sshd_config-format file) sshd refuses, with why and what it
+/// expects; none without a table.
+pub(crate) fn refusals(version: Option<&str>, text: &[u8]) -> Vec<(u32, String)> {
     let Some(table) = version.and_then(defaults::openssh) else {
         return Vec::new();
     };
-    let mut out: Vec<(u32, String)> = tree
-        .iter()
-        .filter_map(|(key, e)| {
-            why(table, key, e).map(|why| {
-                (
-                    e.line,
-                    format!(
-                        "OpenSSH {}'s sshd refuses this line and does not start: {why}",
-                        table.version
-                    ),
-                )
-            })
-        })
-        .collect();
-    out.sort();
-    out.dedup();
+    let text = String::from_utf8_lossy(text);
+    // Where the line stands: in the main part (or `Match all`), or in another `Match` block.
+    let mut in_match = false;
+    let mut out = Vec::new();
+    for l in openssh_lines(&text) {
+        let why = if l.keyword == "match" && !READ.contains(&table.version) {
+            // `Match all` reads as the main part; no criteria judged.
+            in_match = !l
+                .rest
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("all");
+            None
+        } else if l.keyword == "match" {
+            match matching::judge(&l.rest) {
+                Ok(all) => {
+                    in_match = !all;
+                    None
+                }
+                Err(why) => {
+                    in_match = true;
+                    Some(why)
+                }
+            }
+        } else {
+            why(table, &l, in_match)
+        };
+        if let Some(why) = why {
+            out.push((
+                l.line,
+                format!(
+                    "OpenSSH {}'s sshd refuses this line and does not start: {why}",
+                    table.version
+                ),
+            ));
+        }
+    }
     out
 }
 
-/// Why sshd refuses one entry, if it does.
-fn why(table: &Table, key: &str, e: &Entry) -> Option<String> {
-    let segs = segments(key);
-    let kw = segs.last()?.as_str();
-    // A `Match` block other than `Match all` does not apply while sshd reads its files.
-    let in_match = match segs.as_slice() {
-        [m, criteria, _] if m == "match" => !criteria.trim().eq_ignore_ascii_case("all"),
-        _ => false,
+/// Why sshd refuses one keyword line, if it does.
+fn why(table: &Table, l: &RawLine, in_match: bool) -> Option<String> {
+    let raw = l.keyword.as_str();
+    if !table.takes(raw) {
+        return Some(format!(
+            "Bad configuration option: {raw} (a keyword sshd does not know)"
+        ));
+    }
+    let kw = table.alias(raw).unwrap_or(raw);
+    if in_match && !table.takes_in_match(raw) && !table.takes_in_match(kw) {
+        return Some(format!(
+            "Directive '{raw}' is not allowed within a Match block"
+        ));
+    }
+    if kw == "include" {
+        return None;
+    }
+    let read = READ.contains(&table.version);
+    for check in [
+        values::judge(table, kw, &l.words, &l.rest, read),
+        if read {
+            algorithms::judge(table, kw, &l.words)
+        } else {
+            Judged::Unjudged
+        },
+    ] {
+        match check {
+            Judged::Taken => return None,
+            Judged::Refused(why) => return Some(why),
+            Judged::Unjudged => {}
+        }
+    }
+    strict(table, kw, &l.words)
+}
+
+/// What sshd does not start with in the configuration it runs with, `tree` (a file's own, or
+/// a main file's read through its includes: keywords set in an included file count), checked
+/// once it has read everything: an algorithm list it selects nothing from (the value it runs
+/// with: outside `Match` blocks, or `Match all`'s), an `AuthorizedKeysCommand` or
+/// `AuthorizedPrincipalsCommand` without its user (sshd.c: "AuthorizedKeysCommand set without
+/// AuthorizedKeysCommandUser"). The keys of `tree` at fault, with why; none without a table.
+pub(crate) fn unstartable(version: Option<&str>, tree: &Tree) -> Vec<(String, String)> {
+    let Some(table) = version
+        .and_then(defaults::openssh)
+        .filter(|t| READ.contains(&t.version))
+    else {
+        return Vec::new();
     };
-    if !table.takes(kw) {
-        return Some(format!(
-            "Bad configuration option: {kw} (a keyword sshd does not know)"
-        ));
+    let says = |why: String| {
+        format!(
+            "OpenSSH {}'s sshd does not start with this value: {why}",
+            table.version
+        )
+    };
+    let mut out = Vec::new();
+    for (key, e) in tree.iter() {
+        let kw = match segments(key).as_slice() {
+            [kw] => kw.clone(),
+            [m, all, kw] if m == "match" && all.trim().eq_ignore_ascii_case("all") => {
+                if tree.get(kw).is_some() {
+                    continue; // the main part's value came first
+                }
+                kw.clone()
+            }
+            _ => continue,
+        };
+        if let Some(why) = algorithms::selects_nothing(table, &kw, &e.value.to_string()) {
+            out.push((key.to_string(), says(why)));
+        }
     }
-    if in_match && !table.takes_in_match(kw) {
-        return Some(format!(
-            "Directive '{kw}' is not allowed within a Match block"
-        ));
+    for (command, user) in [
+        ("authorizedkeyscommand", "authorizedkeyscommanduser"),
+        (
+            "authorizedprincipalscommand",
+            "authorizedprincipalscommanduser",
+        ),
+    ] {
+        if let Some(e) = tree.get(command)
+            && !e.value.to_string().eq_ignore_ascii_case("none")
+            && tree.get(user).is_none()
+        {
+            out.push((
+                command.to_string(),
+                says(format!("{command} is set without {user}")),
+            ));
+        }
     }
-    let text = e.value.to_string();
-    if let Some(why) = by_hand(kw, &text) {
-        return Some(why);
+    out
+}
+
+/// [`unstartable`] for each sshd_config-format file of `files` (path, its tree on one side)
+/// that no other of them includes (one sshd reads first), read through its includes among
+/// `files` (`version_of` its version; none: not judged): (the file that set the value, its
+/// line, why), once each.
+pub(crate) fn unstartable_in(
+    files: &[(&str, &Tree)],
+    version_of: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, u32, String)> {
+    let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    let lookup = |p: &str| files.iter().find(|(q, _)| *q == p).map(|(_, t)| *t);
+    let reads: Vec<(&str, ReadThrough)> = files
+        .iter()
+        .map(|&(path, tree)| {
+            (
+                path,
+                openssh_includes::read_through(path, tree, &lookup, &paths),
+            )
+        })
+        .collect();
+    let included = |path: &str| {
+        reads
+            .iter()
+            .any(|(other, r)| *other != path && r.read.contains(path))
+    };
+    let mut out = Vec::new();
+    for (path, read) in reads.iter().filter(|(p, _)| !included(p)) {
+        let Some(version) = version_of(path) else {
+            continue;
+        };
+        for (key, why) in unstartable(Some(&version), &read.tree) {
+            let line = read.tree.get(&key).map_or(0, |e| e.line);
+            let file = read.from.get(&key).map_or(*path, String::as_str);
+            let problem = (file.to_string(), line, why);
+            if !out.contains(&problem) {
+                out.push(problem);
+            }
+        }
     }
+    out
+}
+
+/// A keyword the table says sshd checks: one enum word, one time, one number.
+fn strict(table: &Table, kw: &str, words: &[String]) -> Option<String> {
     let kind = table.strict(kw)?;
     let expected = match kind {
         "enum" => format!("one of: {}", table.enum_spellings(kw).join(", ")),
@@ -65,54 +223,22 @@ fn why(table: &Table, key: &str, e: &Entry) -> Option<String> {
         "number" => "a whole number from 0 to 2147483647".to_string(),
         _ => return None,
     };
+    let text = words.join(" ");
     let bad = text.is_empty()
-        || text.contains(char::is_whitespace)
+        || words.len() > 1
         || match kind {
             // `PermitTunnel NO` is refused: a keyword sshd reads in one case only.
             "enum" if !table.folds_case(kw) => !table.takes_word_exact(kw, &text),
             "enum" => !table.takes_word(kw, &text),
-            "time" => {
-                !table.takes_word(kw, &text)
-                    && crate::normalize::convtime(&text).is_none()
-                    && !matches!(e.value, Value::Quantity { .. })
-            }
+            "time" => !table.takes_word(kw, &text) && crate::normalize::convtime(&text).is_none(),
             _ => !is_number(&text),
         };
-    let what = if text.contains(char::is_whitespace) {
+    let what = if words.len() > 1 {
         format!("more than one word, and {kw} takes one")
     } else {
         format!("not a value {kw} takes")
     };
     bad.then(|| format!("\"{text}\" is {what}; sshd expects {expected}"))
-}
-
-/// What servconf.c checks in keywords whose values the table cannot tell: a command that is
-/// not an absolute path (`parse_command`), a `RekeyLimit` whose size starts with a letter other
-/// than `default` (`scan_scaled` reads digits), whose time is neither `none` nor a time, or with
-/// a third word.
-fn by_hand(kw: &str, text: &str) -> Option<String> {
-    match kw {
-        "authorizedkeyscommand" | "authorizedprincipalscommand"
-            if !text.starts_with('/') && !text.eq_ignore_ascii_case("none") =>
-        {
-            Some(format!(
-                "{kw} must be an absolute path (or none); sshd expects a command starting with /"
-            ))
-        }
-        "rekeylimit" => {
-            let words: Vec<&str> = text.split_whitespace().collect();
-            let size_bad = words
-                .first()
-                .is_some_and(|w| *w != "default" && w.starts_with(|c: char| c.is_alphabetic()));
-            let time_bad = words
-                .get(1)
-                .is_some_and(|w| *w != "none" && crate::normalize::convtime(w).is_none());
-            (size_bad || time_bad || words.len() > 2).then(|| {
-                format!("\"{text}\" is not a value rekeylimit takes; sshd expects a size (default, or a number with K, M or G) and an optional time (none, or a time such as 1h)")
-            })
-        }
-        _ => None,
-    }
 }
 
 /// A number as `atoi_err` takes it (`strtonum(s, 0, INT_MAX)`: an optional sign, digits).
@@ -125,29 +251,15 @@ fn is_number(text: &str) -> bool {
             .is_ok_and(|n| (0..=i64::from(i32::MAX)).contains(&n))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lines(text: &str, version: Option<&str>) -> Vec<u32> {
-        let doc = crate::normalize::Format::detect("/etc/ssh/sshd_config")
-            .parse(text.as_bytes())
-            .unwrap();
-        refusals(version, doc.tree().unwrap())
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect()
-    }
-
-    #[test]
-    fn what_sshd_refuses() {
-        let text = "PasswordAuthentification no\nPermitRootLogin maybe\nMaxAuthTries lots\nLoginGraceTime 2x\nMaxSessions +6\nClientAliveInterval 1m30s\nRSAAuthentication yes\nKeepAlive no\nX11Forwarding no yes\nMatch User bob\n Port 22\n Foo 1\n PermitRootLogin maybe\n X11Forwarding no\n RSAAuthentication no\nMatch all\n Port 2222\n";
-        assert_eq!(lines(text, Some("9.2")), [1, 2, 3, 4, 9, 11, 12, 13]);
-        assert!(lines(text, None).is_empty());
-        let doc = crate::normalize::Format::detect("/etc/ssh/sshd_config")
-            .parse(b"PermitRootLogin maybe\n")
-            .unwrap();
-        let why = &refusals(Some("9.2"), doc.tree().unwrap())[0].1;
-        assert!(why.contains("prohibit-password"), "{why}");
-    }
+/// "extra arguments at end of line": `kw` takes at most `n` words.
+fn extra(kw: &str, words: &[String], n: usize) -> Option<Judged> {
+    (words.len() > n).then(|| {
+        Judged::Refused(format!(
+            "\"{}\" is more words than {kw} takes ({n}): sshd stops at \"extra arguments at end of line\"",
+            words.join(" ")
+        ))
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,6 +44,8 @@ mod ssh_inventory;
 mod sshd;
 mod sshd_effective;
 mod sshd_includes;
+mod sshd_judge;
+mod sshd_refused;
 mod state;
 mod upstream;
 mod verdict;

@@ -8,26 +8,7 @@
 //! typos, values it does not take, keywords not allowed in a `Match` block) are counted apart,
 //! and confdrift must report each as trouble (exit 2), and none that sshd takes.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::Command;
-
-const SAMPLE: &str = include_str!("../../fixtures/upstream/openssh-server/sshd_config");
-
-struct Pair {
-    what: String,
-    a: String,
-    b: String,
-}
-
-/// The sample without its Include line (sshd would read this machine's sshd_config.d).
-fn base() -> String {
-    SAMPLE
-        .lines()
-        .filter(|l| !l.starts_with("Include "))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
+use crate::sshd_judge::{Pair, base};
 
 /// An edited value sshd should see as different.
 fn edited(value: &str) -> String {
@@ -329,120 +310,27 @@ fn pairs() -> Vec<Pair> {
     out
 }
 
-/// What sshd runs with: keyword → its lines, in order; `Err` when sshd refuses the file.
-fn sshd(conf: &str, key: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<String>>, String> {
-    let file = dir.join(format!("sshd_config.{}", conf.len()));
-    std::fs::write(&file, conf).unwrap();
-    let out = Command::new("/usr/sbin/sshd")
-        .arg("-T")
-        .arg("-f")
-        .arg(&file)
-        .arg("-h")
-        .arg(key)
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).to_string());
-    }
-    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let (k, v) = line.split_once(' ').unwrap_or((line, ""));
-        if k != "hostkey" {
-            map.entry(k.to_string()).or_default().push(v.to_string());
-        }
-    }
-    Ok(map)
-}
-
 #[test]
 fn confdrift_sees_sshd_config_as_sshd_does() {
-    let version = Command::new("/usr/sbin/sshd").arg("-V").output().expect(
-        "OpenSSH's sshd is needed for this test: apt-get install openssh-server (.ci/run does)",
-    );
-    let version = String::from_utf8_lossy(&version.stderr).trim().to_string();
-    assert!(
-        version.starts_with("OpenSSH_9.2"),
-        "the table is OpenSSH 9.2's; this is {version}"
-    );
-    std::fs::create_dir_all("/run/sshd").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let pairs = pairs();
-    let (mut agreed, mut refused, mut flagged, mut unresolved) = (0, 0, 0, 0);
-    let mut disagreements = Vec::new();
-    for p in &pairs {
-        let ours = crate::verdict::diff("sshd_config", "9.2", &p.a, &p.b);
-        let (a, b) = match (sshd(&p.a, &key, dir.path()), sshd(&p.b, &key, dir.path())) {
-            (Ok(a), Ok(b)) => (a, b),
-            (a, b) => {
-                // sshd would not start: confdrift must say so (trouble, exit 2).
-                refused += 1;
-                let why = [a.err(), b.err()].into_iter().flatten().collect::<String>();
-                if ours.errors > 0 && ours.code == 2 {
-                    flagged += 1;
-                } else if why.contains("Name or service not known") {
-                    // A ListenAddress whose name does not resolve on this machine: that depends
-                    // on the host's resolver, which confdrift does not ask.
-                    unresolved += 1;
-                } else {
-                    disagreements.push(format!(
-                        "{}: sshd refuses it ({}); confdrift: exit {}, {} errors",
-                        p.what,
-                        why.trim(),
-                        ours.code,
-                        ours.errors
-                    ));
-                }
-                continue;
-            }
-        };
-        if ours.errors > 0 {
-            disagreements.push(format!(
-                "{}: sshd takes both sides, confdrift reports {} errors",
-                p.what, ours.errors
-            ));
-            continue;
-        }
-        let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-        let mut differ: BTreeSet<String> = names
-            .into_iter()
-            .filter(|k| a.get(*k) != b.get(*k))
-            .cloned()
-            .collect();
-        // sshd derives its listen addresses from Port when no ListenAddress is written: one
-        // change, which confdrift names where it is written.
-        let listens = |c: &str| c.lines().any(|l| l.starts_with("ListenAddress"));
-        if differ.contains("port") && !listens(&p.a) && !listens(&p.b) {
-            differ.remove("listenaddress");
-        }
-        let (code, keys) = (ours.code, ours.keys);
-        if keys == differ && (code == 0) == differ.is_empty() {
-            agreed += 1;
-        } else {
-            disagreements.push(format!(
-                "{}: sshd: {differ:?}; confdrift: exit {code}, {keys:?}",
-                p.what
-            ));
-        }
-    }
+    let f = crate::sshd_judge::judge(&pairs());
     eprintln!(
-        "{version}: {} pairs, {agreed} agreed, {} disagreed, {refused} refused by sshd ({flagged} of them flagged by confdrift, {unresolved} for a name that does not resolve here)",
-        pairs.len(),
-        disagreements.len()
+        "{}: {} pairs, {} agreed, {} disagreed, {} refused by sshd ({} of them flagged by confdrift, {} for a name that does not resolve here)",
+        f.version,
+        f.pairs,
+        f.agreed,
+        f.disagreements.len(),
+        f.refused,
+        f.flagged,
+        f.unresolved
     );
     assert!(
-        disagreements.is_empty(),
-        "{} pairs judged otherwise than {version}:\n{}",
-        disagreements.len(),
-        disagreements.join("\n")
+        f.disagreements.is_empty(),
+        "{} pairs judged otherwise than {}:\n{}",
+        f.disagreements.len(),
+        f.version,
+        f.disagreements.join("\n")
     );
-    assert!(agreed >= 100, "only {agreed} pairs were judged");
+    assert!(f.agreed >= 100, "only {} pairs were judged", f.agreed);
 }
 
 #[test]

@@ -12,6 +12,8 @@ pub struct Verdict {
     pub keys: BTreeSet<String>,
     /// How many errors (trouble) it reported.
     pub errors: usize,
+    /// The lines its errors name.
+    pub error_lines: Vec<u32>,
 }
 
 /// `confdrift diff --program-version version` of `a` and `b`, each written as `name` in a
@@ -46,6 +48,13 @@ fn verdict(out: &std::process::Output) -> Verdict {
         code: out.status.code().unwrap_or(-1),
         keys,
         errors: json["errors"].as_array().map_or(0, Vec::len),
+        error_lines: json["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["line"].as_u64())
+            .filter_map(|l| u32::try_from(l).ok())
+            .collect(),
     }
 }
 
