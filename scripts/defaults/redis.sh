@@ -10,7 +10,9 @@
 #                                    redis.conf documents
 #   fold <name>                      the server reads the setting's words in any case
 #   enum <name> <spelling> <value>   a value Debian's redis.conf shows (commented out or not),
-#                                    and what CONFIG GET prints for it
+#                                    or one the server lists when it refuses a bogus value
+#                                    ("must be one of the following: ..."), each as written and
+#                                    in capitals, and what CONFIG GET prints for it
 # Every row is what this server answered. Settings the start-up itself fixes (port, socket,
 # dir, daemonize, pidfile, logfile) are left out.
 set -euo pipefail
@@ -92,5 +94,21 @@ value_of() { awk -F'\t' -v k="$1" '$1 == k {print $2}' "$2"; }
         if [ -n "$got" ]; then printf 'enum\t%s\t%s\t%s\n' "$name" "${spelling}" "$got"; fi
       done
     done | sort -u
+  # Every enum's words, as the server lists them when it refuses a bogus one (Redis 7's
+  # configEnumGetValue), as written and in capitals.
+  cut -f1 "$work/defaults" | while read -r name; do
+    case "$name" in requirepass | masterauth | masteruser | *-pass) continue ;; esac
+    printf '%s confdrift-bogus\n' "$name" >"$work/c.conf"
+    ask "$work/c.conf" >/dev/null
+    # Read whole before the next start overwrites the log.
+    words=$(grep -oP 'must be one of the following: \K.*' "$work/log" | tr -d ',' || true)
+    for word in $words; do
+      for spelling in "$word" "${word^^}"; do
+        printf '%s %s\n' "$name" "$spelling" >"$work/c.conf"
+        got=$(ask "$work/c.conf" | value_of "$name" /dev/stdin)
+        if [ -n "$got" ]; then printf 'enum\t%s\t%s\t%s\n' "$name" "$spelling" "$got"; fi
+      done
+    done
+  done | sort -u
 } >"$out"
 echo "wrote $out ($(grep -c '^setting' "$out") settings, $(grep -c '^alias' "$out") aliases, $(grep -c '^fold' "$out") case-blind, $(grep -c '^enum' "$out") values) from Redis $version"

@@ -253,6 +253,35 @@ fn pairs() -> Vec<Pair> {
             b: base.replacen(from, to, 1),
         });
     }
+    // Enum words Debian's redis.conf does not show, on both sides, in other cases: the server
+    // reads any case (configEnumGetValue), so the table lists every word it names.
+    for (what, from, a, b) in [
+        (
+            "maxmemory-policy allkeys-lru in capitals",
+            "# maxmemory-policy noeviction",
+            "maxmemory-policy allkeys-lru",
+            "maxmemory-policy ALLKEYS-LRU",
+        ),
+        (
+            "maxmemory-policy allkeys-lru against VOLATILE-LRU",
+            "# maxmemory-policy noeviction",
+            "maxmemory-policy allkeys-lru",
+            "maxmemory-policy VOLATILE-LRU",
+        ),
+        (
+            "syslog-facility local3 in capitals",
+            "# syslog-facility local0",
+            "syslog-facility local3",
+            "syslog-facility LOCAL3",
+        ),
+    ] {
+        assert!(base.contains(from), "{from:?} is not in the sample");
+        out.push(Pair {
+            what: what.to_string(),
+            a: base.replacen(from, a, 1),
+            b: base.replacen(from, b, 1),
+        });
+    }
     out
 }
 
