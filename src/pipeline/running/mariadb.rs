@@ -17,9 +17,9 @@
 //! are never findings. MariaDB has no view of lines it refused (it refuses to start instead):
 //! no `rejected` here.
 
-use super::super::compare::Compared;
 use super::super::mycnf::default_entry;
 use super::super::{HostResult, Target};
+use super::{Compared, note};
 use crate::collect::running::{Running, RunningSetting, RunningSpec, mariadb::major};
 use crate::normalize::defaults::{self, Table};
 use crate::normalize::includes::ReadThrough;
@@ -62,29 +62,16 @@ pub(super) fn compare(
         );
         return;
     };
-    let my: Vec<&Compared> = compared
-        .iter()
-        .filter(|c| c.format.name() == "mycnf")
-        .collect();
-    let side = |live: bool| -> Option<ReadThrough> {
-        let root = my.iter().find(|c| *c.path == spec.file)?;
-        let paths: Vec<&str> = my
-            .iter()
-            .filter(|c| tree_of(c, live).is_some())
-            .map(|c| c.path.as_str())
-            .collect();
-        let lookup = |p: &str| {
-            my.iter()
-                .find(|c| *c.path == p)
-                .and_then(|c| tree_of(c, live))
-        };
-        Some(mycnf_includes::read_through(
+    let side = |live: bool| {
+        super::read_side(
+            compared,
+            "mycnf",
             &spec.file,
-            tree_of(root, live)?,
-            &lookup,
-            &paths,
-            Some(&version),
-        ))
+            live,
+            |root, lookup, paths| {
+                mycnf_includes::read_through(&spec.file, root, lookup, paths, Some(&version))
+            },
+        )
     };
     let Some(live) = side(true) else {
         return; // the file could not be read: its trouble is reported already
@@ -101,16 +88,6 @@ pub(super) fn compare(
         if let Some(f) = ctx.judge(name, s) {
             out.findings.push(f);
         }
-    }
-}
-
-fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a crate::tree::Tree> {
-    if live { c.live_tree() } else { c.base }
-}
-
-fn note(out: &mut HostResult, n: String) {
-    if !out.notices.contains(&n) {
-        out.notices.push(n);
     }
 }
 

@@ -13,7 +13,9 @@ mod redis;
 use super::compare::Compared;
 use super::{HostResult, Target};
 use crate::collect::running::{self, Running, RunningSpec, Server};
+use crate::normalize::includes::ReadThrough;
 use crate::rules::{Fact, Rules};
+use crate::tree::{Tree, Value};
 
 /// The stage: every running server of the host's group, asked and compared. Not for a host
 /// read only for the checks across hosts (nothing of it is reported).
@@ -79,5 +81,59 @@ fn numbers(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out:
                 });
             }
         }
+    }
+}
+
+/// One side (`live`, else the baseline) of the entry file `file` read through its includes
+/// among the host's compared files of format `format`, with that program's reader `read`
+/// (the root's tree, a lookup of the others, their paths); none when the file has no tree on
+/// that side.
+fn read_side<'a>(
+    compared: &'a [Compared<'a>],
+    format: &str,
+    file: &str,
+    live: bool,
+    read: impl FnOnce(&'a Tree, &dyn Fn(&str) -> Option<&'a Tree>, &[&str]) -> ReadThrough,
+) -> Option<ReadThrough> {
+    let ours: Vec<&Compared> = compared
+        .iter()
+        .filter(|c| c.format.name() == format)
+        .collect();
+    let root = ours.iter().find(|c| *c.path == file)?;
+    let paths: Vec<&str> = ours
+        .iter()
+        .filter(|c| tree_of(c, live).is_some())
+        .map(|c| c.path.as_str())
+        .collect();
+    let lookup = |p: &str| {
+        ours.iter()
+            .find(|c| *c.path == p)
+            .and_then(|c| tree_of(c, live))
+    };
+    Some(read(tree_of(root, live)?, &lookup, &paths))
+}
+
+/// One side's tree of a compared file.
+fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a Tree> {
+    if live { c.live_tree() } else { c.base }
+}
+
+/// A notice for the report, once.
+fn note(out: &mut HostResult, n: String) {
+    if !out.notices.contains(&n) {
+        out.notices.push(n);
+    }
+}
+
+/// Values the server reads alike.
+fn same(a: &Value, b: &Value) -> bool {
+    a == b || a.same(b)
+}
+
+/// A value in a message: as written, an empty one as `''`.
+fn words(v: &Value) -> String {
+    match v.to_string() {
+        s if s.is_empty() => "''".to_string(),
+        s => s,
     }
 }

@@ -21,8 +21,8 @@
 //! difference there is found once, on the `[pgbouncer]` key). The admin console's own
 //! database `pgbouncer` is not compared, nor the databases a `*` entry makes on demand.
 
-use super::super::compare::Compared;
 use super::super::{HostResult, Target};
+use super::{Compared, note, same, words};
 use crate::collect::running::pgbouncer::database_key;
 use crate::collect::running::{Running, RunningSpec};
 use crate::normalize::defaults::{self, Table};
@@ -69,28 +69,14 @@ pub(super) fn compare(
     compared: &[Compared],
     out: &mut HostResult,
 ) {
-    let ours: Vec<&Compared> = compared
-        .iter()
-        .filter(|c| c.format.name() == "pgbouncer")
-        .collect();
-    let side = |live: bool| -> Option<ReadThrough> {
-        let root = ours.iter().find(|c| *c.path == spec.file)?;
-        let paths: Vec<&str> = ours
-            .iter()
-            .filter(|c| tree_of(c, live).is_some())
-            .map(|c| c.path.as_str())
-            .collect();
-        let lookup = |p: &str| {
-            ours.iter()
-                .find(|c| *c.path == p)
-                .and_then(|c| tree_of(c, live))
-        };
-        Some(pgbouncer_includes::read_through(
+    let side = |live: bool| {
+        super::read_side(
+            compared,
+            "pgbouncer",
             &spec.file,
-            tree_of(root, live)?,
-            &lookup,
-            &paths,
-        ))
+            live,
+            |root, lookup, paths| pgbouncer_includes::read_through(&spec.file, root, lookup, paths),
+        )
     };
     let format = t.group.format_of(&spec.file);
     if format.name() != "pgbouncer" {
@@ -151,17 +137,6 @@ pub(super) fn compare(
         }
     }
     out.findings.extend(ctx.databases(running));
-}
-
-/// One side's tree of a compared file.
-fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a crate::tree::Tree> {
-    if live { c.live_tree() } else { c.base }
-}
-
-fn note(out: &mut HostResult, n: String) {
-    if !out.notices.contains(&n) {
-        out.notices.push(n);
-    }
 }
 
 impl Ctx<'_> {
@@ -413,18 +388,5 @@ impl Ctx<'_> {
             source: Some(source.to_string()),
             ..Finding::default()
         }
-    }
-}
-
-/// Values the server reads alike.
-fn same(a: &Value, b: &Value) -> bool {
-    a == b || a.same(b)
-}
-
-/// A value in a message: as written, an empty one as `''`.
-fn words(v: &Value) -> String {
-    match v.to_string() {
-        s if s.is_empty() => "''".to_string(),
-        s => s,
     }
 }

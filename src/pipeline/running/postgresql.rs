@@ -22,8 +22,8 @@
 //! (the TCP keepalive settings show the connection's socket; `archive_command` shows
 //! `(disabled)` while archiving is off).
 
-use super::super::compare::Compared;
 use super::super::{HostResult, Target};
+use super::{Compared, note, same, words};
 use crate::collect::running::{Running, RunningSetting, RunningSpec};
 use crate::normalize::defaults::{self, Table};
 use crate::normalize::includes::{self, ReadThrough};
@@ -77,28 +77,14 @@ pub(super) fn compare(
     compared: &[Compared],
     out: &mut HostResult,
 ) {
-    let pg: Vec<&Compared> = compared
-        .iter()
-        .filter(|c| c.format.name() == "pgconf")
-        .collect();
-    let side = |live: bool| -> Option<ReadThrough> {
-        let root = pg.iter().find(|c| *c.path == spec.file)?;
-        let paths: Vec<&str> = pg
-            .iter()
-            .filter(|c| tree_of(c, live).is_some())
-            .map(|c| c.path.as_str())
-            .collect();
-        let lookup = |p: &str| {
-            pg.iter()
-                .find(|c| *c.path == p)
-                .and_then(|c| tree_of(c, live))
-        };
-        Some(includes::read_through(
+    let side = |live: bool| {
+        super::read_side(
+            compared,
+            "pgconf",
             &spec.file,
-            tree_of(root, live)?,
-            &lookup,
-            &paths,
-        ))
+            live,
+            |root, lookup, paths| includes::read_through(&spec.file, root, lookup, paths),
+        )
     };
     let given = t
         .group
@@ -169,17 +155,6 @@ pub(super) fn compare(
                 spec.connect_for(t.host)
             ),
         );
-    }
-}
-
-/// One side's tree of a compared file.
-fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a crate::tree::Tree> {
-    if live { c.live_tree() } else { c.base }
-}
-
-fn note(out: &mut HostResult, n: String) {
-    if !out.notices.contains(&n) {
-        out.notices.push(n);
     }
 }
 
@@ -318,11 +293,6 @@ fn judge(ctx: &Ctx, name: &str, s: &RunningSetting) -> Option<Finding> {
     Some(ctx.finding(Kind::RuntimeOnly, Some(name), at, values, message))
 }
 
-/// Values the server reads alike (a secret's compared as written).
-fn same(a: &Value, b: &Value) -> bool {
-    a == b || a.same(b)
-}
-
 /// The running value of `name`, typed as the files' are.
 pub(super) fn running_of(name: &str, s: &RunningSetting) -> Value {
     running_value(name, &s.value, &s.unit)
@@ -331,14 +301,6 @@ pub(super) fn running_of(name: &str, s: &RunningSetting) -> Value {
 /// The running value as people read it (`8MB`).
 fn shown(name: &str, s: &RunningSetting) -> String {
     words(&running_of(name, s))
-}
-
-/// A value in a message: as written, an empty one as `''`.
-fn words(v: &Value) -> String {
-    match v.to_string() {
-        s if s.is_empty() => "''".to_string(),
-        s => s,
-    }
 }
 
 /// Where the server says a value came from: `configuration file /path:64`, `ALTER SYSTEM

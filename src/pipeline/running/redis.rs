@@ -17,8 +17,8 @@
 //! relative `dir` (the server shows the directory it resolved), the old names `CONFIG GET`
 //! lists beside the new ones, and settings whose default is unknown when no file sets them.
 
-use super::super::compare::Compared;
 use super::super::{HostResult, Target};
+use super::{Compared, note, same, words};
 use crate::collect::running::{Running, RunningSpec};
 use crate::normalize::defaults::{self, Table};
 use crate::normalize::includes::ReadThrough;
@@ -51,29 +51,14 @@ pub(super) fn compare(
     compared: &[Compared],
     out: &mut HostResult,
 ) {
-    let redis: Vec<&Compared> = compared
-        .iter()
-        .filter(|c| c.format.name() == "redis")
-        .collect();
-    let side = |live: bool| -> Option<ReadThrough> {
-        let root = redis.iter().find(|c| *c.path == spec.file)?;
-        let paths: Vec<&str> = redis
-            .iter()
-            .filter(|c| tree_of(c, live).is_some())
-            .map(|c| c.path.as_str())
-            .collect();
-        let lookup = |p: &str| {
-            redis
-                .iter()
-                .find(|c| *c.path == p)
-                .and_then(|c| tree_of(c, live))
-        };
-        Some(redis_includes::read_through(
+    let side = |live: bool| {
+        super::read_side(
+            compared,
+            "redis",
             &spec.file,
-            tree_of(root, live)?,
-            &lookup,
-            &paths,
-        ))
+            live,
+            |root, lookup, paths| redis_includes::read_through(&spec.file, root, lookup, paths),
+        )
     };
     let format = t.group.format_of(&spec.file);
     if format.name() != "redis" {
@@ -140,17 +125,6 @@ pub(super) fn compare(
         if let Some(f) = ctx.judge(name, redis_value(name, &s.value)) {
             out.findings.push(f);
         }
-    }
-}
-
-/// One side's tree of a compared file.
-fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a crate::tree::Tree> {
-    if live { c.live_tree() } else { c.base }
-}
-
-fn note(out: &mut HostResult, n: String) {
-    if !out.notices.contains(&n) {
-        out.notices.push(n);
     }
 }
 
@@ -284,18 +258,5 @@ impl Ctx<'_> {
             source: Some("CONFIG GET".to_string()),
             ..Finding::default()
         }
-    }
-}
-
-/// Values the server reads alike.
-fn same(a: &Value, b: &Value) -> bool {
-    a == b || a.same(b)
-}
-
-/// A value in a message: as written, an empty one as `''`.
-fn words(v: &Value) -> String {
-    match v.to_string() {
-        s if s.is_empty() => "''".to_string(),
-        s => s,
     }
 }
