@@ -434,6 +434,23 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
             }
         }
     }
+    for (group, file, line) in rules.running_reads() {
+        let runs = |g: &&Group| g.running.iter().any(|r| file.matches(&r.file));
+        if !groups
+            .iter()
+            .filter(|g| group.is_none_or(|n| g.name == n))
+            .any(|g| runs(&g))
+        {
+            bail!(
+                "{}: [[rule]] at line {line} judges the running server of {} (source = \"running\"), but {} [[group.running]] entry for that file",
+                path.display(),
+                file.pattern,
+                group.map_or("no group has a".to_string(), |g| format!(
+                    "group {g:?} has no"
+                )),
+            );
+        }
+    }
     Ok(Config {
         path,
         baseline,

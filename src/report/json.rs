@@ -169,7 +169,7 @@ fn out_finding(f: &Finding, resolved: bool) -> OutFinding<'_> {
         },
         first_seen: f.status.as_ref().map(|t| t.first_seen.as_str()),
         file_value: f.kind.is_running().then(|| value(&f.file_value)),
-        running: f.kind.is_running().then(|| value(&f.running)),
+        running: (f.kind.is_running() || f.running.is_some()).then(|| value(&f.running)),
         source: f.source.as_deref(),
     }
 }

@@ -180,7 +180,7 @@ impl Rules {
             .numbers
             .extend(self.capacity_numbers(ctx, tree, |k| ctx.included.live(k)));
         for (i, r) in self.rules.iter().enumerate() {
-            if r.unique && r.covers(ctx.group, ctx.host, ctx.file) {
+            if r.unique && !r.running && r.covers(ctx.group, ctx.host, ctx.file) {
                 for (key, e) in matching(tree, r, ctx.format) {
                     facts.unique.push((
                         i,
@@ -232,7 +232,7 @@ fn leaf(key: &str) -> &str {
 
 /// Checks one value against one rule's value checks; messages name the value with its
 /// secrets redacted.
-fn check_value(format: Format, r: &Rule, key: &str, v: &Value) -> Vec<(bool, String)> {
+pub(super) fn check_value(format: Format, r: &Rule, key: &str, v: &Value) -> Vec<(bool, String)> {
     let shown = secret::redact(format, key, v).to_string();
     let name = leaf(key);
     let mut out = Vec::new();

@@ -10,12 +10,14 @@ pub mod drift;
 pub mod facts_json;
 mod file;
 mod outlier;
+mod running;
 mod unique;
 pub mod units;
 pub mod waiver;
 
 pub use capacity::{Capacity, KeyRef, RawCapacity};
 pub use file::{Fact, Facts, FileCtx, Included};
+pub use running::{RunningCtx, RunningValue};
 pub use waiver::{RawWaiver, Waiver, today};
 
 use crate::collect::FileSpec;
@@ -51,6 +53,9 @@ pub struct RawRule {
     /// Why a built-in credential is not secret here (shows its values).
     not_secret: Option<String>,
     hint: Option<String>,
+    /// `"file"` (the default) or `"running"`: judge what the group's `[[group.running]]`
+    /// server for `file` runs with instead of the file.
+    source: Option<String>,
 }
 
 /// A `min`/`max` as written: a number in the value's own unit, or a quantity (`"128MB"`).
@@ -114,6 +119,9 @@ pub struct Rule {
     /// `not_secret = "reason"`: the key's values are shown although the catalogue names it.
     pub not_secret: Option<String>,
     pub hint: Option<String>,
+    /// `source = "running"`: the rule judges the value the file's running server reports
+    /// (its key is the setting as the server names it), never the file.
+    pub running: bool,
 }
 
 impl Rule {
@@ -208,7 +216,7 @@ impl Rules {
         Ok(out)
     }
 
-    /// The rules that cover this file of this host.
+    /// The rules that judge this file of this host (not those that judge its running server).
     pub fn covering<'a>(
         &'a self,
         group: &'a str,
@@ -217,7 +225,29 @@ impl Rules {
     ) -> impl Iterator<Item = &'a Rule> + 'a {
         self.rules
             .iter()
-            .filter(move |r| r.covers(group, host, file))
+            .filter(move |r| !r.running && r.covers(group, host, file))
+    }
+
+    /// The rules with `source = "running"` that judge the running server of this file of this
+    /// host.
+    pub fn covering_running<'a>(
+        &'a self,
+        group: &'a str,
+        host: &'a str,
+        file: &'a str,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| r.running && r.covers(group, Some(host), file))
+    }
+
+    /// Every (group or any group, file) whose running server a rule reads, with the rule's
+    /// line, so the config can insist each has a `[[group.running]]` entry.
+    pub fn running_reads(&self) -> impl Iterator<Item = (Option<&str>, &FileSpec, usize)> {
+        self.rules
+            .iter()
+            .filter(|r| r.running)
+            .filter_map(|r| Some((r.group.as_deref(), r.file.as_ref()?, r.line)))
     }
 }
 
@@ -324,6 +354,11 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
         secret: raw.secret == Some(true),
         not_secret: raw.not_secret.clone(),
         hint: raw.hint,
+        running: match raw.source.as_deref() {
+            None | Some("file") => false,
+            Some("running") => true,
+            Some(other) => bail!("source = {other:?}: expected \"file\" or \"running\""),
+        },
     };
     match (raw.secret, raw.not_secret.as_deref().map(str::trim)) {
         (Some(true), Some(_)) => bail!("`secret = true` and `not_secret` contradict each other"),
@@ -359,6 +394,31 @@ fn compile_rule(raw: RawRule, line: usize, groups: &[&str]) -> Result<Rule> {
             "rule for {:?} does nothing: give it a check (min, max, one_of, pattern, required, unique), ignore, tolerance, secret, severity or hint",
             raw.key
         );
+    }
+    if rule.running {
+        if rule.file.is_none() {
+            bail!(
+                "source = \"running\" reads the running server of one file: name it with `file` (a file with a [[group.running]] entry)"
+            );
+        }
+        if !rule.checks_values() {
+            bail!(
+                "source = \"running\" judges the value the server runs with: give it min, max, one_of or pattern"
+            );
+        }
+        if let Some(what) = [
+            (rule.required, "required"),
+            (rule.unique, "unique"),
+            (rule.ignore, "ignore"),
+            (rule.tolerance.is_some(), "tolerance"),
+        ]
+        .iter()
+        .find_map(|(set, what)| set.then_some(*what))
+        {
+            bail!(
+                "`{what}` judges the file, not its running server: drop it, or put it in a rule without source = \"running\""
+            );
+        }
     }
     rule.label = raw.name.unwrap_or_else(|| describe(&rule));
     Ok(rule)
@@ -402,7 +462,12 @@ fn describe(r: &Rule) -> String {
             parts.push(k.to_string());
         }
     }
-    parts.join(", ")
+    let label = parts.join(", ");
+    if r.running {
+        format!("{label} (running)")
+    } else {
+        label
+    }
 }
 
 #[cfg(test)]

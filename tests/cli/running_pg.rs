@@ -987,3 +987,108 @@ fn a_capacity_check_can_judge_what_the_server_runs_now() {
         out.stderr
     );
 }
+
+#[test]
+fn a_rule_can_judge_what_the_server_runs_now() {
+    let pg = Pg::start();
+    let conf = pg.conf().display().to_string();
+    let config = |rules: &str| {
+        format!(
+            "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [{conf:?}]\n\n\
+             [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {connect:?}\n\n{rules}",
+            connect = pg.connect()
+        )
+    };
+    let rules = |source: &str| {
+        format!(
+            "[[rule]]\nfile = {conf:?}\nkey = \"max_connections\"\nmin = 120{source}\n\n\
+             [[rule]]\nfile = {conf:?}\nkey = \"work_mem\"\nmax = \"16MB\"{source}\n"
+        )
+    };
+    let fleet_with = |source: &str| {
+        let f = Fleet::new(&config(&rules(source)));
+        baseline(&f, &pg);
+        f
+    };
+    pg.edit("max_connections = 100", "max_connections = 150");
+    let by_file = fleet_with("");
+    let by_running = fleet_with("\nsource = \"running\"");
+    pg.reload();
+    pg.sql("ALTER ROLE postgres SET work_mem = '64MB'");
+    // The file: 150 is above the minimum and work_mem is at its default: no rule is broken.
+    let (code, report, stderr) = check(&by_file);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    let kinds = found(&report);
+    assert!(
+        !kinds
+            .iter()
+            .any(|(k, _)| k == "out_of_range" || k == "violation"),
+        "{report:#}"
+    );
+    // The server still runs 100 connections (a restart is due) and 64MB for the role.
+    let (code, report, stderr) = check(&by_running);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    let m = finding(&report, "out_of_range", "max_connections");
+    assert_eq!(m["running"], 100, "{m:#}");
+    assert!(m["line"].is_null(), "{m:#}");
+    let message = m["message"].as_str().unwrap();
+    assert!(
+        message.contains("max_connections 100 is below the minimum 120")
+            && message.contains("as the running server runs it"),
+        "{message}"
+    );
+    assert!(m["rule"].as_str().unwrap().ends_with("(running)"), "{m:#}");
+    assert!(
+        m["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("configuration file "),
+        "{m:#}"
+    );
+    crate::formats::assert_valid(&report);
+    let w = finding(&report, "out_of_range", "work_mem");
+    assert_eq!(w["running"], "64MB", "{w:#}");
+    let text = by_running.run(&["check"]).stdout;
+    assert!(
+        text.contains("work_mem 64MB is above the maximum 16MB as the running server runs it"),
+        "{text}"
+    );
+    assert_eq!(w["source"], "user (ALTER ROLE ... SET)", "{w:#}");
+    // The running rules judge the server only: the file's values break nothing.
+    assert_eq!(
+        found(&report)
+            .iter()
+            .filter(|(k, _)| k == "out_of_range" || k == "violation")
+            .count(),
+        2,
+        "{report:#}"
+    );
+    // What a running rule cannot be, and one without a server, are config errors.
+    for (bad, says) in [
+        (
+            "[[rule]]\nkey = \"max_connections\"\nmin = 1\nsource = \"running\"\n".to_string(),
+            "name it with `file`",
+        ),
+        (
+            format!(
+                "[[rule]]\nfile = {conf:?}\nkey = \"port\"\nrequired = true\nmin = 1\nsource = \"running\"\n"
+            ),
+            "`required` judges the file, not its running server",
+        ),
+        (
+            format!(
+                "[[rule]]\nfile = {conf:?}\nkey = \"port\"\nseverity = \"critical\"\nsource = \"running\"\n"
+            ),
+            "give it min, max, one_of or pattern",
+        ),
+        (
+            "[[rule]]\nfile = \"/etc/other.conf\"\nkey = \"port\"\nmin = 1\nsource = \"running\"\n"
+                .to_string(),
+            "but no group has a [[group.running]] entry for that file",
+        ),
+    ] {
+        let out = Fleet::new(&config(&bad)).run(&["check"]);
+        assert_eq!(out.code, 2, "{bad}\n{}", out.stderr);
+        assert!(out.stderr.contains(says), "{bad}\n{}", out.stderr);
+    }
+}

@@ -527,3 +527,47 @@ fn over_ssh_redis_cli_runs_on_the_host_with_the_password_in_its_environment_only
     }
     assert!(caught, "no ps sample caught redis-cli running in 20 runs");
 }
+
+#[test]
+fn a_rule_with_source_running_judges_config_set_values_in_the_files_units() {
+    let r = Redis::start("");
+    let conf = r.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"cache\"\nhosts = [\"cache-1\"]\ntransport = \"local\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"redis\"\nconnect = {connect:?}\ntimeout = 5\n\n\
+         [[rule]]\nfile = {conf:?}\nkey = \"maxmemory\"\nmax = \"1gb\"\nsource = \"running\"\n\n\
+         [[rule]]\nfile = {conf:?}\nkey = \"maxmemory-policy\"\none_of = [\"allkeys-lru\", \"noeviction\"]\nsource = \"running\"\n",
+        connect = r.connect()
+    ));
+    baseline(&f, &r);
+    // Within the rules: nothing but what CONFIG SET changed.
+    r.set("maxmemory", "512mb");
+    let (_, report, stderr) = check(&f);
+    assert_eq!(
+        found(&report),
+        pairs(&[("runtime_only", "maxmemory")]),
+        "{stderr}"
+    );
+    r.set("maxmemory", "2gb");
+    r.set("maxmemory-policy", "volatile-ttl");
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    assert_eq!(
+        found(&report),
+        pairs(&[
+            ("runtime_only", "maxmemory"),
+            ("runtime_only", "maxmemory-policy"),
+            ("out_of_range", "maxmemory"),
+            ("violation", "maxmemory-policy"),
+        ])
+    );
+    let m = finding(&report, "out_of_range", "maxmemory");
+    assert_eq!(m["running"], 2147483648u64, "{m:#}");
+    assert!(
+        m["message"].as_str().unwrap().contains(
+            "maxmemory 2147483648 is above the maximum 1gb as the running server runs it"
+        ),
+        "{m:#}"
+    );
+    crate::formats::assert_valid(&report);
+}

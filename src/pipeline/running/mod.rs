@@ -53,7 +53,41 @@ pub(super) fn settle(t: &Target, compared: &[Compared], rules: &Rules, out: &mut
             Server::Pgbouncer => pgbouncer::compare(t, spec, &answer, compared, out),
         }
         numbers(t, spec, &answer, rules, out);
+        judged(t, spec, &answer, rules, out);
     }
+}
+
+/// The running value of one setting, typed as the files' are: PostgreSQL's with its unit
+/// (`8MB`), the others' as the server prints them (bytes, counts).
+fn typed(spec: &RunningSpec, name: &str, s: &running::RunningSetting) -> Value {
+    match spec.server {
+        Server::Postgresql => postgresql::running_of(name, s),
+        Server::Redis | Server::Mariadb | Server::Pgbouncer => Value::text(&s.value),
+    }
+}
+
+/// The findings of the `[[rule]]`s with `source = "running"` on this server's settings.
+fn judged(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out: &mut HostResult) {
+    let server = format!("{} {}", spec.server.name(), spec.connect_for(t.host));
+    let ctx = crate::rules::RunningCtx {
+        group: &t.group.name,
+        host: t.host,
+        file: &spec.file,
+        format: t.group.format_of(&spec.file),
+        server: &server,
+    };
+    let settings = answer
+        .settings
+        .iter()
+        .map(|(name, s)| crate::rules::RunningValue {
+            name,
+            value: typed(spec, name, s),
+            source: match spec.server {
+                Server::Postgresql => Some(postgresql::source_words(s)),
+                _ => (!s.source.is_empty()).then(|| s.source.clone()),
+            },
+        });
+    out.findings.extend(rules.apply_running(&ctx, settings));
 }
 
 /// The running values the capacity checks with `source = "running"` read from this server,
@@ -65,17 +99,10 @@ fn numbers(t: &Target, spec: &RunningSpec, answer: &Running, rules: &Rules, out:
                 if !glob.is_match(name) {
                     continue;
                 }
-                let value = match spec.server {
-                    Server::Postgresql => postgresql::running_of(name, s),
-                    // Numbers as the server prints them (bytes, counts).
-                    Server::Redis | Server::Mariadb | Server::Pgbouncer => {
-                        crate::tree::Value::text(&s.value)
-                    }
-                };
                 out.facts.running_numbers.push(Fact {
                     file: spec.file.clone(),
                     key: name.clone(),
-                    value,
+                    value: typed(spec, name, s),
                     line: 0,
                     from: None,
                 });

@@ -305,7 +305,7 @@ fn shown(name: &str, s: &RunningSetting) -> String {
 
 /// Where the server says a value came from: `configuration file /path:64`, `ALTER SYSTEM
 /// (/path/postgresql.auto.conf:3)`, `command line`, `user` (`ALTER ROLE ... SET`).
-fn source_words(s: &RunningSetting) -> String {
+pub(super) fn source_words(s: &RunningSetting) -> String {
     let place = match (&s.file, s.line) {
         (Some(f), Some(l)) => format!("{f}:{l}"),
         (Some(f), None) => f.clone(),
