@@ -68,6 +68,10 @@ pub struct AcceptArgs {
     /// Collect from at most N hosts at once (default: CPUs; 16 or more for ssh and command)
     #[arg(short = 'j', long, value_name = "N", env = "CONFDRIFT_JOBS")]
     pub jobs: Option<usize>,
+    /// `running`: also write what the running servers run ([[group.running]]), where it
+    /// differs from their files, into those files as accepted (never without this)
+    #[arg(long = "from", value_name = "SOURCE", value_parser = ["running"])]
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod commit;
 pub mod guard;
 pub mod live;
 pub mod plan;
+mod running;
 
 use crate::baseline::{self, worktree};
 use crate::config::{Config, Group};
@@ -39,6 +40,9 @@ pub struct Request {
     pub force: bool,
     /// `-j`.
     pub jobs: Option<usize>,
+    /// `--from running`: what the running servers run, where it differs from their files, is
+    /// written into the files before they are accepted.
+    pub from_running: bool,
 }
 
 pub fn run(a: &Request) -> Result<()> {
@@ -98,6 +102,26 @@ pub fn run(a: &Request) -> Result<()> {
             if problems.len() == 1 { "" } else { "s" },
             live::explain(&problems)
         );
+    }
+    let mut live = live;
+    if a.from_running {
+        let sel = Selection {
+            hosts: a.hosts.clone(),
+            groups: a.groups.clone(),
+            shard: None,
+        };
+        let (written, problems) = running::overlay(&cfg, &sel, &a.files, a.jobs, &mut live);
+        if !problems.is_empty() {
+            bail!(
+                "nothing accepted: {} problem{} with the running servers:\n  {}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                problems.join("\n  ")
+            );
+        }
+        for w in &written {
+            say(format_args!("confdrift: {w}"));
+        }
     }
     let plan = plan::plan(&cfg.groups, &live, &current);
     for w in &plan.warnings {

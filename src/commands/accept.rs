@@ -16,6 +16,7 @@ pub fn run(a: &AcceptArgs) -> anyhow::Result<Outcome> {
         author: a.author.clone(),
         force: a.force,
         jobs: a.jobs,
+        from_running: a.from.as_deref() == Some("running"),
     })
     .map(|()| Outcome::Clean)
 }

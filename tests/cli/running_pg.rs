@@ -1092,3 +1092,47 @@ fn a_rule_can_judge_what_the_server_runs_now() {
         assert!(out.stderr.contains(says), "{bad}\n{}", out.stderr);
     }
 }
+
+#[test]
+fn accept_from_running_writes_what_the_server_runs_into_postgresql_conf() {
+    let pg = Pg::start();
+    let f = fleet(&pg, &pg.connect());
+    let conf = pg.conf().display().to_string();
+    let in_baseline =
+        || std::fs::read_to_string(f.path().join(format!("baselines/groups/db{conf}"))).unwrap();
+    pg.edit("max_connections = 100", "max_connections = 150");
+    pg.reload();
+    pg.sql("ALTER ROLE postgres SET work_mem = '64MB'");
+    let line = pg.line_of("max_connections");
+    // A plain accept takes the file's 150; --from running takes what the server runs.
+    let out = f.run(&["accept", "-m", "the file's values"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(in_baseline().contains("max_connections = 150"));
+    let out = f.run(&["accept", "--from", "running", "-m", "the server's values"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "db-1:{conf}: max_connections = '100' (what the running server runs)"
+        )) && out.stdout.contains(&format!(
+            "db-1:{conf}: not written: work_mem comes from user (ALTER ROLE ... SET), not from a file"
+        )),
+        "{}",
+        out.stdout
+    );
+    // Written over the file's own line: the restart it waits for is the only difference.
+    let base = in_baseline();
+    assert_eq!(
+        base.lines().nth(line as usize - 1),
+        Some("max_connections = '100'"),
+        "{base}"
+    );
+    assert!(!base.contains("work_mem = '64MB'"), "{base}");
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 1, "{report:#}\n{stderr}");
+    let drift = finding(&report, "changed", "max_connections");
+    assert_eq!(
+        (&drift["baseline"], &drift["live"]),
+        (&Json::from(100), &Json::from(150))
+    );
+    finding(&report, "not_applied", "max_connections");
+}
