@@ -21,9 +21,12 @@ static PORT: AtomicU16 = AtomicU16::new(36432);
 
 /// One pgbouncer of a test, killed when dropped.
 pub struct Bouncer {
-    dir: tempfile::TempDir,
+    root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
     port: u16,
     child: Option<Child>,
+    /// With a password, `auth_type = md5` and both users have it; else `trust`.
+    password: Option<String>,
 }
 
 impl Bouncer {
@@ -31,11 +34,20 @@ impl Bouncer {
     /// the test's own `[pgbouncer]` keys last (the last one wins).
     pub fn start(databases: &str) -> Bouncer {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let mut b = Bouncer::start_at(dir.path(), databases, None);
+        b._dir = Some(dir);
+        b
+    }
+
+    /// The same in `root`, with `password` for both users when given.
+    pub fn start_at(root: &std::path::Path, databases: &str, password: Option<&str>) -> Bouncer {
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o777)).unwrap();
         let b = Bouncer {
-            dir,
+            root: root.to_path_buf(),
+            _dir: None,
             port: PORT.fetch_add(1, Ordering::Relaxed),
             child: None,
+            password: password.map(str::to_string),
         };
         b.write(&SAMPLE.replacen("[databases]\n", &format!("[databases]\n{databases}"), 1));
         let mut b = b;
@@ -44,13 +56,13 @@ impl Bouncer {
     }
 
     pub fn conf(&self) -> PathBuf {
-        self.dir.path().join("pgbouncer.ini")
+        self.root.join("pgbouncer.ini")
     }
 
     pub fn connect(&self) -> String {
         format!(
             "host={} port={} dbname=pgbouncer user=confdrift",
-            self.dir.path().display(),
+            self.root.display(),
             self.port
         )
     }
@@ -58,12 +70,22 @@ impl Bouncer {
     /// Writes pgbouncer.ini: `text`, then the test's own keys.
     pub fn write(&self, text: &str) {
         let text = format!(
-            "{text}\nlogfile =\npidfile =\nlisten_addr =\nlisten_port = {}\nunix_socket_dir = {d}\nauth_type = trust\nauth_file = {d}/userlist.txt\nadmin_users = admin\nstats_users = confdrift\n",
+            "{text}\nlogfile =\npidfile =\nlisten_addr =\nlisten_port = {}\nunix_socket_dir = {d}\nauth_type = {}\nauth_file = {d}/userlist.txt\nadmin_users = admin\nstats_users = confdrift\n",
             self.port,
-            d = self.dir.path().display()
+            if self.password.is_some() {
+                "md5"
+            } else {
+                "trust"
+            },
+            d = self.root.display()
         );
-        let users = self.dir.path().join("userlist.txt");
-        std::fs::write(&users, "\"admin\" \"\"\n\"confdrift\" \"\"\n").unwrap();
+        let users = self.root.join("userlist.txt");
+        let p = self.password.as_deref().unwrap_or("");
+        std::fs::write(
+            &users,
+            format!("\"admin\" \"{p}\"\n\"confdrift\" \"{p}\"\n"),
+        )
+        .unwrap();
         std::fs::set_permissions(&users, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::write(self.conf(), text).unwrap();
         std::fs::set_permissions(self.conf(), std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -139,7 +161,11 @@ impl Bouncer {
     /// `confdrift`, one of `stats_users`: read-only); its output when it succeeded.
     pub fn console(&self, command: &str) -> Option<String> {
         let admin = self.connect().replace("user=confdrift", "user=admin");
-        let out = Command::new("psql")
+        let mut psql = Command::new("psql");
+        if let Some(p) = &self.password {
+            psql.env("PGPASSWORD", p);
+        }
+        let out = psql
             .args(["-X", "-q", "-A", "-t", "-w", "-d", &admin, "-c", command])
             .stdin(Stdio::null())
             .stderr(Stdio::null())
@@ -411,4 +437,86 @@ fn a_password_in_connect_is_refused_with_its_line() {
         );
         assert!(!format!("{}{}", out.stdout, out.stderr).contains("Tr0ub4dor"));
     }
+}
+
+#[test]
+fn a_password_from_pgpassfile_is_never_shown_nor_on_a_command_line() {
+    const PASSWORD: &str = "P00l-Admin-Secret-77";
+    let dir = tempfile::tempdir().unwrap();
+    let b = Bouncer::start_at(dir.path(), "", Some(PASSWORD));
+    let f = fleet(&b, &b.connect());
+    let passfile = f.write("pgpass", format!("*:*:pgbouncer:confdrift:{PASSWORD}\n"));
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    b.run("SET default_pool_size = 33");
+    // ps is sampled while confdrift runs, until a sample caught psql at work.
+    let mut caught = false;
+    for _ in 0..40 {
+        let (out, seen, psql) = crate::running_pg::sampled_run(&f, &passfile);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        for text in seen.iter().chain([&stdout, &stderr]) {
+            assert!(!text.contains(PASSWORD), "the password shows: {text}");
+        }
+        let report: Json = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            found(&report),
+            pairs(&[("runtime_only", "pgbouncer.default_pool_size")]),
+            "{report:#}\n{stderr}"
+        );
+        if psql {
+            caught = true;
+            break;
+        }
+    }
+    assert!(caught, "no ps sample caught psql running in 40 runs");
+    // Without the password file: trouble naming host and file, and still no password.
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    let report = out.json();
+    assert_eq!(report["errors"][0]["host"], "pool-1");
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("running pgbouncer server"), "{message}");
+    assert!(!out.stdout.contains(PASSWORD) && !out.stderr.contains(PASSWORD));
+}
+
+#[test]
+fn over_ssh_the_console_is_asked_on_the_host() {
+    use crate::sshd::{Behaviour, Lab};
+    let mut lab = Lab::new();
+    // The pgbouncer's files and socket at the lab's mount point, which the host's sshd binds
+    // over itself: the host's files are the server's own, at the paths the server names them.
+    std::fs::set_permissions(lab.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = lab.mount.join("pgbouncer");
+    std::fs::create_dir(&root).unwrap();
+    let b = Bouncer::start_at(&root, "", None);
+    let mount = lab.mount.clone();
+    lab.host("pool-1", Behaviour::Serve(mount));
+    let conf = b.conf().display().to_string();
+    let f = Fleet::new(&format!(
+        "[ssh]\nconfig = {:?}\n\n[[group]]\nname = \"pool\"\nhosts = [\"pool-1\"]\ntransport = \"ssh\"\nfiles = [{conf:?}]\n\n\
+         [[group.running]]\nfile = {conf:?}\nserver = \"pgbouncer\"\nconnect = {:?}\n",
+        lab.ssh_config().display().to_string(),
+        b.connect()
+    ));
+    f.group_baseline("pool", &conf, &std::fs::read_to_string(b.conf()).unwrap());
+    f.commit("baseline");
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 0, "{report:#}\n{stderr}");
+    b.run("SET max_client_conn = 250");
+    let out = f.run(&["check", "--format", "json", "-v"]);
+    let report = out.json();
+    assert_eq!(
+        found(&report),
+        pairs(&[("runtime_only", "pgbouncer.max_client_conn")]),
+        "{report:#}\n{}",
+        out.stderr
+    );
+    let n = finding(&report, "runtime_only", "pgbouncer.max_client_conn");
+    assert_eq!(n["running"], "250", "{n:#}");
+    // -v traces the ssh command that ran psql on the host.
+    assert!(
+        out.stderr.contains("(running server)") && out.stderr.contains("-- pool-1 sh -s"),
+        "{}",
+        out.stderr
+    );
 }

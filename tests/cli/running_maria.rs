@@ -50,7 +50,7 @@ fn ok(cmd: &mut Command) -> String {
 /// One MariaDB server of a test, stopped when dropped.
 pub struct Maria {
     root: PathBuf,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     server: Option<Child>,
 }
 
@@ -59,7 +59,14 @@ impl Maria {
     /// change 50-server.cnf first.
     pub fn init(edit: impl Fn(String) -> String) -> Maria {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_path_buf();
+        let mut m = Maria::init_at(dir.path(), edit);
+        m._dir = Some(dir);
+        m
+    }
+
+    /// The same in `root`.
+    pub fn init_at(root: &Path, edit: impl Fn(String) -> String) -> Maria {
+        let root = root.to_path_buf();
         let conf_d = root.join("mariadb.conf.d");
         std::fs::create_dir_all(&conf_d).unwrap();
         std::fs::create_dir_all(root.join("conf.d")).unwrap();
@@ -86,7 +93,7 @@ impl Maria {
         .unwrap();
         let m = Maria {
             root,
-            _dir: dir,
+            _dir: None,
             server: None,
         };
         let mut install = Command::new("mariadb-install-db");
@@ -579,4 +586,98 @@ fn sampled_run(f: &Fleet) -> (std::process::Output, Vec<String>, bool) {
         })
     });
     (out, seen, client)
+}
+
+#[test]
+fn a_server_that_never_answers_is_trouble_within_the_timeout() {
+    // A socket that accepts and never says a word, where the server's would be.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("mysqld.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"/etc/mysql/my.cnf\"]\n\n\
+         [[group.running]]\nfile = \"/etc/mysql/my.cnf\"\nserver = \"mariadb\"\n\
+         connect = \"socket={}\"\ntimeout = 2\n",
+        socket.display()
+    ));
+    f.live(
+        "db-1",
+        "/etc/mysql/my.cnf",
+        "[mysqld]\nmax_connections = 100\n",
+    );
+    f.group_baseline(
+        "db",
+        "/etc/mysql/my.cnf",
+        "[mysqld]\nmax_connections = 100\n",
+    );
+    f.commit("baseline");
+    let start = Instant::now();
+    let (code, report, _) = check(&f);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(code, 2, "{report:#}");
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    // The client's own --connect-timeout (from `timeout`) or confdrift's deadline, whichever
+    // comes first.
+    assert!(
+        message.starts_with("running mariadb server")
+            && (message.contains("timeout") || message.contains("handshake")),
+        "{message}"
+    );
+}
+
+#[test]
+fn over_ssh_the_client_runs_on_the_host() {
+    use crate::sshd::{Behaviour, Lab};
+    use std::os::unix::fs::PermissionsExt;
+    let mut lab = Lab::new();
+    // The server's files and socket at the lab's mount point, which the host's sshd binds
+    // over itself: the host's files are the server's own, at the paths the server names them.
+    std::fs::set_permissions(lab.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = lab.mount.join("mariadb");
+    std::fs::create_dir(&root).unwrap();
+    let mut m = Maria::init_at(&root, |t| t);
+    m.up();
+    let mount = lab.mount.clone();
+    lab.host("db-1", Behaviour::Serve(mount));
+    let files: Vec<String> = m.files().iter().map(|p| p.display().to_string()).collect();
+    let f = Fleet::new(&format!(
+        "[ssh]\nconfig = {:?}\n\n[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"ssh\"\nfiles = {files:?}\n\n\
+         [[group.running]]\nfile = {:?}\nserver = \"mariadb\"\nconnect = {:?}\n",
+        lab.ssh_config().display().to_string(),
+        files[0],
+        root_connect(&m)
+    ));
+    for p in m.files() {
+        let text = std::fs::read_to_string(&p).unwrap();
+        f.group_baseline("db", &p.display().to_string(), &text);
+    }
+    f.commit("baseline");
+    let (code, report, stderr) = check(&f);
+    assert_eq!(code, 0, "{report:#}\n{stderr}");
+    m.sql("SET GLOBAL max_connections = 321");
+    let out = f.run(&["check", "--format", "json", "-v"]);
+    let report = out.json();
+    assert_eq!(
+        found(&report),
+        vec![pair("runtime_only", "max_connections")],
+        "{report:#}"
+    );
+    let n = finding(&report, "runtime_only", "max_connections");
+    assert_eq!(n["running"], 321, "{n:#}");
+    // -v traces the ssh command that ran the client on the host.
+    assert!(
+        out.stderr.contains("(running server)") && out.stderr.contains("-- db-1 sh -s"),
+        "{}",
+        out.stderr
+    );
 }

@@ -603,7 +603,7 @@ fn a_password_in_connect_is_refused_with_its_line() {
 
 /// A run of `confdrift check --format json` in `f` with `PGPASSFILE`, and every command line
 /// `ps` showed while it ran; whether one of them was psql's.
-fn sampled_run(f: &Fleet, passfile: &Path) -> (std::process::Output, Vec<String>, bool) {
+pub fn sampled_run(f: &Fleet, passfile: &Path) -> (std::process::Output, Vec<String>, bool) {
     let child = Command::new(env!("CARGO_BIN_EXE_confdrift"))
         .args(["check", "--format", "json"])
         .current_dir(f.path())
