@@ -71,6 +71,9 @@ struct RawGroup {
     command: Option<Vec<String>>,
     /// `command` transport: seconds for one host (default 60).
     timeout: Option<u64>,
+    /// `command` transport: argv template with `{host}` that starts `sh` reading stdin on the
+    /// host, for the running servers' clients.
+    shell: Option<Vec<String>>,
     /// ssh and local transports: read the files through `sudo -n` (`become` is a Rust keyword).
     #[serde(rename = "become")]
     escalate: Option<bool>,
@@ -328,6 +331,7 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
         if g.transport != TransportKind::Command {
             ssh_only("command", g.command.is_some())?;
             ssh_only("timeout", g.timeout.is_some())?;
+            ssh_only("shell", g.shell.is_some())?;
         }
         let transport = match (g.transport, g.root) {
             (TransportKind::Ssh, None) => {
@@ -336,6 +340,7 @@ fn resolve(raw: RawConfig, path: PathBuf, text: &str) -> Result<Config> {
             (TransportKind::Command, None) => Transport::Command {
                 argv: command_template(&g.name, g.command.as_deref())?,
                 timeout: Duration::from_secs(g.timeout.unwrap_or(60).max(1)),
+                shell: g.shell.map(|s| shell_template(&g.name, s)).transpose()?,
             },
             (TransportKind::Dir, Some(root)) => Transport::Dir {
                 root: dir.join(root),
@@ -492,6 +497,19 @@ fn command_template(group: &str, argv: Option<&[String]>) -> Result<Vec<String>>
         bail!("group {group:?}: `command` must contain {{path}} where the file's path goes");
     }
     Ok(argv.to_vec())
+}
+
+/// `shell = [...]` of a command group: a program, and no `{path}` (it reads a script).
+fn shell_template(group: &str, argv: Vec<String>) -> Result<Vec<String>> {
+    if argv.first().is_none_or(|p| p.is_empty()) {
+        bail!(
+            "group {group:?}: `shell` is empty; it starts a shell on the host that reads its script on standard input, e.g. [\"kubectl\", \"exec\", \"-i\", \"{{host}}\", \"--\", \"sh\", \"-s\"]"
+        );
+    }
+    if argv.iter().any(|a| a.contains("{path}")) {
+        bail!("group {group:?}: `shell` reads a script on standard input: it takes no {{path}}");
+    }
+    Ok(argv)
 }
 
 /// A program version as written in `version`: `"15"` or `"15.4"` (digits and dots).

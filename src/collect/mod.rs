@@ -107,7 +107,7 @@ pub fn collect(
             )),
             Some(Connection::Ssh) | None => ssh::collect(settings, host, vars, specs),
         },
-        Transport::Command { argv, timeout } => command::collect(argv, *timeout, host, specs),
+        Transport::Command { argv, timeout, .. } => command::collect(argv, *timeout, host, specs),
     }
 }
 

@@ -17,6 +17,10 @@ pub enum Transport {
     Command {
         argv: Vec<String>,
         timeout: Duration,
+        /// `shell`: the argv (with `{host}`) that starts a POSIX shell on the host reading
+        /// its script on standard input (`kubectl exec -i {host} -- sh -s`), for the running
+        /// servers' clients. None: running servers cannot be asked through this transport.
+        shell: Option<Vec<String>>,
     },
 }
 

@@ -887,28 +887,67 @@ fn a_server_that_never_answers_is_trouble_within_the_timeout() {
 }
 
 #[test]
-fn the_command_transport_says_running_servers_are_not_supported_yet() {
-    let pg = Pg::init();
+fn the_command_transport_asks_the_server_through_the_groups_shell() {
+    let pg = Pg::start();
     let conf = pg.conf().display().to_string();
-    let f = Fleet::new(&format!(
-        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"command\"\ncommand = [\"cat\", \"{{path}}\"]\nfiles = [{conf:?}]\n\n\
-         [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
-        pg.connect()
-    ));
-    f.group_baseline("db", &conf, &std::fs::read_to_string(pg.conf()).unwrap());
-    f.commit("baseline");
-    let (code, report, _) = check(&f);
+    // The "host" is reached by a program of the user's; here a shell that checks it was
+    // given the host's name, then reads its script on standard input.
+    let config = |shell: &str| {
+        format!(
+            "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"command\"\ncommand = [\"cat\", \"{{path}}\"]\n{shell}files = [{conf:?}]\n\n\
+             [[group.running]]\nfile = {conf:?}\nserver = \"postgresql\"\nconnect = {:?}\n",
+            pg.connect()
+        )
+    };
+    let fleet_with = |shell: &str| {
+        let f = Fleet::new(&config(shell));
+        f.group_baseline("db", &conf, &std::fs::read_to_string(pg.conf()).unwrap());
+        f.commit("baseline");
+        f
+    };
+    let with_shell = fleet_with(
+        "shell = [\"sh\", \"-c\", \"test \\\"$0\\\" = db-1 && exec sh -s\", \"{host}\"]\n",
+    );
+    let without = fleet_with("");
+    let (code, report, stderr) = check(&with_shell);
+    assert_eq!(code, 0, "{report:#}\n{stderr}");
+    pg.append("work_mem = 16MB\n");
+    let out = with_shell.run(&["check", "--format", "json", "-v"]);
+    let report = out.json();
+    assert_eq!(
+        found(&report),
+        vec![
+            ("added".to_string(), "work_mem".to_string()),
+            ("not_applied".to_string(), "work_mem".to_string())
+        ],
+        "{report:#}\n{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("sh -c test \"$0\" = db-1 && exec sh -s db-1 (running server)"),
+        "{}",
+        out.stderr
+    );
+    // Without `shell`: trouble that says what to set; the file is still compared.
+    let (code, report, _) = check(&without);
     assert_eq!(code, 2, "{report:#}");
     assert_eq!(
         found(&report),
-        Vec::<(String, String)>::new(),
+        vec![("added".to_string(), "work_mem".to_string())],
         "the file is still compared"
     );
     let message = report["errors"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("not supported yet with the command transport"),
+        message.contains("through the group's `shell`, which is not set"),
         "{message}"
     );
+    // A `shell` with {path}, or empty, is a config error.
+    for bad in ["shell = [\"cat\", \"{path}\"]\n", "shell = []\n"] {
+        let out = Fleet::new(&config(bad)).run(&["check"]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("`shell`"), "{}", out.stderr);
+    }
 }
 
 /// A capacity check reads what the server runs now with `source = "running"`, what the file

@@ -214,9 +214,35 @@ pub fn read(
                 f
             }
         },
-        Transport::Command { .. } => {
+        Transport::Command {
+            shell: Some(shell),
+            timeout,
+            ..
+        } => {
+            let argv: Vec<String> = shell.iter().map(|a| a.replace("{host}", host)).collect();
+            let mut cmd = Command::new(&argv[0]);
+            cmd.args(&argv[1..]);
+            trace(host, format_args!("{} (running server)", argv.join(" ")));
+            let limit = *timeout + spec.timeout * 2;
+            match process::run(cmd, script(&inv).as_bytes(), limit, MAX_ANSWER_BYTES) {
+                Err(RunError::Spawn(e)) => {
+                    return Err(format!("cannot run {:?} (the group's shell): {e}", argv[0]));
+                }
+                other => {
+                    let f = finish(other)?;
+                    if f.status.code() == Some(127) && f.stdout.is_empty() {
+                        return Err(format!(
+                            "{} is not installed on the host, or the group's shell did not start (exit 127)",
+                            inv.program
+                        ));
+                    }
+                    f
+                }
+            }
+        }
+        Transport::Command { shell: None, .. } => {
             return Err(format!(
-                "running servers are not supported yet with the command transport ({} runs locally for dir and local, on the host for ssh)",
+                "the command transport runs {} on the host through the group's `shell`, which is not set: e.g. shell = [\"kubectl\", \"exec\", \"-i\", \"{{host}}\", \"--\", \"sh\", \"-s\"]",
                 inv.program
             ));
         }
