@@ -28,7 +28,10 @@ pub(super) type Views = Option<(Option<Effective>, Option<Effective>)>;
 /// The files in the order they are judged: other formats first, in path order; then the
 /// postgresql.conf and sshd_config files, each format's without includes first, so that a
 /// finding on an included file is its own.
-pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
+pub(super) fn views<'c, 'v>(
+    files: Vec<Compared<'c>>,
+    version_of: &'v dyn Fn(&str) -> Option<&'v str>,
+) -> Vec<(Compared<'c>, Views)> {
     let (pg, other): (Vec<_>, Vec<_>) =
         files.into_iter().partition(|f| f.format.name() == "pgconf");
     let (sshd, other): (Vec<_>, Vec<_>) =
@@ -40,12 +43,15 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
     let (bouncer, other): (Vec<_>, Vec<_>) = other
         .into_iter()
         .partition(|f| f.format.name() == "pgbouncer");
+    let (mycnf, other): (Vec<_>, Vec<_>) =
+        other.into_iter().partition(|f| f.format.name() == "mycnf");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
-    out.extend(model_views(pg, follow));
-    out.extend(model_views(sshd, follow_sshd));
-    out.extend(model_views(nginx, follow_nginx));
-    out.extend(model_views(redis, follow_redis));
-    out.extend(model_views(bouncer, follow_bouncer));
+    out.extend(model_views(pg, follow, version_of));
+    out.extend(model_views(sshd, follow_sshd, version_of));
+    out.extend(model_views(nginx, follow_nginx, version_of));
+    out.extend(model_views(redis, follow_redis, version_of));
+    out.extend(model_views(bouncer, follow_bouncer, version_of));
+    out.extend(model_views(mycnf, follow_mycnf, version_of));
     out
 }
 
@@ -58,6 +64,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "nginx" => Some(follow_nginx),
         "redis" => Some(follow_redis),
         "pgbouncer" => Some(follow_bouncer),
+        "mycnf" => Some(follow_mycnf),
         _ => None,
     }
 }
@@ -69,10 +76,15 @@ pub(super) type ResolveFn = for<'t> fn(
     Option<&'t Tree>,
     &dyn Fn(&str) -> Option<&'t Tree>,
     &[&str],
+    Option<&str>,
 ) -> Option<Effective>;
 
 /// The files of one format of one host, each read with the files it includes (both sides).
-fn model_views(files: Vec<Compared<'_>>, resolve: ResolveFn) -> Vec<(Compared<'_>, Views)> {
+fn model_views<'c, 'v>(
+    files: Vec<Compared<'c>>,
+    resolve: ResolveFn,
+    version_of: &'v dyn Fn(&str) -> Option<&'v str>,
+) -> Vec<(Compared<'c>, Views)> {
     let find = |path: &str| files.iter().find(|f| f.path == path);
     let base_paths: Vec<&str> = files
         .iter()
@@ -86,18 +98,21 @@ fn model_views(files: Vec<Compared<'_>>, resolve: ResolveFn) -> Vec<(Compared<'_
         .collect();
     let mut resolved = Vec::with_capacity(files.len());
     for f in &files {
+        let version = version_of(f.path);
         resolved.push((
             resolve(
                 f.path,
                 f.base,
                 &|p| find(p).and_then(|g| g.base),
                 &base_paths,
+                version,
             ),
             resolve(
                 f.path,
                 f.live_tree(),
                 &|p| find(p).and_then(Compared::live_tree),
                 &live_paths,
+                version,
             ),
         ));
     }
@@ -119,6 +134,7 @@ fn follow<'t>(
     tree: Option<&'t Tree>,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
+    _: Option<&str>,
 ) -> Option<Effective> {
     tree.filter(|t| includes::reads_others(path, t))
         .and_then(|tree| includes::resolve(path, tree, lookup, paths))
@@ -136,6 +152,7 @@ fn follow_sshd<'t>(
     tree: Option<&'t Tree>,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
+    _: Option<&str>,
 ) -> Option<Effective> {
     through(model_of("sshd"), path, tree, lookup, paths)
 }
@@ -147,6 +164,7 @@ fn follow_nginx<'t>(
     tree: Option<&'t Tree>,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
+    _: Option<&str>,
 ) -> Option<Effective> {
     through(model_of("nginx"), path, tree, lookup, paths)
 }
@@ -157,6 +175,7 @@ fn follow_redis<'t>(
     tree: Option<&'t Tree>,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
+    _: Option<&str>,
 ) -> Option<Effective> {
     through(model_of("redis"), path, tree, lookup, paths)
 }
@@ -167,8 +186,49 @@ fn follow_bouncer<'t>(
     tree: Option<&'t Tree>,
     lookup: &dyn Fn(&str) -> Option<&'t Tree>,
     paths: &[&str],
+    _: Option<&str>,
 ) -> Option<Effective> {
     through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
+/// What MariaDB's server and clients run with when they read `path` (with the option table
+/// of `version`), when a file it includes sets something, keyed for rules as option files
+/// are: the server's options under `mysqld.` whichever group set them (`[mariadb]
+/// max-connections` is `mysqld.max_connections`), a client's as the file that set it wrote
+/// it (`client.port`), other groups as written. Without a version, every key as written.
+fn follow_mycnf<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    version: Option<&str>,
+) -> Option<Effective> {
+    let tree = tree.filter(|t| mycnf_includes::reads_others(path, t))?;
+    let read = mycnf_includes::read_through(path, tree, lookup, paths, version);
+    if read.from.values().all(|file| file == path) {
+        return None;
+    }
+    let mut out = Effective {
+        tree: Tree::new(),
+        from: HashMap::new(),
+    };
+    for (key, entry) in read.tree.iter() {
+        let named = if key.starts_with('"') || key.contains('.') {
+            key.to_string()
+        } else if key.contains(':') {
+            match read.own.get(key) {
+                Some(own) => own.clone(),
+                None => continue,
+            }
+        } else {
+            format!("mysqld.{key}")
+        };
+        if let Some(file) = read.from.get(key).filter(|f| *f != path) {
+            out.from.insert(named.clone(), file.clone());
+        }
+        out.tree.insert(named, entry.value.clone(), entry.line);
+    }
+    Some(out)
 }
 
 /// The model of the programs whose files are read in `format`.

@@ -47,10 +47,13 @@ pub(super) fn settle(
                 .baseline_line
                 .and_then(|_| t.expected.get(&f.file))
                 .map(|b| b.source.clone());
-            let same = out
-                .findings
-                .iter_mut()
-                .find(|g| g.file == f.file && g.key == f.key && g.line == f.line);
+            // (MariaDB: the rule's `mysqld.X` is the file's own `mariadb.X` on that line.)
+            let mycnf = file.format.name() == "mycnf";
+            let same = out.findings.iter_mut().find(|g| {
+                g.file == f.file
+                    && (g.key == f.key || mycnf && g.line.is_some())
+                    && g.line == f.line
+            });
             match same {
                 Some(g) if g.kind == f.kind => {}
                 Some(g) if g.kind.is_drift() => {

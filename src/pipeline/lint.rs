@@ -155,7 +155,13 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
                         .find(|(q, _, f)| q.as_str() == p && f.name() == name)
                         .and_then(|&(_, file, format)| tree_of(file, format))
                 };
-                resolve(path, Some(own), &lookup, &paths_in(name))
+                resolve(
+                    path,
+                    Some(own),
+                    &lookup,
+                    &paths_in(name),
+                    group.version_of(path),
+                )
             });
             let tree = effective.as_ref().map_or(own, |e| &e.tree);
             let from = effective.as_ref().map(|e| &e.from);

@@ -125,7 +125,8 @@ fn check_host(t: &Target, parsed: &ParsedBaseline, rules: &Rules) -> HostResult 
     program::settle(t, &snap, &mut compared, &mut out);
     through_includes(t, &snap, &mut compared, &mut out);
     running::settle(t, &compared, rules, &mut out);
-    for (file, effective) in effective::views(compared) {
+    let version_of = |path: &str| t.group.version_of(path);
+    for (file, effective) in effective::views(compared, &version_of) {
         let effective = effective.as_ref().map(|(b, l)| (b.as_ref(), l.as_ref()));
         judge::settle(t, rules, file, effective, &mut out);
     }

@@ -965,3 +965,124 @@ fn a_rule_key_no_file_of_its_format_can_hold_is_a_lint_error() {
         "{e}"
     );
 }
+
+/// Debian's MariaDB files (mariadb-common, mariadb-server 10.11) on two hosts, `mariadb.cnf`
+/// as `/etc/mysql/my.cnf`, 50-server.cnf edited per host by `edit`; rules and a capacity
+/// check on my.cnf, which reads the others through `!includedir`.
+fn mariadb_fleet(edit: &dyn Fn(&str, String) -> String) -> Fleet {
+    let upstream = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/upstream");
+    let main = std::fs::read_to_string(format!("{upstream}/mariadb-common/mariadb.cnf")).unwrap();
+    let server =
+        std::fs::read_to_string(format!("{upstream}/mariadb-server/50-server.cnf")).unwrap();
+    let fleet = Fleet::new(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\", \"db-2\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+         version = \"10.11\"\nfiles = [\"/etc/mysql/my.cnf\", \"/etc/mysql/mariadb.conf.d/*.cnf\"]\n\n\
+         [[group]]\nname = \"app\"\nhosts = [\"app-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\n\
+         files = [\"/etc/app/database.yml\"]\n\n\
+         [[rule]]\nfile = \"/etc/mysql/my.cnf\"\nkey = \"mysqld.max_connections\"\nmax = 1000\n\n\
+         [[capacity]]\nname = \"app pools fit in MariaDB\"\n\
+         demand = { group = \"app\", file = \"/etc/app/database.yml\", key = \"pool\" }\n\
+         supply = { group = \"db\", file = \"/etc/mysql/my.cnf\", key = \"mysqld.max_connections\" }\n",
+    );
+    fleet.live("app-1", "/etc/app/database.yml", "pool: 300\n");
+    fleet.group_baseline("app", "/etc/app/database.yml", "pool: 300\n");
+    fleet.group_baseline("db", "/etc/mysql/my.cnf", &main);
+    fleet.group_baseline("db", "/etc/mysql/mariadb.conf.d/50-server.cnf", &server);
+    for host in ["db-1", "db-2"] {
+        fleet.live(host, "/etc/mysql/my.cnf", &main);
+        fleet.live(
+            host,
+            "/etc/mysql/mariadb.conf.d/50-server.cnf",
+            edit(host, server.clone()),
+        );
+    }
+    fleet.commit("baseline");
+    fleet
+}
+
+#[test]
+fn mariadb_rules_and_capacity_judge_what_the_server_runs_through_its_includes() {
+    let conf_d = "/etc/mysql/mariadb.conf.d/50-server.cnf";
+    // db-1: `[mariadb] max-connections = 2000` in 50-server.cnf, read through my.cnf's
+    // !includedir: the server runs 2000, above the rule's 1000. db-2: 5000 in [mysqld], then
+    // 200 in [mariadb] further down: the server runs 200, no rule is broken.
+    let fleet = mariadb_fleet(&|host, text| match host {
+        "db-1" => text.replace("[mariadb]\n", "[mariadb]\nmax-connections = 2000\n"),
+        _ => text
+            .replace("#max_connections        = 100", "max_connections = 5000")
+            .replace("[mariadb]\n", "[mariadb]\nmax_connections = 200\n"),
+    });
+    let out = fleet.run(&["check", "--format", "json"]);
+    let r = out.json();
+    let f = findings(&r);
+    let broken: Vec<_> = f
+        .iter()
+        .filter(|f| f["kind"] != "capacity" && f["rule"].is_string())
+        .collect();
+    assert_eq!(broken.len(), 1, "{f:#?}");
+    let b = broken[0];
+    assert_eq!(
+        (&b["host"], &b["file"], &b["key"], &b["live"]),
+        (
+            &Value::from("db-1"),
+            &Value::from(conf_d),
+            &Value::from("mariadb.max_connections"),
+            &Value::from(2000)
+        ),
+        "{b:#}"
+    );
+    assert_eq!(
+        b["kind"], "added",
+        "folded into the file's own drift: {b:#}"
+    );
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("max_connections 2000 is above the maximum 1000 (read through an include of /etc/mysql/my.cnf)"),
+        "{b:#}"
+    );
+    // db-2's 5000 is no drift: the server never runs it (200 comes later).
+    assert!(
+        !f.iter().any(|f| f["host"] == "db-2" && f["live"] == 5000),
+        "{f:#?}"
+    );
+    // The capacity check reads the values the servers run: db-2's 200, named where it is set.
+    let cap: Vec<_> = f.iter().filter(|f| f["kind"] == "capacity").collect();
+    assert_eq!(cap.len(), 1, "{f:#?}");
+    assert_eq!(
+        (&cap[0]["host"], &cap[0]["file"], &cap[0]["live"]),
+        (
+            &Value::from("db-2"),
+            &Value::from(conf_d),
+            &Value::from(200)
+        ),
+        "{:#}",
+        cap[0]
+    );
+    assert!(
+        cap[0]["message"].as_str().unwrap().ends_with(
+            "mysqld.max_connections 200; mysqld.max_connections is set in /etc/mysql/mariadb.conf.d/50-server.cnf, included by /etc/mysql/my.cnf"
+        ),
+        "{:#}",
+        cap[0]
+    );
+    // lint reads the baseline through the same includes: a baseline at 2000 breaks the rule.
+    let fleet = mariadb_fleet(&|_, text| text);
+    let server = std::fs::read_to_string(fleet.path().join(format!("baselines/groups/db{conf_d}")))
+        .unwrap()
+        .replace("[mariadb]\n", "[mariadb]\nmax_connections = 2000\n");
+    fleet.group_baseline("db", conf_d, &server);
+    fleet.commit("raise");
+    let out = fleet.run(&["lint", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let r = out.json();
+    let l = findings(&r);
+    assert!(
+        l.iter().any(|f| f["kind"] == "out_of_range"
+            && f["file"] == conf_d
+            && f["live"].is_null()
+            && f["baseline"] == 2000),
+        "{l:#?}"
+    );
+}
