@@ -115,13 +115,37 @@ pub fn collect_following(
                 })
             })
             .collect();
-        let round: Vec<FileSpec> = specs.iter().flatten().cloned().collect();
+        let mut round: Vec<FileSpec> = specs.iter().flatten().cloned().collect();
+        // A directory the program needs, asked as a path: a directory is "not a regular
+        // file" to every transport, nothing there is missing.
+        let dirs: Vec<&str> = wanted
+            .iter()
+            .zip(&specs)
+            .filter(|(_, s)| s.is_some())
+            .filter_map(|((inc, _, _), _)| inc.dir.as_deref())
+            .filter(|d| !snap.files.contains_key(*d))
+            .collect();
+        round.extend(
+            dirs.iter()
+                .filter_map(|d| compiled(&crate::normalize::follow::glob_escape(d))),
+        );
         if round.is_empty() {
             continue;
         }
         let more = collect(transport, host, vars, &round)?;
         for ((inc, format, from), spec) in wanted.iter().zip(&specs) {
             let Some(spec) = spec else { continue };
+            if let Some(d) = &inc.dir
+                && matches!(more.files.get(d), Some(Fetched::Missing))
+            {
+                snap.trouble.push((
+                    from.clone(),
+                    inc.line,
+                    format!(
+                        "includes the directory {d}, which is not on the host: the program refuses to start without it"
+                    ),
+                ));
+            }
             if inc.required
                 && spec.glob.is_none()
                 && matches!(more.files.get(&inc.pattern), Some(Fetched::Missing))

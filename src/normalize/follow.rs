@@ -38,6 +38,10 @@ pub struct Include {
     pub line: u32,
     /// Matches of `pattern` whose names start with `.` are not read (`include_dir`).
     pub skip_dot_files: bool,
+    /// A directory the program refuses to start without, even empty: PostgreSQL's
+    /// `include_dir` ("could not open configuration directory"), MariaDB's `!includedir`
+    /// ("Fatal error in defaults handling").
+    pub dir: Option<String>,
 }
 
 /// The directory a file's includes are followed within: the first two levels of the path of
@@ -163,12 +167,14 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     required: false,
                     line,
                     skip_dot_files: true,
+                    dir: Some(target.trim_end_matches('/').to_string()),
                 },
                 _ => Include {
                     pattern: glob_escape(&target),
                     required: directive == "include",
                     line: if line == u32::MAX { 0 } else { line },
                     skip_dot_files: false,
+                    dir: None,
                 },
             })
             .collect(),
@@ -191,6 +197,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     pattern,
                     required: false,
                     line,
+                    dir: None,
                 })
                 .collect()
         }
@@ -214,12 +221,17 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
             let mut v = absolute(directive_values(tree, "!include"), |p| {
                 (glob_escape(p), false)
             });
-            v.extend(absolute(directive_values(tree, "!includedir"), |p| {
+            let dirs: Vec<(&str, u32)> = directive_values(tree, "!includedir").collect();
+            for mut i in absolute(dirs.iter().copied(), |p| {
                 (
                     format!("{}/*.cnf", glob_escape(p.trim_end_matches('/'))),
                     false,
                 )
-            }));
+            }) {
+                let d = dirs.iter().find(|(_, l)| *l == i.line).map(|(p, _)| *p);
+                i.dir = d.map(|p| p.trim_end_matches('/').to_string());
+                v.push(i);
+            }
             v
         }
         "nginx" => {
@@ -234,6 +246,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                         skip_dot_files: !last.starts_with('.'),
                         pattern,
                         line,
+                        dir: None,
                     }
                 })
                 .collect()
@@ -285,6 +298,7 @@ fn absolute<'t>(
                 required,
                 line,
                 skip_dot_files: false,
+                dir: None,
             }
         })
         .collect()
@@ -307,7 +321,7 @@ fn nginx_prefix(entry: &str) -> &str {
 
 /// A literal path as a glob matching only itself (PostgreSQL, Redis and MySQL take include
 /// paths literally).
-fn glob_escape(path: &str) -> String {
+pub fn glob_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         if matches!(c, '*' | '?' | '[' | ']' | '{' | '}') {

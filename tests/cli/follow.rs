@@ -288,3 +288,100 @@ fn an_include_outside_the_entry_files_area_is_not_fetched() {
     assert!(!f.path().join("baselines/groups/app/etc/shadow").exists());
     assert!(!f.path().join("baselines/hosts/h/etc/shadow").exists());
 }
+
+/// What the real program says of `conf` (on this machine): whether it could read its
+/// configuration (mariadbd's option reader, `my_print_defaults`; PostgreSQL's, `postgres -C`).
+fn program_reads(server: &str, conf: &std::path::Path) -> bool {
+    match server {
+        "mariadb" => std::process::Command::new("my_print_defaults")
+            .arg(format!("--defaults-file={}", conf.display()))
+            .arg("mysqld")
+            .output()
+            .expect("my_print_defaults (.ci/run installs mariadb-server)")
+            .status
+            .success(),
+        _ => {
+            let out = crate::running_pg::as_server("postgres")
+                .arg(format!("--config-file={}", conf.display()))
+                .args(["-C", "max_connections"])
+                .output()
+                .unwrap();
+            !String::from_utf8_lossy(&out.stderr).contains("could not open configuration directory")
+        }
+    }
+}
+
+#[test]
+fn a_missing_include_directory_is_trouble_as_the_program_refuses_to_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = root.display();
+    let my = root.join("my.cnf");
+    let pg = root.join("postgresql.conf");
+    std::fs::write(
+        &my,
+        format!("[mysqld]\nmax_connections = 5\n!includedir {r}/conf.d/\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        &pg,
+        format!("max_connections = 5\ninclude_dir '{r}/pg.d'\n"),
+    )
+    .unwrap();
+    for p in [&my, &pg] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"db\"\nhosts = [\"db-1\"]\ntransport = \"local\"\nfiles = [{:?}, {:?}]\n",
+        my.display().to_string(),
+        pg.display().to_string()
+    ));
+    for p in [&my, &pg] {
+        f.group_baseline(
+            "db",
+            &p.display().to_string(),
+            &std::fs::read_to_string(p).unwrap(),
+        );
+    }
+    f.commit("baseline");
+    // Neither directory is there: both programs refuse to start, and so does the check.
+    assert!(!program_reads("mariadb", &my) && !program_reads("postgresql", &pg));
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    let r = out.json();
+    let mut errors: Vec<(String, u64, String)> = r["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    errors.sort();
+    let said = |d: &str| {
+        format!(
+            "includes the directory {}/{d}, which is not on the host: the program refuses to start without it",
+            root.display()
+        )
+    };
+    assert_eq!(
+        errors,
+        vec![
+            (my.display().to_string(), 3, said("conf.d")),
+            (pg.display().to_string(), 2, said("pg.d")),
+        ]
+    );
+    // Empty directories are read, and nothing is wrong.
+    for d in ["conf.d", "pg.d"] {
+        std::fs::create_dir(root.join(d)).unwrap();
+    }
+    assert!(program_reads("mariadb", &my) && program_reads("postgresql", &pg));
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}

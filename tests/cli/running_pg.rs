@@ -31,7 +31,7 @@ fn running_as_root() -> bool {
 }
 
 /// A command of the server's, run as `postgres` when the tests run as root.
-fn as_server(program: &str) -> Command {
+pub(crate) fn as_server(program: &str) -> Command {
     let path = format!("{BIN}/{program}");
     assert!(
         Path::new(&path).exists(),
