@@ -9,8 +9,9 @@ use crate::inventory::HostVars;
 use crate::normalize::Format;
 use crate::normalize::follow::{self, Include};
 
-/// Levels of includes followed (PostgreSQL's own nesting limit is 10).
-pub const MAX_ROUNDS: usize = 10;
+/// Levels of includes followed: sshd's nesting limit (16, the deepest of the programs'), and
+/// one more, so that a chain past a program's limit is seen and named.
+pub const MAX_ROUNDS: usize = 17;
 
 /// Files collected through includes for one host at most.
 pub const MAX_FOLLOWED: usize = 256;

@@ -84,6 +84,7 @@ pub fn resolve<'t>(
         stack: vec![root.to_string()],
         reads: 0,
         read: BTreeSet::new(),
+        refused: Vec::new(),
     };
     let merged = overlay(root, tree, lookup, paths, &mut walk);
     if merged.values().all(|(_, from)| from.is_none()) {
@@ -114,6 +115,9 @@ pub struct ReadThrough {
     /// A setting's key in the file that set it, where that is another (nginx: an included
     /// file's `server.listen` is `http.server[1].listen` here); empty when keys are the same.
     pub own: HashMap<String, String>,
+    /// Include directives the program refuses to start with (a file that includes itself,
+    /// nesting past the program's limit): (file, line, what the program does).
+    pub refused: Vec<(String, u32, String)>,
 }
 
 /// What the server runs with when it reads `root` (whose tree is `tree`): its settings
@@ -129,6 +133,7 @@ pub fn read_through<'t>(
         stack: vec![root.to_string()],
         reads: 0,
         read: BTreeSet::from([root.to_string()]),
+        refused: Vec::new(),
     };
     let merged = overlay(root, tree, lookup, paths, &mut walk);
     let mut out = ReadThrough {
@@ -136,6 +141,7 @@ pub fn read_through<'t>(
         from: HashMap::with_capacity(merged.len()),
         read: walk.read,
         own: HashMap::new(),
+        refused: walk.refused,
     };
     for (key, (entry, from)) in merged {
         out.from
@@ -196,6 +202,7 @@ struct Walk {
     reads: usize,
     /// Every file read, the root too.
     read: BTreeSet<String>,
+    refused: Vec<(String, u32, String)>,
 }
 
 fn overlay<'t>(
@@ -212,9 +219,6 @@ fn overlay<'t>(
         at.insert(key.to_string(), e.line);
         merged.insert(key.to_string(), (e.clone(), None));
     }
-    if walk.stack.len() > MAX_DEPTH {
-        return merged;
-    }
     let dir = parent(path);
     for (directive, target, line) in directives(path, tree, walk.stack.len() == 1) {
         let target = join(dir, &target);
@@ -224,7 +228,28 @@ fn overlay<'t>(
             vec![target]
         };
         for file in files {
-            if walk.stack.contains(&file) || walk.reads >= MAX_READS {
+            let circle = walk.stack.contains(&file);
+            // The depth is checked before the file is opened: a missing one too.
+            let opened = directive == "include" || lookup(&file).is_some();
+            if opened && (circle || walk.stack.len() > MAX_DEPTH) {
+                let why = if file == path {
+                    // Checked before the depth (ParseConfigFile's `calling_file`).
+                    "itself, which is being read already: PostgreSQL refuses to start (\"configuration file recursion\")".to_string()
+                } else {
+                    format!(
+                        "{file} {}: PostgreSQL refuses to start (\"maximum nesting depth exceeded\", more than {MAX_DEPTH} levels)",
+                        if circle {
+                            "which is being read already"
+                        } else {
+                            "past the nesting limit"
+                        }
+                    )
+                };
+                walk.refused
+                    .push((path.to_string(), line, format!("includes {why}")));
+                break;
+            }
+            if circle || walk.reads >= MAX_READS {
                 continue;
             }
             let Some(sub) = lookup(&file) else { continue };

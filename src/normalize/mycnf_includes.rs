@@ -114,6 +114,7 @@ pub fn read_through<'t>(
         from: HashMap::new(),
         read: walk.read,
         own: HashMap::new(),
+        refused: Vec::new(),
     };
     // The last assignment wins.
     for item in walk.items {

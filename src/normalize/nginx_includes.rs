@@ -172,6 +172,7 @@ pub fn read_through<'t>(
                 .collect(),
             read: BTreeSet::from([root.to_string()]),
             own: HashMap::new(),
+            refused: Vec::new(),
         };
     }
     let mut walk = Walk {
@@ -199,6 +200,7 @@ pub fn read_through<'t>(
         from: HashMap::new(),
         read: std::mem::take(&mut walk.read),
         own: HashMap::new(),
+        refused: Vec::new(),
     };
     flatten(&nodes, "", &mut out);
     out

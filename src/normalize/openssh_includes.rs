@@ -52,6 +52,7 @@ pub fn read_through<'t>(
         reads: 0,
         read: BTreeSet::from([root.to_string()]),
         items: Vec::new(),
+        refused: Vec::new(),
     };
     sequence(root, tree, None, lookup, paths, &mut walk);
     let mut out = ReadThrough {
@@ -59,6 +60,7 @@ pub fn read_through<'t>(
         from: HashMap::new(),
         read: walk.read,
         own: HashMap::new(),
+        refused: walk.refused,
     };
     let mut counters: HashMap<String, usize> = HashMap::new();
     for item in walk.items {
@@ -86,6 +88,7 @@ struct Walk {
     reads: usize,
     read: BTreeSet<String>,
     items: Vec<Item>,
+    refused: Vec<(String, u32, String)>,
 }
 
 /// Appends the lines of `path` to `walk.items` in the order sshd meets them, each included
@@ -141,13 +144,29 @@ fn sequence<'t>(
                 file: path.to_string(),
             });
         }
-        if !done_lines.insert(line) || walk.stack.len() > MAX_DEPTH {
+        if !done_lines.insert(line) {
             continue;
         }
         let within = (!section.is_empty()).then_some(section.as_str());
         for inc in includes.iter().filter(|i| i.line == line) {
             for file in matches(inc, paths) {
-                if walk.stack.contains(&file) || walk.reads >= MAX_READS {
+                let circle = walk.stack.contains(&file);
+                if circle || walk.stack.len() > MAX_DEPTH {
+                    let why = if circle {
+                        "which is being read already"
+                    } else {
+                        "past the nesting limit"
+                    };
+                    walk.refused.push((
+                        path.to_string(),
+                        line,
+                        format!(
+                            "includes {file} {why}: sshd refuses to start (\"Too many recursive configuration includes\", more than {MAX_DEPTH} levels)"
+                        ),
+                    ));
+                    break;
+                }
+                if walk.reads >= MAX_READS {
                     continue;
                 }
                 let Some(sub) = lookup(&file) else { continue };

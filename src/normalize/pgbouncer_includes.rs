@@ -76,6 +76,7 @@ pub fn read_through<'t>(
             from: HashMap::new(),
             read: BTreeSet::new(),
             own: HashMap::new(),
+            refused: Vec::new(),
         },
     };
     file(root, tree, &mut walk);
@@ -102,7 +103,7 @@ fn file<'t>(path: &str, tree: &'t Tree, walk: &mut Walk<'_, 't>) {
         lines.push((e.line, line.0, line.1, line.2));
     }
     lines.sort_by_key(|(line, rank, index, _)| (*line, *rank, *index));
-    for (_, _, _, line) in lines {
+    for (line_of_include, _, _, line) in lines {
         match line {
             Line::Header(name) => {
                 walk.section = Some(name);
@@ -121,11 +122,24 @@ fn file<'t>(path: &str, tree: &'t Tree, walk: &mut Walk<'_, 't>) {
                 }
             }
             Line::Include(target) => {
-                if !target.starts_with('/')
-                    || walk.stack.len() > MAX_DEPTH
-                    || walk.stack.iter().any(|p| p == target)
-                    || walk.reads >= MAX_READS
+                if target.starts_with('/')
+                    && (walk.stack.len() > MAX_DEPTH || walk.stack.iter().any(|p| p == target))
                 {
+                    walk.out.refused.push((
+                        path.to_string(),
+                        line_of_include,
+                        format!(
+                            "includes {target} {}: PgBouncer stops (\"nesting level too deep\", more than {MAX_DEPTH} levels)",
+                            if walk.stack.iter().any(|p| p == target) {
+                                "which is being read already"
+                            } else {
+                                "past the nesting limit"
+                            }
+                        ),
+                    ));
+                    continue;
+                }
+                if !target.starts_with('/') || walk.reads >= MAX_READS {
                     continue;
                 }
                 let Some(sub) = (walk.lookup)(target) else {

@@ -63,6 +63,7 @@ struct Walk<'a, 't> {
     reads: usize,
     read: BTreeSet<String>,
     steps: Vec<Step<'t>>,
+    refused: Vec<(String, u32, String)>,
 }
 
 /// What Redis runs with when it reads `root` (whose tree is `tree`) with every collected
@@ -81,6 +82,7 @@ pub fn read_through<'t>(
         reads: 0,
         read: BTreeSet::from([root.to_string()]),
         steps: Vec::new(),
+        refused: Vec::new(),
     };
     text(root, tree, &mut walk);
     walk.steps.push(Step::End);
@@ -89,6 +91,7 @@ pub fn read_through<'t>(
         from: HashMap::new(),
         read: std::mem::take(&mut walk.read),
         own: HashMap::new(),
+        refused: std::mem::take(&mut walk.refused),
     };
     let mut counters: HashMap<&str, usize> = HashMap::new();
     let mut save = Save {
@@ -144,7 +147,17 @@ fn text<'t>(path: &str, tree: &'t Tree, walk: &mut Walk<'_, 't>) {
             continue;
         };
         for file in named(target, walk.paths) {
-            if walk.stack.contains(&file) || walk.reads >= MAX_READS {
+            if walk.stack.contains(&file) {
+                walk.refused.push((
+                    path.to_string(),
+                    entry.line,
+                    format!(
+                        "includes {file}, which is being read already: Redis reads the circle until it crashes (it does not start)"
+                    ),
+                ));
+                continue;
+            }
+            if walk.reads >= MAX_READS {
                 continue;
             }
             let Some(sub) = (walk.lookup)(&file) else {

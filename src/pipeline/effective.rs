@@ -393,6 +393,52 @@ fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
     }
 }
 
+/// The include directives of the host's files that their program refuses to start with (a
+/// file read again in its own chain, nesting past the program's limit), each once: (file,
+/// line, what the program does). Files whose includes change nothing are read too.
+pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String, u32, String)> {
+    let mut out: Vec<(String, u32, String)> = Vec::new();
+    for model in MODELS {
+        let ours: Vec<&Compared> = files
+            .iter()
+            .filter(|f| f.format.name() == model.format)
+            .collect();
+        let paths: Vec<&str> = ours
+            .iter()
+            .filter(|f| f.live_tree().is_some())
+            .map(|f| f.path.as_str())
+            .collect();
+        let lookup = |p: &str| {
+            ours.iter()
+                .find(|f| *f.path == p)
+                .and_then(|f| f.live_tree())
+        };
+        // The files the group lists first: a circle is reported once, from where it is
+        // entered (the files one read reaches are not read again).
+        let mut order = ours.clone();
+        order.sort_by_key(|f| !(scope.listed)(f.path));
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        for f in order {
+            if reached.contains(f.path.as_str()) {
+                continue;
+            }
+            let Some(tree) = f.live_tree().filter(|t| (model.reads_others)(f.path, t)) else {
+                continue;
+            };
+            let read =
+                (model.read_through)(f.path, tree, &lookup, &paths, (scope.version_of)(f.path));
+            reached.extend(read.read);
+            // The program stops at the first it meets.
+            for r in read.refused.into_iter().take(1) {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Drops the changes of the host's files that leave what their program runs with as it
 /// was, for each program whose includes are followed ([`MODELS`]).
 pub(super) fn drop_without_effect(

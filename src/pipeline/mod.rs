@@ -179,6 +179,11 @@ fn through_includes(
         p.line = Some(line);
         out.errors.push(p);
     }
+    for (file, line, message) in effective::refused_includes(&scope, compared) {
+        let mut p = t.problem(Some(&file), None, message);
+        p.line = Some(line);
+        out.errors.push(p);
+    }
     effective::drop_without_effect(&scope, compared, &mut out.notices, &mut out.findings);
 }
 

@@ -14,6 +14,7 @@ mod follow;
 mod formats;
 mod getting_started;
 mod harness;
+mod include_refusals;
 mod init;
 mod lock;
 mod mariadb_effective;
