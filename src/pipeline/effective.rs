@@ -413,12 +413,11 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
                 .find(|f| *f.path == p)
                 .and_then(|f| f.live_tree())
         };
-        // The files the group lists first: a circle is reported once, from where it is
-        // entered (the files one read reaches are not read again).
-        let mut order = ours.clone();
-        order.sort_by_key(|f| !(scope.listed)(f.path));
+        // From the files the group lists (what the program is started with; the others are
+        // only read through them): a circle is reported once, from where it is entered (the
+        // files one read reaches are not read again).
         let mut reached: BTreeSet<String> = BTreeSet::new();
-        for f in order {
+        for f in ours.iter().filter(|f| (scope.listed)(f.path)) {
             if reached.contains(f.path.as_str()) {
                 continue;
             }
