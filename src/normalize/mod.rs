@@ -10,6 +10,7 @@ mod htpasswd;
 pub mod includes;
 mod ini;
 mod json;
+mod k8s;
 mod keyvalue;
 pub mod mycnf_includes;
 pub mod mycnf_values;
@@ -80,7 +81,25 @@ pub static FORMATS: &[FormatSpec] = &[
         patterns: &[],
         extensions: &["yml", "yaml"],
         bytes: Bytes::Utf8,
-        parse: yaml::parse,
+        // Plain YAML, or Kubernetes manifests when every document is an object (`k8s.rs`).
+        parse: k8s::parse_yaml,
+    },
+    // Kubernetes manifests by their path; any YAML file whose documents are all objects is
+    // read as manifests too (`k8s::parse_yaml`).
+    FormatSpec {
+        name: "k8s",
+        file_names: &[],
+        patterns: &[
+            "*.k8s.yaml",
+            "*.k8s.yml",
+            "k8s/*.yaml",
+            "k8s/*.yml",
+            "manifests/*.yaml",
+            "manifests/*.yml",
+        ],
+        extensions: &[],
+        bytes: Bytes::Utf8,
+        parse: k8s::parse,
     },
     FormatSpec {
         name: "toml",
