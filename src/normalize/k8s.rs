@@ -296,5 +296,72 @@ fn literal_block(lines: &[&str], line: u32) -> Option<(u32, u32)> {
     Some((u32::try_from(index + 1).ok()?, u32::try_from(indent).ok()?))
 }
 
+/// The first segment of a key path and the rest after its `.` (empty at the end): a quoted
+/// segment unquoted (`\"` and `\\` unescaped), as [`tree::push_key`] writes them.
+fn first_segment(key: &str) -> Option<(std::borrow::Cow<'_, str>, &str)> {
+    let Some(quoted) = key.strip_prefix('"') else {
+        let end = key.find(['.', '[']).unwrap_or(key.len());
+        let rest = &key[end..];
+        return Some((key[..end].into(), rest.strip_prefix('.').unwrap_or(rest)));
+    };
+    let mut text = String::new();
+    let mut chars = quoted.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => text.push(chars.next()?.1),
+            '"' => {
+                let rest = &quoted[i + 1..];
+                return Some((text.into(), rest.strip_prefix('.').unwrap_or(rest)));
+            }
+            c => text.push(c),
+        }
+    }
+    None
+}
+
+/// The kind of the object a manifest key is under and the object's field it names, with
+/// the rest of the key: `("Secret", "data", "password")` of `Secret/db/pg.data.password`.
+pub fn object_field(key: &str) -> Option<(String, String, &str)> {
+    let (object, rest) = first_segment(key)?;
+    let kind = object.split('/').next().unwrap_or_default().to_string();
+    let (field, rest) = first_segment(rest)?;
+    Some((kind, field.into_owned(), rest))
+}
+
+/// For a key inside a ConfigMap's `data` or a Secret's `stringData` entry read in its own
+/// format, that format and the key in it: (`pgbouncer`, `databases.app`) of
+/// `ConfigMap/db/b.data."pgbouncer.ini".databases.app`. The secret catalogue applies that
+/// format's rows to the entry's keys.
+pub fn entry_key(key: &str) -> Option<(Format, &str)> {
+    let (kind, field, rest) = object_field(key)?;
+    if !matches!(
+        (kind.as_str(), field.as_str()),
+        ("ConfigMap", "data") | ("Secret", "stringData")
+    ) {
+        return None;
+    }
+    let (name, inner) = first_segment(rest)?;
+    match Format::detect(&name) {
+        format @ Format::Structured(_) => Some((format, inner)),
+        Format::Text | Format::Binary => None,
+    }
+}
+
+/// Whether `key` is a whole ConfigMap `data` entry (or a Secret's) whose name says no format
+/// confdrift reads: one value holding a file, which the secret catalogue reads line by line.
+pub fn is_text_entry(key: &str) -> bool {
+    let Some((kind, field, rest)) = object_field(key) else {
+        return false;
+    };
+    let known = matches!(
+        (kind.as_str(), field.as_str()),
+        ("ConfigMap", "data") | ("Secret", "data" | "stringData")
+    );
+    known
+        && first_segment(rest).is_some_and(|(name, inner)| {
+            inner.is_empty() && !matches!(Format::detect(&name), Format::Structured(_))
+        })
+}
+
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ mod htpasswd;
 pub mod includes;
 mod ini;
 mod json;
-mod k8s;
+pub mod k8s;
 mod keyvalue;
 pub mod mycnf_includes;
 pub mod mycnf_values;
