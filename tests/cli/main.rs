@@ -15,6 +15,7 @@ mod formats;
 mod getting_started;
 mod harness;
 mod init;
+mod k8s;
 mod lock;
 mod mariadb_effective;
 mod mariadb_includes;

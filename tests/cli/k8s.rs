@@ -1,0 +1,360 @@
+//! Kubernetes manifests, held to kubectl's own reading of them: `kubectl kustomize` (offline,
+//! no cluster) reads a manifest set with the YAML reader kubectl applies with and writes the
+//! objects out sorted, in one canonical layout. Rewrites it writes out the same are no change
+//! to confdrift; edits it writes out differently are found, named by key and line. And a
+//! Secret's values appear in no output and no git object.
+
+use crate::baseline_repo::{KEY, all_objects_text, run_env, with_identity};
+use crate::harness::{Fleet, kinds};
+use std::path::Path;
+use std::process::Command;
+
+/// A pgbouncer tier as it is deployed: its config in a ConfigMap, its auth file in a Secret,
+/// the application that connects through it.
+const BASE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+  namespace: prod
+spec:
+  replicas: 6
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+      - name: app
+        image: registry.example.com/shop:1.4.2
+        env:
+        - name: DB_HOST
+          value: pgbouncer.prod.svc
+        - name: DB_POOL_SIZE
+          value: \"20\"
+        - name: DB_TIMEOUT
+          value: 30s
+        ports:
+        - containerPort: 8080
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: pgbouncer
+  namespace: prod
+data:
+  pgbouncer.ini: |
+    [databases]
+    shop = host=pg-primary port=5432 dbname=shop
+
+    [pgbouncer]
+    listen_port = 6432
+    max_client_conn = 200
+    default_pool_size = 20
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: pgbouncer-auth
+  namespace: prod
+type: Opaque
+data:
+  DB_PASSWORD: czNjcjN0LXBndy1aeDk=
+stringData:
+  userlist.txt: |
+    \"shop\" \"Zk8-userlist-pw\"
+";
+
+/// The Secret's values, as written and decoded: none may appear in any output.
+const SECRETS: [&str; 3] = ["czNjcjN0LXBndy1aeDk=", "s3cr3t-pgw-Zx9", "Zk8-userlist-pw"];
+
+/// `kubectl kustomize` of one manifest file: its canonical output.
+fn kustomize(manifest: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.yaml"), manifest).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- app.yaml\n",
+    )
+    .unwrap();
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path())
+        .output()
+        .expect("kubectl must be installed for the tests (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize refused:\n{}\n{manifest}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `confdrift diff --format json` of two manifests (as `.yaml` files, detected by content):
+/// its exit code and the findings' (key, line).
+fn confdrift(dir: &Path, a: &str, b: &str) -> (i32, Vec<(String, u64)>) {
+    std::fs::write(dir.join("a.yaml"), a).unwrap();
+    std::fs::write(dir.join("b.yaml"), b).unwrap();
+    let out = crate::harness::run_in(dir, &["diff", "a.yaml", "b.yaml", "--format", "json"]);
+    let report = out.json();
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    for s in SECRETS {
+        assert!(!out.stdout.contains(s), "{s} shown:\n{}", out.stdout);
+    }
+    (out.code, found)
+}
+
+fn documents() -> Vec<String> {
+    BASE.split("---\n").map(str::to_string).collect()
+}
+
+/// Rewrites kubectl reads as the same objects.
+fn same_objects() -> Vec<(&'static str, String)> {
+    let d = documents();
+    vec![
+        (
+            "documents in another order",
+            format!("{}---\n{}---\n{}", d[2], d[0], d[1]),
+        ),
+        (
+            "keys in another order, flow style, other quoting, comments",
+            BASE.replace(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\n  namespace: prod\n",
+                "# the shop\nmetadata: {namespace: \"prod\", name: 'shop'}\nkind: \"Deployment\"\napiVersion: apps/v1\n",
+            )
+            .replace(
+                "        image: registry.example.com/shop:1.4.2\n",
+                "        image: 'registry.example.com/shop:1.4.2'   # pinned\n",
+            )
+            .replace("        ports:\n        - containerPort: 8080\n", "        ports: [{containerPort: 8080}]\n"),
+        ),
+        (
+            "replicas in octal, as YAML 1.1 reads it",
+            BASE.replace("replicas: 6", "replicas: 06"),
+        ),
+        (
+            "the explicit document end and start markers",
+            format!("---\n{}...\n", BASE.replace("---\n", "...\n---\n")),
+        ),
+    ]
+}
+
+/// Edits kubectl reads as other objects, and the key and line confdrift names.
+fn edits() -> Vec<(&'static str, String, &'static str, u64)> {
+    vec![
+        (
+            "replicas",
+            BASE.replace("replicas: 6", "replicas: 8"),
+            "Deployment/prod/shop.spec.replicas",
+            7,
+        ),
+        (
+            "replicas 010 is 8 to kubectl",
+            BASE.replace("replicas: 6", "replicas: 010"),
+            "Deployment/prod/shop.spec.replicas",
+            7,
+        ),
+        (
+            "an env value",
+            BASE.replace("value: \"20\"", "value: \"40\""),
+            "Deployment/prod/shop.spec.template.spec.containers[name=app].env[name=DB_POOL_SIZE].value",
+            21,
+        ),
+        (
+            "the image",
+            BASE.replace("shop:1.4.2", "shop:1.4.3"),
+            "Deployment/prod/shop.spec.template.spec.containers[name=app].image",
+            16,
+        ),
+        (
+            "a setting of the pgbouncer.ini the ConfigMap holds",
+            BASE.replace("max_client_conn = 200", "max_client_conn = 500"),
+            "ConfigMap/prod/pgbouncer.data.\"pgbouncer.ini\".pgbouncer.max_client_conn",
+            39,
+        ),
+        (
+            "a namespace",
+            BASE.replace(
+                "  name: shop\n  namespace: prod\n",
+                "  name: shop\n  namespace: staging\n",
+            ),
+            "Deployment/staging/shop.kind",
+            2,
+        ),
+    ]
+}
+
+#[test]
+fn manifests_are_compared_as_kubectl_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let judged = kustomize(BASE);
+    for (what, text) in same_objects() {
+        assert_ne!(text, BASE, "{what}: not a rewrite");
+        assert_eq!(
+            kustomize(&text),
+            judged,
+            "{what}: kubectl reads other objects"
+        );
+        assert_eq!(confdrift(dir.path(), BASE, &text), (0, vec![]), "{what}");
+    }
+    for (what, text, key, line) in edits() {
+        assert_ne!(
+            kustomize(&text),
+            judged,
+            "{what}: kubectl reads the same objects"
+        );
+        let (code, found) = confdrift(dir.path(), BASE, &text);
+        assert_eq!(code, 1, "{what}: {found:?}");
+        assert!(
+            found.contains(&(key.to_string(), line)),
+            "{what}: want {key} at line {line}, found {found:?}"
+        );
+    }
+}
+
+/// Where confdrift and kubectl part, on purpose: kubectl keeps a container's `env` list in the
+/// order written (a `$(VAR)` reference sees only the variables before it), confdrift keys it
+/// by name, so a reordering with no reference is no change. Written down so that the day
+/// either side changes, this test says so.
+#[test]
+fn env_order_is_no_change_to_confdrift_though_kubectl_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let swapped = BASE.replace(
+        "        - name: DB_HOST\n          value: pgbouncer.prod.svc\n        - name: DB_POOL_SIZE\n          value: \"20\"\n",
+        "        - name: DB_POOL_SIZE\n          value: \"20\"\n        - name: DB_HOST\n          value: pgbouncer.prod.svc\n",
+    );
+    assert_ne!(swapped, BASE);
+    assert_ne!(kustomize(&swapped), kustomize(BASE));
+    assert_eq!(confdrift(dir.path(), BASE, &swapped), (0, vec![]));
+}
+
+/// Two hosts deploying the manifest from `/srv/deploy/pgbouncer.yaml`.
+fn fleet() -> Fleet {
+    let f = Fleet::new(&crate::harness::app_config(
+        &["ctl-1", "ctl-2"],
+        &["/srv/deploy/pgbouncer.yaml"],
+    ));
+    with_identity(&f);
+    f.write(".gitignore", "fleet/\n");
+    for h in ["ctl-1", "ctl-2"] {
+        f.live(h, "/srv/deploy/pgbouncer.yaml", BASE);
+    }
+    f.commit("confdrift config");
+    f
+}
+
+fn assert_no_secret(what: &str, text: &str, also: &[&str]) {
+    for s in SECRETS.iter().chain(also) {
+        assert!(!text.contains(s), "{what} shows the secret {s:?}:\n{text}");
+    }
+}
+
+#[test]
+fn a_secrets_values_appear_in_no_output_and_no_git_object() {
+    let f = fleet();
+    let env = [("CONFDRIFT_SECRET_KEY", KEY)];
+    let out = run_env(f.path(), &["accept", "-m", "Intended state"], &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_no_secret("accept", &format!("{}{}", out.stdout, out.stderr), &[]);
+    let objects = all_objects_text(&f);
+    assert_no_secret("a git object", &objects, &[]);
+    assert!(objects.contains("hmac-sha256:"), "{objects}");
+
+    // Rotated on ctl-2 (both the base64 value and the auth file's), and a setting changed.
+    let rotated = BASE
+        .replace("czNjcjN0LXBndy1aeDk=", "bjN3LXBndy1Rdzc=")
+        .replace("Zk8-userlist-pw", "Rot-userlist-77")
+        .replace("default_pool_size = 20", "default_pool_size = 25");
+    let also = ["bjN3LXBndy1Rdzc=", "n3w-pgw-Qw7", "Rot-userlist-77"];
+    f.live("ctl-2", "/srv/deploy/pgbouncer.yaml", &rotated);
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["check", "-vv"],
+        vec!["check", "--format", "junit"],
+    ] {
+        let out = run_env(f.path(), &args, &env);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert_no_secret(
+            &format!("{args:?}"),
+            &format!("{}{}", out.stdout, out.stderr),
+            &also,
+        );
+    }
+    let r = run_env(f.path(), &["check", "--format", "json"], &env).json();
+    let found: Vec<(String, String)> = kinds(&r)
+        .into_iter()
+        .map(|(host, _, key, kind)| (format!("{host} {key}"), kind))
+        .collect();
+    let changed = |k: &str| (format!("ctl-2 {k}"), "changed".to_string());
+    assert_eq!(
+        found,
+        [
+            changed("ConfigMap/prod/pgbouncer.data.\"pgbouncer.ini\".pgbouncer.default_pool_size"),
+            changed("Secret/prod/pgbouncer-auth.data.DB_PASSWORD"),
+            changed("Secret/prod/pgbouncer-auth.stringData.\"userlist.txt\".shop"),
+        ]
+    );
+    let out = run_env(
+        f.path(),
+        &["accept", "--host", "ctl-2", "-m", "Rotated"],
+        &env,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_no_secret("a git object", &all_objects_text(&f), &also);
+    assert_eq!(run_env(f.path(), &["check"], &env).code, 0);
+}
+
+#[test]
+fn manifests_are_known_by_their_path_and_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in [
+        ("deploy/app.yaml", BASE),
+        ("k8s/app.yml", BASE),
+        ("app.k8s.yaml", BASE),
+        // Read as k8s by its path, a document that is no object keeps its index.
+        ("manifests/extra.yaml", "replicas: 3\n---\nfoo: 1\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        let edited = content
+            .replace("replicas: 6", "replicas: 7")
+            .replace("replicas: 3", "replicas: 4");
+        let other = dir.path().join(format!("{name}.new.yaml"));
+        std::fs::write(&other, &edited).unwrap();
+        let out = crate::harness::run_in(
+            dir.path(),
+            &[
+                "diff",
+                name,
+                &format!("{name}.new.yaml"),
+                "--format",
+                "json",
+            ],
+        );
+        let keys: Vec<String> = out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["key"].as_str().unwrap().to_string())
+            .collect();
+        let want = if name.starts_with("manifests/") {
+            "[0].replicas"
+        } else {
+            "Deployment/prod/shop.spec.replicas"
+        };
+        assert_eq!(keys, [want], "{name}");
+    }
+}
