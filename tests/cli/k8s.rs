@@ -358,3 +358,58 @@ fn manifests_are_known_by_their_path_and_by_their_content() {
         assert_eq!(keys, [want], "{name}");
     }
 }
+
+/// A Deployment's replicas as a capacity multiplier: the application's pool size (an env
+/// value) times its replicas must fit in the pgbouncer.ini its ConfigMap holds.
+#[test]
+fn replicas_multiply_a_pool_against_the_pgbouncer_in_a_configmap() {
+    let manifest = "/srv/deploy/shop.yaml";
+    let config = format!(
+        "{}\n[[capacity]]\nname = \"shop pools fit in pgbouncer\"\nper_host = true\n\
+         demand = {{ group = \"app\", file = \"{manifest}\", key = 'Deployment/prod/shop.spec.template.spec.containers[name=app].env[name=DB_POOL_SIZE].value', multiplier = \"Deployment/prod/shop.spec.replicas\" }}\n\
+         supply = {{ group = \"app\", file = \"{manifest}\", key = 'ConfigMap/prod/pgbouncer.data.\"pgbouncer.ini\".pgbouncer.max_client_conn' }}\n",
+        crate::harness::app_config(&["ctl-1"], &[manifest])
+    );
+    let f = Fleet::new(&config);
+    let d = documents();
+    let fits = format!("{}---\n{}", d[0], d[1]);
+    f.live("ctl-1", manifest, &fits);
+    f.group_baseline("app", manifest, &fits);
+    f.commit("c");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(
+        out.code, 0,
+        "20×6 = 120 fits in 200: {}{}",
+        out.stdout, out.stderr
+    );
+
+    f.live(
+        "ctl-1",
+        manifest,
+        fits.replace("replicas: 6", "replicas: 12"),
+    );
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    let capacity: Vec<(&str, &str, u64)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "capacity")
+        .map(|x| {
+            (
+                x["key"].as_str().unwrap(),
+                x["message"].as_str().unwrap(),
+                x["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        capacity,
+        [(
+            "ConfigMap/prod/pgbouncer.data.\"pgbouncer.ini\".pgbouncer.max_client_conn",
+            "20×12 = 240 > ConfigMap/prod/pgbouncer.data.\"pgbouncer.ini\".pgbouncer.max_client_conn 200",
+            39
+        )]
+    );
+}

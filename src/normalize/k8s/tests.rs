@@ -191,3 +191,18 @@ fn manifests_inside_a_yaml_entry_are_not_unfolded() {
         (&s("Secret"), 9)
     );
 }
+
+#[test]
+fn helm_values_are_plain_yaml_with_lists_keyed_by_name() {
+    // A chart's values in the shape of a container's: `env` keyed by name there too, and read
+    // as YAML 1.1 by its path (helm reads values with sigs.k8s.io/yaml).
+    let values = "replicaCount: 2\nextraEnv:\n  - name: POOL\n    value: '20'\n  - name: MODE\n    value: session\nimage:\n  tag: 010\n";
+    let format = Format::detect("charts/pgbouncer/values.yaml");
+    assert_eq!(format.label(), "yaml 1.1");
+    let t = match format.parse(values.as_bytes()).unwrap() {
+        Document::Tree(t) => t,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(get(&t, "extraEnv[name=MODE].value"), (&s("session"), 6));
+    assert_eq!(get(&t, "image.tag").0, &Value::Int(8));
+}
