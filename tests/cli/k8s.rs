@@ -413,3 +413,277 @@ fn replicas_multiply_a_pool_against_the_pgbouncer_in_a_configmap() {
         )]
     );
 }
+
+fn upstream(rel: &str) -> String {
+    let path = format!("{}/fixtures/upstream/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `confdrift diff` of two files named `name` in two directories: exit code, (key, line)s.
+fn diff_named(dir: &Path, name: &str, a: &str, b: &str) -> (i32, Vec<(String, u64)>) {
+    for (side, text) in [("old", a), ("new", b)] {
+        std::fs::create_dir_all(dir.join(side)).unwrap();
+        std::fs::write(dir.join(side).join(name), text).unwrap();
+    }
+    let out = crate::harness::run_in(
+        dir,
+        &[
+            "diff",
+            &format!("old/{name}"),
+            &format!("new/{name}"),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.code < 2, "{}{}", out.stdout, out.stderr);
+    let found = out.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (out.code, found)
+}
+
+/// The documents of a file in the reverse order, each ending in a newline.
+fn reversed(text: &str) -> String {
+    let mut docs: Vec<String> = text
+        .split("\n---\n")
+        .map(|d| format!("{}\n", d.trim_end_matches('\n')))
+        .collect();
+    docs.reverse();
+    docs.join("---\n")
+}
+
+/// Without the comment lines and blank lines outside block scalars (a block scalar's lines,
+/// blank or `#`, are its content).
+fn without_comments(text: &str) -> String {
+    let mut out = String::new();
+    // The indentation of the line that opened the block scalar we are in.
+    let mut block: Option<usize> = None;
+    for l in text.lines() {
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        let t = l.trim();
+        if let Some(opened) = block {
+            if t.is_empty() || indent > opened {
+                out.push_str(l);
+                out.push('\n');
+                continue;
+            }
+            block = None;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        out.push_str(l);
+        out.push('\n');
+        let code = t.split(" #").next().unwrap_or(t).trim_end();
+        let last = code.rsplit(' ').next().unwrap_or(code);
+        if last.starts_with(['|', '>']) && code.len() > last.len() {
+            block = Some(indent);
+        }
+    }
+    out
+}
+
+/// Real manifests from kubernetes/examples (fixtures/upstream/SOURCES.md): keys and lines as
+/// expected; the same to kubectl and to confdrift with the documents reversed and without the
+/// top-level comments and blank lines; edits found by key and line (and by kubectl).
+#[test]
+fn upstream_manifests_from_kubernetes_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    type Case = (&'static str, &'static str, &'static str, u64);
+    let cases: [(&str, Vec<Case>); 2] = [
+        (
+            "guestbook-all-in-one.yaml",
+            vec![
+                (
+                    "replicas: 3",
+                    "replicas: 5",
+                    "Deployment/frontend.spec.replicas",
+                    126,
+                ),
+                (
+                    "value: dns",
+                    "value: env",
+                    "Deployment/redis-replica.spec.template.spec.containers[name=replica].env[name=GET_HOSTS_FROM].value",
+                    89,
+                ),
+                (
+                    "  - port: 80\n",
+                    "  - port: 8080\n",
+                    "Service/frontend.spec.ports[port=8080].port",
+                    112,
+                ),
+            ],
+        ),
+        (
+            "cassandra-statefulset.yaml",
+            vec![
+                (
+                    "replicas: 3",
+                    "replicas: 4",
+                    "StatefulSet/cassandra.spec.replicas",
+                    9,
+                ),
+                (
+                    "value: 512M",
+                    "value: 1G",
+                    "StatefulSet/cassandra.spec.template.spec.containers[name=cassandra].env[name=MAX_HEAP_SIZE].value",
+                    52,
+                ),
+                (
+                    "9042",
+                    "9043",
+                    "StatefulSet/cassandra.spec.template.spec.containers[name=cassandra].ports[name=cql].containerPort",
+                    30,
+                ),
+                (
+                    "type: pd-ssd",
+                    "type: pd-standard",
+                    "StorageClass/fast.parameters.type",
+                    115,
+                ),
+            ],
+        ),
+    ];
+    for (file, edits) in cases {
+        let text = upstream(&format!("kubernetes-examples/{file}"));
+        let judged = kustomize(&text);
+        for (what, rewrite) in [
+            ("reversed", reversed(&text)),
+            ("without comments", without_comments(&text)),
+        ] {
+            assert_ne!(rewrite, text, "{file} {what}");
+            assert_eq!(
+                kustomize(&rewrite),
+                judged,
+                "{file} {what}: kubectl differs"
+            );
+            assert_eq!(
+                diff_named(dir.path(), "app.yaml", &text, &rewrite),
+                (0, vec![]),
+                "{file} {what}"
+            );
+        }
+        for (from, to, key, line) in edits {
+            assert!(text.contains(from), "{file}: {from}");
+            let edited = text.replacen(from, to, 1);
+            assert_ne!(
+                kustomize(&edited),
+                judged,
+                "{file} {from}: kubectl reads the same"
+            );
+            let (code, found) = diff_named(dir.path(), "app.yaml", &text, &edited);
+            assert_eq!(code, 1, "{file} {from}");
+            assert!(
+                found.contains(&(key.to_string(), line)),
+                "{file} {from}: want {key} at {line}, found {found:?}"
+            );
+        }
+    }
+}
+
+/// kubernetes/examples' prometheus-adapter.yaml holds, in a ConfigMap, a `config.yaml` that no
+/// YAML reader takes: its second rule is indented two spaces too far (line 122). kubectl applies
+/// it (it never reads the entry); the adapter's YAML reader refuses it, and so does confdrift,
+/// at the line in the manifest. Indented as meant, it reads, and an edit of a rule is found
+/// at its line.
+#[test]
+fn upstream_configmap_whose_config_yaml_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = upstream("kubernetes-examples/prometheus-adapter.yaml");
+    kustomize(&text);
+    std::fs::write(dir.path().join("adapter.yaml"), &text).unwrap();
+    let out = crate::harness::run_in(dir.path(), &["diff", "adapter.yaml", "adapter.yaml"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "adapter.yaml:122:9: in the entry config.yaml (read as yaml): while parsing a block mapping, did not find expected key"
+        ),
+        "{}",
+        out.stdout
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let fixed: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| match i + 1 {
+            120..=130 => format!("{}\n", l.strip_prefix("  ").unwrap()),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let rules = "ConfigMap/monitoring/prometheus-adapter.data.\"config.yaml\".rules";
+    let edited = fixed.replace("by (<<.GroupBy>>)'", "by (pod)'");
+    let (code, found) = diff_named(dir.path(), "app.yaml", &fixed, &edited);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            (format!("{rules}[0].metricsQuery"), 119),
+            (format!("{rules}[1].metricsQuery"), 130)
+        ]
+    );
+    assert_eq!(
+        diff_named(dir.path(), "app.yaml", &fixed, &reversed(&fixed)),
+        (0, vec![])
+    );
+}
+
+/// Bitnami's PostgreSQL chart's values.yaml: plain YAML, read as YAML 1.1 by its name as helm
+/// reads it; the same without comments and respelled; edits found by key and line, and the
+/// chart's password values never shown.
+#[test]
+fn upstream_helm_values_of_bitnamis_postgresql_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = upstream("bitnami-charts/values.yaml");
+    assert_eq!(
+        diff_named(dir.path(), "values.yaml", &text, &without_comments(&text)),
+        (0, vec![])
+    );
+    // A tag quoted or not; 1 as 0x1, and as 01 (octal to YAML 1.1, as to helm).
+    let respelled = text
+        .replace("tag: 17.6.0-debian-12-r4", "tag: \"17.6.0-debian-12-r4\"")
+        .replace("  replicaCount: 1\n", "  replicaCount: 0x1\n")
+        .replace("architecture: standalone", "architecture: 'standalone'");
+    assert_eq!(
+        diff_named(dir.path(), "values.yaml", &text, &respelled),
+        (0, vec![])
+    );
+    let edited = text
+        .replace("  replicaCount: 1\n", "  replicaCount: 010\n")
+        .replace("tag: 17.6.0-debian-12-r4", "tag: 17.7.0-debian-12-r1");
+    assert_eq!(
+        diff_named(dir.path(), "values.yaml", &text, &edited),
+        (
+            1,
+            vec![
+                ("image.tag".to_string(), 126),
+                ("readReplicas.replicaCount".to_string(), 867)
+            ]
+        )
+    );
+    let password = text.replacen(
+        "  postgresPassword: \"\"",
+        "  postgresPassword: \"Zq-s3cret-41\"",
+        1,
+    );
+    std::fs::write(dir.path().join("values.yaml"), &password).unwrap();
+    let out = crate::harness::run_in(
+        dir.path(),
+        &["diff", "old/values.yaml", "values.yaml", "--format", "json"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains("Zq-s3cret-41"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("global.postgresql.auth.postgresPassword"),
+        "{}",
+        out.stdout
+    );
+}
