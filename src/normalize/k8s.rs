@@ -319,6 +319,15 @@ fn first_segment(key: &str) -> Option<(std::borrow::Cow<'_, str>, &str)> {
     None
 }
 
+/// Whether `key` may be under an object of `kind` (the cheap test, before [`object_field`]:
+/// the secret catalogue asks it of every key of every YAML file).
+pub fn under_kind(key: &str, kind: &str) -> bool {
+    key.strip_prefix('"')
+        .unwrap_or(key)
+        .strip_prefix(kind)
+        .is_some_and(|rest| rest.starts_with(['/', '.', '"']))
+}
+
 /// The kind of the object a manifest key is under and the object's field it names, with
 /// the rest of the key: `("Secret", "data", "password")` of `Secret/db/pg.data.password`.
 pub fn object_field(key: &str) -> Option<(String, String, &str)> {
@@ -333,6 +342,9 @@ pub fn object_field(key: &str) -> Option<(String, String, &str)> {
 /// `ConfigMap/db/b.data."pgbouncer.ini".databases.app`. The secret catalogue applies that
 /// format's rows to the entry's keys.
 pub fn entry_key(key: &str) -> Option<(Format, &str)> {
+    if !under_kind(key, "ConfigMap") && !under_kind(key, "Secret") {
+        return None;
+    }
     let (kind, field, rest) = object_field(key)?;
     if !matches!(
         (kind.as_str(), field.as_str()),
@@ -350,6 +362,9 @@ pub fn entry_key(key: &str) -> Option<(Format, &str)> {
 /// Whether `key` is a whole ConfigMap `data` entry (or a Secret's) whose name says no format
 /// confdrift reads: one value holding a file, which the secret catalogue reads line by line.
 pub fn is_text_entry(key: &str) -> bool {
+    if !under_kind(key, "ConfigMap") && !under_kind(key, "Secret") {
+        return false;
+    }
     let Some((kind, field, rest)) = object_field(key) else {
         return false;
     };

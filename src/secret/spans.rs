@@ -176,8 +176,11 @@ fn whole(text: &str) -> Hidden {
 fn matches_key(k: Key, format: &str, key: &str) -> bool {
     match k {
         Key::Any | Key::Every => true,
-        Key::Object { kind, fields } => crate::normalize::k8s::object_field(key)
-            .is_some_and(|(k, f, _)| k == kind && fields.contains(&f.as_str())),
+        Key::Object { kind, fields } => {
+            crate::normalize::k8s::under_kind(key, kind)
+                && crate::normalize::k8s::object_field(key)
+                    .is_some_and(|(k, f, _)| k == kind && fields.contains(&f.as_str()))
+        }
         Key::Words => {
             let last = setting_name(key).to_ascii_lowercase();
             // A setting *about* a secret (`password_encryption`, `ssl_key_file`) is not one.

@@ -206,3 +206,52 @@ fn helm_values_are_plain_yaml_with_lists_keyed_by_name() {
     assert_eq!(get(&t, "extraEnv[name=MODE].value"), (&s("session"), 6));
     assert_eq!(get(&t, "image.tag").0, &Value::Int(8));
 }
+
+#[test]
+fn keys_of_manifests_are_taken_apart_as_they_were_written() {
+    assert_eq!(
+        object_field("\"Secret/db/pg.v2\".stringData.\"userlist.txt\".app"),
+        Some(("Secret".into(), "stringData".into(), "\"userlist.txt\".app"))
+    );
+    assert_eq!(
+        object_field("Secret.data.x"),
+        Some(("Secret".into(), "data".into(), "x"))
+    );
+    assert!(under_kind("\"Secret/db/pg.v2\".data.x", "Secret"));
+    assert!(!under_kind("SecretProviderClass/x.spec", "Secret"));
+    let (format, inner) = entry_key("ConfigMap/db/b.data.\"pgbouncer.ini\".databases.app").unwrap();
+    assert_eq!((format.name(), inner), ("pgbouncer", "databases.app"));
+    assert!(entry_key("ConfigMap/db/b.data.\"notes.txt\"").is_none());
+    assert!(entry_key("Deployment/db/b.data.\"pgbouncer.ini\".x").is_none());
+    assert!(is_text_entry("ConfigMap/db/b.data.\"notes.txt\""));
+    assert!(!is_text_entry("ConfigMap/db/b.data.\"redis.conf\""));
+    assert!(!is_text_entry("ConfigMap/db/b.metadata.name"));
+}
+
+#[test]
+fn hostile_manifests_are_refused_or_read_in_bounded_time() {
+    // Deep nesting inside an object: the YAML reader's limit, with its line.
+    let deep: String = (0..200)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i + 2)))
+        .collect();
+    let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n{deep}");
+    let e = parse(&text).unwrap_err();
+    assert!(e.message.contains("nesting too deep"), "{e:?}");
+    // Many blank lines before many block entries: linear, and each setting at its line.
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n");
+    for i in 0..2000 {
+        text.push_str(&format!("  f{i}.properties: |\n\n\n    x = {i}\n"));
+    }
+    let t = parse(&text).unwrap();
+    assert_eq!(
+        get(&t, "ConfigMap/a.data.\"f1999.properties\".x").1,
+        4 + 1999 * 4 + 4
+    );
+    // An entry that is itself a manifest holding an entry: read once, not unfolded.
+    let nested = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x.yaml: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: b}\n    data:\n      y.conf: |\n        z = 1\n";
+    let t = parse(nested).unwrap();
+    assert_eq!(
+        get(&t, "ConfigMap/a.data.\"x.yaml\".data.\"y.conf\""),
+        (&s("z = 1\n"), 11)
+    );
+}
