@@ -687,3 +687,47 @@ fn upstream_helm_values_of_bitnamis_postgresql_chart() {
         out.stdout
     );
 }
+
+/// A ConfigMap holding a file in no format confdrift reads: its lines are judged as an unknown
+/// file's; `accept` writes the fingerprint of a secret on a later line of the block in place.
+#[test]
+fn a_password_in_a_configmaps_unknown_file_is_fingerprinted_in_place() {
+    let file = "/srv/deploy/app.yaml";
+    let f = Fleet::new(&crate::harness::app_config(&["ctl-1"], &[file]));
+    with_identity(&f);
+    f.write(".gitignore", "fleet/\n");
+    let manifest = |pw: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  app.cfg: |\n    pool=5\n    admin_password={pw}\n    dsn=postgres://app:{pw}x@db/app\n"
+        )
+    };
+    f.live("ctl-1", file, manifest("Zq-pw-one1"));
+    f.commit("c");
+    let env = [("CONFDRIFT_SECRET_KEY", KEY)];
+    let out = run_env(f.path(), &["accept", "-m", "first"], &env);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let objects = all_objects_text(&f);
+    assert!(!objects.contains("Zq-pw-one1"), "{objects}");
+    let baseline =
+        std::fs::read_to_string(f.path().join("baselines/groups/app/srv/deploy/app.yaml")).unwrap();
+    assert!(
+        baseline.contains("\n    pool=5\n    hmac-sha256:")
+            && baseline.contains("dsn=postgres://app:hmac-sha256:"),
+        "{baseline}"
+    );
+    assert_eq!(run_env(f.path(), &["check"], &env).code, 0);
+    f.live("ctl-1", file, manifest("Zq-pw-two2"));
+    let out = run_env(f.path(), &["check", "-vv", "--format", "json"], &env);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for s in ["Zq-pw-one1", "Zq-pw-two2"] {
+        assert!(
+            !out.stdout.contains(s) && !out.stderr.contains(s),
+            "{}",
+            out.stdout
+        );
+    }
+    assert_eq!(
+        out.json()["findings"][0]["key"],
+        "ConfigMap/app.data.\"app.cfg\""
+    );
+}
