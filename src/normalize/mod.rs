@@ -10,6 +10,7 @@ mod htpasswd;
 pub mod includes;
 mod ini;
 mod json;
+pub mod k8s;
 mod keyvalue;
 pub mod mycnf_includes;
 pub mod mycnf_values;
@@ -80,7 +81,25 @@ pub static FORMATS: &[FormatSpec] = &[
         patterns: &[],
         extensions: &["yml", "yaml"],
         bytes: Bytes::Utf8,
-        parse: yaml::parse,
+        // Plain YAML, or Kubernetes manifests when every document is an object (`k8s.rs`).
+        parse: k8s::parse_yaml,
+    },
+    // Kubernetes manifests by their path; any YAML file whose documents are all objects is
+    // read as manifests too (`k8s::parse_yaml`).
+    FormatSpec {
+        name: "k8s",
+        file_names: &[],
+        patterns: &[
+            "*.k8s.yaml",
+            "*.k8s.yml",
+            "k8s/*.yaml",
+            "k8s/*.yml",
+            "manifests/*.yaml",
+            "manifests/*.yml",
+        ],
+        extensions: &[],
+        bytes: Bytes::Utf8,
+        parse: k8s::parse,
     },
     FormatSpec {
         name: "toml",
@@ -258,7 +277,23 @@ pub const YAML_1_1_PATHS: &[&str] = &[
     "config/configuration.yml",
     "redmine/*/database.yml",
     "redmine/*/configuration.yml",
+    // Helm values: a chart's `values.yaml` and the `-f values-prod.yaml` beside it, read by
+    // `sigs.k8s.io/yaml` (go-yaml v2) in helm's pkg/chartutil/values.go (ReadValues).
+    "values.yaml",
+    "values.yml",
+    "values-*.yaml",
+    "values-*.yml",
 ];
+
+/// Who reads a file of [`YAML_1_1_PATHS`] as YAML 1.1, for people.
+pub fn yaml_1_1_reader(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.starts_with("values.") || name.starts_with("values-") {
+        "a Helm values file, read by sigs.k8s.io/yaml (go-yaml v2)"
+    } else {
+        "a Rails config file, read by Ruby's Psych"
+    }
+}
 
 /// The YAML version a program reads, as `yaml = "1.1"` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,7 +348,7 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
+    /// The format named `name` (`yaml`, `k8s`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
     /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
@@ -663,6 +698,10 @@ mod tests {
             ("/etc/apache2/htpasswd", "htpasswd"),
             ("/etc/httpd/conf/admin.htpasswd", "htpasswd"),
             ("/etc/apache2/.htdigest", "text"),
+            ("/srv/deploy/k8s/app.yaml", "k8s"),
+            ("/etc/kubernetes/manifests/kube-apiserver.yaml", "k8s"),
+            ("deploy/shop.k8s.yml", "k8s"),
+            ("deploy/shop.yaml", "yaml"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }
@@ -682,6 +721,9 @@ mod tests {
             ("/etc/redmine/default/database.yml", "yaml 1.1"),
             ("/usr/share/redmine/config/configuration.yml", "yaml 1.1"),
             ("/etc/myapp/database.yml", "yaml 1.2"),
+            ("charts/pgbouncer/values.yaml", "yaml 1.1"),
+            ("deploy/values-prod.yaml", "yaml 1.1"),
+            ("deploy/my-values.yaml", "yaml 1.2"),
             ("/srv/node-app/config/default.yml", "yaml 1.2"),
             ("/srv/blog/config/database.yml.example", "text"),
             ("/srv/blog/config/application.rb", "text"),

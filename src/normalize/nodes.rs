@@ -61,6 +61,13 @@ impl Located {
     /// Adds the leaves under this node to `tree`, their paths starting with `path`.
     /// Recursion depth is the nesting depth, which every reader bounds before this runs.
     pub fn flatten_into(&self, path: &mut String, tree: &mut Tree) {
+        self.flatten_with(path, tree, IDENTITY_FIELDS);
+    }
+
+    /// [`Located::flatten_into`], lists of mappings keyed by the first of `fields` that
+    /// identifies their items (a format whose program knows its lists by other fields, such
+    /// as Kubernetes' `containerPort` and `mountPath`).
+    pub fn flatten_with(&self, path: &mut String, tree: &mut Tree, fields: &[&'static str]) {
         match &self.node {
             Node::Leaf(value) => tree.insert(path.clone(), value.clone(), self.line),
             Node::Map(map) if map.is_empty() => {
@@ -73,24 +80,24 @@ impl Located {
                 let len = path.len();
                 for (key, child) in map {
                     tree::push_key(path, key);
-                    child.flatten_into(path, tree);
+                    child.flatten_with(path, tree, fields);
                     path.truncate(len);
                 }
             }
             Node::List(list) => {
                 let len = path.len();
-                match identities(list) {
+                match identities(list, fields) {
                     Some((field, values)) => {
                         for (child, value) in list.iter().zip(&values) {
                             push_identity(path, field, value);
-                            child.flatten_into(path, tree);
+                            child.flatten_with(path, tree, fields);
                             path.truncate(len);
                         }
                     }
                     None => {
                         for (i, child) in list.iter().enumerate() {
                             tree::push_index(path, i);
-                            child.flatten_into(path, tree);
+                            child.flatten_with(path, tree, fields);
                             path.truncate(len);
                         }
                     }
@@ -102,11 +109,11 @@ impl Located {
 
 /// The identity field of a list and each item's value of it, when every item is a mapping
 /// with that field as a scalar and the values are all different.
-fn identities(list: &[Located]) -> Option<(&'static str, Vec<String>)> {
+fn identities(list: &[Located], fields: &[&'static str]) -> Option<(&'static str, Vec<String>)> {
     if list.is_empty() || !list.iter().all(|item| matches!(item.node, Node::Map(_))) {
         return None;
     }
-    IDENTITY_FIELDS.iter().find_map(|&field| {
+    fields.iter().find_map(|&field| {
         let mut seen = HashSet::with_capacity(list.len());
         let mut values = Vec::with_capacity(list.len());
         for item in list {

@@ -88,6 +88,13 @@ pub fn read_document(text: &str) -> Result<Option<Item>, ParseError> {
     build::single_document::<ItemNode>(src).map_err(to_parse_error)
 }
 
+/// The documents of a file as nodes, each with the line it starts at (null documents left
+/// out), for a reader that keys documents itself (Kubernetes manifests, `k8s.rs`). Values,
+/// lines and errors are those of [`parse`] read as `version`.
+pub(crate) fn documents(text: &str, version: Version) -> Result<Vec<nodes::Located>, ParseError> {
+    build::documents::<nodes::Node>(live::Live::new(text, version)).map_err(to_parse_error)
+}
+
 fn parse_as(text: &str, version: Version) -> Result<Tree, ParseError> {
     match stream::parse(text, version).map_err(to_parse_error)? {
         Some(tree) => Ok(tree),

@@ -425,9 +425,12 @@ fn diff_file(
     }
     if format.yaml_version() == Some(YamlVersion::V1_1) {
         let why = if how.yaml.is_some() {
-            "--yaml 1.1"
+            "--yaml 1.1".to_string()
         } else {
-            "a Rails config file, read by Ruby's Psych; --yaml 1.2 reads it as YAML 1.2"
+            format!(
+                "{}; --yaml 1.2 reads it as YAML 1.2",
+                crate::normalize::yaml_1_1_reader(name)
+            )
         };
         report
             .notices

@@ -49,6 +49,12 @@ pub enum Key {
     Section(&'static str),
     /// Every key of the format: the file is a credential store.
     Every,
+    /// Every key under these fields of a Kubernetes object of this kind
+    /// (`Secret/db/pg.data.password`), in a manifest.
+    Object {
+        kind: &'static str,
+        fields: &'static [&'static str],
+    },
     /// Any key (used by the rows that look at values, whatever the key).
     Any,
 }
@@ -245,6 +251,18 @@ pub static CATALOGUE: &[Credential] = &[
         part: Part::Whole,
         hidden: "every password hash",
         source: "apache/httpd support/htpasswd.c, modules/aaa/mod_authn_file.c",
+    },
+    Credential {
+        program: "Kubernetes",
+        formats: &["k8s", "yaml"],
+        setting: "a Secret's `data` and `stringData` (and, in a ConfigMap's `data` or a Secret's `stringData` entry read in its own format, that format's rows)",
+        key: Key::Object {
+            kind: "Secret",
+            fields: &["data", "stringData"],
+        },
+        part: Part::Whole,
+        hidden: "every value",
+        source: "kubernetes/kubernetes staging/src/k8s.io/api/core/v1/types.go (Secret)",
     },
     Credential {
         program: "MariaDB, MySQL",

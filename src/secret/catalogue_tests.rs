@@ -106,6 +106,12 @@ const EXAMPLES: &[(&str, &str, &str, &str)] = &[
     ),
     ("htpasswd", "htpasswd", "app:{V}\n", PLAIN),
     (
+        "a Secret's `data`",
+        "k8s",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  DB_PASS: {V}\n",
+        PLAIN,
+    ),
+    (
         "password in any group",
         "mycnf",
         "[client]\npassword={V}\n",

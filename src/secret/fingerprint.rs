@@ -118,11 +118,15 @@ struct Spot {
 
 enum Edit {
     /// Replace `needle` (looked for after `after` when that is on the line) by its fingerprint;
-    /// `whole`: the needle is the whole value (quoted when the format needs it).
+    /// `whole`: the needle is the whole value (quoted when the format needs it). `below`: how
+    /// many lines after the spot's the needle may be on (a part of a value written over
+    /// several lines, such as a literal block: as many as the value holds line breaks before
+    /// the part, which escapes on one line also give).
     Value {
         needle: String,
         after: Option<String>,
         whole: bool,
+        below: u32,
     },
     /// Replace the private key block that starts at or after the line (its markers are
     /// written verbatim whatever escapes or block scalar hold its lines) by the fingerprint
@@ -199,6 +203,7 @@ fn spots(format: Format, doc: &Document) -> Vec<Spot> {
                                 needle: text,
                                 after: Some(last_segment(k)),
                                 whole: true,
+                                below: 0,
                             },
                         });
                     }
@@ -206,7 +211,7 @@ fn spots(format: Format, doc: &Document) -> Vec<Spot> {
                     Some(Hidden::Parts(parts)) => {
                         let mut after = Some(last_segment(k));
                         for r in parts {
-                            let part = &text[r];
+                            let part = &text[r.clone()];
                             if is_fingerprint(part) {
                                 continue;
                             }
@@ -219,6 +224,8 @@ fn spots(format: Format, doc: &Document) -> Vec<Spot> {
                                     needle: part.to_string(),
                                     after: after.take(),
                                     whole: false,
+                                    below: u32::try_from(text[..r.start].matches('\n').count())
+                                        .unwrap_or(u32::MAX),
                                 }
                             };
                             out.push(Spot {
@@ -257,6 +264,7 @@ fn spots(format: Format, doc: &Document) -> Vec<Spot> {
                                         needle: part.to_string(),
                                         after: None,
                                         whole: false,
+                                        below: 0,
                                     },
                                 });
                             }
@@ -334,11 +342,16 @@ fn rewrite(
                 needle,
                 after,
                 whole,
+                below,
             } => {
-                if from > line.end {
+                let last = (spot.line as usize).saturating_add(*below as usize);
+                let end = lines
+                    .get(last.wrapping_sub(1))
+                    .map_or(text.len(), |l| l.end);
+                if from > end {
                     return Err(cannot());
                 }
-                let hay = &text[from..line.end];
+                let hay = &text[from..end];
                 let skip = after
                     .as_deref()
                     .filter(|a| !a.is_empty())

@@ -26,7 +26,18 @@ pub fn in_value(format: &str, key: &str, value: &Value) -> Option<Hidden> {
         Value::Null | Value::EmptyMap | Value::EmptyList => "".into(),
         other => other.to_string().into(),
     };
+    if let Some((inner, inner_key)) = entry_of(format, key)
+        && let Some(hidden) = in_value(inner.name(), inner_key, value)
+    {
+        return Some(hidden);
+    }
     let mut parts = Vec::new();
+    if matches!(format, "k8s" | "yaml")
+        && text.contains('\n')
+        && crate::normalize::k8s::is_text_entry(key)
+    {
+        parts.extend(lines_of_a_file(&text));
+    }
     for c in applicable(format) {
         if !matches_key(c.key, format, key) || (!keyed && removable(c)) {
             continue;
@@ -55,6 +66,24 @@ pub fn in_line(text: &str) -> Option<Hidden> {
     merge(parts)
 }
 
+/// The secret parts of a file held in one value (a ConfigMap entry in no format confdrift
+/// reads), each line judged as a line of an unknown format is ([`in_line`]).
+fn lines_of_a_file(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        match in_line(body) {
+            None => {}
+            Some(Hidden::Whole) if !body.is_empty() => out.push(at..at + body.len()),
+            Some(Hidden::Whole) => {}
+            Some(Hidden::Parts(p)) => out.extend(p.into_iter().map(|r| at + r.start..at + r.end)),
+        }
+        at += line.len();
+    }
+    out
+}
+
 /// Whether a line of free text names a credential (a word of the naming rule).
 pub fn names_credential(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
@@ -64,6 +93,11 @@ pub fn names_credential(text: &str) -> bool {
 /// Whether `key` of `format` is a credential by its name: the naming rule, a catalogued
 /// setting, or any entry of a credential store.
 pub fn key_is_credential(format: &str, key: &str) -> bool {
+    if let Some((inner, inner_key)) = entry_of(format, key)
+        && key_is_credential(inner.name(), inner_key)
+    {
+        return true;
+    }
     applicable(format)
         .filter(|c| !matches!(c.key, Key::Any))
         .any(|c| matches_key(c.key, format, key))
@@ -82,7 +116,7 @@ pub fn row_examples(c: &Credential) -> Vec<String> {
         Key::Words => WORDS.to_vec(),
         Key::Name(n) | Key::Option { name: n, .. } => vec![n],
         Key::Section(s) => return vec![format!("{s}.x")],
-        Key::Every | Key::Any => return Vec::new(),
+        Key::Every | Key::Any | Key::Object { .. } => return Vec::new(),
     };
     names
         .into_iter()
@@ -101,6 +135,14 @@ pub fn replace(text: &str, parts: &[Range<usize>], with: impl Fn(&str) -> String
     }
     out.push_str(&text[at..]);
     out
+}
+
+/// In a manifest, the format of the ConfigMap or Secret entry `key` is in, and its key there.
+fn entry_of<'k>(format: &str, key: &'k str) -> Option<(crate::normalize::Format, &'k str)> {
+    if !matches!(format, "k8s" | "yaml") {
+        return None;
+    }
+    crate::normalize::k8s::entry_key(key)
 }
 
 fn applicable(format: &str) -> impl Iterator<Item = &'static Credential> {
@@ -134,6 +176,11 @@ fn whole(text: &str) -> Hidden {
 fn matches_key(k: Key, format: &str, key: &str) -> bool {
     match k {
         Key::Any | Key::Every => true,
+        Key::Object { kind, fields } => {
+            crate::normalize::k8s::under_kind(key, kind)
+                && crate::normalize::k8s::object_field(key)
+                    .is_some_and(|(k, f, _)| k == kind && fields.contains(&f.as_str()))
+        }
         Key::Words => {
             let last = setting_name(key).to_ascii_lowercase();
             // A setting *about* a secret (`password_encryption`, `ssl_key_file`) is not one.
@@ -390,6 +437,54 @@ mod tests {
             Some(Hidden::Whole) => "[x]".to_string(),
             Some(Hidden::Parts(p)) => replace(value, &p, |_| "[x]".to_string()),
         }
+    }
+
+    #[test]
+    fn a_manifest_secret_and_the_files_a_configmap_holds() {
+        for format in ["k8s", "yaml"] {
+            // A Secret: every value of data and stringData, whatever the key.
+            assert_eq!(
+                shown(format, "Secret/db/pg.data.DB_PASS", "aHVudGVyMg=="),
+                "[x]"
+            );
+            assert_eq!(
+                shown(format, "\"Secret/db/pg.v2\".stringData.user", "app"),
+                "[x]"
+            );
+            assert_eq!(shown(format, "Secret/pg.type", "Opaque"), "Opaque");
+            assert_eq!(shown(format, "ConfigMap/pg.data.user", "app"), "app");
+            // A file in a ConfigMap: its own format's rows (requirepass is no word of the
+            // naming rule; userlist.txt is a credential store).
+            let redis = "ConfigMap/db/cache.data.\"redis.conf\".requirepass";
+            assert_eq!(shown(format, redis, "hunter2"), "[x]");
+            assert_eq!(
+                shown(
+                    format,
+                    "ConfigMap/db/cache.data.\"redis.conf\".port",
+                    "6379"
+                ),
+                "6379"
+            );
+            let users = "Secret/db/b.stringData.\"userlist.txt\".app";
+            assert_eq!(shown(format, users, "pw"), "[x]");
+            let ini = "ConfigMap/b.data.\"pgbouncer.ini\".databases.app";
+            assert_eq!(
+                shown(format, ini, "host=db password=pw1 dbname=app"),
+                "host=db password=[x] dbname=app"
+            );
+            // A file in no known format: line by line, as an unknown file's lines.
+            let notes = "ConfigMap/b.data.\"app.cfg\"";
+            assert_eq!(
+                shown(
+                    format,
+                    notes,
+                    "pool=5\nadmin_password=pw2\nurl=postgres://u:pw3@db/x\n"
+                ),
+                "pool=5\n[x]\nurl=postgres://u:[x]@db/x\n"
+            );
+        }
+        // Not in other formats: a TOML key that looks like a manifest's is a TOML key.
+        assert_eq!(shown("toml", "Secret/db/pg.data.user", "app"), "app");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod getting_started;
 mod harness;
 mod include_refusals;
 mod init;
+mod k8s;
 mod lock;
 mod mariadb_effective;
 mod mariadb_includes;
