@@ -405,10 +405,7 @@ fn directive(s: &mut Section, words: &[String], ln: u32) -> Result<(), String> {
         "maxconn" | "fullconn" | "retries" | "nbthread" | "maxconnrate" | "maxsslconn"
         | "ulimit-n" => {
             let value = match args {
-                [n] => n
-                    .parse::<i64>()
-                    .map(Value::Int)
-                    .map_err(|_| format!("HAProxy refuses {kw} {n}: expected a whole number"))?,
+                [n] => Value::Int(atol(n)),
                 _ => return Err(format!("expected '{kw} NUMBER'")),
             };
             set(key(&[kw]), value, false);
@@ -440,18 +437,18 @@ fn server_options(words: &[String]) -> Result<Vec<(String, Value)>, String> {
     let mut it = words.iter();
     while let Some(w) = it.next() {
         if SERVER_ARGS.contains(&w.as_str()) {
-            let v = it
-                .next()
-                .ok_or_else(|| format!("expected a value after the server option '{w}'"))?;
+            let Some(v) = it.next() else {
+                // HAProxy 2.6 accepts `weight` last on the line; kept as a flag.
+                out.push((w.clone(), Value::Bool(true)));
+                break;
+            };
             let value = if SERVER_TIMES.contains(&w.as_str()) {
                 time_ms(v).ok_or_else(|| format!("HAProxy refuses {w} {v}: expected a time"))?
             } else if matches!(
                 w.as_str(),
                 "maxconn" | "maxqueue" | "minconn" | "weight" | "rise" | "fall" | "port"
             ) {
-                v.parse::<i64>()
-                    .map(Value::Int)
-                    .map_err(|_| format!("HAProxy refuses {w} {v}: expected a whole number"))?
+                Value::Int(atol(v))
             } else {
                 Value::text(v)
             };
@@ -461,6 +458,22 @@ fn server_options(words: &[String]) -> Result<Vec<(String, Value)>, String> {
         }
     }
     Ok(out)
+}
+
+/// A number as C's `atol` reads it, as HAProxy 2.6 reads `maxconn`, `weight`, ...: blanks,
+/// a sign, the digits that follow; `lots` is 0 and `100abc` is 100 (HAProxy accepts both).
+fn atol(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for b in t.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if negative { -n } else { n }
 }
 
 /// A time as HAProxy's `parse_time_err` reads it, in milliseconds (the default unit).
@@ -721,9 +734,8 @@ mod tests {
             ("maxconn 10\n", 1),
             ("frontend\n", 1),
             ("defaults\n  timeout client 5x\n", 2),
-            ("defaults\n  maxconn lots\n", 2),
             ("backend b\n  server s1\n", 2),
-            ("backend b\n  server s1 1.2.3.4:80 weight\n", 2),
+            ("backend b\n  server s1 1.2.3.4:80 inter 2x\n", 2),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text}: {e:?}");

@@ -18,7 +18,7 @@
 //!   applies them all): `php_value.x[0]`, `php_value.x[1]`, in file order.
 //! - Values as the INI scanner makes them: `"..."` (with `\"`, `\\` and `\$`) and `'...'`
 //!   (as written) joined with the unquoted text around them, blanks next to a quoted part
-//!   dropped; unquoted `yes`/`on`/`true` are `1` and `no`/`off`/`false`/`none`/`null` are
+//!   dropped (next to `'...'` they stay); unquoted `yes`/`on`/`true` are `1` and `no`/`off`/`false`/`none`/`null` are
 //!   empty. `$pool` is the pool's name (as its first header writes it). `${VAR}` (the
 //!   environment) and PHP constants or expressions (`E_ALL & ~E_NOTICE`) are not evaluated:
 //!   an expression is compared with its blanks dropped, anything else as written.
@@ -131,6 +131,13 @@ impl Reader {
         let err = |at: usize, msg: String| ParseError::new(ln, column(raw, at), msg);
         if body.is_empty() || body.starts_with(';') {
             return Ok(());
+        }
+        if body.starts_with('#') {
+            return Err(err(
+                start,
+                "php-fpm reads no '#' comments (a '#' line is an unknown entry or no entry at all): comments start with ';'"
+                    .into(),
+            ));
         }
         if let Some(inner) = body.strip_prefix('[') {
             let Some(close) = inner.find(']') else {
@@ -272,7 +279,8 @@ struct Scanned {
 /// One part of a value: unquoted text, or the inside of quotes.
 enum Part {
     Raw(String),
-    Quoted(String),
+    /// The inside of quotes, and whether they were double quotes (blanks next to those drop).
+    Quoted(String, bool),
 }
 
 /// One value, from after `=` to the end of the line or a `;` outside quotes.
@@ -307,7 +315,7 @@ fn scan_value(rest: &str) -> Result<Scanned, (usize, &'static str)> {
                 if !closed {
                     return Err((at, "expected the quote that closes the quoted value"));
                 }
-                parts.push(Part::Quoted(inside));
+                parts.push(Part::Quoted(inside, c == '"'));
             }
             c => {
                 if OPERATORS.contains(&c) {
@@ -318,19 +326,21 @@ fn scan_value(rest: &str) -> Result<Scanned, (usize, &'static str)> {
         }
     }
     parts.push(Part::Raw(raw));
-    let quoted = parts.iter().any(|p| matches!(p, Part::Quoted(_)));
+    let quoted = parts.iter().any(|p| matches!(p, Part::Quoted(..)));
+    let double = |p: Option<&Part>| matches!(p, Some(Part::Quoted(_, true)));
     let last = parts.len() - 1;
     let mut out = String::new();
     for (i, part) in parts.iter().enumerate() {
         match part {
-            Part::Quoted(q) => out.push_str(q),
+            Part::Quoted(q, _) => out.push_str(q),
             Part::Raw(r) => {
-                // Blanks at the ends of the value, and next to a quoted part, are dropped.
+                // Blanks at the ends of the value, and next to a double-quoted part, are
+                // dropped (next to a single-quoted one they stay: `a 'b' c` is `a b c`).
                 let mut t = r.as_str();
-                if i == 0 || quoted {
+                if i == 0 || double(i.checked_sub(1).and_then(|j| parts.get(j))) {
                     t = t.trim_start_matches(blank);
                 }
-                if i == last || quoted {
+                if i == last || double(parts.get(i + 1)) {
                     t = t.trim_end_matches(blank);
                 }
                 out.push_str(t);
@@ -467,6 +477,8 @@ mod tests {
         assert_eq!(v(" \"a \\\"q\\\" b\""), "a \"q\" b");
         assert_eq!(v(" \"a\\b\\n\""), "a\\b\\n");
         assert_eq!(v(" 'a\"b'"), "a\"b");
+        assert_eq!(v(" a 'b' c"), "a b c");
+        assert_eq!(v(" a \"b\" c"), "abc");
         assert_eq!(v(" On"), "1");
         assert_eq!(v(" \"yes\""), "yes");
         assert_eq!(v(" none"), "");
