@@ -241,6 +241,8 @@ struct Section {
     /// The defaults section in force where this proxy starts (index into sections).
     inherits: Option<usize>,
     name: Option<String>,
+    /// The line of the section's header.
+    line: u32,
     /// Relative key → values (with lines); lists keep every line in order.
     keys: BTreeMap<String, Vec<(Value, u32)>>,
     /// Relative keys that are lists (rules, repeated directives).
@@ -258,6 +260,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
         if let Some(&(kind, named)) = SECTIONS.iter().find(|(k, _)| k == first) {
             let mut s = Section {
                 kind,
+                line: ln,
                 ..Section::default()
             };
             let rest = &words[1..];
@@ -295,7 +298,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
         };
         directive(section, &words, ln).map_err(err)?;
     }
-    Ok(build(sections))
+    build(sections)
 }
 
 /// Adds one directive line to its section.
@@ -517,8 +520,12 @@ fn inherited(kind: &str, key: &str) -> bool {
     }
 }
 
+/// How many keys all proxies together may take from `defaults`: a file of a few megabytes
+/// could otherwise ask for every one of thousands of proxies to copy thousands of keys.
+const MAX_INHERITED: usize = 1_000_000;
+
 /// The sections into one tree, each proxy with what it inherits.
-fn build(mut sections: Vec<Section>) -> Tree {
+fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
     let anonymous = sections
         .iter()
         .filter(|s| s.kind == "defaults" && s.name.is_none())
@@ -554,10 +561,20 @@ fn build(mut sections: Vec<Section>) -> Tree {
     // Defaults may inherit from defaults (`defaults B from A`): resolve in file order.
     let mut effective: Vec<BTreeMap<String, Vec<(Value, u32)>>> = Vec::new();
     let mut lists: Vec<std::collections::HashSet<String>> = Vec::new();
+    let mut budget = MAX_INHERITED;
     for s in &sections {
         let mut keys = s.keys.clone();
         let mut list = s.lists.clone();
         if let Some(d) = s.inherits {
+            budget = budget.checked_sub(effective[d].len()).ok_or_else(|| {
+                ParseError::new(
+                    s.line,
+                    1,
+                    format!(
+                        "the proxies of this file inherit more than {MAX_INHERITED} settings from their defaults: confdrift stops here"
+                    ),
+                )
+            })?;
             for (k, v) in &effective[d] {
                 if (s.kind == "defaults" || inherited(s.kind, k)) && !keys.contains_key(k) {
                     keys.insert(k.clone(), v.clone());
@@ -593,7 +610,7 @@ fn build(mut sections: Vec<Section>) -> Tree {
             }
         }
     }
-    tree
+    Ok(tree)
 }
 
 /// The words of a line as HAProxy's `parse_line` splits them.
@@ -717,6 +734,20 @@ mod tests {
             drift(&a, &b),
             vec!["frontend.f.http-request[0]", "frontend.f.http-request[1]"]
         );
+    }
+
+    #[test]
+    fn inheritance_is_bounded() {
+        let mut text = String::from("defaults\n");
+        for i in 0..2000 {
+            text.push_str(&format!("  option o{i}\n"));
+        }
+        for i in 0..600 {
+            text.push_str(&format!("backend b{i}\n"));
+        }
+        let e = parse(&text).unwrap_err();
+        assert!(e.message.contains("inherit more than"), "{e:?}");
+        assert_eq!(e.line, 2001 + 500 + 1);
     }
 
     #[test]

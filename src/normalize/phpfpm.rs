@@ -202,7 +202,7 @@ impl Reader {
                 let text = if section == "global" {
                     value.text
                 } else {
-                    value.text.replace("$pool", written)
+                    pool_named(&value.text, written).map_err(|m| err(value_at, m))?
                 };
                 typed(&key, &text, value.plain).map_err(|m| err(value_at, m))?
             }
@@ -234,7 +234,7 @@ impl Reader {
             return Err(err(format!("expected a key inside {array}[]")));
         }
         let text = match &self.section {
-            Some((_, written)) => value.text.replace("$pool", written),
+            Some((_, written)) => pool_named(&value.text, written).map_err(&err)?,
             None => value.text,
         };
         let text = if flag {
@@ -261,6 +261,24 @@ impl Reader {
             .push((Value::text(text), ln));
         Ok(())
     }
+}
+
+/// The longest value `$pool` may expand to: a long pool name used many times on one line
+/// would otherwise ask for gigabytes.
+const MAX_EXPANDED: usize = 1 << 20;
+
+/// `text` with `$pool` as the pool's name, as `fpm_conf_expand_pool_name` expands it.
+fn pool_named(text: &str, name: &str) -> Result<String, String> {
+    let uses = text.matches("$pool").count();
+    if uses == 0 {
+        return Ok(text.to_string());
+    }
+    if uses.saturating_mul(name.len()).saturating_add(text.len()) > MAX_EXPANDED {
+        return Err(format!(
+            "$pool expands this value past {MAX_EXPANDED} bytes: confdrift stops here"
+        ));
+    }
+    Ok(text.replace("$pool", name))
 }
 
 /// A section name as the scanner reads it: quotes dropped, blanks kept.
@@ -504,6 +522,16 @@ mod tests {
         );
         assert_eq!(get(&t, "www.env.DB_PASSWORD").0, &s("x"));
         assert_eq!(get(&t, "www.php_value.a[1]"), (&s("2"), 5));
+    }
+
+    #[test]
+    fn pool_names_expand_within_bounds() {
+        let name = "p".repeat(5000);
+        let uses = "$pool".repeat(300);
+        let e = parse(&format!("[{name}]\nlisten = {uses}\n")).unwrap_err();
+        assert_eq!(e.line, 2);
+        let t = parse("[api]\nlisten = /run/$pool-$pool.sock\n").unwrap();
+        assert_eq!(get(&t, "api.listen").0, &s("/run/api-api.sock"));
     }
 
     #[test]
