@@ -19,9 +19,9 @@
 //!   `acl.NAME[i]` (the lines of one acl in order; acls of other names in any order);
 //!   `user NAME ...`/`group NAME ...` in a userlist are keyed by name.
 //! - Rules evaluated in order keep it: `http-request`, `http-response`, `tcp-request`,
-//!   `use_backend`, `redirect`, ... are `http-request[0]`, `[1]`, ... in file order; so is any
-//!   other directive given more than once (`log`), but for those where the last line wins
-//!   (`maxconn`, `mode`, `balance`, ...).
+//!   `use_backend`, `redirect`, `log`, ... are always lists, `http-request[0]`, `[1]`, ... in
+//!   file order; so is any other directive given more than once, but for those where the last
+//!   line wins (`maxconn`, `mode`, `balance`, ...).
 //! - `defaults` are inherited as HAProxy 2.6 copies them into each proxy after them
 //!   (`proxy_defproxy_cpy`, src/proxy.c): the last `defaults` before the proxy, or the named
 //!   one of `from NAME`. A proxy's keys hold the effective value, its own or the inherited
@@ -105,6 +105,25 @@ const SINGLE: &[&str] = &[
     "spread-checks",
     "hard-stop-after",
     "email-alert",
+];
+
+/// Directives HAProxy evaluates in file order, or keeps every line of: always lists
+/// (`http-request[0]`), so a second line does not rename the first.
+const ORDERED: &[&str] = &[
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "tcp-request",
+    "tcp-response",
+    "use_backend",
+    "use-server",
+    "redirect",
+    "http-check",
+    "tcp-check",
+    "log",
+    "capture",
+    "filter",
+    "stick",
 ];
 
 /// Server options that take a value (the next word); any other word is a flag.
@@ -422,6 +441,9 @@ fn directive(s: &mut Section, words: &[String], ln: u32) -> Result<(), String> {
                 joined()
             };
             let k = key(&[kw]);
+            if ORDERED.contains(&kw) {
+                s.lists.insert(k.clone());
+            }
             let single = SINGLE.contains(&kw);
             set(k, value, !single);
         }
