@@ -6,6 +6,7 @@ pub mod defaults;
 mod dotenv;
 pub mod follow;
 mod glob3;
+mod haproxy;
 mod htpasswd;
 pub mod includes;
 mod ini;
@@ -22,6 +23,7 @@ mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
 mod pgpass;
+mod phpfpm;
 mod properties;
 pub mod raw;
 pub mod redis_includes;
@@ -223,6 +225,25 @@ pub static FORMATS: &[FormatSpec] = &[
         bytes: Bytes::Any,
         parse: nginx::parse,
     },
+    FormatSpec {
+        name: "phpfpm",
+        file_names: &["php-fpm.conf"],
+        // Debian's /etc/php/<version>/fpm/pool.d, RHEL's /etc/php-fpm.d, the container
+        // image's /usr/local/etc/php-fpm.d; `www.conf` (the pool every package ships) as a
+        // pattern, after nginx's, so that nginx/conf.d/www.conf stays nginx's.
+        patterns: &["fpm/pool.d/*.conf", "php-fpm.d/*.conf", "www.conf"],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: phpfpm::parse,
+    },
+    FormatSpec {
+        name: "haproxy",
+        file_names: &["haproxy.cfg"],
+        patterns: &["haproxy/*.cfg", "haproxy/conf.d/*.cfg"],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: haproxy::parse,
+    },
     // Credential stores: files that hold nothing but secrets.
     FormatSpec {
         name: "pgpass",
@@ -348,8 +369,9 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `k8s`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
-    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
+    /// The format named `name` (`yaml`, `k8s`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`,
+    /// `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `phpfpm`,
+    /// `haproxy`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {

@@ -300,6 +300,33 @@ pub static CATALOGUE: &[Credential] = &[
         hidden: "the whole value (a literal encryption key, or FILE:path)",
         source: "MariaDB/server plugin/file_key_management/file_key_management_plugin.cc",
     },
+    Credential {
+        program: "PHP-FPM",
+        formats: &["phpfpm"],
+        setting: "php_value[mysqli.default_pw], php_admin_value[mysqli.default_pw]",
+        key: Key::Name("mysqli.default_pw"),
+        part: Part::Whole,
+        hidden: "the whole value",
+        source: "php/php-src ext/mysqli/mysqli.c (PHP_INI_BEGIN: mysqli.default_pw)",
+    },
+    Credential {
+        program: "HAProxy",
+        formats: &["haproxy"],
+        setting: "stats auth USER:PASSWORD",
+        key: Key::Name("auth"),
+        part: Part::AfterColon,
+        hidden: "the password after the first `:`",
+        source: "haproxy/haproxy doc/configuration.txt (stats auth), src/uri_auth.c (stats_add_auth)",
+    },
+    Credential {
+        program: "HAProxy",
+        formats: &["haproxy"],
+        setting: "userlist: user NAME password HASH, user NAME insecure-password PASSWORD",
+        key: Key::Words,
+        part: Part::Whole,
+        hidden: "the hash or password",
+        source: "haproxy/haproxy doc/configuration.txt (3.4 Userlists), src/auth.c",
+    },
 ];
 
 /// The catalogue as the README's markdown table.

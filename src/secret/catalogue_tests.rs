@@ -123,6 +123,24 @@ const EXAMPLES: &[(&str, &str, &str, &str)] = &[
         "[galera]\nwsrep_sst_auth=sst:{V}\n",
         PLAIN,
     ),
+    (
+        "php_value[mysqli.default_pw]",
+        "phpfpm",
+        "[www]\nphp_admin_value[mysqli.default_pw] = {V}\n",
+        PLAIN,
+    ),
+    (
+        "stats auth",
+        "haproxy",
+        "listen stats\n  bind :8404\n  stats auth admin:{V}\n",
+        PLAIN,
+    ),
+    (
+        "userlist:",
+        "haproxy",
+        "userlist ops\n  user bob insecure-password {V}\n",
+        PLAIN,
+    ),
 ];
 
 /// Values that read as one plain word in every format above.
