@@ -24,6 +24,7 @@ mod pgpass;
 mod properties;
 pub mod raw;
 pub mod redis_includes;
+pub mod sniff;
 pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]
