@@ -2,6 +2,7 @@
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
 pub mod binary;
+mod compose;
 pub mod defaults;
 mod dotenv;
 pub mod follow;
@@ -84,6 +85,24 @@ pub static FORMATS: &[FormatSpec] = &[
         parse: yaml::parse,
     },
     FormatSpec {
+        name: "compose",
+        file_names: &[
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+        ],
+        patterns: &[
+            "compose.*.yaml",
+            "compose.*.yml",
+            "docker-compose.*.yml",
+            "docker-compose.*.yaml",
+        ],
+        extensions: &[],
+        bytes: Bytes::Utf8,
+        parse: compose::parse,
+    },
+    FormatSpec {
         name: "toml",
         file_names: &[],
         patterns: &[],
@@ -147,7 +166,9 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "properties",
-        file_names: &[],
+        // ZooKeeper's zoo.cfg: java.util.Properties (QuorumPeerConfig.parse). Kafka's
+        // server.properties and the rest of config/*.properties go by their extension.
+        file_names: &["zoo.cfg"],
         patterns: &[],
         extensions: &["properties"],
         bytes: Bytes::Any,

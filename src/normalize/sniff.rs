@@ -31,18 +31,27 @@ pub const QUICK_BYTES: usize = 64 * 1024;
 pub struct Sniffed {
     pub format: Format,
     pub why: String,
+    /// Worth a note in the report: a reader explains one side but not the other (lines are
+    /// compared), or the readers that explain both disagree about a change.
+    pub note: bool,
 }
 
 /// The format one file's content says (for a file with no other side: missing, unexpected,
 /// linted).
 pub fn one(bytes: &[u8]) -> Sniffed {
-    match explaining(bytes) {
+    one_of(explaining(bytes))
+}
+
+/// [`one`], from what [`explaining`] found.
+pub fn one_of(found: Result<Vec<(Format, Tree)>, String>) -> Sniffed {
+    match found {
         Err(why) => text(why),
         Ok(found) => {
             let (format, _) = &found[0];
             Sniffed {
                 format: *format,
                 why: format!("its content: {}", because(*format, &found)),
+                note: false,
             }
         }
     }
@@ -62,13 +71,13 @@ fn choose(
     let (b, l) = match (b, l) {
         (Err(why), Err(_)) => return text(why),
         (Ok(b), Err(why)) => {
-            return text(format!(
+            return noted(format!(
                 "the baseline reads as {}, but the live file does not ({why})",
                 b[0].0.name()
             ));
         }
         (Err(why), Ok(l)) => {
-            return text(format!(
+            return noted(format!(
                 "the live file reads as {}, but the baseline does not ({why})",
                 l[0].0.name()
             ));
@@ -80,7 +89,7 @@ fn choose(
         .filter_map(|(f, bt)| l.iter().find(|(g, _)| g == f).map(|(_, lt)| (*f, bt, lt)))
         .collect();
     let Some(&(first, _, _)) = both.first() else {
-        return text(format!(
+        return noted(format!(
             "the baseline reads as {}, the live file as {}: no format explains both",
             names(&b),
             names(&l)
@@ -89,7 +98,11 @@ fn choose(
     let differs: Vec<bool> = both.iter().map(|(_, bt, lt)| !same(bt, lt)).collect();
     let why = format!("its content, on both sides: {}", because(first, &b));
     if differs[0] || !differs.iter().any(|d| *d) {
-        return Sniffed { format: first, why };
+        return Sniffed {
+            format: first,
+            why,
+            note: false,
+        };
     }
     let (format, _, _) = both[differs.iter().position(|d| *d).unwrap_or(0)];
     Sniffed {
@@ -101,6 +114,7 @@ fn choose(
             first.name(),
             format.name()
         ),
+        note: true,
     }
 }
 
@@ -108,6 +122,15 @@ fn text(why: String) -> Sniffed {
     Sniffed {
         format: Format::Text,
         why: format!("{why}: compared line by line; --as FORMAT or format = reads it as another"),
+        note: false,
+    }
+}
+
+/// [`text`], worth a note in the report.
+fn noted(why: String) -> Sniffed {
+    Sniffed {
+        note: true,
+        ..text(why)
     }
 }
 
@@ -125,7 +148,7 @@ fn because(format: Format, found: &[(Format, Tree)]) -> String {
         "toml" => "a TOML document",
         "yaml" => "a YAML mapping or list",
         "ini" => "[section] headers and key = value lines",
-        _ => "key = value, key: value or key value lines (Java's .properties rules)",
+        _ => "key=value lines, read by Java's .properties rules",
     };
     let others: Vec<&str> = found.iter().skip(1).map(|(f, _)| f.name()).collect();
     if others.is_empty() {

@@ -74,6 +74,12 @@ impl Target<'_> {
             .unwrap_or_else(|| self.group.format_of(path))
     }
 
+    /// Whether `path`'s format is decided by its content: a file entry of the group selects
+    /// it, forces no format, and its name says nothing (see [`crate::normalize::sniff`]).
+    fn sniffs(&self, path: &str) -> bool {
+        self.group.files.iter().any(|s| s.matches(path)) && self.group.sniffs(path)
+    }
+
     /// Trouble with this host (and `file`, and the place `e` points at).
     fn problem(&self, file: Option<&str>, e: Option<&ParseError>, message: String) -> Problem {
         Problem {
@@ -99,6 +105,8 @@ struct HostResult {
     facts: Facts,
     /// Notes for the report (once each).
     notices: Vec<String>,
+    /// Files whose format their content decided: path, format, why.
+    detected: Vec<(String, Format, String)>,
 }
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
@@ -278,6 +286,16 @@ pub fn check(
             files: r.paths.clone(),
             yaml_1_1: t.group.yaml_1_1_files(&r.paths),
         });
+        for (file, format, why) in &r.detected {
+            if crate::collect::verbose() {
+                eprintln!(
+                    "confdrift: {}: {file}: read as {} ({why})",
+                    t.host,
+                    format.label()
+                );
+            }
+            report.add_detected(Some(t.host), file, format.label(), why);
+        }
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
         for n in r.notices {
