@@ -5,13 +5,16 @@
 //! How, deterministically:
 //! 1. The first [`QUICK_BYTES`] decide which readers are tried and in which order: a first
 //!    character `{` or `[` tries JSON first; a first `<` is XML, which
-//!    confdrift has no reader for (text); `[section]` lines try INI, then TOML; lines of
+//!    confdrift has no reader for (text); a first line ending in `;` or `{` tries nginx;
+//!    `[section]` lines try INI, then MariaDB/MySQL option files, then TOML; lines of
 //!    `key = value`, `key: value` or `key value` try `.properties` (Java's rules), then TOML
-//!    and YAML; a file with indented lines, `- ` items or `---` tries YAML before `.properties`.
+//!    and YAML; a file with indented lines, `- ` items or `---` tries YAML before `.properties`;
+//!    an `!include` line tries MariaDB/MySQL option files first.
 //! 2. A reader explains a file when it reads the whole file without error and:
 //!    - JSON, TOML, YAML: their grammar is the proof; the root must be a mapping or list with
 //!      at least one key (any text is a YAML scalar: that proves nothing);
-//!    - INI and `.properties`: every significant line is accounted for: a comment, a blank, a
+//!    - nginx: every significant line ends a directive (`;`) or opens or closes a block;
+//!    - INI, option files and `.properties`: every significant line is accounted for: a comment, a blank, a
 //!      `[section]` header (INI), a continuation (`.properties`), or a line whose key is its
 //!      own entry in the tree: a repeated key (one of two lines lost) or a key that does not
 //!      look like one (`2]`, `This`, a sentence) is not explained.
@@ -148,6 +151,8 @@ fn because(format: Format, found: &[(Format, Tree)]) -> String {
         "toml" => "a TOML document",
         "yaml" => "a YAML mapping or list",
         "ini" => "[section] headers and key = value lines",
+        "mycnf" => "[group] headers, options and !include lines (MariaDB/MySQL)",
+        "nginx" => "directives ended by ; and { } blocks (nginx)",
         _ => "key=value lines, read by Java's .properties rules",
     };
     let others: Vec<&str> = found.iter().skip(1).map(|(f, _)| f.name()).collect();
@@ -189,12 +194,20 @@ pub fn explaining(bytes: &[u8]) -> Result<Vec<(Format, Tree)>, String> {
         Some('{' | '[') => order.push("json"),
         _ => {}
     }
+    if quick.blocks {
+        order.push("nginx");
+    }
     if quick.headers {
-        order.extend(["ini", "toml"]);
-    } else if quick.nested {
-        order.extend(["yaml", "properties", "toml"]);
+        order.extend(["ini", "mycnf", "toml"]);
     } else {
-        order.extend(["properties", "toml", "yaml"]);
+        if quick.mysql_include {
+            order.push("mycnf");
+        }
+        if quick.nested {
+            order.extend(["yaml", "properties", "toml"]);
+        } else {
+            order.extend(["properties", "toml", "yaml"]);
+        }
     }
     let mut found = Vec::new();
     let mut whys = Vec::new();
@@ -257,6 +270,10 @@ struct Shape {
     headers: bool,
     /// Indented lines, `- ` items or `---`: YAML's nesting.
     nested: bool,
+    /// The first significant line ends in `;` or `{`: nginx's directives and blocks.
+    blocks: bool,
+    /// A `!include` or `!includedir` line: a MariaDB/MySQL option file.
+    mysql_include: bool,
 }
 
 impl Shape {
@@ -269,7 +286,9 @@ impl Shape {
             }
             if s.first.is_none() {
                 s.first = t.chars().next();
+                s.blocks = nginx_end(t);
             }
+            s.mysql_include |= t.starts_with("!include");
             s.headers |= is_header(t);
             s.nested |=
                 raw.starts_with([' ', '\t']) || t.starts_with("- ") || t == "-" || t == "---";
@@ -292,8 +311,23 @@ fn explains(name: &str, text: &str, tree: &Tree) -> Result<(), String> {
             Ok(())
         };
     }
+    if name == "nginx" {
+        return match text.lines().enumerate().find(|(_, raw)| {
+            let t = raw.trim();
+            !(t.is_empty() || t.starts_with('#') || nginx_end(t))
+        }) {
+            Some((i, raw)) => Err(format!(
+                "line {} ({}) does not end a directive or a block",
+                super::line_number(i),
+                raw.trim().chars().take(60).collect::<String>()
+            )),
+            None if tree.is_empty() => Err("no directive".to_string()),
+            None => Ok(()),
+        };
+    }
     let keyed: std::collections::HashSet<u32> = tree.iter().map(|(_, e)| e.line).collect();
     let properties = name == "properties";
+    let mycnf = name == "mycnf";
     let mut continued = false;
     for (i, raw) in text.lines().enumerate() {
         let number = super::line_number(i);
@@ -324,7 +358,12 @@ fn explains(name: &str, text: &str, tree: &Tree) -> Result<(), String> {
                 "line {number} ({line}) is not a key of its own (repeated, or not a setting)"
             ));
         }
-        if !looks_like_setting(t, properties) {
+        let shaped = if mycnf {
+            looks_like_option(t)
+        } else {
+            looks_like_setting(t, properties)
+        };
+        if !shaped {
             return Err(format!(
                 "line {number} ({line}) does not look like a setting"
             ));
@@ -334,6 +373,33 @@ fn explains(name: &str, text: &str, tree: &Tree) -> Result<(), String> {
         return Err("no key".to_string());
     }
     Ok(())
+}
+
+/// An nginx line: it ends in `;`, `{` or `}`, before a `#` comment that starts a word.
+fn nginx_end(t: &str) -> bool {
+    let code = t
+        .match_indices('#')
+        .find(|(i, _)| *i == 0 || t[..*i].ends_with(char::is_whitespace))
+        .map_or(t, |(i, _)| &t[..i])
+        .trim_end();
+    code.ends_with([';', '{', '}'])
+}
+
+/// A MariaDB/MySQL option line: `!include[dir] PATH`, `name = value` or a bare `name` of
+/// letters, digits, `_`, `-` and `.`.
+fn looks_like_option(t: &str) -> bool {
+    if let Some(rest) = t
+        .strip_prefix("!includedir")
+        .or_else(|| t.strip_prefix("!include"))
+    {
+        return rest.starts_with(char::is_whitespace) && !rest.trim().is_empty();
+    }
+    let name = t.split('=').next().unwrap_or("").trim_end();
+    !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A line ending in an odd number of backslashes continues on the next (`.properties`).

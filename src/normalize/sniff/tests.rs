@@ -6,6 +6,9 @@ const KAFKA: &str = include_str!("../../../fixtures/upstream/kafka/server.proper
 const COMPOSE: &str = include_str!("../../../fixtures/upstream/awesome-compose/compose.yaml");
 const POLICY: &str =
     include_str!("../../../fixtures/upstream/golang-github-containers-common/policy.json");
+const FASTCGI: &str = include_str!("../../../fixtures/upstream/nginx-common/fastcgi.conf");
+const MYCNF_FALLBACK: &str =
+    include_str!("../../../fixtures/upstream/mysql-common/my.cnf.fallback");
 const SHORTNAMES: &str =
     include_str!("../../../fixtures/upstream/golang-github-containers-common/shortnames.conf");
 
@@ -21,6 +24,8 @@ fn each_candidate_on_real_files() {
     assert_eq!(name(COMPOSE), "yaml");
     assert_eq!(name(POLICY), "json");
     assert_eq!(name(SHORTNAMES), "toml");
+    assert_eq!(name(FASTCGI), "nginx");
+    assert_eq!(name(MYCNF_FALLBACK), "mycnf");
 }
 
 #[test]
@@ -40,6 +45,15 @@ fn small_files_of_each_shape() {
             "toml",
         ),
         ("a = [\n  1,\n  2,\n]\n", "toml"),
+        (
+            "worker_processes 4;\nevents {\n  worker_connections 768; # per worker\n}\n",
+            "nginx",
+        ),
+        (
+            "[mysqld]\nskip-name-resolve\nmax_connections = 100 # peak\n",
+            "mycnf",
+        ),
+        ("!includedir /etc/mysql/conf.d/\n", "mycnf"),
     ] {
         assert_eq!(name(text), format, "{text}");
     }
@@ -56,8 +70,8 @@ fn what_no_reader_fully_explains_is_text() {
             "does not look like a setting",
         ),
         ("<?xml version=\"1.0\"?>\n<a/>\n", "XML"),
-        // A section header, then a line INI cannot read.
-        ("[mysqld]\nskip-name-resolve\n", "as ini"),
+        // A section header, then a line neither INI nor an option file reads.
+        ("[mysqld]\nskip name resolve\n", "as ini"),
         ("# only comments\n\n", "nothing but comments"),
         ("42\n", "line"),
         ("\"just a string\"", "bare value"),
@@ -66,7 +80,8 @@ fn what_no_reader_fully_explains_is_text() {
             "<VirtualHost *:80>\n  ServerName x\n</VirtualHost>\n",
             "XML",
         ),
-        ("server {\n  listen 80;\n}\n", "line 1"),
+        // Braces, but statements without `;`: not nginx.
+        ("server {\n  listen 80\n}\n", "as nginx, line 3"),
         (
             "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
             "line 1 (127.0.0.1",
@@ -93,7 +108,7 @@ fn ambiguous_files_take_the_most_literal_reader_first() {
     // With sections: INI before TOML.
     let found = explaining(b"[s]\na = 1\n").unwrap();
     let names: Vec<_> = found.iter().map(|(f, _)| f.name()).collect();
-    assert_eq!(names, ["ini", "toml"]);
+    assert_eq!(names, ["ini", "mycnf", "toml"]);
 }
 
 #[test]
