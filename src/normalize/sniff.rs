@@ -99,7 +99,7 @@ fn choose(
         ));
     };
     let differs: Vec<bool> = both.iter().map(|(_, bt, lt)| !same(bt, lt)).collect();
-    let why = format!("its content, on both sides: {}", because(first, &b));
+    let why = format!("its content: {}", because(first, &b));
     if differs[0] || !differs.iter().any(|d| *d) {
         return Sniffed {
             format: first,
@@ -111,7 +111,7 @@ fn choose(
     Sniffed {
         format,
         why: format!(
-            "its content, on both sides: {} and {} explain every line; {} reads the two as the same, {} finds a difference, and a guess must not hide one",
+            "its content: {} and {} explain every line of both sides; {} reads the two as the same, {} finds a difference, and a guess must not hide one",
             first.name(),
             format.name(),
             first.name(),

@@ -8,6 +8,7 @@ mod blame;
 mod bytes;
 mod check;
 mod demo;
+mod detect;
 mod diff;
 mod fleetgen;
 mod follow;
