@@ -6,9 +6,12 @@
 //! - `environment`, `labels` and `build.args` may be written as a list (`- KEY=value`,
 //!   `- KEY`) or a mapping (`KEY: value`, `KEY:`); Compose reads both as one mapping
 //!   (`docker-compose config` prints the mapping), so both are keyed by name here:
-//!   `services.db.environment.MYSQL_USER`. `- KEY=value` splits at the first `=`; `- KEY`
-//!   alone is `KEY:` with no value (null: taken from the shell, for `environment`), which is
-//!   not `KEY=` (the empty string). A list item that is not a string stays at its index.
+//!   `services.db.environment.MYSQL_USER`. `- KEY=value` splits at the first `=`. As
+//!   `docker-compose config` (1.29) prints them: `- KEY` alone in `environment` is `KEY:` with
+//!   no value (null: taken from the shell), not `KEY=` (the empty string); a bare label
+//!   `- com.example.x` is the empty string. A bare build argument is null here (it is taken
+//!   from the environment at build time; `config` prints the value it finds then). A list item
+//!   that is not a string stays at its index.
 //! - Everything else is YAML as written (`deploy.replicas`, `ports`, `command`): a port list
 //!   is still compared by position, and `"80:80"` is not the same as the long syntax.
 
@@ -52,6 +55,9 @@ fn by_name(key: &str, value: &Value) -> Option<(String, Value)> {
     }
     let (name, value) = match item.split_once('=') {
         Some((name, value)) => (name, Value::text(value)),
+        // A bare label is the empty string; a bare variable or build argument has no value
+        // (it is taken from the environment).
+        None if list.ends_with(".labels") => (item.as_str(), Value::text("")),
         None => (item.as_str(), Value::Null),
     };
     if name.is_empty() {
@@ -83,11 +89,11 @@ mod tests {
     #[test]
     fn a_list_and_a_mapping_are_the_same() {
         let list = parse(
-            "services:\n  web:\n    environment:\n      - A=1\n      - B\n      - C=x=y\n      - D=\n    labels:\n      - com.example.tier=front\n",
+            "services:\n  web:\n    environment:\n      - A=1\n      - B\n      - C=x=y\n      - D=\n    labels:\n      - com.example.tier=front\n      - com.example.bare\n",
         )
         .unwrap();
         let map = parse(
-            "services:\n  web:\n    labels:\n      com.example.tier: front\n    environment:\n      C: x=y\n      A: 1\n      B:\n      D: ''\n",
+            "services:\n  web:\n    labels:\n      com.example.tier: front\n      com.example.bare: ''\n    environment:\n      C: x=y\n      A: 1\n      B:\n      D: ''\n",
         )
         .unwrap();
         assert_eq!(list.len(), map.len());

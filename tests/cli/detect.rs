@@ -97,10 +97,7 @@ fn renamed_upstream_files_are_compared_by_key() {
             "nginx-common/sites-available-default",
             "nginx",
             &['#'][..],
-            (
-                "listen 80 default_server;",
-                "listen 8080 default_server;",
-            ),
+            ("listen 80 default_server;", "listen 8080 default_server;"),
             "server.listen[0]",
             22,
         ),
@@ -181,7 +178,10 @@ fn as_and_format_still_decide() {
     assert_eq!(
         found,
         vec![
-            ("/etc/zk/main.conf".to_string(), "@@ -2,1 +2,1 @@".to_string()),
+            (
+                "/etc/zk/main.conf".to_string(),
+                "@@ -2,1 +2,1 @@".to_string()
+            ),
             ("/etc/zk/other.conf".to_string(), "tickTime".to_string()),
         ]
     );
@@ -239,7 +239,10 @@ fn check_reads_renamed_files_by_content_and_says_so() {
     let detected = r["detected"].as_array().unwrap();
     let ini: Vec<&serde_json::Value> = detected.iter().filter(|d| d["format"] == "ini").collect();
     assert_eq!(ini.len(), 1, "{detected:?}");
-    assert_eq!(ini[0]["hosts"], serde_json::json!(["app-1", "app-2", "app-3"]));
+    assert_eq!(
+        ini[0]["hosts"],
+        serde_json::json!(["app-1", "app-2", "app-3"])
+    );
     let text: Vec<&serde_json::Value> = detected.iter().filter(|d| d["format"] == "text").collect();
     assert_eq!(text.len(), 1, "{detected:?}");
     assert_eq!(text[0]["hosts"], serde_json::json!(["app-4"]));
@@ -251,16 +254,16 @@ fn check_reads_renamed_files_by_content_and_says_so() {
     );
     // Said as a note too (a reader explained one side only), and on stderr with -v.
     assert!(
-        r["notices"]
-            .as_array()
+        r["notices"].as_array().unwrap().iter().any(|n| n
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().starts_with(&format!("{file}: read as text"))),
+            .starts_with(&format!("{file}: read as text"))),
         "{r}"
     );
     assert!(
-        out.stderr
-            .contains(&format!("confdrift: app-3: {file}: read as ini (its content")),
+        out.stderr.contains(&format!(
+            "confdrift: app-3: {file}: read as ini (its content"
+        )),
         "{}",
         out.stderr
     );
@@ -352,7 +355,10 @@ fn every_structured_upstream_file_is_compared_by_key() {
             (Format::Text, None) => {
                 panic!("{rel}: read line by line: {}", sniff::one(&bytes).why)
             }
-            (f, Some((_, why))) => panic!("{rel} is listed as unstructured ({why}) but reads as {}", f.name()),
+            (f, Some((_, why))) => panic!(
+                "{rel} is listed as unstructured ({why}) but reads as {}",
+                f.name()
+            ),
             (f, None) => match f.parse(&bytes) {
                 // Read by its content: keys. By its name: its reader's (a file of comments
                 // only, like Debian's 50-client.cnf, holds none).
@@ -366,7 +372,10 @@ fn every_structured_upstream_file_is_compared_by_key() {
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {

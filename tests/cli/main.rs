@@ -7,6 +7,7 @@ mod baseline_repo;
 mod blame;
 mod bytes;
 mod check;
+mod compose;
 mod demo;
 mod detect;
 mod diff;
