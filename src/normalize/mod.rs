@@ -335,7 +335,7 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
+    /// The format named `name` (`yaml`, `compose`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
     /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
@@ -685,11 +685,21 @@ mod tests {
             ("/etc/apache2/htpasswd", "htpasswd"),
             ("/etc/httpd/conf/admin.htpasswd", "htpasswd"),
             ("/etc/apache2/.htdigest", "text"),
+            ("/etc/zookeeper/conf/zoo.cfg", "properties"),
+            ("/opt/kafka/config/server.properties", "properties"),
+            ("/srv/app/compose.yaml", "compose"),
+            ("/srv/app/compose.yml", "compose"),
+            ("/srv/app/docker-compose.yml", "compose"),
+            ("/srv/app/docker-compose.yaml", "compose"),
+            ("/srv/app/docker-compose.prod.yml", "compose"),
+            ("/srv/app/compose.override.yaml", "compose"),
+            ("/srv/app/my-compose.yml", "yaml"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }
         for name in [
             "env", "sshd", "ssh", "redis", "sysctl", "nginx", "pgpass", "userlist", "htpasswd",
+            "compose",
         ] {
             assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
         }

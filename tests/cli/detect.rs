@@ -386,3 +386,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A password in a file read by its content is hidden as in one read by its name.
+#[test]
+fn secrets_in_files_read_by_content_are_not_shown() {
+    let zoo = fixture("zookeeper/zoo.cfg");
+    let old = format!("{zoo}ssl.keyStore.password=Kx9-first-secret\n");
+    let new = format!("{zoo}ssl.keyStore.password=Kx9-second-secret\n");
+    let (code, r) = diff(&old, &new, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(detected(&r).0, "properties");
+    assert_eq!(keys(&r)[0].0, "ssl.keyStore.password");
+    let shown = r.to_string();
+    assert!(
+        !shown.contains("first-secret") && !shown.contains("second-secret"),
+        "{shown}"
+    );
+}
+
+/// Hostile files under unknown names: every reader tried is bounded (nesting, line length,
+/// repeated keys), so the guess ends, in bounded time, with an answer, never a crash.
+#[test]
+fn hostile_files_under_unknown_names_end_in_bounded_time() {
+    let deep = "[".repeat(100_000);
+    let long = format!("a={}\n", "x".repeat(4 << 20));
+    let repeated = "a=1\n".repeat(100_000);
+    let yaml_deep = (0..200)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect::<String>();
+    for (text, format) in [
+        (&deep, "text"),
+        (&long, "properties"),
+        (&repeated, "text"),
+        (&yaml_deep, "text"),
+    ] {
+        let started = std::time::Instant::now();
+        let (code, r) = diff(text, text, &[]);
+        assert_eq!(code, 0);
+        assert_eq!(detected(&r).0, format, "{}", detected(&r).1);
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{format}: {:?}",
+            started.elapsed()
+        );
+    }
+}
