@@ -26,10 +26,23 @@ fn strip(text: &str, comment: &[char]) -> String {
 
 /// `confdrift diff OLD NEW --format json` on two files written under unknown names.
 fn diff(old: &str, new: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    diff_named("settings", old, new, extra)
+}
+
+/// [`diff`], the files named `old/NAME` and `new/NAME`.
+fn diff_named(name: &str, old: &str, new: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("old.settings"), old).unwrap();
-    std::fs::write(dir.path().join("new.settings"), new).unwrap();
-    let mut args = vec!["diff", "--format", "json", "old.settings", "new.settings"];
+    let (a, b) = if name == "settings" {
+        ("old.settings".to_string(), "new.settings".to_string())
+    } else {
+        (format!("old/{name}"), format!("new/{name}"))
+    };
+    for (path, text) in [(&a, old), (&b, new)] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let mut args = vec!["diff", "--format", "json", a.as_str(), b.as_str()];
     args.extend(extra);
     let out = run_in(dir.path(), &args);
     assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
@@ -130,23 +143,67 @@ fn renamed_upstream_files_are_compared_by_key() {
     }
 }
 
+/// ZooKeeper's and Kafka's files, by their names and renamed: Java's Properties reads
+/// `key = value`, `key: value` and `key value` alike, and the order of the lines does not count;
+/// an edit is named by key and line.
 #[test]
-fn an_equivalent_rewrite_of_a_renamed_zoo_cfg_is_no_drift() {
-    let zoo = fixture("zookeeper/zoo.cfg");
-    // Java's Properties: `key = value`, `key: value` and `key value` are the same line, and
-    // the order of the lines does not count.
-    let mut lines: Vec<String> = strip(&zoo, &['#'])
-        .lines()
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap();
-            format!("{k} : {v}")
-        })
-        .collect();
-    lines.reverse();
-    let rewritten = lines.join("\n") + "\n";
-    let (code, r) = diff(&zoo, &rewritten, &[]);
-    assert_eq!((code, keys(&r)), (0, vec![]), "{rewritten}");
-    assert_eq!(detected(&r).0, "properties");
+fn zoo_cfg_and_server_properties_by_name_and_by_content() {
+    for (rel, name, edit, key, line) in [
+        (
+            "zookeeper/zoo.cfg",
+            "zoo.cfg",
+            ("syncLimit=5", "syncLimit=10"),
+            "syncLimit",
+            8,
+        ),
+        (
+            "kafka/server.properties",
+            "server.properties",
+            ("log.retention.hours=168", "log.retention.hours=72"),
+            "log.retention.hours",
+            105,
+        ),
+    ] {
+        let original = fixture(rel);
+        let mut lines: Vec<String> = strip(&original, &['#'])
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let (k, v) = l.split_once('=').unwrap();
+                match i % 3 {
+                    0 => format!("{k} : {v}"),
+                    1 => format!("{k} {v}"),
+                    _ => format!("{k}   =   {v}"),
+                }
+            })
+            .collect();
+        lines.reverse();
+        let rewritten = lines.join("\n") + "\n";
+        let edited = original.replacen(edit.0, edit.1, 1);
+        assert_ne!(edited, original);
+        for file in [name, "settings"] {
+            let (code, r) = diff_named(file, &original, &rewritten, &[]);
+            assert_eq!((code, keys(&r)), (0, vec![]), "{file}: {rewritten}");
+            let (code, r) = diff_named(file, &original, &edited, &[]);
+            assert_eq!(code, 1);
+            assert_eq!(
+                keys(&r),
+                vec![(key.to_string(), "changed".to_string(), line)],
+                "{file}"
+            );
+            let notice = r["notices"][0].as_str().unwrap();
+            let why: &[&str] = if file == name {
+                &["(its name zoo.cfg)", "(its extension .properties)"]
+            } else {
+                &["(its content: "]
+            };
+            assert!(
+                why.iter()
+                    .any(|w| notice.contains(&format!("read as properties {w}"))),
+                "{notice}"
+            );
+        }
+    }
 }
 
 #[test]
