@@ -256,6 +256,18 @@ pub fn check(
 
     let mut hosts = BTreeSet::new();
     let mut facts = Vec::with_capacity(results.len());
+    // The formats files were read in by their content, for the checks across hosts (which
+    // secrets their values hold): the first host's reading of each group's file.
+    let mut by_content: BTreeMap<(String, String), Format> = BTreeMap::new();
+    for (t, r) in targets.iter().zip(&results) {
+        for (file, format, _) in &r.detected {
+            if *format != Format::Text {
+                by_content
+                    .entry((t.group.name.clone(), file.clone()))
+                    .or_insert(*format);
+            }
+        }
+    }
     for (t, r) in targets.iter().zip(results) {
         let up = !r.errors.iter().any(|e| e.file.is_none());
         if t.support {
@@ -309,7 +321,12 @@ pub fn check(
     report.hosts = hosts.len();
     let views: Vec<(&str, &str, &Facts, bool)> =
         facts.iter().map(|(h, g, f, up)| (*h, *g, f, *up)).collect();
-    let format_in = |group: &str, file: &str| cfg.format_in(group, file);
+    let format_in = |group: &str, file: &str| {
+        by_content
+            .get(&(group.to_string(), file.to_string()))
+            .copied()
+            .unwrap_or_else(|| cfg.format_in(group, file))
+    };
     if sel.shard.is_none() {
         let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
         report

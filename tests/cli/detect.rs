@@ -488,3 +488,35 @@ fn hostile_files_under_unknown_names_end_in_bounded_time() {
         );
     }
 }
+
+/// Outliers among hosts (files with no baseline) read by content: the file is keyed (one
+/// outlier, on its key), and a password in a connection string stays hidden.
+#[test]
+fn outliers_of_files_read_by_content_hide_their_secrets() {
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2", "app-3", "app-4"],
+        &["/etc/pool/main.pool"],
+    ));
+    f.commit("empty baseline");
+    let pool = |pw: &str| format!("[databases]\nmain = host=db1 dbname=main password={pw}\n");
+    for h in ["app-1", "app-2", "app-3"] {
+        f.live(h, "/etc/pool/main.pool", pool("Shared-Pw-1"));
+    }
+    f.live("app-4", "/etc/pool/main.pool", pool("Other-Pw-4"));
+    let out = f.run(&["check", "--format", "json"]);
+    let r = out.json();
+    let outliers: Vec<_> = kinds(&r)
+        .into_iter()
+        .filter(|(_, _, _, kind)| kind == "outlier")
+        .collect();
+    assert_eq!(outliers.len(), 1, "{r}");
+    assert_eq!(outliers[0].0, "app-4");
+    assert_eq!(outliers[0].2, "databases.main");
+    let text = f.run(&["check"]).stdout;
+    for shown in [r.to_string(), text] {
+        assert!(
+            !shown.contains("Shared-Pw-1") && !shown.contains("Other-Pw-4"),
+            "{shown}"
+        );
+    }
+}
