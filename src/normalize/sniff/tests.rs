@@ -84,7 +84,7 @@ fn what_no_reader_fully_explains_is_text() {
         ("server {\n  listen 80\n}\n", "as nginx, line 3"),
         (
             "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
-            "line 1 (127.0.0.1",
+            "line 1 does not look like a setting",
         ),
     ] {
         let s = one(text.as_bytes());
@@ -177,4 +177,33 @@ fn when_readers_disagree_the_one_that_finds_the_change_is_kept() {
     );
     assert_eq!(s.format, Format::Text);
     assert!(s.why.contains("no format explains both"), "{}", s.why);
+}
+
+#[test]
+fn a_baseline_holding_a_secret_line_stored_whole_is_read_by_lines() {
+    // What `accept` writes for a secret line of a file compared by lines.
+    let stored = "endpoint https://collector.example.com\nhmac-sha256:b599867d3ad76451fbd60829e7232aa09f8130fc068b5eb5307d3a8abcf8757b\n";
+    let live = "endpoint https://collector.example.com\napi_token=tok-ABC123xyz\n";
+    assert_eq!(name(live), "properties");
+    let s = pair(stored.as_bytes(), live.as_bytes());
+    assert_eq!(s.format, Format::Text);
+    assert!(
+        s.why.contains("line 2 is a secret stored whole"),
+        "{}",
+        s.why
+    );
+}
+
+#[test]
+fn why_never_quotes_a_line() {
+    for text in [
+        "password hunter2-Zq8 is set.\n",
+        "[s]\nsecret hunter2-Zq8\n",
+        "a=1\na=hunter2-Zq8\n",
+        "server {\n  password hunter2-Zq8\n}\n",
+    ] {
+        let s = one(text.as_bytes());
+        assert_eq!(s.format, Format::Text, "{text}");
+        assert!(!s.why.contains("hunter2"), "{}", s.why);
+    }
 }
