@@ -261,6 +261,16 @@ impl Group {
             .map_or_else(|| Format::detect(path), |s| s.format_for(path))
     }
 
+    /// Whether `path`'s format is decided by its content ([`crate::normalize::sniff`]): no
+    /// file entry forces a format on it and its name says nothing (it would be read as text).
+    pub fn sniffs(&self, path: &str) -> bool {
+        self.files
+            .iter()
+            .find(|s| s.matches(path))
+            .is_none_or(|s| s.format.is_none())
+            && self.format_of(path) == Format::Text
+    }
+
     /// The version of the program that reads `path`: its file entry's or the group's
     /// `version`, else none (the reader may still find one in the path).
     pub fn version_of(&self, path: &str) -> Option<&str> {

@@ -36,6 +36,11 @@ pub fn set_verbosity(level: u8) {
     VERBOSITY.store(level, Ordering::Relaxed);
 }
 
+/// Whether `-v` was given (the pipeline traces what it decided too).
+pub fn verbose() -> bool {
+    VERBOSITY.load(Ordering::Relaxed) > 0
+}
+
 /// One trace line about `host` on stderr, when `-v` was given.
 fn trace(host: &str, line: std::fmt::Arguments) {
     if VERBOSITY.load(Ordering::Relaxed) > 0 {

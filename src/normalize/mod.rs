@@ -2,6 +2,7 @@
 //! format a file name means. Adding a format is one new file and one row in [`FORMATS`].
 
 pub mod binary;
+mod compose;
 pub mod defaults;
 mod dotenv;
 pub mod follow;
@@ -27,6 +28,7 @@ mod phpfpm;
 mod properties;
 pub mod raw;
 pub mod redis_includes;
+pub mod sniff;
 pub mod ssh_includes;
 pub mod sshclient;
 #[cfg(test)]
@@ -104,6 +106,24 @@ pub static FORMATS: &[FormatSpec] = &[
         parse: k8s::parse,
     },
     FormatSpec {
+        name: "compose",
+        file_names: &[
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+        ],
+        patterns: &[
+            "compose.*.yaml",
+            "compose.*.yml",
+            "docker-compose.*.yml",
+            "docker-compose.*.yaml",
+        ],
+        extensions: &[],
+        bytes: Bytes::Utf8,
+        parse: compose::parse,
+    },
+    FormatSpec {
         name: "toml",
         file_names: &[],
         patterns: &[],
@@ -167,7 +187,9 @@ pub static FORMATS: &[FormatSpec] = &[
     },
     FormatSpec {
         name: "properties",
-        file_names: &[],
+        // ZooKeeper's zoo.cfg: java.util.Properties (QuorumPeerConfig.parse). Kafka's
+        // server.properties and the rest of config/*.properties go by their extension.
+        file_names: &["zoo.cfg"],
         patterns: &[],
         extensions: &["properties"],
         bytes: Bytes::Any,
@@ -369,9 +391,9 @@ impl PartialEq for FormatSpec {
 impl Eq for FormatSpec {}
 
 impl Format {
-    /// The format named `name` (`yaml`, `k8s`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`,
-    /// `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `phpfpm`,
-    /// `haproxy`, `pgpass`, `userlist`, `htpasswd`,
+    /// The format named `name` (`yaml`, `k8s`, `compose`, `toml`, `json`, `ini`, `pgbouncer`,
+    /// `mycnf`, `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`,
+    /// `phpfpm`, `haproxy`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
@@ -724,11 +746,21 @@ mod tests {
             ("/etc/kubernetes/manifests/kube-apiserver.yaml", "k8s"),
             ("deploy/shop.k8s.yml", "k8s"),
             ("deploy/shop.yaml", "yaml"),
+            ("/etc/zookeeper/conf/zoo.cfg", "properties"),
+            ("/opt/kafka/config/server.properties", "properties"),
+            ("/srv/app/compose.yaml", "compose"),
+            ("/srv/app/compose.yml", "compose"),
+            ("/srv/app/docker-compose.yml", "compose"),
+            ("/srv/app/docker-compose.yaml", "compose"),
+            ("/srv/app/docker-compose.prod.yml", "compose"),
+            ("/srv/app/compose.override.yaml", "compose"),
+            ("/srv/app/my-compose.yml", "yaml"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }
         for name in [
             "env", "sshd", "ssh", "redis", "sysctl", "nginx", "pgpass", "userlist", "htpasswd",
+            "compose",
         ] {
             assert_eq!(Format::from_name(name).map(|f| f.name()), Some(name));
         }

@@ -3,6 +3,7 @@
 
 use super::Target;
 use crate::baseline::Baseline;
+use crate::normalize::sniff::{self, Sniffed};
 use crate::normalize::{Document, Format};
 use crate::report::Problem;
 use crate::tree::ParseError;
@@ -16,6 +17,9 @@ use std::sync::Arc;
 pub(super) struct ParsedBaseline {
     pub(super) docs: HashMap<(Oid, &'static str), Result<Arc<Document>, ParseError>>,
     pub(super) bytes: HashMap<Oid, Vec<u8>>,
+    /// The blobs of files whose content decides their format: what it says, alone (their
+    /// documents in `docs` under every format that explains them).
+    pub(super) sniffed: HashMap<Oid, Sniffed>,
 }
 
 /// Reads and parses every baseline blob the targets need, once per blob and format.
@@ -25,9 +29,13 @@ pub(super) fn parse(
     errors: &mut Vec<Problem>,
 ) -> ParsedBaseline {
     let mut wanted: BTreeMap<(Oid, &'static str), (Format, &str)> = BTreeMap::new();
+    let mut to_sniff = std::collections::BTreeSet::new();
     for t in targets {
         for (path, file) in &t.expected {
             let format = t.format_of(None, path);
+            if format == Format::Text && t.sniffs(path) {
+                to_sniff.insert(file.oid);
+            }
             wanted
                 .entry((file.oid, format.label()))
                 .or_insert((format, file.source.as_str()));
@@ -50,6 +58,13 @@ pub(super) fn parse(
         .par_iter()
         .map(|(key, format, source, bytes)| (*key, *source, format.parse(bytes).map(Arc::new)))
         .collect();
+    // Only blobs that would be text: what their content says, and their documents in each
+    // format that explains them (the live side is read in one of those, see `sniff::pair`).
+    let sniffs: Vec<_> = blobs
+        .par_iter()
+        .filter(|(key, _, _, _)| key.1 == "text" && to_sniff.contains(&key.0))
+        .map(|(key, _, _, bytes)| (key.0, sniff::explaining(bytes)))
+        .collect();
     let bytes: HashMap<Oid, Vec<u8>> = blobs
         .into_iter()
         .map(|(key, _, _, bytes)| (key.0, bytes))
@@ -67,5 +82,21 @@ pub(super) fn parse(
         }
         out.insert(key, result);
     }
-    ParsedBaseline { docs: out, bytes }
+    let mut sniffed = HashMap::with_capacity(sniffs.len());
+    for (oid, found) in sniffs {
+        if let Ok(found) = &found {
+            for (format, tree) in found {
+                out.insert(
+                    (oid, format.label()),
+                    Ok(Arc::new(Document::Tree(tree.clone()))),
+                );
+            }
+        }
+        sniffed.insert(oid, sniff::one_of(found));
+    }
+    ParsedBaseline {
+        docs: out,
+        bytes,
+        sniffed,
+    }
 }

@@ -6,7 +6,7 @@ use super::baseline_docs::ParsedBaseline;
 use super::{HostResult, Target};
 use crate::collect::{Fetched, Snapshot};
 use crate::diff::{Change, diff_with};
-use crate::normalize::{Document, Format};
+use crate::normalize::{Document, Format, sniff};
 use crate::report::{Finding, Kind};
 use crate::secret;
 use crate::tree::Tree;
@@ -72,7 +72,29 @@ fn file<'a>(
         message,
         ..Finding::default()
     };
-    let format = t.format_of(Some(snap), path);
+    let mut format = t.format_of(Some(snap), path);
+    if format == Format::Text && t.sniffs(path) {
+        // Its name says nothing: its content decides, the same on both sides.
+        let base = t.expected.get(path).map(|b| b.oid);
+        let sniffed = match (base, snap.files.get(path)) {
+            (Some(oid), Some(Fetched::Present(live))) => match parsed.bytes.get(&oid) {
+                Some(raw) if raw == live => parsed.sniffed.get(&oid).cloned(),
+                Some(raw) => Some(sniff::pair(raw, live)),
+                None => None,
+            },
+            (Some(oid), _) => parsed.sniffed.get(&oid).cloned(),
+            (None, Some(Fetched::Present(live))) => Some(sniff::one(live)),
+            (None, _) => None,
+        };
+        if let Some(s) = sniffed {
+            format = s.format;
+            let notice = format!("{path}: read as {} ({})", s.format.label(), s.why);
+            if s.note && !out.notices.contains(&notice) {
+                out.notices.push(notice);
+            }
+            out.detected.push((path.clone(), s.format, s.why));
+        }
+    }
     let base_doc = t
         .expected
         .get(path)

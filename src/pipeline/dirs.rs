@@ -416,10 +416,20 @@ fn diff_file(
         (None, (Format::Text, _)) => Format::detect_why(&old.to_string_lossy()),
         (None, found) => found,
     };
-    let (mut format, why) = match how.forced {
+    let (mut format, mut why) = match how.forced {
         Some(f) => (f, "--as".to_string()),
         None => (detected, why),
     };
+    if how.forced.is_none()
+        && included.is_none()
+        && format == Format::Text
+        && let (Ok(a), Ok(b)) = (read(old), read(new))
+    {
+        // No name says: the content of both sides does (see normalize::sniff).
+        let s = crate::normalize::sniff::pair(&a, &b);
+        report.add_detected(None, name, s.format.label(), &s.why);
+        (format, why) = (s.format, s.why);
+    }
     if let Some(version) = how.yaml.or(detected.yaml_version()) {
         format = format.with_yaml(version);
     }

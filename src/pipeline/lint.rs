@@ -33,6 +33,7 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
     let mut seen_sources = BTreeSet::new();
     let mut used_rules = vec![false; cfg.rules.rules.len()];
     let mut follow_cache = super::baseline_follow::Cache::new();
+    let mut sniffed: HashMap<Oid, Option<crate::normalize::sniff::Sniffed>> = HashMap::new();
     for (group, host) in &targets {
         let mut host_facts = Facts::default();
         let files = baseline.files_for(&group.name, host);
@@ -53,10 +54,21 @@ pub fn lint_baseline(cfg: &Config, baseline: &Baseline) -> Result<Report> {
         let chosen: Vec<(&String, &crate::baseline::BaselineFile, Format)> = expected
             .iter()
             .map(|(p, f)| {
-                let format = followed
-                    .iter()
-                    .find(|(q, _, _)| q == p)
-                    .map_or_else(|| group.format_of(p), |(_, f, _)| *f);
+                let followed = followed.iter().find(|(q, _, _)| q == p);
+                let mut format = followed.map_or_else(|| group.format_of(p), |(_, f, _)| *f);
+                if followed.is_none() && format == Format::Text && group.sniffs(p) {
+                    // Its name says nothing: its content decides (normalize::sniff).
+                    let s = sniffed.entry(f.oid).or_insert_with(|| {
+                        baseline
+                            .read(f.oid)
+                            .ok()
+                            .map(|bytes| crate::normalize::sniff::one(&bytes))
+                    });
+                    if let Some(s) = s {
+                        format = s.format;
+                        report.add_detected(Some(host), p, s.format.label(), &s.why);
+                    }
+                }
                 (p, f, format)
             })
             .collect();

@@ -68,6 +68,11 @@ pub fn merge(paths: &[PathBuf], config: Option<&Path>) -> Result<Report> {
                 merged.notices.push(n.clone());
             }
         }
+        for d in &r.detected {
+            for h in &d.hosts {
+                merged.add_detected(Some(h), &d.file, &d.format, &d.why);
+            }
+        }
     }
     if !seen.is_empty() {
         merged.hosts = seen.len();

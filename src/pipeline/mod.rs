@@ -74,6 +74,12 @@ impl Target<'_> {
             .unwrap_or_else(|| self.group.format_of(path))
     }
 
+    /// Whether `path`'s format is decided by its content: a file entry of the group selects
+    /// it, forces no format, and its name says nothing (see [`crate::normalize::sniff`]).
+    fn sniffs(&self, path: &str) -> bool {
+        self.group.files.iter().any(|s| s.matches(path)) && self.group.sniffs(path)
+    }
+
     /// Trouble with this host (and `file`, and the place `e` points at).
     fn problem(&self, file: Option<&str>, e: Option<&ParseError>, message: String) -> Problem {
         Problem {
@@ -99,6 +105,8 @@ struct HostResult {
     facts: Facts,
     /// Notes for the report (once each).
     notices: Vec<String>,
+    /// Files whose format their content decided: path, format, why.
+    detected: Vec<(String, Format, String)>,
 }
 
 /// One host, top to bottom: collect its files; compare each with its baseline (parse, diff);
@@ -254,6 +262,18 @@ pub fn check(
 
     let mut hosts = BTreeSet::new();
     let mut facts = Vec::with_capacity(results.len());
+    // The formats files were read in by their content, for the checks across hosts (which
+    // secrets their values hold): the first host's reading of each group's file.
+    let mut by_content: BTreeMap<(String, String), Format> = BTreeMap::new();
+    for (t, r) in targets.iter().zip(&results) {
+        for (file, format, _) in &r.detected {
+            if *format != Format::Text {
+                by_content
+                    .entry((t.group.name.clone(), file.clone()))
+                    .or_insert(*format);
+            }
+        }
+    }
     for (t, r) in targets.iter().zip(results) {
         let up = !r.errors.iter().any(|e| e.file.is_none());
         if t.support {
@@ -284,6 +304,16 @@ pub fn check(
             files: r.paths.clone(),
             yaml_1_1: t.group.yaml_1_1_files(&r.paths),
         });
+        for (file, format, why) in &r.detected {
+            if crate::collect::verbose() {
+                eprintln!(
+                    "confdrift: {}: {file}: read as {} ({why})",
+                    t.host,
+                    format.label()
+                );
+            }
+            report.add_detected(Some(t.host), file, format.label(), why);
+        }
         report.findings.extend(r.findings);
         report.errors.extend(r.errors);
         for n in r.notices {
@@ -297,7 +327,12 @@ pub fn check(
     report.hosts = hosts.len();
     let views: Vec<(&str, &str, &Facts, bool)> =
         facts.iter().map(|(h, g, f, up)| (*h, *g, f, *up)).collect();
-    let format_in = |group: &str, file: &str| cfg.format_in(group, file);
+    let format_in = |group: &str, file: &str| {
+        by_content
+            .get(&(group.to_string(), file.to_string()))
+            .copied()
+            .unwrap_or_else(|| cfg.format_in(group, file))
+    };
     if sel.shard.is_none() {
         let (found, trouble) = cfg.rules.across_hosts(&views, &format_in, true);
         report

@@ -35,6 +35,18 @@ struct Out<'a> {
     /// A sharded run's values for the checks across hosts (read by `merge`).
     #[serde(skip_serializing_if = "<[serde_json::Value]>::is_empty")]
     facts: &'a [serde_json::Value],
+    /// Files whose format their content decided, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    detected: Vec<OutDetected<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutDetected<'a> {
+    file: &'a str,
+    format: &'a str,
+    why: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    hosts: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -239,6 +251,16 @@ impl Writer for JsonWriter {
             started_at: r.started_at.and_then(rfc3339),
             duration_seconds: r.duration_seconds,
             facts: &r.facts,
+            detected: r
+                .detected
+                .iter()
+                .map(|d| OutDetected {
+                    file: &d.file,
+                    format: &d.format,
+                    why: &d.why,
+                    hosts: &d.hosts,
+                })
+                .collect(),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         out.write_all(b"\n")

@@ -3,8 +3,8 @@
 //! exactly as they were read.
 
 use super::{
-    BaselineInfo, CommitInfo, Finding, HostRun, Kind, Problem, Report, SCHEMA, Severity, Status,
-    Tracking,
+    BaselineInfo, CommitInfo, Detected, Finding, HostRun, Kind, Problem, Report, SCHEMA, Severity,
+    Status, Tracking,
 };
 use crate::tree::Value;
 use anyhow::{Context, Result, anyhow, bail};
@@ -26,6 +26,17 @@ struct InDoc {
     duration_seconds: Option<f64>,
     #[serde(default)]
     facts: Vec<serde_json::Value>,
+    #[serde(default)]
+    detected: Vec<InDetected>,
+}
+
+#[derive(Deserialize)]
+struct InDetected {
+    file: String,
+    format: String,
+    why: String,
+    #[serde(default)]
+    hosts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +183,16 @@ pub fn read_report(text: &str) -> Result<Report> {
         duration_seconds: doc.duration_seconds,
         facts: doc.facts,
         lint: false,
+        detected: doc
+            .detected
+            .into_iter()
+            .map(|d| Detected {
+                file: d.file,
+                format: d.format,
+                why: d.why,
+                hosts: d.hosts,
+            })
+            .collect(),
     })
 }
 

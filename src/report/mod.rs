@@ -246,6 +246,47 @@ pub struct Report {
     pub facts: Vec<serde_json::Value>,
     /// A report of `lint`: its findings are rule violations in the baseline, not drift.
     pub lint: bool,
+    /// Files whose format their content decided (no name, extension or `format =` did).
+    pub detected: Vec<Detected>,
+}
+
+/// A file whose format its content decided ([`crate::normalize::sniff`]), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detected {
+    pub file: String,
+    /// The format it was read in (`text`: compared line by line).
+    pub format: String,
+    pub why: String,
+    /// The hosts where it was decided so, sorted (empty for `diff`).
+    pub hosts: Vec<String>,
+}
+
+impl Report {
+    /// Records that `file` (on `host`) was read as `format` because of its content: one entry
+    /// per file, format and reason, with the hosts.
+    pub fn add_detected(&mut self, host: Option<&str>, file: &str, format: &str, why: &str) {
+        let at = self
+            .detected
+            .iter()
+            .position(|d| d.file == file && d.format == format && d.why == why);
+        let d = match at {
+            Some(i) => &mut self.detected[i],
+            None => {
+                self.detected.push(Detected {
+                    file: file.to_string(),
+                    format: format.to_string(),
+                    why: why.to_string(),
+                    hosts: Vec::new(),
+                });
+                self.detected.last_mut().expect("just pushed")
+            }
+        };
+        if let Some(h) = host
+            && let Err(i) = d.hosts.binary_search_by(|x| x.as_str().cmp(h))
+        {
+            d.hosts.insert(i, h.to_string());
+        }
+    }
 }
 
 impl Report {
@@ -294,6 +335,8 @@ impl Report {
         self.errors.sort_by(|a, b| {
             (&a.host, &a.file, a.line, &a.message).cmp(&(&b.host, &b.file, b.line, &b.message))
         });
+        self.detected
+            .sort_by(|a, b| (&a.file, &a.format, &a.why).cmp(&(&b.file, &b.format, &b.why)));
     }
 
     /// What the findings are, for a headline: `drift`, or `rule violations` (lint).

@@ -65,7 +65,13 @@ fn as_forces_a_format_for_a_misleading_extension() {
         .run(&["diff", o, n, "--as", "toml", "--format", "json"])
         .json();
     assert_eq!(as_toml["findings"][0]["key"], "server.port");
-    let as_text = f.run(&["diff", o, n, "--format", "json"]).json();
+    // No --as: the name says nothing, the content is INI (normalize::sniff).
+    let by_content = f.run(&["diff", o, n, "--format", "json"]).json();
+    assert_eq!(by_content["findings"][0]["key"], "server.port");
+    assert_eq!(by_content["detected"][0]["format"], "ini");
+    let as_text = f
+        .run(&["diff", o, n, "--as", "text", "--format", "json"])
+        .json();
     assert_eq!(as_text["findings"][0]["key"], "@@ -2,1 +3,1 @@");
     let bad = f.run(&["diff", o, n, "--as", "xml"]);
     assert_eq!(bad.code, 2);
@@ -138,7 +144,7 @@ fn diff_says_which_format_it_read_each_file_as_and_why() {
         notes,
         [
             "app.yml: read as yaml (its extension .yml)",
-            "hosts: read as text (no known file name or extension: compared line by line; --as FORMAT reads it as another format)",
+            "hosts: read as text (no reader explains every line (as properties, line 1 does not look like a setting; as toml, line 1: key with no value, expected `=`; as yaml, a bare value, not a mapping or list): compared line by line; --as FORMAT or format = reads it as another)",
             "postgresql.conf: read as pgconf (its name postgresql.conf)",
             "sysctl.d/10-net.conf: read as sysctl (its path matches sysctl.d/*.conf)",
         ]

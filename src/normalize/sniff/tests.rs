@@ -1,0 +1,209 @@
+use super::*;
+
+const WWW_CONF: &str = include_str!("../../../fixtures/upstream/php8.2-fpm/www.conf");
+const ZOO_CFG: &str = include_str!("../../../fixtures/upstream/zookeeper/zoo.cfg");
+const KAFKA: &str = include_str!("../../../fixtures/upstream/kafka/server.properties");
+const COMPOSE: &str = include_str!("../../../fixtures/upstream/awesome-compose/compose.yaml");
+const POLICY: &str =
+    include_str!("../../../fixtures/upstream/golang-github-containers-common/policy.json");
+const FASTCGI: &str = include_str!("../../../fixtures/upstream/nginx-common/fastcgi.conf");
+const MYCNF_FALLBACK: &str =
+    include_str!("../../../fixtures/upstream/mysql-common/my.cnf.fallback");
+const SHORTNAMES: &str =
+    include_str!("../../../fixtures/upstream/golang-github-containers-common/shortnames.conf");
+
+fn name(text: &str) -> &'static str {
+    one(text.as_bytes()).format.name()
+}
+
+#[test]
+fn each_candidate_on_real_files() {
+    assert_eq!(name(WWW_CONF), "ini");
+    assert_eq!(name(ZOO_CFG), "properties");
+    assert_eq!(name(KAFKA), "properties");
+    assert_eq!(name(COMPOSE), "yaml");
+    assert_eq!(name(POLICY), "json");
+    assert_eq!(name(SHORTNAMES), "toml");
+    assert_eq!(name(FASTCGI), "nginx");
+    assert_eq!(name(MYCNF_FALLBACK), "mycnf");
+}
+
+#[test]
+fn small_files_of_each_shape() {
+    for (text, format) in [
+        ("[www]\nuser = www-data\npm.max_children = 5\n", "ini"),
+        ("; c\n[a]\nx = 1\n[b]\nx = 2\n", "ini"),
+        ("maxclients 100\ntimeout 30\n", "properties"),
+        ("a=1\nb: 2\n# c\n! c\nc 3\n", "properties"),
+        ("a = 1\nlong = one \\\n   two\n", "properties"),
+        ("db:\n  pool: 5\n  host: x\nweb:\n  pool: 5\n", "yaml"),
+        ("- a\n- b\n", "yaml"),
+        ("{\"a\": {\"b\": [1, 2]}}", "json"),
+        ("[1, 2]", "json"),
+        (
+            "[[servers]]\nname = \"a\"\n[[servers]]\nname = \"b\"\n",
+            "toml",
+        ),
+        ("a = [\n  1,\n  2,\n]\n", "toml"),
+        (
+            "worker_processes 4;\nevents {\n  worker_connections 768; # per worker\n}\n",
+            "nginx",
+        ),
+        (
+            "[mysqld]\nskip-name-resolve\nmax_connections = 100 # peak\n",
+            "mycnf",
+        ),
+        ("!includedir /etc/mysql/conf.d/\n", "mycnf"),
+    ] {
+        assert_eq!(name(text), format, "{text}");
+    }
+}
+
+#[test]
+fn what_no_reader_fully_explains_is_text() {
+    for (text, why) in [
+        // A repeated key: one of its lines would be lost.
+        ("Include a.conf\nInclude b.conf\n", "line 1"),
+        // Prose: sentences, not settings.
+        (
+            "This file is managed by Puppet.\nDo not edit.\n",
+            "does not look like a setting",
+        ),
+        ("<?xml version=\"1.0\"?>\n<a/>\n", "XML"),
+        // A section header, then a line neither INI nor an option file reads.
+        ("[mysqld]\nskip name resolve\n", "as ini"),
+        ("# only comments\n\n", "nothing but comments"),
+        ("42\n", "line"),
+        ("\"just a string\"", "bare value"),
+        // Apache-style blocks.
+        (
+            "<VirtualHost *:80>\n  ServerName x\n</VirtualHost>\n",
+            "XML",
+        ),
+        // Braces, but statements without `;`: not nginx.
+        ("server {\n  listen 80\n}\n", "as nginx, line 3"),
+        (
+            "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
+            "line 1 does not look like a setting",
+        ),
+    ] {
+        let s = one(text.as_bytes());
+        assert_eq!(s.format, Format::Text, "{text}: {}", s.why);
+        assert!(s.why.contains(why), "{text}: {}", s.why);
+        assert!(s.why.contains("compared line by line"), "{}", s.why);
+    }
+    assert_eq!(one(b"\x00\x01\x02binary").format, Format::Text);
+}
+
+#[test]
+fn ambiguous_files_take_the_most_literal_reader_first() {
+    // Flat `key: value`: .properties first (values as written), YAML too.
+    let s = one(b"a: 1\nb: x\n");
+    assert_eq!(s.format.name(), "properties");
+    assert!(s.why.contains("yaml too"), "{}", s.why);
+    // `key = value` with TOML values: .properties first, TOML too.
+    let found = explaining(b"a = 1\nb = \"x\"\n").unwrap();
+    let names: Vec<_> = found.iter().map(|(f, _)| f.name()).collect();
+    assert_eq!(names, ["properties", "toml"]);
+    // With sections: INI before TOML.
+    let found = explaining(b"[s]\na = 1\n").unwrap();
+    let names: Vec<_> = found.iter().map(|(f, _)| f.name()).collect();
+    assert_eq!(names, ["ini", "mycnf", "toml"]);
+}
+
+#[test]
+fn only_the_first_quick_bytes_choose_the_readers_but_all_lines_are_checked() {
+    let mut text = String::new();
+    while text.len() < QUICK_BYTES + 100 {
+        text.push_str(&format!("key{} = {}\n", text.len(), text.len()));
+    }
+    assert_eq!(name(&text), "properties");
+    // A line after the quick part that is no setting still counts.
+    text.push_str("this line is a sentence.\n");
+    assert_eq!(name(&text), "text");
+}
+
+#[test]
+fn both_sides_are_read_in_one_format() {
+    let zoo = ZOO_CFG.as_bytes();
+    let edited = ZOO_CFG.replace("tickTime=2000", "tickTime = 3000");
+    let s = pair(zoo, edited.as_bytes());
+    assert_eq!(s.format.name(), "properties");
+    assert!(s.why.starts_with("its content: "), "{}", s.why);
+    // The live side turned into YAML: no format explains both, lines are compared.
+    let s = pair(b"a=1\nb=2\n", b"a:\n  b: 2\n");
+    assert_eq!(s.format, Format::Text);
+    assert!(
+        s.why.contains("baseline reads as properties") && s.why.contains("yaml"),
+        "{}",
+        s.why
+    );
+    // One side no longer reads at all.
+    let s = pair(b"a=1\n", b"a=1\na=2\n");
+    assert_eq!(s.format, Format::Text);
+    assert!(s.why.contains("the live file does not"), "{}", s.why);
+    let s = pair(b"<a/>", b"a=1\n");
+    assert_eq!(s.format, Format::Text);
+    assert!(s.why.contains("the baseline does not"), "{}", s.why);
+    // Both sides prose: text.
+    assert_eq!(pair(b"Hello there.\n", b"Bye now.\n").format, Format::Text);
+}
+
+#[test]
+fn when_readers_disagree_the_one_that_finds_the_change_is_kept() {
+    let f = |n: &str| Format::from_name(n).unwrap();
+    let tree = |v: &str| {
+        let mut t = Tree::new();
+        t.insert("a", crate::tree::Value::text(v), 1);
+        t
+    };
+    // The first reader reads both sides as the same, the second finds a difference.
+    let s = choose(
+        Ok(vec![(f("ini"), tree("x")), (f("toml"), tree("x"))]),
+        Ok(vec![(f("ini"), tree("x")), (f("toml"), tree("y"))]),
+    );
+    assert_eq!(s.format.name(), "toml");
+    assert!(s.why.contains("must not hide"), "{}", s.why);
+    // Both agree: the first.
+    let s = choose(
+        Ok(vec![(f("ini"), tree("x")), (f("toml"), tree("x"))]),
+        Ok(vec![(f("ini"), tree("y")), (f("toml"), tree("y"))]),
+    );
+    assert_eq!(s.format.name(), "ini");
+    // The live side is explained only by a reader the baseline is not: text.
+    let s = choose(
+        Ok(vec![(f("ini"), tree("x"))]),
+        Ok(vec![(f("toml"), tree("x"))]),
+    );
+    assert_eq!(s.format, Format::Text);
+    assert!(s.why.contains("no format explains both"), "{}", s.why);
+}
+
+#[test]
+fn a_baseline_holding_a_secret_line_stored_whole_is_read_by_lines() {
+    // What `accept` writes for a secret line of a file compared by lines.
+    let stored = "endpoint https://collector.example.com\nhmac-sha256:b599867d3ad76451fbd60829e7232aa09f8130fc068b5eb5307d3a8abcf8757b\n";
+    let live = "endpoint https://collector.example.com\napi_token=tok-ABC123xyz\n";
+    assert_eq!(name(live), "properties");
+    let s = pair(stored.as_bytes(), live.as_bytes());
+    assert_eq!(s.format, Format::Text);
+    assert!(
+        s.why.contains("line 2 is a secret stored whole"),
+        "{}",
+        s.why
+    );
+}
+
+#[test]
+fn why_never_quotes_a_line() {
+    for text in [
+        "password hunter2-Zq8 is set.\n",
+        "[s]\nsecret hunter2-Zq8\n",
+        "a=1\na=hunter2-Zq8\n",
+        "server {\n  password hunter2-Zq8\n}\n",
+    ] {
+        let s = one(text.as_bytes());
+        assert_eq!(s.format, Format::Text, "{text}");
+        assert!(!s.why.contains("hunter2"), "{}", s.why);
+    }
+}

@@ -1,0 +1,209 @@
+//! Docker Compose files judged by Compose itself: `docker-compose config` (Debian's
+//! docker-compose 1.29.2; it normalizes a file without a daemon) prints the model Compose
+//! reads. Equivalent rewrites of a real upstream file (awesome-compose's
+//! nextcloud-redis-mariadb) print the same model, and confdrift finds no drift in them; edits
+//! print another, and confdrift names the key that changed.
+
+use crate::harness::run_in;
+
+const UPSTREAM: &str = include_str!("../../fixtures/upstream/awesome-compose/compose.yaml");
+
+/// What `docker-compose config` prints for `text` (no environment: nothing substituted).
+fn judge(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new("docker-compose")
+        .arg("-f")
+        .arg(&file)
+        .arg("config")
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .current_dir(dir.path())
+        .output()
+        .expect("docker-compose must be installed (.ci/run installs Debian's docker-compose)");
+    assert!(
+        out.status.success(),
+        "docker-compose config refused:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `confdrift diff old/compose.yaml new/compose.yaml`: (key, kind) of each finding, and the
+/// text report.
+fn confdrift(old: &str, new: &str) -> (Vec<(String, String)>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (side, text) in [("old", old), ("new", new)] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::write(dir.path().join(side).join("compose.yaml"), text).unwrap();
+    }
+    let json = run_in(
+        dir.path(),
+        &[
+            "diff",
+            "--format",
+            "json",
+            "old/compose.yaml",
+            "new/compose.yaml",
+        ],
+    );
+    assert!(json.code == 0 || json.code == 1, "{}", json.stderr);
+    let r = json.json();
+    assert!(
+        r["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("read as compose")
+    );
+    let found = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap().to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let text = run_in(
+        dir.path(),
+        &["diff", "old/compose.yaml", "new/compose.yaml"],
+    );
+    (found, text.stdout)
+}
+
+/// Every `environment:` list written as a mapping (`- KEY=value` as `KEY: 'value'`).
+fn env_as_map(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_env = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(at) = in_env {
+            match line.trim_start().strip_prefix("- ") {
+                Some(item) if indent > at => {
+                    let (k, v) = item.split_once('=').unwrap_or((item, ""));
+                    let v = if item.contains('=') {
+                        format!(" '{v}'")
+                    } else {
+                        String::new()
+                    };
+                    out.push_str(&format!("{}{k}:{v}\n", &line[..indent]));
+                    continue;
+                }
+                _ => in_env = None,
+            }
+        }
+        if line.trim_start() == "environment:" {
+            in_env = Some(indent);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The top-level sections in reverse order (`networks:` first, `services:` last).
+fn sections_reversed(text: &str) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.trim().is_empty() || blocks.is_empty() {
+            blocks.push(String::new());
+        }
+        let last = blocks.last_mut().unwrap();
+        last.push_str(line);
+        last.push('\n');
+    }
+    blocks.reverse();
+    blocks.concat()
+}
+
+fn with_nc(text: &str, extra: &str) -> String {
+    text.replacen(
+        "  nc:\n    image: nextcloud:apache\n",
+        &format!("  nc:\n    image: nextcloud:apache\n{extra}"),
+        1,
+    )
+}
+
+#[test]
+fn equivalent_rewrites_are_no_drift_as_compose_reads_them() {
+    let labels_list = "    labels:\n      - com.example.tier=front\n      - com.example.bare\n    deploy:\n      replicas: 2\n";
+    let labels_map = "    deploy: {replicas: 2}\n    labels:\n      com.example.bare: ''\n      \"com.example.tier\": front\n";
+    let base = with_nc(UPSTREAM, labels_list);
+    for rewritten in [
+        env_as_map(UPSTREAM),
+        sections_reversed(UPSTREAM),
+        UPSTREAM.replace("- MYSQL_USER=nextcloud", "- \"MYSQL_USER=nextcloud\""),
+        sections_reversed(&env_as_map(UPSTREAM)),
+    ] {
+        assert_eq!(judge(UPSTREAM), judge(&rewritten), "{rewritten}");
+        let (found, _) = confdrift(UPSTREAM, &rewritten);
+        assert_eq!(found, vec![], "{rewritten}");
+    }
+    let rewritten = with_nc(&env_as_map(UPSTREAM), labels_map);
+    assert_eq!(judge(&base), judge(&rewritten), "{rewritten}");
+    assert_eq!(confdrift(&base, &rewritten).0, vec![], "{rewritten}");
+}
+
+#[test]
+fn edits_are_drift_named_by_key_as_compose_reads_them() {
+    let replicas = |n: u32| with_nc(UPSTREAM, &format!("    deploy:\n      replicas: {n}\n"));
+    let k = |key: &str, kind: &str| (key.to_string(), kind.to_string());
+    for (old, new, want) in [
+        (
+            UPSTREAM.to_string(),
+            env_as_map(&UPSTREAM.replacen("- MYSQL_USER=nextcloud", "- MYSQL_USER=nc", 2)),
+            vec![
+                k("services.db.environment.MYSQL_USER", "changed"),
+                k("services.nc.environment.MYSQL_USER", "changed"),
+            ],
+        ),
+        (
+            replicas(2),
+            replicas(3),
+            vec![k("services.nc.deploy.replicas", "changed")],
+        ),
+        // A bare variable comes from the shell; `KEY=` sets it empty.
+        (
+            UPSTREAM.to_string(),
+            UPSTREAM.replace("- REDIS_HOST=redis", "- REDIS_HOST"),
+            vec![k("services.nc.environment.REDIS_HOST", "changed")],
+        ),
+        (
+            UPSTREAM.replace("- REDIS_HOST=redis", "- REDIS_HOST"),
+            UPSTREAM.replace("- REDIS_HOST=redis", "- REDIS_HOST="),
+            vec![k("services.nc.environment.REDIS_HOST", "changed")],
+        ),
+        (
+            UPSTREAM.to_string(),
+            UPSTREAM.replace("      - MYSQL_HOST=db\n", ""),
+            vec![k("services.nc.environment.MYSQL_HOST", "removed")],
+        ),
+    ] {
+        assert_ne!(judge(&old), judge(&new), "{new}");
+        let (found, _) = confdrift(&old, &new);
+        assert_eq!(found, want, "{new}");
+    }
+}
+
+#[test]
+fn passwords_in_environment_lists_are_not_shown() {
+    let new = UPSTREAM.replacen(
+        "- MYSQL_ROOT_PASSWORD=nextcloud",
+        "- MYSQL_ROOT_PASSWORD=Tr0ub4dor-3",
+        1,
+    );
+    assert_ne!(judge(UPSTREAM), judge(&new));
+    let (found, text) = confdrift(UPSTREAM, &new);
+    assert_eq!(
+        found,
+        vec![(
+            "services.db.environment.MYSQL_ROOT_PASSWORD".to_string(),
+            "changed".to_string()
+        )]
+    );
+    assert!(!text.contains("Tr0ub4dor"), "{text}");
+    assert!(text.contains("MYSQL_ROOT_PASSWORD"), "{text}");
+}

@@ -1,0 +1,522 @@
+//! Content detection (`normalize::sniff`) through the real binary: real upstream files
+//! renamed to names confdrift does not know are compared by key, in one format on both sides,
+//! with the format and why in the notes, `-v` and the JSON report's `detected`; `--as` and
+//! `format =` still decide; and every file of `fixtures/upstream/` that has structure is read
+//! by key, by its name or by its content.
+
+use crate::formats::assert_valid;
+use crate::harness::{Fleet, app_config, kinds, run_in};
+use confdrift::normalize::{Document, Format, sniff};
+
+fn fixture(rel: &str) -> String {
+    let path = format!("{}/fixtures/upstream/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` without blank lines and lines whose first non-blank character is in `comment`.
+fn strip(text: &str, comment: &[char]) -> String {
+    text.lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.is_empty() || t.starts_with(comment))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `confdrift diff OLD NEW --format json` on two files written under unknown names.
+fn diff(old: &str, new: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    diff_named("settings", old, new, extra)
+}
+
+/// [`diff`], the files named `old/NAME` and `new/NAME`.
+fn diff_named(name: &str, old: &str, new: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = if name == "settings" {
+        ("old.settings".to_string(), "new.settings".to_string())
+    } else {
+        (format!("old/{name}"), format!("new/{name}"))
+    };
+    for (path, text) in [(&a, old), (&b, new)] {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let mut args = vec!["diff", "--format", "json", a.as_str(), b.as_str()];
+    args.extend(extra);
+    let out = run_in(dir.path(), &args);
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let r = out.json();
+    assert_valid(&r);
+    (out.code, r)
+}
+
+fn keys(r: &serde_json::Value) -> Vec<(String, String, u64)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["key"].as_str().unwrap_or("").to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+                f["line"]
+                    .as_u64()
+                    .or(f["baseline_line"].as_u64())
+                    .unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn detected(r: &serde_json::Value) -> (String, String) {
+    let d = &r["detected"][0];
+    (
+        d["format"].as_str().unwrap_or("").to_string(),
+        d["why"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Real files renamed, an edit, an equivalent rewrite (comments and blank lines gone, spacing
+/// around `=` changed), and the format each is read in.
+#[test]
+fn renamed_upstream_files_are_compared_by_key() {
+    for (rel, format, comment, edit, key, line) in [
+        (
+            "php8.2-fpm/www.conf",
+            "ini",
+            &[';'][..],
+            ("pm.max_children = 5", "pm.max_children = 50"),
+            "www.\"pm.max_children\"",
+            127,
+        ),
+        (
+            "zookeeper/zoo.cfg",
+            "properties",
+            &['#'][..],
+            ("clientPort=2181", "clientPort=2281"),
+            "clientPort",
+            14,
+        ),
+        (
+            "kafka/server.properties",
+            "properties",
+            &['#'][..],
+            ("num.network.threads=3", "num.network.threads=16"),
+            "num.network.threads",
+            44,
+        ),
+        (
+            "nginx-common/sites-available-default",
+            "nginx",
+            &['#'][..],
+            ("listen 80 default_server;", "listen 8080 default_server;"),
+            "server.listen[0]",
+            22,
+        ),
+    ] {
+        let original = fixture(rel);
+        assert!(original.contains(edit.0), "{rel}");
+        // Equal to itself and to a copy without comments and blank lines.
+        for same in [original.clone(), strip(&original, comment)] {
+            let (code, r) = diff(&original, &same, &[]);
+            assert_eq!((code, keys(&r)), (0, vec![]), "{rel}");
+            let (f, why) = detected(&r);
+            assert_eq!(f, format, "{rel}: {why}");
+            assert!(why.starts_with("its content: "), "{rel}: {why}");
+        }
+        // A real edit, named by key and line.
+        let edited = original.replacen(edit.0, edit.1, 1);
+        let (code, r) = diff(&original, &edited, &[]);
+        assert_eq!(code, 1, "{rel}");
+        assert_eq!(
+            keys(&r),
+            vec![(key.to_string(), "changed".to_string(), line)],
+            "{rel}"
+        );
+        assert_eq!(detected(&r).0, format);
+        let notice = r["notices"][0].as_str().unwrap();
+        assert!(
+            notice.starts_with(&format!("new.settings: read as {format} (its content")),
+            "{notice}"
+        );
+    }
+}
+
+/// ZooKeeper's and Kafka's files, by their names and renamed: Java's Properties reads
+/// `key = value`, `key: value` and `key value` alike, and the order of the lines does not count;
+/// an edit is named by key and line.
+#[test]
+fn zoo_cfg_and_server_properties_by_name_and_by_content() {
+    for (rel, name, edit, key, line) in [
+        (
+            "zookeeper/zoo.cfg",
+            "zoo.cfg",
+            ("syncLimit=5", "syncLimit=10"),
+            "syncLimit",
+            8,
+        ),
+        (
+            "kafka/server.properties",
+            "server.properties",
+            ("log.retention.hours=168", "log.retention.hours=72"),
+            "log.retention.hours",
+            105,
+        ),
+    ] {
+        let original = fixture(rel);
+        let mut lines: Vec<String> = strip(&original, &['#'])
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let (k, v) = l.split_once('=').unwrap();
+                match i % 3 {
+                    0 => format!("{k} : {v}"),
+                    1 => format!("{k} {v}"),
+                    _ => format!("{k}   =   {v}"),
+                }
+            })
+            .collect();
+        lines.reverse();
+        let rewritten = lines.join("\n") + "\n";
+        let edited = original.replacen(edit.0, edit.1, 1);
+        assert_ne!(edited, original);
+        for file in [name, "settings"] {
+            let (code, r) = diff_named(file, &original, &rewritten, &[]);
+            assert_eq!((code, keys(&r)), (0, vec![]), "{file}: {rewritten}");
+            let (code, r) = diff_named(file, &original, &edited, &[]);
+            assert_eq!(code, 1);
+            assert_eq!(
+                keys(&r),
+                vec![(key.to_string(), "changed".to_string(), line)],
+                "{file}"
+            );
+            let notice = r["notices"][0].as_str().unwrap();
+            let why: &[&str] = if file == name {
+                &["(its name zoo.cfg)", "(its extension .properties)"]
+            } else {
+                &["(its content: "]
+            };
+            assert!(
+                why.iter()
+                    .any(|w| notice.contains(&format!("read as properties {w}"))),
+                "{notice}"
+            );
+        }
+    }
+}
+
+#[test]
+fn as_and_format_still_decide() {
+    let zoo = fixture("zookeeper/zoo.cfg");
+    let edited = zoo.replace("tickTime=2000", "tickTime=3000");
+    let (code, r) = diff(&zoo, &edited, &["--as", "text"]);
+    assert_eq!(code, 1);
+    assert!(r.get("detected").is_none(), "{r}");
+    assert_eq!(keys(&r)[0].0, "@@ -2,1 +2,1 @@");
+    assert!(r["notices"][0].as_str().unwrap().ends_with("(--as)"));
+
+    let f = Fleet::new(
+        "[[group]]\nname = \"app\"\nhosts = [\"app-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\n  { path = \"/etc/zk/main.conf\", format = \"text\" },\n  \"/etc/zk/other.conf\",\n]\n",
+    );
+    f.group_baseline("app", "/etc/zk/main.conf", &zoo);
+    f.group_baseline("app", "/etc/zk/other.conf", &zoo);
+    f.commit("baseline");
+    f.live("app-1", "/etc/zk/main.conf", &edited);
+    f.live("app-1", "/etc/zk/other.conf", &edited);
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    assert_valid(&r);
+    let found: Vec<(String, String)> = kinds(&r)
+        .into_iter()
+        .map(|(_, file, key, _)| (file, key))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "/etc/zk/main.conf".to_string(),
+                "@@ -2,1 +2,1 @@".to_string()
+            ),
+            ("/etc/zk/other.conf".to_string(), "tickTime".to_string()),
+        ]
+    );
+    let d = r["detected"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{r}");
+    assert_eq!(d[0]["file"], "/etc/zk/other.conf");
+}
+
+/// `check`: the baseline and each host's file read in one format, decided on the pair; the
+/// JSON report says which and why, once per file with the hosts; `-v` says it on stderr.
+#[test]
+fn check_reads_renamed_files_by_content_and_says_so() {
+    let www = fixture("php8.2-fpm/www.conf");
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2", "app-3", "app-4"],
+        &["/etc/php/pools/www.pool"],
+    ));
+    f.group_baseline("app", "/etc/php/pools/www.pool", &www);
+    f.commit("baseline");
+    f.live("app-1", "/etc/php/pools/www.pool", &www);
+    f.live("app-2", "/etc/php/pools/www.pool", strip(&www, &[';']));
+    f.live(
+        "app-3",
+        "/etc/php/pools/www.pool",
+        www.replace("pm.max_children = 5", "pm.max_children = 50"),
+    );
+    // app-4's file no longer reads as INI (a line without `=`): both sides line by line.
+    f.live(
+        "app-4",
+        "/etc/php/pools/www.pool",
+        www.replace("pm = dynamic", "pm dynamic"),
+    );
+    let out = f.run(&["check", "--format", "json", "-v"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let r = out.json();
+    assert_valid(&r);
+    let file = "/etc/php/pools/www.pool";
+    assert_eq!(
+        kinds(&r),
+        vec![
+            (
+                "app-3".to_string(),
+                file.to_string(),
+                "www.\"pm.max_children\"".to_string(),
+                "changed".to_string()
+            ),
+            (
+                "app-4".to_string(),
+                file.to_string(),
+                "@@ -116,1 +116,1 @@".to_string(),
+                "changed".to_string()
+            ),
+        ]
+    );
+    let detected = r["detected"].as_array().unwrap();
+    let ini: Vec<&serde_json::Value> = detected.iter().filter(|d| d["format"] == "ini").collect();
+    assert_eq!(ini.len(), 1, "{detected:?}");
+    assert_eq!(
+        ini[0]["hosts"],
+        serde_json::json!(["app-1", "app-2", "app-3"])
+    );
+    let text: Vec<&serde_json::Value> = detected.iter().filter(|d| d["format"] == "text").collect();
+    assert_eq!(text.len(), 1, "{detected:?}");
+    assert_eq!(text[0]["hosts"], serde_json::json!(["app-4"]));
+    let why = text[0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("the baseline reads as ini, but the live file does not")
+            && why.contains("line 116"),
+        "{why}"
+    );
+    // Said as a note too (a reader explained one side only), and on stderr with -v.
+    assert!(
+        r["notices"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{file}: read as text"))),
+        "{r}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "confdrift: app-3: {file}: read as ini (its content"
+        )),
+        "{}",
+        out.stderr
+    );
+    let quiet = f.run(&["check", "--format", "json"]);
+    assert!(!quiet.stderr.contains("read as"), "{}", quiet.stderr);
+}
+
+/// A file only on the host is read by its content (the rules apply to it); a lint of the
+/// baseline reads the baseline's copy by its content.
+#[test]
+fn unexpected_and_linted_files_are_read_by_content() {
+    let zoo = fixture("zookeeper/zoo.cfg");
+    let config = format!(
+        "{}\n[[rule]]\nfile = \"/etc/zk/*.conf\"\nkey = \"maxClientCnxns\"\nmax = 100\n",
+        app_config(&["app-1"], &["/etc/zk/*.conf"])
+    );
+    let f = Fleet::new(&config);
+    let big = format!("{zoo}maxClientCnxns=500\n");
+    f.group_baseline("app", "/etc/zk/main.conf", &big);
+    f.commit("baseline");
+    f.live("app-1", "/etc/zk/main.conf", &big);
+    f.live("app-1", "/etc/zk/extra.conf", &big);
+    let out = f.run(&["check", "--format", "json"]);
+    let r = out.json();
+    assert_valid(&r);
+    let found: Vec<(String, String)> = kinds(&r)
+        .into_iter()
+        .map(|(_, file, key, kind)| (file, format!("{key} {kind}")))
+        .collect();
+    assert!(
+        found.contains(&(
+            "/etc/zk/extra.conf".into(),
+            "maxClientCnxns out_of_range".into()
+        )) && found.contains(&(
+            "/etc/zk/main.conf".into(),
+            "maxClientCnxns out_of_range".into()
+        )),
+        "{found:?}"
+    );
+    let lint = f.run(&["lint", "--format", "json"]);
+    let r = lint.json();
+    assert_valid(&r);
+    assert_eq!(r["findings"][0]["key"], "maxClientCnxns", "{r}");
+    assert_eq!(r["detected"][0]["format"], "properties", "{r}");
+}
+
+/// Files of `fixtures/upstream/` that are not compared by key, and why.
+const UNSTRUCTURED: &[(&str, &str)] = &[
+    (
+        "postgresql-15/postgresql.conf.sample",
+        "every setting is commented out: nothing to key (installed as postgresql.conf, it is read by that name)",
+    ),
+    (
+        "pgbouncer/examples-userlist.txt",
+        "a userlist sample under another name (installed as userlist.txt, it is read by that name)",
+    ),
+    (
+        "ruby-railties/mysql.yml.tt",
+        "an ERB template whose <% %> lines are not YAML until Rails renders it",
+    ),
+];
+
+/// Every file of `fixtures/upstream/` with structure is compared by key: its name, or else its
+/// content, picks a reader that reads it (not lines), except those listed above.
+#[test]
+fn every_structured_upstream_file_is_compared_by_key() {
+    let root = format!("{}/fixtures/upstream", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in walk(std::path::Path::new(&root)) {
+        let rel = entry
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .trim_start_matches('/')
+            .to_string();
+        if rel == "SOURCES.md" {
+            continue;
+        }
+        seen += 1;
+        let bytes = std::fs::read(&entry).unwrap();
+        let by_name = Format::detect(&format!("/{rel}"));
+        let format = match by_name {
+            Format::Text => sniff::one(&bytes).format,
+            f => f,
+        };
+        let listed = UNSTRUCTURED.iter().find(|(p, _)| *p == rel);
+        match (format, listed) {
+            (Format::Text, Some(_)) => {}
+            (Format::Text, None) => {
+                panic!("{rel}: read line by line: {}", sniff::one(&bytes).why)
+            }
+            (f, Some((_, why))) => panic!(
+                "{rel} is listed as unstructured ({why}) but reads as {}",
+                f.name()
+            ),
+            (f, None) => match f.parse(&bytes) {
+                // Read by its content: keys. By its name: its reader's (a file of comments
+                // only, like Debian's 50-client.cnf, holds none).
+                Ok(Document::Tree(t)) => assert!(by_name != Format::Text || !t.is_empty()),
+                other => panic!("{rel} as {}: {other:?}", f.name()),
+            },
+        }
+    }
+    assert!(seen >= 50, "{seen} files");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A password in a file read by its content is hidden as in one read by its name.
+#[test]
+fn secrets_in_files_read_by_content_are_not_shown() {
+    let zoo = fixture("zookeeper/zoo.cfg");
+    let old = format!("{zoo}ssl.keyStore.password=Kx9-first-secret\n");
+    let new = format!("{zoo}ssl.keyStore.password=Kx9-second-secret\n");
+    let (code, r) = diff(&old, &new, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(detected(&r).0, "properties");
+    assert_eq!(keys(&r)[0].0, "ssl.keyStore.password");
+    let shown = r.to_string();
+    assert!(
+        !shown.contains("first-secret") && !shown.contains("second-secret"),
+        "{shown}"
+    );
+}
+
+/// Hostile files under unknown names: every reader tried is bounded (nesting, line length,
+/// repeated keys), so the guess ends, in bounded time, with an answer, never a crash.
+#[test]
+fn hostile_files_under_unknown_names_end_in_bounded_time() {
+    let deep = "[".repeat(100_000);
+    let long = format!("a={}\n", "x".repeat(4 << 20));
+    let repeated = "a=1\n".repeat(100_000);
+    let yaml_deep = (0..200)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect::<String>();
+    for (text, format) in [
+        (&deep, "text"),
+        (&long, "properties"),
+        (&repeated, "text"),
+        (&yaml_deep, "text"),
+    ] {
+        let started = std::time::Instant::now();
+        let (code, r) = diff(text, text, &[]);
+        assert_eq!(code, 0);
+        assert_eq!(detected(&r).0, format, "{}", detected(&r).1);
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "{format}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// Outliers among hosts (files with no baseline) read by content: the file is keyed (one
+/// outlier, on its key), and a password in a connection string stays hidden.
+#[test]
+fn outliers_of_files_read_by_content_hide_their_secrets() {
+    let f = Fleet::new(&app_config(
+        &["app-1", "app-2", "app-3", "app-4"],
+        &["/etc/pool/main.pool"],
+    ));
+    f.commit("empty baseline");
+    let pool = |pw: &str| format!("[databases]\nmain = host=db1 dbname=main password={pw}\n");
+    for h in ["app-1", "app-2", "app-3"] {
+        f.live(h, "/etc/pool/main.pool", pool("Shared-Pw-1"));
+    }
+    f.live("app-4", "/etc/pool/main.pool", pool("Other-Pw-4"));
+    let out = f.run(&["check", "--format", "json"]);
+    let r = out.json();
+    let outliers: Vec<_> = kinds(&r)
+        .into_iter()
+        .filter(|(_, _, _, kind)| kind == "outlier")
+        .collect();
+    assert_eq!(outliers.len(), 1, "{r}");
+    assert_eq!(outliers[0].0, "app-4");
+    assert_eq!(outliers[0].2, "databases.main");
+    let text = f.run(&["check"]).stdout;
+    for shown in [r.to_string(), text] {
+        assert!(
+            !shown.contains("Shared-Pw-1") && !shown.contains("Other-Pw-4"),
+            "{shown}"
+        );
+    }
+}
