@@ -176,7 +176,8 @@ echo "wrote $out ($(grep -c '^setting' "$out") lines, $(grep -c '^enum' "$out") 
 #   algorithms <keyword> <list> <all>  sshd checks each name of the keyword's comma list against
 #                                      <list> and runs with the names of <all> it selects
 #                                      (`-`: no +/-/^ and nothing selected, each name checked
-#                                      as the start of one of <list>)
+#                                      as the start of one of <list>); <list> is sig where sshd
+#                                      refuses a certificate type on the line itself
 #   ipqos <name>                       a word IPQoS takes (in any case), besides numbers
 ssh=${SSH:-$(dirname "$sshd")/../bin/ssh}
 ssh_major=$("$ssh" -V 2>&1 | head -1 | sed -E 's/^OpenSSH_([0-9]+\.[0-9]+).*/\1/')
@@ -220,6 +221,9 @@ q_names() {
     refuses "$k confdrift-bogus" || continue
     for list in cipher mac kex key kex-gss; do
       [ -n "${first[$list]}" ] && try "$k ${first[$list]}" >/dev/null || continue
+      # A key list that refuses a certificate type beside a key type on the line checks its
+      # names against the signature algorithms (10.0's CASignatureAlgorithms).
+      if [ "$list" = key ] && ! try "$k ${first[key]},$cert" >/dev/null; then list=sig; fi
       all=-
       if try "$k -confdrift-bogus" >/dev/null; then
         all=$list

@@ -23,8 +23,22 @@ use crate::tree::Tree;
 /// The OpenSSH versions whose sources (servconf.c, match.c, misc.c, addr.c, sshd.c) the checks
 /// written here were read from: `Match` lines, ports, `MaxStartups`, `IPQoS`, `PermitOpen`,
 /// algorithm lists, what sshd checks once it has read everything. Another version's table
-/// gets the checks its own rows drive (keywords, `Match` blocks, enum words, times, numbers).
+/// gets the checks its own rows drive (keywords, `Match` blocks, enum words, times, numbers;
+/// algorithm lists and `IPQoS` where [`NAMES_READ`] and [`IPQOS_READ`] say so).
 const READ: &[&str] = &["9.2"];
+
+/// The versions whose algorithm lists (`Ciphers`, `MACs`, `KexAlgorithms`, the key lists, with
+/// `+`, `-`, `^`, patterns and short names) sshd checks as 9.2's does, against their own
+/// table's `algorithm` and `algorithms` rows (`ssh -Q` and `sshd -T` of that build): held to
+/// `sshd -t` of OpenSSH 8.4p1 (Debian bullseye) and 10.0p2 (Debian trixie) on the algorithm
+/// pairs of tests/cli/sshd_refused.rs, 0 disagreements (run by hand with those builds).
+const NAMES_READ: &[&str] = &["8.4", "9.2", "10.0"];
+
+/// The versions whose `IPQoS` sshd reads as 9.2's does (a word of the table's `ipqos` rows, or
+/// a number as `strtol(s, 0)` reads it): 8.4's agrees on the `IPQoS` pairs of
+/// tests/cli/sshd_refused.rs. 10.0's reads numbers otherwise (its sshd takes `IPQoS 08` and
+/// refuses `IPQoS 0x10`), so its numbers are not judged here.
+const IPQOS_READ: &[&str] = &["8.4", "9.2"];
 
 /// What one of the checks below says of a line.
 enum Judged {
@@ -101,9 +115,16 @@ fn why(table: &Table, l: &RawLine, in_match: bool) -> Option<String> {
         return None;
     }
     let read = READ.contains(&table.version);
+    let names = NAMES_READ.contains(&table.version);
     for check in [
-        values::judge(table, kw, &l.words, &l.rest, read),
-        if read {
+        values::judge(
+            table,
+            kw,
+            &l.words,
+            &l.rest,
+            read || (kw == "ipqos" && IPQOS_READ.contains(&table.version)),
+        ),
+        if names {
             algorithms::judge(table, kw, &l.words)
         } else {
             Judged::Unjudged
@@ -123,11 +144,12 @@ fn why(table: &Table, l: &RawLine, in_match: bool) -> Option<String> {
 /// once it has read everything: an algorithm list it selects nothing from (the value it runs
 /// with: outside `Match` blocks, or `Match all`'s), an `AuthorizedKeysCommand` or
 /// `AuthorizedPrincipalsCommand` without its user (sshd.c: "AuthorizedKeysCommand set without
-/// AuthorizedKeysCommandUser"). The keys of `tree` at fault, with why; none without a table.
+/// AuthorizedKeysCommandUser"; [`READ`] versions only). The keys of `tree` at fault, with
+/// why; none without a table.
 pub(crate) fn unstartable(version: Option<&str>, tree: &Tree) -> Vec<(String, String)> {
     let Some(table) = version
         .and_then(defaults::openssh)
-        .filter(|t| READ.contains(&t.version))
+        .filter(|t| NAMES_READ.contains(&t.version))
     else {
         return Vec::new();
     };
@@ -152,6 +174,9 @@ pub(crate) fn unstartable(version: Option<&str>, tree: &Tree) -> Vec<(String, St
         if let Some(why) = algorithms::selects_nothing(table, &kw, &e.value.to_string()) {
             out.push((key.to_string(), says(why)));
         }
+    }
+    if !READ.contains(&table.version) {
+        return out;
     }
     for (command, user) in [
         ("authorizedkeyscommand", "authorizedkeyscommanduser"),

@@ -188,6 +188,89 @@ fn sshd_defaults_are_the_openssh_versions_own() {
     );
 }
 
+/// `confdrift check` of a host whose sshd_config is its group's baseline (`PermitRootLogin no`)
+/// with `line` added, under `version = "VERSION"`: (exit code, the errors as (file, line,
+/// message)).
+fn sshd_check(version: &str, line: &str) -> (i32, Vec<(String, u64, String)>) {
+    let path = "/etc/ssh/sshd_config";
+    let config = crate::harness::app_config(&["db"], &[path])
+        .replace("files =", &format!("version = \"{version}\"\nfiles ="));
+    let f = crate::harness::Fleet::new(&config);
+    let base = "PermitRootLogin no\n";
+    f.group_baseline("app", path, base);
+    f.commit("baseline");
+    f.live("db", path, format!("{base}{line}\n"));
+    let out = f.run(&["check", "--format", "json"]);
+    let errors = out.json()["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap_or("").to_string(),
+                e["line"].as_u64().unwrap_or(0),
+                e["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (out.code, errors)
+}
+
+/// `line` (the sshd_config's line 2) is what sshd of `refused_by` refuses, naming `name`, and
+/// what sshd of `taken_by` takes: trouble (exit 2) at that file and line under the one, drift
+/// only (exit 1) under the other.
+fn refused_under_taken_under(line: &str, name: &str, refused_by: &str, taken_by: &str) {
+    let (code, errors) = sshd_check(refused_by, line);
+    assert_eq!(code, 2, "{line} under {refused_by}: {errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(file, l, message)| file == "/etc/ssh/sshd_config"
+                && *l == 2
+                && message.contains(name)
+                && message.contains(&format!("OpenSSH {refused_by}'s sshd refuses"))),
+        "{line} under {refused_by}: {errors:?}"
+    );
+    let (code, errors) = sshd_check(taken_by, line);
+    assert_eq!((code, errors), (1, Vec::new()), "{line} under {taken_by}");
+}
+
+#[test]
+fn sshd_8_4s_algorithm_names_are_its_own() {
+    // OpenSSH 8.4p1 (Debian bullseye, openssh-server 1:8.4p1-5+deb11u7) still has the
+    // rijndael-cbc@lysator.liu.se alias: its `sshd -t` takes `Ciphers rijndael-cbc@lysator.liu.se`,
+    // where 9.2p1's (bookworm, 1:9.2p1-2+deb12u10) says "Bad SSH2 cipher spec".
+    refused_under_taken_under(
+        "Ciphers rijndael-cbc@lysator.liu.se",
+        "rijndael-cbc@lysator.liu.se",
+        "9.2",
+        "8.4",
+    );
+    // And the other way: sntrup761x25519-sha512@openssh.com came in 8.5; 8.4p1's `sshd -t`
+    // says "Bad SSH2 KexAlgorithms", 9.2p1's takes it.
+    refused_under_taken_under(
+        "KexAlgorithms sntrup761x25519-sha512@openssh.com",
+        "sntrup761x25519-sha512@openssh.com",
+        "8.4",
+        "9.2",
+    );
+}
+
+#[test]
+fn sshd_10_0s_algorithm_names_are_its_own() {
+    // OpenSSH 10.0 has no DSA: 10.0p2's `sshd -t` (Debian trixie, openssh-server
+    // 1:10.0p1-7+deb13u4) says "Bad key types 'ssh-dss'", 9.2p1's (bookworm) takes it.
+    refused_under_taken_under("HostKeyAlgorithms ssh-dss", "ssh-dss", "10.0", "9.2");
+    // And the other way: mlkem768x25519-sha256 is new in 9.9; 9.2p1's `sshd -t` says "Bad
+    // SSH2 KexAlgorithms", 10.0p2's takes it.
+    refused_under_taken_under(
+        "KexAlgorithms mlkem768x25519-sha256",
+        "mlkem768x25519-sha256",
+        "9.2",
+        "10.0",
+    );
+}
+
 #[test]
 fn redis_defaults_are_the_versions_own() {
     let base = "port 6379\n";

@@ -111,7 +111,9 @@ fn names<'t>(table: &'t Table, list: &'t str) -> impl Iterator<Item = &'static s
 /// Whether sshd takes one name of a line for a keyword checked against `list`.
 fn valid(table: &Table, list: &str, name: &str) -> bool {
     match list {
-        "key" => {
+        // 10.0's CASignatureAlgorithms is checked against the signature algorithms (no
+        // certificate types), with patterns as for key types.
+        "key" | "sig" => {
             let pattern = name.strip_prefix('!').unwrap_or(name);
             names(table, list).any(|n| n == name || glob(n, pattern))
                 || names(table, "key-short").any(|n| n.eq_ignore_ascii_case(name))

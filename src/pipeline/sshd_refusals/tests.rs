@@ -218,8 +218,38 @@ fn lists_sshd_selects_nothing_from() {
 
 #[test]
 fn another_version_gets_the_checks_its_table_drives() {
-    // OpenSSH 10.0's Match takes criteria 9.2's does not; its lists are not in its table.
-    let text = "IPQoS af21\nCiphers bogus\nPermitRootLogin maybe\nMatch Foo bar\n";
-    assert_eq!(lines(text, Some("9.2")), [2, 3, 4]);
-    assert_eq!(lines(text, Some("10.0")), [3]);
+    // OpenSSH 10.0's Match takes criteria 9.2's does not, so no Match line is judged under
+    // 8.4 or 10.0; their algorithm names are in their tables. `IPQoS 08` (not octal): sshd
+    // 8.4p1 and 9.2p1 refuse it, 10.0p2 takes it (each asked with `sshd -t`); 10.0's IPQoS
+    // numbers are not judged.
+    let text = "IPQoS 08\nCiphers bogus\nPermitRootLogin maybe\nMatch Foo bar\n";
+    assert_eq!(lines(text, Some("9.2")), [1, 2, 3, 4]);
+    assert_eq!(lines(text, Some("8.4")), [1, 2, 3]);
+    assert_eq!(lines(text, Some("10.0")), [2, 3]);
+}
+
+#[test]
+fn each_version_s_own_algorithm_names() {
+    // Each asked with `sshd -t` of OpenSSH 8.4p1 (bullseye), 9.2p1 (bookworm) and 10.0p2
+    // (trixie): 10.0 refuses a certificate type on a CASignatureAlgorithms line and short key
+    // names (`RSA`), which 8.4 and 9.2 take; all three take a pattern there.
+    for (line, refused_by) in [
+        (
+            "CASignatureAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com",
+            &["10.0"][..],
+        ),
+        ("CASignatureAlgorithms ssh-ed25519*", &[][..]),
+        ("HostKeyAlgorithms RSA,ssh-ed25519", &["10.0"][..]),
+        ("Ciphers rijndael-cbc@lysator.liu.se", &["9.2", "10.0"][..]),
+        ("KexAlgorithms mlkem768x25519-sha256", &["8.4", "9.2"][..]),
+    ] {
+        for version in ["8.4", "9.2", "10.0"] {
+            let want: &[u32] = if refused_by.contains(&version) {
+                &[1]
+            } else {
+                &[]
+            };
+            assert_eq!(lines(line, Some(version)), want, "{line} under {version}");
+        }
+    }
 }
