@@ -368,6 +368,12 @@ fn unexpected_and_linted_files_are_read_by_content() {
 }
 
 /// Files of `fixtures/upstream/` that are not compared by key, and why.
+/// Upstream files that do not parse in their format, on purpose of the tests that hold them.
+const BROKEN: &[(&str, &str)] = &[(
+    "kubernetes-examples/prometheus-adapter.yaml",
+    "its ConfigMap's config.yaml entry is over-indented upstream (line 122): an error at that line, as tests/cli/k8s.rs checks",
+)];
+
 const UNSTRUCTURED: &[(&str, &str)] = &[
     (
         "postgresql-15/postgresql.conf.sample",
@@ -416,6 +422,9 @@ fn every_structured_upstream_file_is_compared_by_key() {
                 "{rel} is listed as unstructured ({why}) but reads as {}",
                 f.name()
             ),
+            (f, None) if BROKEN.iter().any(|(p, _)| *p == rel) => {
+                assert!(f.parse(&bytes).is_err(), "{rel} parses now: take it off BROKEN");
+            }
             (f, None) => match f.parse(&bytes) {
                 // Read by its content: keys. By its name: its reader's (a file of comments
                 // only, like Debian's 50-client.cnf, holds none).
