@@ -423,7 +423,10 @@ fn every_structured_upstream_file_is_compared_by_key() {
                 f.name()
             ),
             (f, None) if BROKEN.iter().any(|(p, _)| *p == rel) => {
-                assert!(f.parse(&bytes).is_err(), "{rel} parses now: take it off BROKEN");
+                assert!(
+                    f.parse(&bytes).is_err(),
+                    "{rel} parses now: take it off BROKEN"
+                );
             }
             (f, None) => match f.parse(&bytes) {
                 // Read by its content: keys. By its name: its reader's (a file of comments
