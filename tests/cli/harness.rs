@@ -134,3 +134,19 @@ pub fn app_config(hosts: &[&str], files: &[&str]) -> String {
         q(files)
     )
 }
+
+/// `program` as the tests run servers that refuse root (pgbouncer): as nobody when the tests
+/// run as root, else as the tests' own user.
+pub fn unprivileged(program: &str) -> std::process::Command {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", program]);
+        c
+    } else {
+        std::process::Command::new(program)
+    }
+}

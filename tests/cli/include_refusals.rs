@@ -89,13 +89,6 @@ fn write(case: &Case, dir: &Path, port: u16) {
     }
 }
 
-fn as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 /// Runs a server for up to a second: whether it was still up (it started).
 fn stays_up(mut cmd: Command) -> bool {
     let mut child = cmd
@@ -142,18 +135,7 @@ fn program_starts(case: &Case, dir: &Path) -> bool {
             stays_up(c)
         }
         _ => {
-            let mut c = if as_root() {
-                let mut c = Command::new("setpriv");
-                c.args([
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    "pgbouncer",
-                ]);
-                c
-            } else {
-                Command::new("pgbouncer")
-            };
+            let mut c = crate::harness::unprivileged("pgbouncer");
             c.arg(&entry);
             stays_up(c)
         }

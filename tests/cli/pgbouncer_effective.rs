@@ -61,13 +61,6 @@ fn enum_words(key: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 /// What pgbouncer runs with for `conf` (its `[pgbouncer]` section last, so that the test's own
 /// keys appended at the end are in it); `None` when it refuses to start.
 fn bouncer(conf: &str) -> Option<BTreeMap<String, String>> {
@@ -112,18 +105,7 @@ pub(crate) fn bouncer_with(
     std::fs::write(&file, text).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     // pgbouncer refuses to run as root: the test runs it as nobody then.
-    let mut cmd = if running_as_root() {
-        let mut c = Command::new("setpriv");
-        c.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "pgbouncer",
-        ]);
-        c
-    } else {
-        Command::new("pgbouncer")
-    };
+    let mut cmd = crate::harness::unprivileged("pgbouncer");
     let mut child = cmd
         .arg(&file)
         .stdin(Stdio::null())

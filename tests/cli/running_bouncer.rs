@@ -107,22 +107,7 @@ impl Bouncer {
     }
 
     fn up(&mut self) {
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-        let mut cmd = if root {
-            let mut c = Command::new("setpriv");
-            c.args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "pgbouncer",
-            ]);
-            c
-        } else {
-            Command::new("pgbouncer")
-        };
+        let mut cmd = crate::harness::unprivileged("pgbouncer");
         let child = cmd
             .arg(self.conf())
             .stdin(Stdio::null())

@@ -319,7 +319,13 @@ pub fn generate(opts: &Options) -> Result<Generated, String> {
                 _ => f.canonical.clone(),
             };
             differs |= drifted.is_none_or(|(d, _)| d != fi) && live != f.canonical;
-            write(&host_path(&opts.out.join("fleet"), host, f.path), &live)?;
+            let at = host_path(&opts.out.join("fleet"), host, f.path);
+            write(&at, &live)?;
+            if matches!(f.content, Content::PgConf(_)) {
+                // `include_dir 'conf.d'`: PostgreSQL needs the directory, even empty.
+                let d = at.with_file_name("conf.d");
+                std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+            }
             write(
                 &host_path(&opts.out.join("expected"), host, f.path),
                 &f.canonical,
