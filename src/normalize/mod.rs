@@ -20,6 +20,7 @@ pub mod openssh_includes;
 mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
+mod pghba;
 mod pgpass;
 mod properties;
 pub mod raw;
@@ -119,6 +120,14 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: pgconf::parse,
+    },
+    FormatSpec {
+        name: "pghba",
+        file_names: &["pg_hba.conf"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pghba::parse,
     },
     FormatSpec {
         name: "ini",
