@@ -23,6 +23,7 @@ mod pg_effective;
 mod pg_includes;
 mod pgbouncer_effective;
 mod pgbouncer_includes;
+mod pghba_judge;
 mod program_keys;
 mod program_secrets;
 mod redis_effective;
