@@ -27,6 +27,7 @@ pub mod raw;
 pub mod redis_includes;
 pub mod ssh_includes;
 pub mod sshclient;
+pub mod systemd;
 #[cfg(test)]
 mod testutil;
 mod text;
@@ -200,6 +201,33 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: keyvalue::parse_sysctl,
+    },
+    FormatSpec {
+        name: "systemd",
+        file_names: &[],
+        // Drop-ins: `<unit>.d/*.conf` beside (or in another directory than) the unit.
+        patterns: &[
+            "*.service.d/*.conf",
+            "*.socket.d/*.conf",
+            "*.timer.d/*.conf",
+            "*.mount.d/*.conf",
+            "*.automount.d/*.conf",
+            "*.path.d/*.conf",
+            "*.target.d/*.conf",
+            "*.slice.d/*.conf",
+        ],
+        extensions: &[
+            "service",
+            "socket",
+            "timer",
+            "mount",
+            "automount",
+            "path",
+            "target",
+            "slice",
+        ],
+        bytes: Bytes::Any,
+        parse: systemd::parse,
     },
     FormatSpec {
         name: "nginx",
