@@ -28,6 +28,7 @@ pub mod redis_includes;
 pub mod ssh_includes;
 pub mod sshclient;
 pub mod systemd;
+pub mod systemd_dropins;
 #[cfg(test)]
 mod testutil;
 mod text;

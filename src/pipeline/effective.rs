@@ -15,6 +15,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
+    systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -40,12 +41,16 @@ pub(super) fn views(files: Vec<Compared<'_>>) -> Vec<(Compared<'_>, Views)> {
     let (bouncer, other): (Vec<_>, Vec<_>) = other
         .into_iter()
         .partition(|f| f.format.name() == "pgbouncer");
+    let (units, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "systemd");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow));
     out.extend(model_views(sshd, follow_sshd));
     out.extend(model_views(nginx, follow_nginx));
     out.extend(model_views(redis, follow_redis));
     out.extend(model_views(bouncer, follow_bouncer));
+    out.extend(model_views(units, follow_systemd));
     out
 }
 
@@ -58,6 +63,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "nginx" => Some(follow_nginx),
         "redis" => Some(follow_redis),
         "pgbouncer" => Some(follow_bouncer),
+        "systemd" => Some(follow_systemd),
         _ => None,
     }
 }
@@ -169,6 +175,16 @@ fn follow_bouncer<'t>(
     paths: &[&str],
 ) -> Option<Effective> {
     through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
+/// A systemd unit read with its drop-ins, when a drop-in sets something.
+fn follow_systemd<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+) -> Option<Effective> {
+    through(model_of("systemd"), path, tree, lookup, paths)
 }
 
 /// The model of the programs whose files are read in `format`.
@@ -289,6 +305,15 @@ const MODELS: &[Model] = &[
         },
         is_directive: pgbouncer_includes::is_directive,
         reads_others: pgbouncer_includes::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "systemd",
+        read_through: |root, tree, lookup, paths, _| {
+            systemd_dropins::read_through(root, tree, lookup, paths)
+        },
+        is_directive: |_| false,
+        reads_others: systemd_dropins::reads_others,
         names_own: false,
     },
 ];

@@ -48,6 +48,7 @@ mod sshd_includes;
 mod sshd_judge;
 mod sshd_refused;
 mod state;
+mod systemd_judge;
 mod upstream;
 mod verdict;
 mod version_tables;
