@@ -353,3 +353,35 @@ fn lines_the_server_marks_with_an_error_are_trouble_at_that_line() {
         )]
     );
 }
+
+#[test]
+fn ldap_and_radius_secrets_never_appear_in_output() {
+    let f = Fleet::new("");
+    let rule = |pw: &str| {
+        format!(
+            "host all all 10.0.0.0/8 ldap ldapserver=ldap.example.com ldapbasedn=dc=example \
+             ldapbinddn=cn=pg ldapbindpasswd={pw}\n\
+             host all all 10.1.0.0/16 radius radiusservers=r.example.com radiussecrets={pw}-r\n"
+        )
+    };
+    for format in ["json", "text"] {
+        let a = f.write("old/pg_hba.conf", rule("Old-zQx9"));
+        let b = f.write("new/pg_hba.conf", rule("New-wV3r"));
+        let out = f.run(&[
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            all.contains("ldapbindpasswd") && all.contains("radiussecrets"),
+            "{all}"
+        );
+        for secret in ["zQx9", "wV3r"] {
+            assert!(!all.contains(secret), "{secret} in {all}");
+        }
+    }
+}

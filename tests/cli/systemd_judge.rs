@@ -40,8 +40,19 @@ fn judge(files: &[(&str, &str)], unit: &str) -> (Vec<String>, String) {
     }
     let root = dir.path().display().to_string();
     let path = format!("{root}/etc/systemd/system:{root}/lib/systemd/system:");
-    let out = Command::new("runuser")
-        .args(["-u", "nobody", "--", "env"])
+    // As root, systemd refuses test mode: run it as nobody.
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if root_user {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", "env"]);
+        c
+    } else {
+        Command::new("env")
+    };
+    let out = cmd
         .arg(format!("SYSTEMD_UNIT_PATH={path}"))
         .args([SYSTEMD, "--test", "--system", "--no-pager"])
         .arg(format!("--unit={unit}"))
@@ -574,5 +585,37 @@ fn lines_systemd_ignores_are_trouble_at_their_line() {
             vec![("b/etc/systemd/system/pool.service".to_string(), line as u64)],
             "{bad}"
         );
+    }
+}
+
+#[test]
+fn passwords_in_the_environment_never_appear_in_output() {
+    let f = Fleet::new("");
+    let unit = "/etc/systemd/system/pool.service";
+    let dropin = "/etc/systemd/system/pool.service.d/10-secret.conf";
+    let with = |pw: &str, url: &str| {
+        format!(
+            "[Service]\nEnvironment=PGPASSWORD={pw} \"DATABASE_URL=postgres://app:{url}@db/app\"\n"
+        )
+    };
+    let old = with("Old-zQx9-pw", "Url-old-Kp7");
+    let new = with("New-wV3r-pw", "Url-new-Jm2");
+    for format in ["json", "text"] {
+        for (a, b) in [(unit, unit), (dropin, dropin)] {
+            let _ = std::fs::remove_dir_all(f.path().join("a"));
+            let _ = std::fs::remove_dir_all(f.path().join("b"));
+            f.write(&format!("a{unit}"), UNIT);
+            f.write(&format!("b{unit}"), UNIT);
+            f.write(&format!("a{a}"), &old);
+            f.write(&format!("b{b}"), &new);
+            let out = f.run(&["diff", "a", "b", "--format", format]);
+            assert_eq!(out.code, 1, "{}", out.stderr);
+            let all = format!("{}{}", out.stdout, out.stderr);
+            assert!(all.contains("PGPASSWORD"), "{all}");
+            assert!(all.contains("DATABASE_URL"), "{all}");
+            for secret in ["zQx9", "wV3r", "Kp7", "Jm2"] {
+                assert!(!all.contains(secret), "{secret} in {all}");
+            }
+        }
     }
 }
