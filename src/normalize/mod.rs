@@ -352,8 +352,8 @@ impl Eq for FormatSpec {}
 
 impl Format {
     /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
-    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pgpass`, `userlist`, `htpasswd`,
-    /// `text`, `binary`).
+    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pghba`, `systemd`, `pgpass`, `userlist`,
+    /// `htpasswd`, `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -701,6 +701,16 @@ mod tests {
             ("/etc/apache2/htpasswd", "htpasswd"),
             ("/etc/httpd/conf/admin.htpasswd", "htpasswd"),
             ("/etc/apache2/.htdigest", "text"),
+            ("/etc/postgresql/15/main/pg_hba.conf", "pghba"),
+            ("/etc/postgresql/15/main/pg_ident.conf", "text"),
+            ("/lib/systemd/system/pgbouncer.service", "systemd"),
+            (
+                "/etc/systemd/system/pgbouncer.service.d/override.conf",
+                "systemd",
+            ),
+            ("/etc/systemd/system/pgbouncer.socket", "systemd"),
+            ("/etc/systemd/system/backup.timer", "systemd"),
+            ("/etc/systemd/system/app.service.d/README", "text"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }

@@ -411,7 +411,8 @@ fn single(section: &str, key: &str, value: &str) -> Value {
             "0" | "no" | "n" | "false" | "f" | "off" => Value::Bool(false),
             _ => Value::text(value),
         },
-        "SECONDS" => match seconds(value) {
+        // A time span; some have parsers of their own (`TimeoutStopSec=` is `OTHER`).
+        _ if ty == "SECONDS" || key.ends_with("Sec") => match seconds(value) {
             Some(amount) => Value::Quantity {
                 amount,
                 text: value.to_string(),

@@ -50,6 +50,7 @@ mod sshd_refused;
 mod state;
 mod systemd_judge;
 mod upstream;
+mod upstream_units;
 mod verdict;
 mod version_tables;
 mod yaml11;
