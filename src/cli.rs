@@ -155,7 +155,8 @@ pub struct DiffArgs {
     pub new: PathBuf,
     /// Read both sides as this format instead of detecting it from the file name: yaml,
     /// toml, json, pgconf, ini, pgbouncer, mycnf, properties, env, sshd, ssh, redis, sysctl,
-    /// nginx, pgpass, userlist, htpasswd, binary (compared by content hash) or text (a line diff)
+    /// nginx, pghba, pgident, systemd, pgpass, userlist, htpasswd, binary (compared by content
+    /// hash) or text (a line diff)
     #[arg(long = "as", value_name = "FORMAT", env = "CONFDRIFT_AS")]
     pub as_format: Option<String>,
     /// Read YAML as this version: 1.1 (Ruby's Psych, PyYAML: `no` is false, `0777` is octal)

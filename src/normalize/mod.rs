@@ -21,6 +21,7 @@ mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
 mod pghba;
+mod pgident;
 mod pgpass;
 mod properties;
 pub mod raw;
@@ -130,6 +131,14 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: pghba::parse,
+    },
+    FormatSpec {
+        name: "pgident",
+        file_names: &["pg_ident.conf"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgident::parse,
     },
     FormatSpec {
         name: "ini",
@@ -352,8 +361,8 @@ impl Eq for FormatSpec {}
 
 impl Format {
     /// The format named `name` (`yaml`, `toml`, `json`, `ini`, `pgbouncer`, `mycnf`, `properties`, `pgconf`,
-    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pghba`, `systemd`, `pgpass`, `userlist`,
-    /// `htpasswd`, `text`, `binary`).
+    /// `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`, `pghba`, `pgident`, `systemd`, `pgpass`,
+    /// `userlist`, `htpasswd`, `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);
@@ -702,7 +711,7 @@ mod tests {
             ("/etc/httpd/conf/admin.htpasswd", "htpasswd"),
             ("/etc/apache2/.htdigest", "text"),
             ("/etc/postgresql/15/main/pg_hba.conf", "pghba"),
-            ("/etc/postgresql/15/main/pg_ident.conf", "text"),
+            ("/etc/postgresql/15/main/pg_ident.conf", "pgident"),
             ("/lib/systemd/system/pgbouncer.service", "systemd"),
             (
                 "/etc/systemd/system/pgbouncer.service.d/override.conf",

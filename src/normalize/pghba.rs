@@ -49,21 +49,21 @@ const MAX_AFTER: usize = 32;
 
 /// One token of a field: its text (quotes removed), whether it began with a quote, and its
 /// byte offset in the logical line.
-struct Tok {
-    text: String,
+pub(super) struct Tok {
+    pub(super) text: String,
     quoted: bool,
-    at: usize,
+    pub(super) at: usize,
     end: usize,
 }
 
 /// A line with its continuations: the text, and where each physical line starts in it.
-struct Logical {
-    text: String,
+pub(super) struct Logical {
+    pub(super) text: String,
     parts: Vec<(usize, usize, String)>,
 }
 
 impl Logical {
-    fn error(&self, at: usize, message: impl Into<String>) -> ParseError {
+    pub(super) fn error(&self, at: usize, message: impl Into<String>) -> ParseError {
         let (start, index, phys) = self
             .parts
             .iter()
@@ -77,7 +77,7 @@ impl Logical {
         )
     }
 
-    fn line(&self) -> u32 {
+    pub(super) fn line(&self) -> u32 {
         line_number(self.parts[0].1)
     }
 }
@@ -87,7 +87,7 @@ fn is_blank(c: u8) -> bool {
 }
 
 /// The fields of one logical line, as `next_field_expand` splits them.
-fn fields(line: &str) -> Vec<Vec<Tok>> {
+pub(super) fn fields(line: &str) -> Vec<Vec<Tok>> {
     let b = line.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
@@ -149,7 +149,7 @@ fn fields(line: &str) -> Vec<Vec<Tok>> {
 }
 
 /// The logical lines of a file: continuations joined, CR and LF stripped.
-fn logical_lines(text: &str) -> Vec<Logical> {
+pub(super) fn logical_lines(text: &str) -> Vec<Logical> {
     let phys: Vec<&str> = text.split('\n').collect();
     let mut out = Vec::new();
     let mut idx = 0;
@@ -272,27 +272,27 @@ const OPTIONS: &[(&str, Option<&[&str]>, &str)] = &[
 ];
 
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
-    let mut rules: Vec<Rule> = Vec::new();
+    let mut rules = Rules::default();
     for logical in logical_lines(text) {
         let fields = fields(&logical.text);
         if fields.is_empty() {
             continue;
         }
-        let before = rules.len();
+        let before = rules.list.len();
         line_rules(&logical, &fields, &mut rules)?;
-        if rules.len() > MAX_RULES && rules.len() > before {
+        if rules.list.len() > MAX_RULES && rules.list.len() > before {
             return Err(logical.error(
                 0,
                 format!("more than {MAX_RULES} rules: confdrift compares at most {MAX_RULES}"),
             ));
         }
     }
-    Ok(tree_of(&rules))
+    Ok(tree_of(&rules.list))
 }
 
 /// The rules one line stands for (one per database × user), appended to `rules`; a rule
 /// whose key an earlier one has is never reached, and is dropped.
-fn line_rules(l: &Logical, fields: &[Vec<Tok>], rules: &mut Vec<Rule>) -> Result<(), ParseError> {
+fn line_rules(l: &Logical, fields: &[Vec<Tok>], rules: &mut Rules) -> Result<(), ParseError> {
     let end = fields
         .last()
         .and_then(|f| f.last())
@@ -510,10 +510,18 @@ fn line_rules(l: &Logical, fields: &[Vec<Tok>], rules: &mut Vec<Rule>) -> Result
     Ok(())
 }
 
-fn push(rules: &mut Vec<Rule>, rule: Rule) {
-    if !rules.iter().any(|r| r.key == rule.key) {
-        rules.push(rule);
+/// Appends `rule` unless an earlier rule has its key (then it is never reached).
+fn push(rules: &mut Rules, rule: Rule) {
+    if rules.seen.insert(rule.key.clone()) {
+        rules.list.push(rule);
     }
+}
+
+/// The rules so far, and their keys.
+#[derive(Default)]
+struct Rules {
+    list: Vec<Rule>,
+    seen: std::collections::HashSet<String>,
 }
 
 /// A list of databases or users as one canonical text: sorted, without repeats.

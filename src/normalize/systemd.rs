@@ -268,8 +268,8 @@ enum Setting {
     Single(Value, u32),
     /// The items, and the line of the empty assignment that last emptied the list.
     List(Vec<(Value, u32)>, Option<u32>),
-    Set(Vec<String>, u32),
-    Environ(Vec<(String, String, u32)>, Option<u32>),
+    Set(crate::tree::Map<String, ()>, u32),
+    Environ(crate::tree::Map<String, (String, u32)>, Option<u32>),
 }
 
 impl Unit {
@@ -287,8 +287,8 @@ impl Unit {
                 let fresh = match kind {
                     Kind::Single => Setting::Single(Value::Null, a.line),
                     Kind::Lines | Kind::Words => Setting::List(Vec::new(), None),
-                    Kind::Set => Setting::Set(Vec::new(), a.line),
-                    Kind::Environ => Setting::Environ(Vec::new(), None),
+                    Kind::Set => Setting::Set(Default::default(), a.line),
+                    Kind::Environ => Setting::Environ(Default::default(), None),
                 };
                 self.index.insert(id.clone(), self.settings.len());
                 self.settings.push((id, fresh));
@@ -319,9 +319,7 @@ impl Unit {
                     *line = a.line;
                 }
                 for w in words {
-                    if !units.contains(&w) {
-                        units.push(w);
-                    }
+                    units.insert(w, ());
                 }
             }
             Setting::Environ(vars, reset) => {
@@ -342,8 +340,7 @@ impl Unit {
                         ));
                     };
                     let value = w[name.len() + 1..].to_string();
-                    vars.retain(|(n, _, _)| n != name);
-                    vars.push((name.to_string(), value, a.line));
+                    vars.insert(name.to_string(), (value, a.line));
                 }
             }
         }
@@ -371,8 +368,8 @@ impl Unit {
                 }
                 Setting::Set(units, line) => {
                     if !units.is_empty() {
-                        let mut sorted = units.clone();
-                        sorted.sort();
+                        let mut sorted: Vec<&str> = units.keys().map(String::as_str).collect();
+                        sorted.sort_unstable();
                         tree.insert(base, Value::Str(sorted.join(" ")), *line);
                     }
                 }
@@ -380,7 +377,7 @@ impl Unit {
                     if let Some(line) = reset {
                         tree.insert(base.clone(), Value::EmptyMap, *line);
                     }
-                    for (name, value, line) in vars {
+                    for (name, (value, line)) in vars {
                         let mut k = base.clone();
                         push_key(&mut k, name);
                         tree.insert(k, Value::Str(value.clone()), *line);

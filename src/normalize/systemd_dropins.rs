@@ -99,6 +99,8 @@ pub fn read_through<'t>(
     let mut eff: Map<String, (Entry, String)> = Map::default();
     let mut own: HashMap<String, String> = HashMap::new();
     let mut read = BTreeSet::from([root.to_string()]);
+    // How many items each list has so far (counted once, forgotten when it is emptied).
+    let mut counts: HashMap<String, usize> = HashMap::new();
     let files = std::iter::once((root, Some(tree)))
         .chain(dropins(root, paths).into_iter().map(|p| (p, lookup(p))));
     for (file, t) in files {
@@ -115,10 +117,14 @@ pub fn read_through<'t>(
                     // An empty assignment: what came before is gone.
                     let prefix = [format!("{base}["), format!("{base}.")];
                     eff.retain(|k, _| !prefix.iter().any(|p| k.starts_with(p.as_str())));
+                    counts.remove(base);
                 }
                 (Kind::Lines | Kind::Words, _) => {
-                    let open = format!("{base}[");
-                    let n = eff.keys().filter(|k| k.starts_with(&open)).count();
+                    let n = counts.entry(base.to_string()).or_insert_with(|| {
+                        let open = format!("{base}[");
+                        eff.keys().filter(|k| k.starts_with(&open)).count()
+                    });
+                    let n = std::mem::replace(n, *n + 1);
                     let mut at = base.to_string();
                     push_index(&mut at, n);
                     if at != key {
@@ -127,19 +133,17 @@ pub fn read_through<'t>(
                     eff.insert(at, (entry.clone(), file.to_string()));
                 }
                 (Kind::Set, _) => {
-                    let mut units: Vec<String> = eff
+                    let old = eff
                         .get(key)
                         .map(|(e, _)| e.value.to_string())
-                        .unwrap_or_default()
+                        .unwrap_or_default();
+                    let new = entry.value.to_string();
+                    let mut units: Vec<&str> = old
                         .split_whitespace()
-                        .map(str::to_string)
+                        .chain(new.split_whitespace())
                         .collect();
-                    for u in entry.value.to_string().split_whitespace() {
-                        if !units.iter().any(|x| x == u) {
-                            units.push(u.to_string());
-                        }
-                    }
-                    units.sort();
+                    units.sort_unstable();
+                    units.dedup();
                     let merged = Entry {
                         value: Value::Str(units.join(" ")),
                         line: entry.line,

@@ -385,3 +385,121 @@ fn ldap_and_radius_secrets_never_appear_in_output() {
         }
     }
 }
+
+/// What the server reads from `text` as its pg_ident.conf: the mappings as
+/// `map|system user|pg user`, sorted (any line that matches may be used), and (line, error).
+fn ident_view(pg: &Pg, text: &str) -> (Vec<String>, Vec<(u32, String)>) {
+    let path = pg.data.join("pg_ident.conf");
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = pg.sql(
+        "SELECT line_number, coalesce(error, ''), coalesce(map_name, ''), \
+         coalesce(sys_name, ''), coalesce(pg_username, '') FROM pg_ident_file_mappings",
+    );
+    let (mut maps, mut errors) = (Vec::new(), Vec::new());
+    for row in out.lines() {
+        let cols: Vec<&str> = row.split('|').collect();
+        if !cols[1].is_empty() {
+            errors.push((cols[0].parse().unwrap(), cols[1].to_string()));
+        } else {
+            maps.push(cols[2..].join("|"));
+        }
+    }
+    maps.sort();
+    maps.dedup();
+    (maps, errors)
+}
+
+#[test]
+fn pg_ident_conf_as_the_server_reads_it() {
+    let pg = Pg::start();
+    let f = Fleet::new("");
+    let diff = |old: &str, new: &str| {
+        let a = f.write("old/pg_ident.conf", old);
+        let b = f.write("new/pg_ident.conf", new);
+        let out = f.run(&[
+            "diff",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let r = out.json();
+        let keys: Vec<String> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["key"].as_str().unwrap().to_string())
+            .collect();
+        let errors: Vec<u64> = r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["line"].as_u64().unwrap())
+            .collect();
+        (out.code, keys, errors)
+    };
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/upstream/postgresql-15/pg_ident.conf.sample"
+    ))
+    .unwrap();
+    let base = format!(
+        "{sample}omicron bryanh bryanh\nomicron ann ann\nomicron bryanh admin\n\
+         certs /^(.*)@example\\.com$ \\1\n"
+    );
+    let (base_view, errors) = ident_view(&pg, &base);
+    assert_eq!((base_view.len(), errors.len()), (4, 0), "{base_view:?}");
+    for (what, text) in [
+        (
+            "reordered, quoted, without comments",
+            "certs \"/^(.*)@example\\.com$\" \\1\nomicron bryanh admin\n\"omicron\" \"ann\" ann\n\
+             omicron bryanh bryanh\n"
+                .to_string(),
+        ),
+        (
+            "a line continued, a line repeated, a field the server ignores",
+            format!("{base}omicron \\\n  ann ann\nomicron bryanh admin ignored\n"),
+        ),
+    ] {
+        assert_eq!(
+            ident_view(&pg, &text),
+            (base_view.clone(), vec![]),
+            "{what}"
+        );
+        assert_eq!(diff(&base, &text), (0, vec![], vec![]), "{what}");
+    }
+    for (what, text, key) in [
+        (
+            "a mapping removed",
+            base.replace("omicron bryanh admin\n", ""),
+            "omicron.bryanh",
+        ),
+        (
+            "another target",
+            base.replace("ann ann", "ann analyst"),
+            "omicron.ann",
+        ),
+        (
+            "a map added",
+            format!("{base}ops deploy postgres\n"),
+            "ops.deploy",
+        ),
+    ] {
+        let (view, errors) = ident_view(&pg, &text);
+        assert!(errors.is_empty() && view != base_view, "{what}");
+        assert_eq!(
+            diff(&base, &text),
+            (1, vec![key.to_string()], vec![]),
+            "{what}"
+        );
+    }
+    for bad in ["m2 a,b c", "m3 a", "\"m\" a b,c"] {
+        let text = format!("omicron ann ann\n{bad}\n");
+        let (_, errors) = ident_view(&pg, &text);
+        assert_eq!(errors.len(), 1, "{bad}");
+        assert_eq!(errors[0].0, 2, "{bad}");
+        let (code, _, lines) = diff("omicron ann ann\n", &text);
+        assert_eq!((code, lines), (2, vec![2]), "{bad}");
+    }
+}
