@@ -23,6 +23,8 @@ pub mod openssh_includes;
 mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
+mod pghba;
+mod pgident;
 mod pgpass;
 mod phpfpm;
 mod properties;
@@ -31,6 +33,8 @@ pub mod redis_includes;
 pub mod sniff;
 pub mod ssh_includes;
 pub mod sshclient;
+pub mod systemd;
+pub mod systemd_dropins;
 #[cfg(test)]
 mod testutil;
 mod text;
@@ -162,6 +166,22 @@ pub static FORMATS: &[FormatSpec] = &[
         parse: pgconf::parse,
     },
     FormatSpec {
+        name: "pghba",
+        file_names: &["pg_hba.conf"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pghba::parse,
+    },
+    FormatSpec {
+        name: "pgident",
+        file_names: &["pg_ident.conf"],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgident::parse,
+    },
+    FormatSpec {
         name: "ini",
         file_names: &["php.ini"],
         patterns: &[],
@@ -234,6 +254,33 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: keyvalue::parse_sysctl,
+    },
+    FormatSpec {
+        name: "systemd",
+        file_names: &[],
+        // Drop-ins: `<unit>.d/*.conf` beside (or in another directory than) the unit.
+        patterns: &[
+            "*.service.d/*.conf",
+            "*.socket.d/*.conf",
+            "*.timer.d/*.conf",
+            "*.mount.d/*.conf",
+            "*.automount.d/*.conf",
+            "*.path.d/*.conf",
+            "*.target.d/*.conf",
+            "*.slice.d/*.conf",
+        ],
+        extensions: &[
+            "service",
+            "socket",
+            "timer",
+            "mount",
+            "automount",
+            "path",
+            "target",
+            "slice",
+        ],
+        bytes: Bytes::Any,
+        parse: systemd::parse,
     },
     FormatSpec {
         name: "nginx",
@@ -393,7 +440,7 @@ impl Eq for FormatSpec {}
 impl Format {
     /// The format named `name` (`yaml`, `k8s`, `compose`, `toml`, `json`, `ini`, `pgbouncer`,
     /// `mycnf`, `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`,
-    /// `phpfpm`, `haproxy`, `pgpass`, `userlist`, `htpasswd`,
+    /// `phpfpm`, `haproxy`, `pghba`, `pgident`, `systemd`, `pgpass`, `userlist`, `htpasswd`,
     /// `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
@@ -755,6 +802,16 @@ mod tests {
             ("/srv/app/docker-compose.prod.yml", "compose"),
             ("/srv/app/compose.override.yaml", "compose"),
             ("/srv/app/my-compose.yml", "yaml"),
+            ("/etc/postgresql/15/main/pg_hba.conf", "pghba"),
+            ("/etc/postgresql/15/main/pg_ident.conf", "pgident"),
+            ("/lib/systemd/system/pgbouncer.service", "systemd"),
+            (
+                "/etc/systemd/system/pgbouncer.service.d/override.conf",
+                "systemd",
+            ),
+            ("/etc/systemd/system/pgbouncer.socket", "systemd"),
+            ("/etc/systemd/system/backup.timer", "systemd"),
+            ("/etc/systemd/system/app.service.d/README", "text"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }

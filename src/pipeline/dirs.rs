@@ -515,6 +515,7 @@ fn diff_file(
             "ssh" if !how.dirs => Some(super::ssh_hosts::settle as fn(_, _, _, _, _) -> _),
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
+            "pghba" => Some(super::pghba_order::settle as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

@@ -15,6 +15,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
+    systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -45,6 +46,9 @@ pub(super) fn views<'c, 'v>(
         .partition(|f| f.format.name() == "pgbouncer");
     let (mycnf, other): (Vec<_>, Vec<_>) =
         other.into_iter().partition(|f| f.format.name() == "mycnf");
+    let (units, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "systemd");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow, version_of));
     out.extend(model_views(sshd, follow_sshd, version_of));
@@ -52,6 +56,7 @@ pub(super) fn views<'c, 'v>(
     out.extend(model_views(redis, follow_redis, version_of));
     out.extend(model_views(bouncer, follow_bouncer, version_of));
     out.extend(model_views(mycnf, follow_mycnf, version_of));
+    out.extend(model_views(units, follow_systemd, version_of));
     out
 }
 
@@ -65,6 +70,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "redis" => Some(follow_redis),
         "pgbouncer" => Some(follow_bouncer),
         "mycnf" => Some(follow_mycnf),
+        "systemd" => Some(follow_systemd),
         _ => None,
     }
 }
@@ -189,6 +195,17 @@ fn follow_bouncer<'t>(
     _: Option<&str>,
 ) -> Option<Effective> {
     through(model_of("pgbouncer"), path, tree, lookup, paths)
+}
+
+/// A systemd unit read with its drop-ins, when a drop-in sets something.
+fn follow_systemd<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("systemd"), path, tree, lookup, paths)
 }
 
 /// What MariaDB's server and clients run with when they read `path` (with the option table
@@ -349,6 +366,15 @@ const MODELS: &[Model] = &[
         },
         is_directive: pgbouncer_includes::is_directive,
         reads_others: pgbouncer_includes::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "systemd",
+        read_through: |root, tree, lookup, paths, _| {
+            systemd_dropins::read_through(root, tree, lookup, paths)
+        },
+        is_directive: |_| false,
+        reads_others: systemd_dropins::reads_others,
         names_own: false,
     },
 ];

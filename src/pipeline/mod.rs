@@ -21,6 +21,7 @@ mod judge;
 pub mod lint;
 pub mod merge;
 mod mycnf;
+mod pghba_order;
 pub mod program;
 mod running;
 mod scope;

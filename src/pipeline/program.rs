@@ -57,10 +57,12 @@ pub(super) fn settle(
             message,
         });
     }
-    for f in files
-        .iter_mut()
-        .filter(|f| matches!(f.format.name(), "sshd" | "redis" | "pgbouncer" | "mycnf"))
-    {
+    for f in files.iter_mut().filter(|f| {
+        matches!(
+            f.format.name(),
+            "sshd" | "redis" | "pgbouncer" | "mycnf" | "pghba"
+        )
+    }) {
         let version = version_of(t, f);
         let base = f.base;
         let live = match &f.live {
@@ -72,6 +74,7 @@ pub(super) fn settle(
             "sshd" => drop_sshd_defaults,
             "redis" => drop_redis_defaults,
             "mycnf" => super::mycnf::settle,
+            "pghba" => super::pghba_order::settle,
             _ => drop_pgbouncer_defaults,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)

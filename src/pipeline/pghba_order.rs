@@ -1,0 +1,106 @@
+//! pg_hba.conf's order, settled: a rule's `after` (the earlier rules that can match some of
+//! the same connections) changes whenever such a rule is added or removed above it, and that
+//! add or removal is already its own finding. An `after` change is kept only when the rules
+//! both sides have come in another order before it (a move that changes which rule matches
+//! first), or when one side's list is too long to compare (a digest).
+
+use crate::diff::Change;
+use crate::tree::{Tree, push_key};
+
+/// Drops the `after` changes that added or removed rules explain.
+pub(crate) fn settle(
+    _path: &str,
+    _version: Option<&str>,
+    base: Option<&Tree>,
+    live: Option<&Tree>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    let (Some(base), Some(live)) = (base, live) else {
+        return None;
+    };
+    changes.retain(|c| {
+        let Some(rule) = c.key.strip_suffix(".after") else {
+            return true;
+        };
+        // A rule added or removed carries its own `after`.
+        if !(exists(base, rule) && exists(live, rule)) {
+            return true;
+        }
+        let list = |e: Option<&crate::tree::Entry>| -> Option<Vec<String>> {
+            let text = e.map(|e| e.value.to_string()).unwrap_or_default();
+            if text.contains("more (digest ") {
+                return None;
+            }
+            Some(
+                text.split("; ")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        };
+        let (Some(old), Some(new)) = (list(c.baseline.as_ref()), list(c.live.as_ref())) else {
+            return true;
+        };
+        let both = |name: &String| {
+            let mut k = String::new();
+            push_key(&mut k, name);
+            exists(base, &k) && exists(live, &k)
+        };
+        let old: Vec<&String> = old.iter().filter(|n| both(n)).collect();
+        let new: Vec<&String> = new.iter().filter(|n| both(n)).collect();
+        old != new
+    });
+    None
+}
+
+/// Whether `rule` (a quoted key segment) is a rule or include directive of `tree`.
+fn exists(tree: &Tree, rule: &str) -> bool {
+    tree.get(&format!("{rule}.method")).is_some() || tree.get(&format!("{rule}.after")).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::diff;
+    use crate::normalize::{Document, Format};
+
+    fn changes(a: &str, b: &str) -> Vec<String> {
+        let f = Format::from_name("pghba").unwrap();
+        let (Document::Tree(x), Document::Tree(y)) = (
+            f.parse(a.as_bytes()).unwrap(),
+            f.parse(b.as_bytes()).unwrap(),
+        ) else {
+            panic!("trees")
+        };
+        let mut c = diff(&Document::Tree(x.clone()), &Document::Tree(y.clone()));
+        settle("pg_hba.conf", None, Some(&x), Some(&y), &mut c);
+        c.into_iter().map(|c| c.key).collect()
+    }
+
+    #[test]
+    fn an_added_rule_is_one_change_and_a_move_that_matters_stays() {
+        let base = "host all all 127.0.0.1/32 md5\nhost all all all reject\n";
+        let added =
+            "host all all 127.0.0.1/32 md5\nhost app app 10.0.0.0/8 md5\nhost all all all reject\n";
+        assert_eq!(
+            changes(base, added),
+            vec!["\"host app app 10.0.0.0/8\".method"]
+        );
+        assert_eq!(
+            changes(added, base),
+            vec!["\"host app app 10.0.0.0/8\".method"]
+        );
+        let moved = "host all all all reject\nhost all all 127.0.0.1/32 md5\n";
+        assert_eq!(
+            changes(base, moved),
+            vec![
+                "\"host all all all\".after",
+                "\"host all all 127.0.0.1/32\".after"
+            ]
+        );
+        // Added above a rule that moved: the move is still found.
+        let both =
+            "host all all all reject\nhost app app 10.0.0.0/8 md5\nhost all all 127.0.0.1/32 md5\n";
+        assert!(changes(base, both).contains(&"\"host all all 127.0.0.1/32\".after".to_string()));
+    }
+}
