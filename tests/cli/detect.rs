@@ -380,6 +380,14 @@ const UNSTRUCTURED: &[(&str, &str)] = &[
         "every setting is commented out: nothing to key (installed as postgresql.conf, it is read by that name)",
     ),
     (
+        "postgresql-15/pg_hba.conf.sample",
+        "a sample under another name, with @placeholders@ for initdb (installed as pg_hba.conf, it is read by that name: tests/cli/pghba_judge.rs)",
+    ),
+    (
+        "postgresql-15/pg_ident.conf.sample",
+        "every line is a comment: nothing to key (installed as pg_ident.conf, it is read by that name)",
+    ),
+    (
         "pgbouncer/examples-userlist.txt",
         "a userlist sample under another name (installed as userlist.txt, it is read by that name)",
     ),
