@@ -6,7 +6,7 @@ mod compose;
 pub mod defaults;
 mod dotenv;
 pub mod follow;
-mod glob3;
+pub mod glob3;
 mod haproxy;
 mod htpasswd;
 pub mod includes;

@@ -14,8 +14,8 @@ use crate::diff::Change;
 use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
-    follow, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes, redis_includes,
-    systemd_dropins,
+    follow, glob3, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes,
+    redis_includes, systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -439,6 +439,9 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
                 .find(|f| *f.path == p)
                 .and_then(|f| f.live_tree())
         };
+        if !may_refuse(model, &ours) {
+            continue;
+        }
         // From the files the group lists (what the program is started with; the others are
         // only read through them): a circle is reported once, from where it is entered (the
         // files one read reaches are not read again).
@@ -462,6 +465,52 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
         }
     }
     out
+}
+
+/// Whether the live files of one program can hold an include chain it refuses: one as long
+/// as the shortest nesting limit (10 files with includes), or a circle among the files with
+/// includes (each include matched against the collected paths). The usual host, one entry
+/// file whose includes name files without includes, is not read through again.
+fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
+    const SHORTEST_LIMIT: usize = 10;
+    let with: Vec<(&str, &Tree)> = files
+        .iter()
+        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
+        .filter(|(p, t)| (model.reads_others)(p, t))
+        .collect();
+    if with.len() >= SHORTEST_LIMIT {
+        return true;
+    }
+    let Some(format) = Format::from_name(model.format) else {
+        return true;
+    };
+    // Edges among the files with includes; a circle is a path back to where it started.
+    let next: Vec<Vec<usize>> = with
+        .iter()
+        .map(|(path, tree)| {
+            let includes = follow::includes(format, path, tree);
+            (0..with.len())
+                .filter(|&j| {
+                    includes
+                        .iter()
+                        .any(|i| i.pattern == with[j].0 || glob3::matches(&i.pattern, with[j].0))
+                })
+                .collect()
+        })
+        .collect();
+    (0..with.len()).any(|start| {
+        let mut seen = vec![false; with.len()];
+        let mut stack = next[start].clone();
+        while let Some(i) = stack.pop() {
+            if i == start {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[i], true) {
+                stack.extend(&next[i]);
+            }
+        }
+        false
+    })
 }
 
 /// Drops the changes of the host's files that leave what their program runs with as it
