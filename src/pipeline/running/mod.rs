@@ -145,6 +145,59 @@ fn tree_of<'a>(c: &'a Compared<'a>, live: bool) -> Option<&'a Tree> {
     if live { c.live_tree() } else { c.base }
 }
 
+/// How one program's defaults tables are named and found, for [`table_for`].
+struct Tables {
+    /// `Redis`, `PgBouncer`.
+    program: &'static str,
+    /// `redis.conf`, `pgbouncer.ini`.
+    file: &'static str,
+    /// What no file sets: `settings`, `keys`.
+    what: &'static str,
+    lookup: fn(&str) -> Option<&'static crate::normalize::defaults::Table>,
+    shipped: &'static [&'static str],
+}
+
+/// The defaults table the files of `spec` are read with: the group's version, else the
+/// server's; notices when the two differ or no table is known.
+fn table_for(
+    t: &Target,
+    spec: &RunningSpec,
+    running: &Running,
+    tables: &Tables,
+    out: &mut HostResult,
+) -> Option<&'static crate::normalize::defaults::Table> {
+    let given = t.group.version_of(&spec.file).map(str::to_string);
+    let server = (running.version_num > 0).then(|| running.major());
+    if let (Some(v), Some(s)) = (&given, &server)
+        && (tables.lookup)(v).map(|t| t.version) != (tables.lookup)(s).map(|t| t.version)
+    {
+        note(
+            out,
+            format!(
+                "{}: the files are read as {} {v}'s, and the server runs {s}",
+                spec.file, tables.program
+            ),
+        );
+    }
+    let version = given.or(server);
+    let table = version.as_deref().and_then(tables.lookup);
+    if table.is_none() {
+        note(
+            out,
+            format!(
+                "{}: no {} table for {} {} (confdrift has {}): {} no file sets are not compared with the server's",
+                spec.file,
+                tables.file,
+                tables.program,
+                version.as_deref().unwrap_or("(version unknown)"),
+                tables.shipped.join(", "),
+                tables.what,
+            ),
+        );
+    }
+    table
+}
+
 /// A notice for the report, once.
 fn note(out: &mut HostResult, n: String) {
     if !out.notices.contains(&n) {

@@ -75,32 +75,19 @@ pub(super) fn compare(
     let Some(live) = side(true) else {
         return; // the file could not be read: its trouble is reported already
     };
-    let given = t.group.version_of(&spec.file).map(str::to_string);
-    let server = (running.version_num > 0).then(|| running.major());
-    if let (Some(v), Some(s)) = (&given, &server)
-        && defaults::redis(v).map(|t| t.version) != defaults::redis(s).map(|t| t.version)
-    {
-        note(
-            out,
-            format!(
-                "{}: the files are read as Redis {v}'s, and the server runs {s}",
-                spec.file
-            ),
-        );
-    }
-    let version = given.or(server);
-    let table = version.as_deref().and_then(defaults::redis);
-    if table.is_none() {
-        note(
-            out,
-            format!(
-                "{}: no redis.conf table for Redis {} (confdrift has {}): settings no file sets are not compared with the server's",
-                spec.file,
-                version.as_deref().unwrap_or("(version unknown)"),
-                defaults::REDIS_VERSIONS.join(", ")
-            ),
-        );
-    }
+    let table = super::table_for(
+        t,
+        spec,
+        running,
+        &super::Tables {
+            program: "Redis",
+            file: "redis.conf",
+            what: "settings",
+            lookup: defaults::redis,
+            shipped: defaults::REDIS_VERSIONS,
+        },
+        out,
+    );
     let ctx = Ctx {
         t,
         spec,
