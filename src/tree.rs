@@ -175,10 +175,15 @@ pub fn push_key(path: &mut String, segment: &str) {
     if !path.is_empty() {
         path.push('.');
     }
+    // Bytes first (most keys are plain ASCII); the characters only when one may need it.
+    let maybe = segment.bytes().any(|b| {
+        matches!(b, b'.' | b'[' | b']' | b'"' | b'\\' | b' ' | b'\t'..=b'\r') || b >= 0x80
+    });
     let needs_quotes = segment.is_empty()
-        || segment
-            .chars()
-            .any(|c| matches!(c, '.' | '[' | ']' | '"' | '\\') || c.is_whitespace());
+        || (maybe
+            && segment
+                .chars()
+                .any(|c| matches!(c, '.' | '[' | ']' | '"' | '\\') || c.is_whitespace()));
     if needs_quotes {
         path.push('"');
         for c in segment.chars() {
@@ -288,6 +293,22 @@ mod tests {
         push_key(&mut p, "cni");
         push_index(&mut p, 0);
         assert_eq!(p, r#"plugins."io.containerd.grpc.v1.cri".cni[0]"#);
+    }
+
+    /// Every whitespace character is quoted, ASCII or not (the byte scan must not miss the
+    /// vertical tab, NEL, NBSP or an em space), and plain keys, ASCII or not, are not.
+    #[test]
+    fn key_segments_with_any_whitespace_are_quoted() {
+        for ws in ['\u{b}', '\u{c}', '\r', '\u{85}', '\u{a0}', '\u{2003}', '\u{3000}'] {
+            let mut p = String::new();
+            push_key(&mut p, &format!("a{ws}b"));
+            assert_eq!(p, format!("\"a{ws}b\""), "{:?}", ws);
+        }
+        for plain in ["max_connections", "größe", "名前", "a-b_c"] {
+            let mut p = String::new();
+            push_key(&mut p, plain);
+            assert_eq!(p, plain);
+        }
     }
 
     #[test]

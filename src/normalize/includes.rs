@@ -313,6 +313,9 @@ pub(crate) fn join(dir: &str, target: &str) -> String {
     } else {
         format!("{dir}/{target}")
     };
+    if is_clean(joined.as_bytes()) {
+        return joined;
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
         match part {
@@ -324,6 +327,17 @@ pub(crate) fn join(dir: &str, target: &str) -> String {
         }
     }
     format!("/{}", parts.join("/"))
+}
+
+/// Whether `path` is already what [`join`] makes of it: absolute, and no empty, `.` or `..`
+/// part (most paths are: they skip the rebuilding).
+fn is_clean(path: &[u8]) -> bool {
+    if path.len() < 2 || path[0] != b'/' {
+        return false;
+    }
+    path[1..]
+        .split(|&b| b == b'/')
+        .all(|part| !matches!(part, b"" | b"." | b".."))
 }
 
 /// The collected files `include_dir` reads from `dir`, in the order the server reads them.
@@ -489,6 +503,14 @@ mod tests {
         assert_eq!(join("/etc/pg", "../x.conf"), "/etc/x.conf");
         assert_eq!(join("/etc/pg", "/opt/./y.conf"), "/opt/y.conf");
         assert_eq!(join("/", "../../z"), "/z");
+        // The clean paths skip the rebuilding; the others do not.
+        assert_eq!(join("/etc/pg/", "x.conf"), "/etc/pg/x.conf");
+        assert_eq!(join("/etc", "conf.d/"), "/etc/conf.d");
+        assert_eq!(join("/etc", "."), "/etc");
+        assert_eq!(join("/etc", ".."), "/");
+        assert_eq!(join("/etc", "..x/.y"), "/etc/..x/.y");
+        assert_eq!(join("etc", "x"), "/etc/x");
+        assert_eq!(join("/", ""), "/");
         assert_eq!(parent("/postgresql.conf"), "/");
     }
 }

@@ -110,7 +110,10 @@ impl Located {
 /// The identity field of a list and each item's value of it, when every item is a mapping
 /// with that field as a scalar and the values are all different.
 fn identities(list: &[Located], fields: &[&'static str]) -> Option<(&'static str, Vec<String>)> {
-    if list.is_empty() || !list.iter().all(|item| matches!(item.node, Node::Map(_))) {
+    if fields.is_empty()
+        || list.is_empty()
+        || !list.iter().all(|item| matches!(item.node, Node::Map(_)))
+    {
         return None;
     }
     fields.iter().find_map(|&field| {

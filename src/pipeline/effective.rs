@@ -33,47 +33,45 @@ pub(super) fn views<'c, 'v>(
     files: Vec<Compared<'c>>,
     version_of: &'v dyn Fn(&str) -> Option<&'v str>,
 ) -> Vec<(Compared<'c>, Views)> {
-    let (pg, other): (Vec<_>, Vec<_>) =
-        files.into_iter().partition(|f| f.format.name() == "pgconf");
-    let (sshd, other): (Vec<_>, Vec<_>) =
-        other.into_iter().partition(|f| f.format.name() == "sshd");
-    let (nginx, other): (Vec<_>, Vec<_>) =
-        other.into_iter().partition(|f| f.format.name() == "nginx");
-    let (redis, other): (Vec<_>, Vec<_>) =
-        other.into_iter().partition(|f| f.format.name() == "redis");
-    let (bouncer, other): (Vec<_>, Vec<_>) = other
-        .into_iter()
-        .partition(|f| f.format.name() == "pgbouncer");
-    let (mycnf, other): (Vec<_>, Vec<_>) =
-        other.into_iter().partition(|f| f.format.name() == "mycnf");
-    let (units, other): (Vec<_>, Vec<_>) = other
-        .into_iter()
-        .partition(|f| f.format.name() == "systemd");
-    let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
-    out.extend(model_views(pg, follow, version_of));
-    out.extend(model_views(sshd, follow_sshd, version_of));
-    out.extend(model_views(nginx, follow_nginx, version_of));
-    out.extend(model_views(redis, follow_redis, version_of));
-    out.extend(model_views(bouncer, follow_bouncer, version_of));
-    out.extend(model_views(mycnf, follow_mycnf, version_of));
-    out.extend(model_views(units, follow_systemd, version_of));
+    // One pass: each file to its program's bucket (the order of `RESOLVERS`), the others first.
+    let mut buckets: [Vec<Compared>; RESOLVERS.len()] = Default::default();
+    let mut out: Vec<(Compared, Views)> = Vec::with_capacity(files.len());
+    for f in files {
+        match RESOLVERS
+            .iter()
+            .position(|(name, _)| *name == f.format.name())
+        {
+            Some(i) => buckets[i].push(f),
+            None => out.push((f, None)),
+        }
+    }
+    for ((_, resolve), files) in RESOLVERS.iter().zip(buckets) {
+        if !files.is_empty() {
+            out.extend(model_views(files, *resolve, version_of));
+        }
+    }
     out
 }
 
 /// How the judge reads a file of `format` through its includes ([`views`]; `lint` reads the
 /// intended state the same way); none for a format whose includes are not followed.
 pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
-    match format {
-        "pgconf" => Some(follow),
-        "sshd" => Some(follow_sshd),
-        "nginx" => Some(follow_nginx),
-        "redis" => Some(follow_redis),
-        "pgbouncer" => Some(follow_bouncer),
-        "mycnf" => Some(follow_mycnf),
-        "systemd" => Some(follow_systemd),
-        _ => None,
-    }
+    RESOLVERS
+        .iter()
+        .find(|(name, _)| *name == format)
+        .map(|(_, resolve)| *resolve)
 }
+
+/// The formats whose includes the judge follows, and how ([`views`], [`resolver`]).
+const RESOLVERS: [(&str, ResolveFn); 7] = [
+    ("pgconf", follow),
+    ("sshd", follow_sshd),
+    ("nginx", follow_nginx),
+    ("redis", follow_redis),
+    ("pgbouncer", follow_bouncer),
+    ("mycnf", follow_mycnf),
+    ("systemd", follow_systemd),
+];
 
 /// Resolves one side of a file through its includes: (path, tree, the other trees by path,
 /// every path); `None` when nothing included changes anything.
@@ -429,6 +427,9 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
             .iter()
             .filter(|f| f.format.name() == model.format)
             .collect();
+        if ours.is_empty() || !may_refuse(model, &ours) {
+            continue;
+        }
         let paths: Vec<&str> = ours
             .iter()
             .filter(|f| f.live_tree().is_some())
@@ -439,9 +440,6 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
                 .find(|f| *f.path == p)
                 .and_then(|f| f.live_tree())
         };
-        if !may_refuse(model, &ours) {
-            continue;
-        }
         // From the files the group lists (what the program is started with; the others are
         // only read through them): a circle is reported once, from where it is entered (the
         // files one read reaches are not read again).
@@ -478,6 +476,9 @@ fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
         .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
         .filter(|(p, t)| (model.reads_others)(p, t))
         .collect();
+    if with.is_empty() {
+        return false;
+    }
     if with.len() >= SHORTEST_LIMIT {
         return true;
     }
