@@ -18,6 +18,9 @@
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
 //!   directory).
+//! - **PHP-FPM** (`phpfpm`): `include = GLOB`, globbed (a path matching nothing is a warning in
+//!   php-fpm, no error); a relative path is relative to php-fpm's prefix (`-p`), which a file
+//!   does not say, so only absolute paths are followed.
 //! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
 //!   prefix: the main file's directory (the entry file `nginx.conf`'s), else the `nginx`
 //!   directory the entry lies under (`/etc/nginx`), else the entry's own directory. A
@@ -70,7 +73,7 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer"
+        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer" | "phpfpm"
     )
 }
 
@@ -217,6 +220,18 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
         "pgbouncer" => absolute(directive_values(tree, "%include"), |p| {
             (glob_escape(p), true)
         }),
+        // php-fpm globs every path (`GLOB_ERR | GLOB_MARK`): nothing matching is a warning;
+        // glob(3): a wildcard never matches a leading `.`.
+        "phpfpm" => {
+            let mut v = absolute(directive_values(tree, "%include"), |p| {
+                (p.to_string(), false)
+            });
+            for i in &mut v {
+                let last = i.pattern.rsplit('/').next().unwrap_or("");
+                i.skip_dot_files = !last.starts_with('.');
+            }
+            v
+        }
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
                 (glob_escape(p), false)

@@ -27,6 +27,7 @@ mod pghba;
 mod pgident;
 mod pgpass;
 mod phpfpm;
+pub mod phpfpm_includes;
 mod properties;
 pub mod raw;
 pub mod redis_includes;

@@ -163,7 +163,15 @@ fn one_side(
         .unwrap_or_else(|| Format::detect(name));
     if !matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf" | "redis" | "pgbouncer"
+        "pgconf"
+            | "sshd"
+            | "ssh"
+            | "nginx"
+            | "mycnf"
+            | "redis"
+            | "pgbouncer"
+            | "phpfpm"
+            | "systemd"
     ) {
         return None;
     }
@@ -516,6 +524,7 @@ fn diff_file(
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             "pghba" => Some(super::pghba_order::settle as fn(_, _, _, _, _) -> _),
+            "phpfpm" => Some(super::program::drop_phpfpm_headers as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop
