@@ -21,8 +21,9 @@
 //!   wins, lists grow, an empty assignment (`ExecStart=`) empties a list or the environment,
 //!   dependencies only grow.
 //!
-//! The collected files are the ones read: a drop-in or unit confdrift did not collect is not
-//! known here. A unit's name is its file's name: a template file (`foo@.service`) is read with
+//! The collected files are the ones read: collection fetches a listed unit's drop-ins by
+//! itself (`super::follow`: one glob per unit directory, keeping the unit's drop-in
+//! directories); a unit file of the same name in another unit directory is known when listed. A unit's name is its file's name: a template file (`foo@.service`) is read with
 //! the drop-ins every instance has; an instance's own drop-ins (`foo@x.service.d/`) are read
 //! for a collected unit file of that instance's name ([`read_unit`] reads any instance).
 
@@ -32,7 +33,7 @@ use crate::tree::{Entry, Map, Tree, Value, push_index};
 use std::collections::{BTreeSet, HashMap};
 
 /// The unit directories, the first read first (its drop-ins win over same-named ones).
-const UNIT_DIRS: &[&str] = &[
+pub const UNIT_DIRS: &[&str] = &[
     "/etc/systemd/system",
     "/run/systemd/system",
     "/usr/local/lib/systemd/system",
@@ -69,6 +70,11 @@ pub fn is_dropin(path: &str) -> bool {
 /// drop-ins (a drop-in has none).
 pub fn reads_others(path: &str, _: &Tree) -> bool {
     !is_dropin(path)
+}
+
+/// Whether `name` is a unit's file name (`pool.service`, `foo@.service`, `foo@x.socket`).
+pub fn is_unit_name(name: &str) -> bool {
+    unit_parts(name).is_some()
 }
 
 /// A unit name's parts: (prefix, instance, type); the instance is `Some("")` for a

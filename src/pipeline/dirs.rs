@@ -241,6 +241,7 @@ fn included_formats(
                             && !out.contains_key(*other)
                             && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
+                            && inc.admits(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));
                             next.push((*other, format, entry.clone()));

@@ -841,3 +841,79 @@ fn a_hidden_unit_changes_nothing_and_a_type_wide_dropin_is_named() {
         )]
     );
 }
+
+#[test]
+fn check_collects_the_dropins_systemd_reads_for_a_listed_unit_and_no_others() {
+    let unit = "/lib/systemd/system/pool-web.service";
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"g\"\nhosts = [\"h-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"{unit}\"]\n\n\
+         [[rule]]\nname = \"enough files\"\nfile = \"{unit}\"\nkey = \"Service.LimitNOFILE\"\nmin = 4096\n"
+    ));
+    let own = "/etc/systemd/system/pool-web.service.d/10-limits.conf";
+    let prefix = "/lib/systemd/system/pool-.service.d/20-env.conf";
+    let all = "/etc/systemd/system/service.d/30-all.conf";
+    let other = "/etc/systemd/system/other.service.d/10-x.conf";
+    let hidden = "/etc/systemd/system/pool-web.service.d/.10-old.conf";
+    let files = [
+        (unit, UNIT),
+        (own, "[Service]\nLimitNOFILE=8192\n"),
+        (prefix, "[Service]\nEnvironment=POOL_MAX=300\n"),
+        (all, "[Service]\nKillSignal=SIGTERM\n"),
+        (other, "[Service]\nLimitNOFILE=1\n"),
+        (hidden, "[Service]\nLimitNOFILE=1\n"),
+    ];
+    // systemd reads the unit with the three, not the other unit's or the hidden file.
+    let (dump, _) = judge(&files, "pool-web.service");
+    let dump = from_dump(&dump).0;
+    for want in [
+        "LimitNOFILE=8192",
+        "Environment=POOL_MAX=300",
+        "KillSignal=SIGTERM",
+    ] {
+        assert!(dump.contains(&want.to_string()), "{want}: {dump:?}");
+    }
+    for (p, t) in &files {
+        f.live("h-1", p, t);
+    }
+    for (p, t) in &files[..4] {
+        f.group_baseline("g", p, t);
+    }
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // Each drop-in systemd reads changed is found on it; the other unit's is not read.
+    f.live("h-1", own, "[Service]\nLimitNOFILE=1024\n");
+    f.live("h-1", prefix, "[Service]\nEnvironment=POOL_MAX=400\n");
+    f.live("h-1", all, "[Service]\nKillSignal=SIGKILL\n");
+    f.live("h-1", other, "[Service]\nLimitNOFILE=2\n");
+    let out = f.run(&["check", "--format", "json"]);
+    let r = out.json();
+    let mut got: Vec<(String, String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["file"].as_str().unwrap_or("").to_string(),
+                x["key"].as_str().unwrap_or("").to_string(),
+                x["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    got.dedup();
+    let want: Vec<(String, String, String)> = [
+        (all, "Service.KillSignal", "changed"),
+        (own, "Service.LimitNOFILE", "changed"),
+        (prefix, "Service.Environment.POOL_MAX", "changed"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    let mut want = want;
+    want.sort();
+    assert_eq!(got, want, "{r:#}");
+    // The rule on the unit's limit sees the drop-in's value, as systemd runs it.
+    let messages = r.to_string();
+    assert!(messages.contains("below the minimum 4096"), "{r:#}");
+}
