@@ -82,9 +82,18 @@ pub fn collect_following(
                         .push((path.clone(), inc.line, inc.pattern.clone(), area.clone()));
                     continue;
                 }
-                if !snap.asked.contains(&inc.pattern)
-                    && !wanted.iter().any(|(w, _, _)| w.pattern == inc.pattern)
+                // One glob per pattern; the directories systemd's units admit, together.
+                if let Some((w, _, _)) =
+                    wanted.iter_mut().find(|(w, _, _)| w.pattern == inc.pattern)
                 {
+                    if !w.only_dirs.is_empty() && !inc.only_dirs.is_empty() {
+                        for d in inc.only_dirs {
+                            if !w.only_dirs.contains(&d) {
+                                w.only_dirs.push(d);
+                            }
+                        }
+                    }
+                } else if !snap.asked.contains(&inc.pattern) {
                     wanted.push((inc, format, path.clone()));
                 }
             }
@@ -163,6 +172,7 @@ pub fn collect_following(
             for (path, fetched) in &more.files {
                 let name = &path[path.rfind('/').map_or(0, |i| i + 1)..];
                 if !spec.matches(path)
+                    || !inc.admits(path)
                     || matches!(fetched, Fetched::Missing)
                     || (inc.skip_dot_files && name.starts_with('.'))
                     || snap.files.contains_key(path)

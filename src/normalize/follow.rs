@@ -18,6 +18,13 @@
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
 //!   directory).
+//! - **systemd units**: no directive: a unit file's drop-ins, by its name (the unit's own,
+//!   its template's, its dash prefixes', its type's `service.d`) in the unit directories
+//!   (`/etc/systemd/system`, ..., `/lib/systemd/system`) and its own; fetched as one glob per
+//!   directory (`/etc/systemd/system/*.d/*.conf`) that admits only the unit's directories.
+//! - **PHP-FPM** (`phpfpm`): `include = GLOB`, globbed (a path matching nothing is a warning in
+//!   php-fpm, no error); a relative path is relative to php-fpm's prefix (`-p`), which a file
+//!   does not say, so only absolute paths are followed.
 //! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
 //!   prefix: the main file's directory (the entry file `nginx.conf`'s), else the `nginx`
 //!   directory the entry lies under (`/etc/nginx`), else the entry's own directory. A
@@ -25,6 +32,7 @@
 
 use super::Format;
 use super::includes::{self, join, parent};
+use super::systemd_dropins;
 use crate::tree::{Tree, Value};
 
 /// One file (or glob of files) an include directive names.
@@ -42,6 +50,16 @@ pub struct Include {
     /// `include_dir` ("could not open configuration directory"), MariaDB's `!includedir`
     /// ("Fatal error in defaults handling").
     pub dir: Option<String>,
+    /// The directories the matches must be in, when not empty: a unit's drop-in directories
+    /// (`pattern` names every drop-in of a unit directory, `/etc/systemd/system/*.d/*.conf`).
+    pub only_dirs: Vec<String>,
+}
+
+impl Include {
+    /// Whether the program reads `path`, a match of `pattern`, through this include.
+    pub fn admits(&self, path: &str) -> bool {
+        self.only_dirs.is_empty() || self.only_dirs.iter().any(|d| parent(path) == d)
+    }
 }
 
 /// The directory a file's includes are followed within: the first two levels of the path of
@@ -58,10 +76,15 @@ pub fn area(entry: &str) -> String {
 }
 
 /// Whether an include of a file whose entry's area is `area` may be followed: inside the area,
-/// or the `postgresql.auto.conf` a postgresql.conf names (one fixed file, no glob).
+/// the `postgresql.auto.conf` a postgresql.conf names (one fixed file, no glob), or a systemd
+/// unit's drop-ins (in the unit directories, whichever holds the unit).
 pub fn within(area: &str, inc: &Include) -> bool {
     let inside = area == "/" || inc.pattern.starts_with(&format!("{area}/"));
     inside
+        || (!inc.only_dirs.is_empty()
+            && systemd_dropins::UNIT_DIRS
+                .iter()
+                .any(|d| inc.pattern == format!("{d}/*.d/*.conf")))
         || (inc.pattern.ends_with("/postgresql.auto.conf")
             && !inc.pattern.contains(['*', '?', '[', '{']))
 }
@@ -70,7 +93,15 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer"
+        "pgconf"
+            | "sshd"
+            | "ssh"
+            | "redis"
+            | "mycnf"
+            | "nginx"
+            | "pgbouncer"
+            | "phpfpm"
+            | "systemd"
     )
 }
 
@@ -81,6 +112,9 @@ pub fn can_include(format: Format) -> bool {
 pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec<Include> {
     if !can_include(format) {
         return Vec::new();
+    }
+    if format.name() == "systemd" {
+        return unit_dropins(path);
     }
     let pg_root = format.name() == "pgconf" && path.ends_with("/postgresql.conf");
     // nginx's blocks, my.cnf's groups and pgbouncer's `%include` need the whole file.
@@ -144,6 +178,37 @@ pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec
     out
 }
 
+/// The drop-ins systemd reads for the unit file `path` (by its name alone: nothing for a
+/// drop-in), as globs of each unit directory's drop-ins (and the unit's own directory's, when
+/// it is none of them), each admitting only the unit's drop-in directories there
+/// ([`systemd_dropins::dropin_dirs`]): one glob per unit directory, whatever the units.
+fn unit_dropins(path: &str) -> Vec<Include> {
+    if systemd_dropins::is_dropin(path) {
+        return Vec::new();
+    }
+    let (own_dir, name) = (parent(path), path.rsplit('/').next().unwrap_or(path));
+    if !systemd_dropins::is_unit_name(name) {
+        return Vec::new();
+    }
+    let dirs = systemd_dropins::dropin_dirs(name, own_dir);
+    let mut lookup: Vec<&str> = systemd_dropins::UNIT_DIRS.to_vec();
+    if !lookup.contains(&own_dir) {
+        lookup.push(own_dir);
+    }
+    lookup
+        .into_iter()
+        .map(|l| Include {
+            pattern: format!("{}/*.d/*.conf", glob_escape(l)),
+            required: false,
+            line: 0,
+            // conf_files_list skips hidden files.
+            skip_dot_files: true,
+            dir: None,
+            only_dirs: dirs.iter().filter(|d| parent(d) == l).cloned().collect(),
+        })
+        .collect()
+}
+
 /// The word `include`, in any case (nginx and my.cnf: where a directive may be).
 fn directive_word() -> &'static regex::bytes::Regex {
     static RE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
@@ -168,6 +233,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     line,
                     skip_dot_files: true,
                     dir: Some(target.trim_end_matches('/').to_string()),
+                    only_dirs: Vec::new(),
                 },
                 _ => Include {
                     pattern: glob_escape(&target),
@@ -175,6 +241,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     line: if line == u32::MAX { 0 } else { line },
                     skip_dot_files: false,
                     dir: None,
+                    only_dirs: Vec::new(),
                 },
             })
             .collect(),
@@ -198,6 +265,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     required: false,
                     line,
                     dir: None,
+                    only_dirs: Vec::new(),
                 })
                 .collect()
         }
@@ -217,6 +285,18 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
         "pgbouncer" => absolute(directive_values(tree, "%include"), |p| {
             (glob_escape(p), true)
         }),
+        // php-fpm globs every path (`GLOB_ERR | GLOB_MARK`): nothing matching is a warning;
+        // glob(3): a wildcard never matches a leading `.`.
+        "phpfpm" => {
+            let mut v = absolute(directive_values(tree, "%include"), |p| {
+                (p.to_string(), false)
+            });
+            for i in &mut v {
+                let last = i.pattern.rsplit('/').next().unwrap_or("");
+                i.skip_dot_files = !last.starts_with('.');
+            }
+            v
+        }
         "mycnf" => {
             let mut v = absolute(directive_values(tree, "!include"), |p| {
                 (glob_escape(p), false)
@@ -247,6 +327,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                         pattern,
                         line,
                         dir: None,
+                        only_dirs: Vec::new(),
                     }
                 })
                 .collect()
@@ -299,6 +380,7 @@ fn absolute<'t>(
                 line,
                 skip_dot_files: false,
                 dir: None,
+                only_dirs: Vec::new(),
             }
         })
         .collect()
@@ -426,6 +508,36 @@ mod tests {
                 s("/etc/nginx/conf.d/*.conf", false, 2)
             ]
         );
+    }
+
+    #[test]
+    fn a_units_dropins_one_glob_per_unit_directory() {
+        let unit = Format::from_name("systemd").unwrap();
+        let found = includes_in(
+            unit,
+            "/lib/systemd/system/pool-web.service",
+            "/lib/systemd/system/pool-web.service",
+            b"[Service]\n",
+        );
+        assert_eq!(found.len(), 5);
+        assert_eq!(found[0].pattern, "/etc/systemd/system/*.d/*.conf");
+        assert_eq!(
+            found[0].only_dirs,
+            [
+                "/etc/systemd/system/pool-web.service.d",
+                "/etc/systemd/system/pool-.service.d",
+                "/etc/systemd/system/service.d"
+            ]
+        );
+        assert!(found[0].admits("/etc/systemd/system/service.d/x.conf"));
+        assert!(!found[0].admits("/etc/systemd/system/other.service.d/x.conf"));
+        assert!(found.iter().all(|i| within("/lib/systemd", i)));
+        // Beside a unit elsewhere too; a drop-in reads none.
+        let found = includes_in(unit, "/srv/u/a.socket", "/srv/u/a.socket", b"");
+        assert_eq!(found[5].pattern, "/srv/u/*.d/*.conf");
+        assert_eq!(found[5].only_dirs, ["/srv/u/a.socket.d", "/srv/u/socket.d"]);
+        let d = "/etc/systemd/system/a.service.d/x.conf";
+        assert!(includes_in(unit, d, d, b"").is_empty());
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod pghba;
 mod pgident;
 mod pgpass;
 mod phpfpm;
+pub mod phpfpm_includes;
 mod properties;
 pub mod raw;
 pub mod redis_includes;
@@ -268,6 +269,15 @@ pub static FORMATS: &[FormatSpec] = &[
             "*.path.d/*.conf",
             "*.target.d/*.conf",
             "*.slice.d/*.conf",
+            // A unit type's drop-ins, read by every unit of the type (`service.d/`).
+            "system/service.d/*.conf",
+            "system/socket.d/*.conf",
+            "system/timer.d/*.conf",
+            "system/mount.d/*.conf",
+            "system/automount.d/*.conf",
+            "system/path.d/*.conf",
+            "system/target.d/*.conf",
+            "system/slice.d/*.conf",
         ],
         extensions: &[
             "service",
@@ -812,6 +822,8 @@ mod tests {
             ("/etc/systemd/system/pgbouncer.socket", "systemd"),
             ("/etc/systemd/system/backup.timer", "systemd"),
             ("/etc/systemd/system/app.service.d/README", "text"),
+            ("/etc/systemd/system/service.d/10-all.conf", "systemd"),
+            ("/lib/systemd/system/pool-.service.d/10-a.conf", "systemd"),
         ] {
             assert_eq!(Format::detect(path).name(), format, "{path}");
         }

@@ -26,8 +26,12 @@
 //!   are true), integers (`05` is 5), times in seconds (`1m` = `60` = `60s`), `pm` and
 //!   `log_level` words in any case (`warn` is `warning`). A value php-fpm would refuse
 //!   (`pm.max_children = 5x`) is an error with its line. The last value of a key wins.
-//! - `include = GLOB` is recorded in order as top-level `%include[0]`, `%include[1]`, ...;
-//!   the included files are not read by this reader (each is compared as a file of its own).
+//! - `include = GLOB` (the name matched exactly, as php-fpm does) is recorded in order as
+//!   top-level `%include[0]`, `%include[1]`, ...; each section header as top-level
+//!   `%section[0]`, `%section[1]`, ... (the section's key segment, at its line): which section
+//!   an include stands in, and which one its files leave the includer in, depend on them. The
+//!   included files are read through by [`super::phpfpm_includes`]; a header's own change is
+//!   none (the keys say what it does).
 
 use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
@@ -91,6 +95,7 @@ struct Reader {
     section: Option<(String, String)>,
     names: HashMap<String, String>,
     includes: usize,
+    sections: usize,
 }
 
 /// Reads php-fpm.conf or a pool file.
@@ -100,6 +105,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
         section: None,
         names: HashMap::new(),
         includes: 0,
+        sections: 0,
     };
     for (i, raw) in text.lines().enumerate() {
         r.line(raw, line_number(i))?;
@@ -157,6 +163,11 @@ impl Reader {
             let name = unquote_section(&inner[..close]);
             let key = name.to_lowercase();
             let written = self.names.entry(key.clone()).or_insert(name).clone();
+            let mut path = "%section".to_string();
+            push_index(&mut path, self.sections);
+            self.sections += 1;
+            self.entries
+                .insert(path, vec![(Value::text(key.clone()), ln)]);
             self.section = Some((key, written));
             return Ok(());
         }
@@ -185,8 +196,8 @@ impl Reader {
                 err(start, m)
             });
         }
-        let key = name.to_ascii_lowercase();
-        if key == "include" {
+        // php-fpm takes `include` written so only (`zend_string_equals_literal`).
+        if name == "include" {
             let mut path = "%include".to_string();
             push_index(&mut path, self.includes);
             self.includes += 1;
@@ -194,6 +205,7 @@ impl Reader {
                 .insert(path, vec![(Value::text(value.text), ln)]);
             return Ok(());
         }
+        let key = name.to_ascii_lowercase();
         let mut path = String::new();
         let value = match &self.section {
             Some((section, written)) => {
@@ -397,6 +409,23 @@ fn integer(text: &str) -> Option<i64> {
     }
     // atoi into a C int: more digits than an int holds wrap; keep the text then.
     text.parse::<i32>().ok().map(i64::from)
+}
+
+/// An option's value written before any section header of an included file, as php-fpm
+/// sets it in the section `section` (its key segment) the include stands in: the pool's name
+/// for `$pool`, typed as that section's option (the text as written when php-fpm would refuse
+/// it: the file's own reading reports nothing of it, the section was not known there).
+pub(super) fn in_section(section: &str, key: &str, value: &Value) -> Value {
+    let Value::Str(text) = value else {
+        return value.clone();
+    };
+    let text = if section == "global" {
+        text.clone()
+    } else {
+        pool_named(text, section).unwrap_or_else(|_| text.clone())
+    };
+    let plain = !text.contains("${") && !text.contains(OPERATORS);
+    typed(key, &text, plain).unwrap_or(Value::Str(text))
 }
 
 /// A pool or global option's value as php-fpm's setter reads it; `plain` is false when the

@@ -65,6 +65,7 @@ pub(super) fn follow(
                     let name = &p[p.rfind('/').map_or(0, |i| i + 1)..];
                     if expected.contains_key(p)
                         || !spec.matches(p)
+                        || !inc.admits(p)
                         || (inc.skip_dot_files && name.starts_with('.'))
                         || followed.len() >= crate::collect::follow_limits::MAX_FOLLOWED
                     {

@@ -163,7 +163,15 @@ fn one_side(
         .unwrap_or_else(|| Format::detect(name));
     if !matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "nginx" | "mycnf" | "redis" | "pgbouncer"
+        "pgconf"
+            | "sshd"
+            | "ssh"
+            | "nginx"
+            | "mycnf"
+            | "redis"
+            | "pgbouncer"
+            | "phpfpm"
+            | "systemd"
     ) {
         return None;
     }
@@ -233,6 +241,7 @@ fn included_formats(
                             && !out.contains_key(*other)
                             && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
+                            && inc.admits(&format!("/{other}"))
                         {
                             out.insert((*other).clone(), (format, name.clone()));
                             next.push((*other, format, entry.clone()));
@@ -516,6 +525,7 @@ fn diff_file(
             "pgbouncer" => Some(super::program::drop_pgbouncer_defaults as fn(_, _, _, _, _) -> _),
             "mycnf" => Some(super::mycnf::settle as fn(_, _, _, _, _) -> _),
             "pghba" => Some(super::pghba_order::settle as fn(_, _, _, _, _) -> _),
+            "phpfpm" => Some(super::program::drop_phpfpm_headers as fn(_, _, _, _, _) -> _),
             _ => None,
         };
         if let Some(drop) = drop

@@ -15,7 +15,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, glob3, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes,
-    redis_includes, systemd_dropins,
+    phpfpm_includes, redis_includes, systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -63,7 +63,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
 }
 
 /// The formats whose includes the judge follows, and how ([`views`], [`resolver`]).
-const RESOLVERS: [(&str, ResolveFn); 7] = [
+const RESOLVERS: [(&str, ResolveFn); 8] = [
     ("pgconf", follow),
     ("sshd", follow_sshd),
     ("nginx", follow_nginx),
@@ -71,6 +71,7 @@ const RESOLVERS: [(&str, ResolveFn); 7] = [
     ("pgbouncer", follow_bouncer),
     ("mycnf", follow_mycnf),
     ("systemd", follow_systemd),
+    ("phpfpm", follow_phpfpm),
 ];
 
 /// Resolves one side of a file through its includes: (path, tree, the other trees by path,
@@ -206,6 +207,17 @@ fn follow_systemd<'t>(
     through(model_of("systemd"), path, tree, lookup, paths)
 }
 
+/// What php-fpm runs with when it reads `path`, when a file it includes sets something.
+fn follow_phpfpm<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("phpfpm"), path, tree, lookup, paths)
+}
+
 /// What MariaDB's server and clients run with when they read `path` (with the option table
 /// of `version`), when a file it includes sets something, keyed for rules as option files
 /// are: the server's options under `mysqld.` whichever group set them (`[mariadb]
@@ -307,8 +319,8 @@ struct Model {
     names_own: bool,
 }
 
-/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis
-/// and PgBouncer.
+/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis,
+/// PgBouncer, systemd (drop-ins) and php-fpm.
 const MODELS: &[Model] = &[
     Model {
         format: "pgconf",
@@ -373,6 +385,15 @@ const MODELS: &[Model] = &[
         },
         is_directive: |_| false,
         reads_others: systemd_dropins::reads_others,
+        names_own: false,
+    },
+    Model {
+        format: "phpfpm",
+        read_through: |root, tree, lookup, paths, _| {
+            phpfpm_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: phpfpm_includes::is_directive,
+        reads_others: phpfpm_includes::reads_others,
         names_own: false,
     },
 ];
@@ -470,7 +491,8 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
 /// includes (each include matched against the collected paths). The usual host, one entry
 /// file whose includes name files without includes, is not read through again.
 fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
-    const SHORTEST_LIMIT: usize = 10;
+    // php-fpm opens 5 files in a chain at most; the others nest 10 levels or more.
+    let shortest_limit: usize = if model.format == "phpfpm" { 5 } else { 10 };
     let with: Vec<(&str, &Tree)> = files
         .iter()
         .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
@@ -479,7 +501,7 @@ fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
     if with.is_empty() {
         return false;
     }
-    if with.len() >= SHORTEST_LIMIT {
+    if with.len() >= shortest_limit {
         return true;
     }
     let Some(format) = Format::from_name(model.format) else {

@@ -60,7 +60,7 @@ pub(super) fn settle(
     for f in files.iter_mut().filter(|f| {
         matches!(
             f.format.name(),
-            "sshd" | "redis" | "pgbouncer" | "mycnf" | "pghba"
+            "sshd" | "redis" | "pgbouncer" | "mycnf" | "pghba" | "phpfpm"
         )
     }) {
         let version = version_of(t, f);
@@ -75,6 +75,7 @@ pub(super) fn settle(
             "redis" => drop_redis_defaults,
             "mycnf" => super::mycnf::settle,
             "pghba" => super::pghba_order::settle,
+            "phpfpm" => drop_phpfpm_headers,
             _ => drop_pgbouncer_defaults,
         };
         if let Some(notice) = drop(f.path, version, base, live, &mut f.changes)
@@ -466,6 +467,19 @@ pub(crate) fn drop_redis_defaults(
         }
         Err(notice) => notice,
     }
+}
+
+/// Drops a php-fpm file's section headers' own changes (`%section[1]` added when a pool is
+/// reopened): the keys say what they do, and the includes' view where an include stands.
+pub(crate) fn drop_phpfpm_headers(
+    _: &str,
+    _: Option<&str>,
+    _: Option<&Tree>,
+    _: Option<&Tree>,
+    changes: &mut Vec<Change>,
+) -> Option<String> {
+    changes.retain(|c| !c.key.starts_with("%section["));
+    None
 }
 
 /// Drops from a pgbouncer.ini's changes the `[pgbouncer]` keys written out at PgBouncer's

@@ -1,7 +1,7 @@
 //! Include chains the program refuses to start with: a file read again in its own chain, and
-//! nesting past the program's limit (PostgreSQL 10, PgBouncer 10, sshd 16; Redis has none and
-//! crashes on a circle). For each case the real program (`postgres -C`, `sshd -t`,
-//! `redis-server`, `pgbouncer`) says whether it starts, and `confdrift check` must report
+//! nesting past the program's limit (PostgreSQL 10, PgBouncer 10, sshd 16, php-fpm 5 files;
+//! Redis has none and crashes on a circle). For each case the real program (`postgres -C`,
+//! `sshd -t`, `redis-server`, `pgbouncer`, `php-fpm8.2 -t`) says whether it starts, and `confdrift check` must report
 //! trouble at the including line exactly when it does not.
 
 use crate::harness::Fleet;
@@ -35,6 +35,11 @@ fn chain(program: &'static str, depth: usize, back: bool) -> Case {
             "redis.conf",
             |p| format!("include {p}\n"),
             "maxclients 70\n",
+        ),
+        "php-fpm" => (
+            "php-fpm.conf",
+            |p| format!("include = {p}\n"),
+            "log_limit = 2048\n",
         ),
         _ => (
             "pgbouncer.ini",
@@ -79,6 +84,10 @@ fn write(case: &Case, dir: &Path, port: u16) {
                 "redis" => format!("port 0\nunixsocket {d}/redis.sock\n{text}"),
                 "pgbouncer" => format!(
                     "[databases]\n[pgbouncer]\nlisten_addr =\nunix_socket_dir = {d}\nlisten_port = {port}\nauth_type = trust\nlogfile =\npidfile =\n{text}"
+                ),
+                // A pool, then the chain from the global section.
+                "php-fpm" => format!(
+                    "[www]\nuser = nobody\ngroup = nogroup\nlisten = {d}/www.sock\npm = static\npm.max_children = 2\n[global]\npid = {d}/fpm.pid\nerror_log = {d}/fpm.log\n{text}"
                 ),
                 _ => text,
             };
@@ -129,6 +138,14 @@ fn program_starts(case: &Case, dir: &Path) -> bool {
             .expect("sshd (.ci/run installs openssh-server)")
             .status
             .success(),
+        "php-fpm" => Command::new("php-fpm8.2")
+            .arg("-t")
+            .arg("-y")
+            .arg(&entry)
+            .output()
+            .expect("php-fpm8.2 (.ci/run installs php8.2-fpm)")
+            .status
+            .success(),
         "redis" => {
             let mut c = Command::new("redis-server");
             c.arg(&entry);
@@ -150,6 +167,8 @@ fn include_circles_and_nesting_past_the_limit_are_trouble_as_each_program_refuse
         ("sshd", 16),
         ("redis", 20),
         ("pgbouncer", 10),
+        // php-fpm opens 5 files in a chain: the entry file and 4 levels.
+        ("php-fpm", 4),
     ] {
         cases.push(chain(program, 0, true)); // includes itself
         cases.push(chain(program, 1, true)); // a circle of two
@@ -210,5 +229,5 @@ fn include_circles_and_nesting_past_the_limit_are_trouble_as_each_program_refuse
         }
         checked += 1;
     }
-    assert_eq!(checked, 16);
+    assert_eq!(checked, 20);
 }

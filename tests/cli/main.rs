@@ -30,6 +30,7 @@ mod pgbouncer_effective;
 mod pgbouncer_includes;
 mod pghba_judge;
 mod phpfpm;
+mod phpfpm_includes;
 mod program_keys;
 mod program_secrets;
 mod redis_effective;

@@ -601,7 +601,9 @@ fn passwords_in_the_environment_never_appear_in_output() {
     let old = with("Old-zQx9-pw", "Url-old-Kp7");
     let new = with("New-wV3r-pw", "Url-new-Jm2");
     for format in ["json", "text"] {
-        for (a, b) in [(unit, unit), (dropin, dropin)] {
+        // The unit's own drop-in, and a type-wide one every service reads.
+        let all = "/etc/systemd/system/service.d/10-secret.conf";
+        for (a, b) in [(unit, unit), (dropin, dropin), (all, all)] {
             let _ = std::fs::remove_dir_all(f.path().join("a"));
             let _ = std::fs::remove_dir_all(f.path().join("b"));
             f.write(&format!("a{unit}"), UNIT);
@@ -618,4 +620,300 @@ fn passwords_in_the_environment_never_appear_in_output() {
             }
         }
     }
+}
+
+/// confdrift's reading of the unit `unit`, loaded from the file `root` among `files`.
+fn ours_unit(files: &[(&str, &str)], unit: &str, root: &str) -> Tree {
+    let trees: Vec<(&str, Tree)> = files.iter().map(|(p, t)| (*p, parse(t))).collect();
+    let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    let root_tree = &trees.iter().find(|(p, _)| *p == root).unwrap().1;
+    let lookup = |p: &str| trees.iter().find(|(q, _)| *q == p).map(|(_, t)| t);
+    systemd_dropins::read_unit(unit, root, root_tree, &lookup, &paths).tree
+}
+
+/// A case: what it is, the unit, the file it loads from, the files, the instance.
+type UnitCase<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, String)>, &'a str);
+
+#[test]
+fn type_prefix_instance_and_search_path_dropins_as_systemd_finds_them() {
+    let defaults = defaults();
+    let limit = |n: u32| format!("[Service]\nLimitNOFILE={n}\n");
+    let env = |v: &str| format!("[Service]\nEnvironment={v}\n");
+    // (what, unit, the file it loads from, files, instance)
+    let cases: Vec<UnitCase> = vec![
+        (
+            "a type-wide service.d drop-in applies to every service",
+            "pool.service",
+            "/lib/systemd/system/pool.service",
+            vec![
+                ("/lib/systemd/system/pool.service", UNIT.to_string()),
+                ("/etc/systemd/system/service.d/10-all.conf", limit(4242)),
+                ("/lib/systemd/system/socket.d/10-all.conf", limit(7)),
+            ],
+            "",
+        ),
+        (
+            "the unit's own drop-in masks a type-wide one of the same name, in any directory",
+            "pool.service",
+            "/lib/systemd/system/pool.service",
+            vec![
+                ("/lib/systemd/system/pool.service", UNIT.to_string()),
+                ("/etc/systemd/system/service.d/10-a.conf", limit(4242)),
+                ("/lib/systemd/system/pool.service.d/10-a.conf", env("ONE=1")),
+                ("/etc/systemd/system/service.d/20-b.conf", env("TWO=2")),
+            ],
+            "",
+        ),
+        (
+            "dash prefixes: foo-.service.d and foo-bar-.service.d for foo-bar-baz.service",
+            "pool-web-a.service",
+            "/lib/systemd/system/pool-web-a.service",
+            vec![
+                ("/lib/systemd/system/pool-web-a.service", UNIT.to_string()),
+                ("/lib/systemd/system/pool-.service.d/10-a.conf", limit(2000)),
+                (
+                    "/lib/systemd/system/pool-web-.service.d/20-b.conf",
+                    env("POOL_MAX=7"),
+                ),
+                (
+                    "/etc/systemd/system/pool-web-b.service.d/30-c.conf",
+                    limit(9),
+                ),
+                ("/etc/systemd/system/pool-we-.service.d/30-c.conf", limit(9)),
+            ],
+            "",
+        ),
+        (
+            "a more specific prefix masks a general one of the same name in the same directory; /etc's general one masks /lib's specific one",
+            "pool-web-a.service",
+            "/lib/systemd/system/pool-web-a.service",
+            vec![
+                ("/lib/systemd/system/pool-web-a.service", UNIT.to_string()),
+                ("/lib/systemd/system/pool-.service.d/10-a.conf", limit(2000)),
+                (
+                    "/lib/systemd/system/pool-web-.service.d/10-a.conf",
+                    limit(3000),
+                ),
+                (
+                    "/etc/systemd/system/pool-.service.d/20-b.conf",
+                    env("A=etc"),
+                ),
+                (
+                    "/lib/systemd/system/pool-web-a.service.d/20-b.conf",
+                    env("A=lib"),
+                ),
+            ],
+            "",
+        ),
+        (
+            "an instance: its template's file and drop-ins, then its own",
+            "pool@blue.service",
+            "/lib/systemd/system/pool@.service",
+            vec![
+                ("/lib/systemd/system/pool@.service", UNIT.to_string()),
+                ("/etc/systemd/system/pool@.service.d/10-a.conf", limit(5000)),
+                (
+                    "/etc/systemd/system/pool@blue.service.d/20-b.conf",
+                    "[Service]\nExecStart=\nExecStart=/usr/bin/blue %i\n".to_string(),
+                ),
+                (
+                    "/etc/systemd/system/pool@green.service.d/30-c.conf",
+                    limit(1),
+                ),
+            ],
+            "blue",
+        ),
+        (
+            "an instance with a dash: the template's prefix and the instance's prefix",
+            "pool-web@blue.service",
+            "/lib/systemd/system/pool-web@.service",
+            vec![
+                ("/lib/systemd/system/pool-web@.service", UNIT.to_string()),
+                ("/lib/systemd/system/pool-.service.d/10-a.conf", limit(5000)),
+                (
+                    "/etc/systemd/system/pool-@.service.d/20-b.conf",
+                    env("B=template"),
+                ),
+                (
+                    "/etc/systemd/system/pool-@blue.service.d/30-c.conf",
+                    env("C=blue"),
+                ),
+                (
+                    "/lib/systemd/system/pool-web@.service.d/40-d.conf",
+                    env("D=web"),
+                ),
+                (
+                    "/lib/systemd/system/pool-@green.service.d/50-e.conf",
+                    limit(1),
+                ),
+            ],
+            "blue",
+        ),
+        (
+            "a unit in /etc hides the one of the same name in /lib; both have drop-ins",
+            "pool.service",
+            "/etc/systemd/system/pool.service",
+            vec![
+                (
+                    "/etc/systemd/system/pool.service",
+                    UNIT.replace("LimitNOFILE=1024", "LimitNOFILE=8192")
+                        .replace("Type=notify", "Type=simple"),
+                ),
+                ("/lib/systemd/system/pool.service", UNIT.to_string()),
+                ("/lib/systemd/system/pool.service.d/10-a.conf", env("L=lib")),
+            ],
+            "",
+        ),
+    ];
+    for (what, unit, root, files, instance) in &cases {
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        let (dump, warnings) = judge(&files, unit);
+        let theirs = from_dump(&dump);
+        let mine = from_tree(&ours_unit(&files, unit, root), &defaults, instance);
+        assert_eq!(
+            mine.0, theirs.0,
+            "{what}: confdrift (left) and systemd (right)"
+        );
+        assert!(mine.1.is_subset(&theirs.1), "{what}: {mine:?} {theirs:?}");
+        assert!(
+            !warnings.contains(&format!("{unit}:")),
+            "{what}: {warnings}"
+        );
+        // A unit named by its file reads the same through read_through, the pipeline's.
+        if root.ends_with(&format!("/{unit}")) {
+            let through = from_tree(&ours(&files, root), &defaults, instance);
+            assert_eq!(through, mine, "{what}");
+        }
+        let alone: Vec<(&str, &str)> = files.iter().copied().filter(|(p, _)| p == root).collect();
+        let bare = from_dump(&judge(&alone, unit).0);
+        assert_ne!(bare, theirs, "{what}: the other files change something");
+    }
+}
+
+#[test]
+fn a_hidden_unit_changes_nothing_and_a_type_wide_dropin_is_named() {
+    let f = Fleet::new("");
+    let etc = "/etc/systemd/system/pool.service";
+    let lib = "/lib/systemd/system/pool.service";
+    let all = "/etc/systemd/system/service.d/10-all.conf";
+    let base = [
+        (etc, UNIT),
+        (lib, UNIT),
+        (all, "[Service]\nLimitNOFILE=4000\n"),
+    ];
+    let (base_view, _) = from_dump(&judge(&base, "pool.service").0);
+    // The package's unit, hidden by /etc's, changed: systemd loads the same.
+    let lib_edit = UNIT.replace("KillSignal=SIGINT", "KillSignal=SIGKILL");
+    let hidden = [(etc, UNIT), (lib, lib_edit.as_str()), base[2]];
+    assert_eq!(from_dump(&judge(&hidden, "pool.service").0).0, base_view);
+    assert_eq!(diff(&f, &base, &hidden), (0, vec![], vec![]));
+    // The type-wide drop-in's limit: named on that file.
+    let raised = [
+        (etc, UNIT),
+        (lib, UNIT),
+        (all, "[Service]\nLimitNOFILE=5000\n"),
+    ];
+    assert_ne!(from_dump(&judge(&raised, "pool.service").0).0, base_view);
+    let (code, findings, errors) = diff(&f, &base, &raised);
+    assert_eq!((code, errors), (1, vec![]));
+    assert!(
+        findings.contains(&(
+            "etc/systemd/system/service.d/10-all.conf".to_string(),
+            "Service.LimitNOFILE".to_string()
+        )),
+        "{findings:?}"
+    );
+    // The unit's own limit, overridden by the type-wide drop-in: no change systemd sees.
+    let unit_edit = UNIT.replace("LimitNOFILE=1024", "LimitNOFILE=2048");
+    let masked = [(etc, unit_edit.as_str()), (lib, UNIT), base[2]];
+    assert_eq!(from_dump(&judge(&masked, "pool.service").0).0, base_view);
+    assert_eq!(diff(&f, &base, &masked), (0, vec![], vec![]));
+    // The same edit on the hidden unit in /lib alone, without /etc's: found.
+    let (code, findings, _) = diff(&f, &base[1..], &[(lib, unit_edit.as_str()), base[2]]);
+    assert_eq!(code, 0, "{findings:?}: overridden by the type-wide drop-in");
+    let (code, findings, _) = diff(&f, &[(lib, UNIT)], &[(lib, unit_edit.as_str())]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        vec![(
+            "lib/systemd/system/pool.service".to_string(),
+            "Service.LimitNOFILE".to_string()
+        )]
+    );
+}
+
+#[test]
+fn check_collects_the_dropins_systemd_reads_for_a_listed_unit_and_no_others() {
+    let unit = "/lib/systemd/system/pool-web.service";
+    let f = Fleet::new(&format!(
+        "[[group]]\nname = \"g\"\nhosts = [\"h-1\"]\ntransport = \"dir\"\nroot = \"fleet\"\nfiles = [\"{unit}\"]\n\n\
+         [[rule]]\nname = \"enough files\"\nfile = \"{unit}\"\nkey = \"Service.LimitNOFILE\"\nmin = 4096\n"
+    ));
+    let own = "/etc/systemd/system/pool-web.service.d/10-limits.conf";
+    let prefix = "/lib/systemd/system/pool-.service.d/20-env.conf";
+    let all = "/etc/systemd/system/service.d/30-all.conf";
+    let other = "/etc/systemd/system/other.service.d/10-x.conf";
+    let hidden = "/etc/systemd/system/pool-web.service.d/.10-old.conf";
+    let files = [
+        (unit, UNIT),
+        (own, "[Service]\nLimitNOFILE=8192\n"),
+        (prefix, "[Service]\nEnvironment=POOL_MAX=300\n"),
+        (all, "[Service]\nKillSignal=SIGTERM\n"),
+        (other, "[Service]\nLimitNOFILE=1\n"),
+        (hidden, "[Service]\nLimitNOFILE=1\n"),
+    ];
+    // systemd reads the unit with the three, not the other unit's or the hidden file.
+    let (dump, _) = judge(&files, "pool-web.service");
+    let dump = from_dump(&dump).0;
+    for want in [
+        "LimitNOFILE=8192",
+        "Environment=POOL_MAX=300",
+        "KillSignal=SIGTERM",
+    ] {
+        assert!(dump.contains(&want.to_string()), "{want}: {dump:?}");
+    }
+    for (p, t) in &files {
+        f.live("h-1", p, t);
+    }
+    for (p, t) in &files[..4] {
+        f.group_baseline("g", p, t);
+    }
+    f.commit("baseline");
+    let out = f.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // Each drop-in systemd reads changed is found on it; the other unit's is not read.
+    f.live("h-1", own, "[Service]\nLimitNOFILE=1024\n");
+    f.live("h-1", prefix, "[Service]\nEnvironment=POOL_MAX=400\n");
+    f.live("h-1", all, "[Service]\nKillSignal=SIGKILL\n");
+    f.live("h-1", other, "[Service]\nLimitNOFILE=2\n");
+    let out = f.run(&["check", "--format", "json"]);
+    let r = out.json();
+    let mut got: Vec<(String, String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["file"].as_str().unwrap_or("").to_string(),
+                x["key"].as_str().unwrap_or("").to_string(),
+                x["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    got.dedup();
+    let want: Vec<(String, String, String)> = [
+        (all, "Service.KillSignal", "changed"),
+        (own, "Service.LimitNOFILE", "changed"),
+        (prefix, "Service.Environment.POOL_MAX", "changed"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    let mut want = want;
+    want.sort();
+    assert_eq!(got, want, "{r:#}");
+    // The rule on the unit's limit sees the drop-in's value, as systemd runs it.
+    let messages = r.to_string();
+    assert!(messages.contains("below the minimum 4096"), "{r:#}");
 }
