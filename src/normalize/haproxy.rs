@@ -334,6 +334,9 @@ const BIND_ARGS: &[&str] = &[
     "verify",
 ];
 
+/// How many keys one bind line may make (its addresses × its options).
+const MAX_BIND_KEYS: usize = 100_000;
+
 /// Bind options each line of which adds one more, in order: certificates (the first is the
 /// one served to a client that sends no SNI).
 const BIND_REPEATED: &[&str] = &["crt", "crt-list"];
@@ -480,7 +483,15 @@ fn directive(s: &mut Section, words: &[String], ln: u32) -> Result<(), String> {
         "bind" => {
             let addrs = args.first().ok_or("expected an address after 'bind'")?;
             let options = bind_options(&args[1..]);
-            // `bind :80,:8080 OPTIONS` is one listener per address, each with the options.
+            // `bind :80,:8080 OPTIONS` is one listener per address, each with the options: a
+            // hostile line could ask for addresses × options keys.
+            let count = addrs.split(',').filter(|a| !a.is_empty()).count();
+            if count.saturating_mul(options.len() + 1) > MAX_BIND_KEYS {
+                return Err(format!(
+                    "this bind line makes more than {MAX_BIND_KEYS} settings ({count} addresses, each with {} options): confdrift stops here",
+                    options.len()
+                ));
+            }
             for addr in addrs.split(',').filter(|a| !a.is_empty()) {
                 let at = key(&["bind", &bind_address(addr)]);
                 // A later line for the same address replaces the earlier one's options.
@@ -1073,6 +1084,20 @@ mod tests {
         let e = parse("frontend f\n  bind :80,:8080 name x\n").unwrap();
         let f = parse("frontend f\n  bind :8080 name x\n  bind :80 name x\n").unwrap();
         assert_eq!(drift(&e, &f), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_bind_line_is_bounded() {
+        let addrs: Vec<String> = (0..2000).map(|i| format!(":{i}")).collect();
+        let line = format!(
+            "frontend f\n  bind {}{}\n",
+            addrs.join(","),
+            " ssl".repeat(100)
+        );
+        let e = parse(&line).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("more than 100000"), "{e:?}");
+        assert!(parse(&format!("frontend f\n  bind {} ssl\n", addrs.join(","))).is_ok());
     }
 
     #[test]
