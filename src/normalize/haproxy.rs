@@ -825,6 +825,9 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
     for s in &sections {
         let mut keys = s.keys.clone();
         let mut list = s.lists.clone();
+        // A proxy's first `stats` line detaches it from the defaults' stats settings (all of
+        // them: `uri_auth = NULL`, src/cfgparse-listen.c).
+        let own_stats = s.kind != "defaults" && keys.keys().any(|k| k.starts_with("stats."));
         if let Some(d) = s.inherits {
             budget = budget.checked_sub(effective[d].len()).ok_or_else(|| {
                 ParseError::new(
@@ -836,7 +839,9 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
                 )
             })?;
             for (k, v) in &effective[d] {
-                if !(s.kind == "defaults" || inherited(s.kind, k)) {
+                if !(s.kind == "defaults" || inherited(s.kind, k))
+                    || (own_stats && k.starts_with("stats."))
+                {
                     continue;
                 }
                 if appended(k) {
@@ -1032,6 +1037,15 @@ mod tests {
         );
         assert_eq!(get(&d, "defaults[1].timeout.client").0, &Value::Int(3000));
         assert!(d.get("defaults[1].mode").is_none());
+    }
+
+    #[test]
+    fn a_proxys_own_stats_replace_all_of_the_defaults() {
+        let t = parse("defaults\n  stats enable\n  stats uri /s\n  stats auth a:b\nlisten one\n  bind :80\nlisten two\n  bind :81\n  stats auth c:d\n").unwrap();
+        assert_eq!(get(&t, "listen.one.stats.uri"), (&s("/s"), 3));
+        assert!(t.get("listen.two.stats.uri").is_none());
+        assert!(t.get("listen.two.stats.auth[1]").is_none());
+        assert_eq!(get(&t, "listen.two.stats.auth[0]").0, &s("c:d"));
     }
 
     #[test]

@@ -552,3 +552,43 @@ fn a_new_defaults_starts_afresh_and_the_last_one_reaches_the_next_file() {
     assert_eq!(frontend_limit(&[&main(78), &site], "g"), "78");
     assert_eq!(confdrift(&main(77), &main(78)), vec!["defaults.maxconn"]);
 }
+
+/// The status line haproxy answers `GET path` with on `port`.
+fn status(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn a_proxys_own_stats_line_drops_all_of_the_defaults_stats() {
+    let (one, two) = (free_port(), free_port());
+    let cfg = |defaults: &str, first: &str| {
+        format!(
+            "global\n\tstats socket {{SOCK}} level admin\n\n\
+             defaults\n\tmode http\n\ttimeout connect 1s\n\ttimeout client 2s\n\ttimeout server 2s\n{defaults}\n\
+             listen one\n\tbind 127.0.0.1:{one}\n{first}\n\
+             listen two\n\tbind 127.0.0.1:{two}\n\tstats auth ops:x\n"
+        )
+    };
+    let base = cfg("\tstats enable\n\tstats uri /s\n", "");
+    let moved = cfg("", "\tstats enable\n\tstats uri /s\n");
+    let statuses = |cfg: &str| {
+        let _h = Running::start(cfg);
+        [status(one, "/s"), status(two, "/s")]
+    };
+    // `one` serves the defaults' stats page at /s; `two`, with a stats line of its own, takes
+    // none of the defaults' (its page stays at HAProxy's default URI, behind a password).
+    let judged = statuses(&base);
+    assert!(judged[0].contains(" 200 "), "{judged:?}");
+    assert!(
+        !judged[1].contains(" 200 ") && !judged[1].contains(" 401 "),
+        "{judged:?}"
+    );
+    assert_eq!(statuses(&moved), judged);
+    assert_eq!(confdrift(&base, &moved), Vec::<String>::new());
+}
