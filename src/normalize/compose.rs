@@ -7,11 +7,12 @@
 //!   `- KEY`) or a mapping (`KEY: value`, `KEY:`); Compose reads both as one mapping
 //!   (`docker-compose config` prints the mapping), so both are keyed by name here:
 //!   `services.db.environment.MYSQL_USER`. `- KEY=value` splits at the first `=`. As
-//!   `docker-compose config` (1.29) prints them: `- KEY` alone in `environment` is `KEY:` with
-//!   no value (null: taken from the shell), not `KEY=` (the empty string); a bare label
-//!   `- com.example.x` is the empty string. A bare build argument is null here (it is taken
-//!   from the environment at build time; `config` prints the value it finds then). A list item
-//!   that is not a string stays at its index.
+//!   `config` of Compose v1 (1.29) and v2 (2.26) prints them: `- KEY` alone in `environment`
+//!   is `KEY:` with no value (null: taken from the shell), not `KEY=` (the empty string); a
+//!   bare label `- com.example.x` is the empty string. A bare build argument is null here, as
+//!   Compose v2 reads it: the shell's value, or none at all (the Dockerfile's default) when
+//!   the shell has none; v1 printed and passed the empty string instead. A list item that is
+//!   not a string stays at its index.
 //! - Everything else is YAML as written (`deploy.replicas`, `ports`, `command`): a port list
 //!   is still compared by position, and `"80:80"` is not the same as the long syntax.
 

@@ -14,23 +14,30 @@
 //!   option (`server.db1.maxconn` = 100, a flag such as `check` is true), so the options'
 //!   order is no drift; `default-server OPTIONS` likewise; `option X` / `no option X` is
 //!   `option.X` (true, false, or its arguments); `timeout X T` is `timeout.X` in
-//!   milliseconds (`5s` = `5000`); `errorfile CODE FILE` is `errorfile.CODE`; `bind ADDR ...`
-//!   is `bind.ADDR` (its options as written); `stats X ...` is `stats.X`; `acl NAME ...` is
-//!   `acl.NAME[i]` (the lines of one acl in order; acls of other names in any order);
-//!   `user NAME ...`/`group NAME ...` in a userlist are keyed by name.
+//!   milliseconds (`5s` = `5000`); `errorfile CODE FILE` is `errorfile.CODE`; `bind ADDR
+//!   OPTIONS` is `bind.ADDR` (true) and one key per option as for servers
+//!   (`bind.:443.alpn` = `h2`; the options' order is no drift, but the `crt`s keep theirs),
+//!   one listener per address of `ADDR1,ADDR2`, the address in one spelling as
+//!   `str2sa_range` reads it (`*:80` = `0.0.0.0:80` = `:80`); `stats X ...` is `stats.X`;
+//!   `acl NAME ...` is `acl.NAME[i]` (the lines of one acl in order; acls of other names in
+//!   any order); `user NAME ...`/`group NAME ...` in a userlist are keyed by name.
 //! - Rules evaluated in order keep it: `http-request`, `http-response`, `tcp-request`,
 //!   `use_backend`, `redirect`, `log`, ... are always lists, `http-request[0]`, `[1]`, ... in
 //!   file order; so is any other directive given more than once, but for those where the last
 //!   line wins (`maxconn`, `mode`, `balance`, ...).
 //! - `defaults` are inherited as HAProxy 2.6 copies them into each proxy after them
 //!   (`proxy_defproxy_cpy`, src/proxy.c): the last `defaults` before the proxy, or the named
-//!   one of `from NAME`. A proxy's keys hold the effective value, its own or the inherited
-//!   one (at the `defaults` line): `maxconn` and `timeout client` for frontends and listens,
-//!   `balance`, `fullconn`, `retries`, `default-server` and the server-side timeouts for
-//!   backends and listens, `mode`, `option`, `log` and the other timeouts for all. Rules,
-//!   acls, binds and servers are never inherited. The `defaults` section's keys are kept
-//!   too, so moving a setting from `defaults` into the proxies is one change (the
-//!   `defaults` key) while the proxies' effective values stay equal.
+//!   one of `from NAME` (a `defaults` takes nothing from the one before it but by `from`). A
+//!   proxy's keys hold what it runs, its own value or the inherited one (at the `defaults`
+//!   line), as `proxy_defproxy_cpy` copies by capability: `maxconn`, `timeout client`,
+//!   `default_backend`, `log-format`, ... for frontends and listens, `balance`, `retries`,
+//!   `default-server`, `timeout connect`/`server`, ... for backends and listens, `mode`,
+//!   `option`, `errorfile`, `stats` and the other timeouts for all; a named defaults' rules
+//!   (`http-request`, ...) and every defaults' `log` lines come before the proxy's own. Acls,
+//!   binds, servers and switching rules are never inherited. A `defaults` key is compared by
+//!   itself only where no proxy of this file runs it and a file read after this one still
+//!   could (see [`build`]), so moving a setting between `defaults` and the proxies that run
+//!   it is no drift.
 
 use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_index, push_key};
@@ -171,6 +178,7 @@ const SERVER_ARGS: &[&str] = &[
     "pool-purge-delay",
     "port",
     "proto",
+    "proxy-v2-options",
     "redir",
     "resolve-net",
     "resolve-opts",
@@ -206,16 +214,38 @@ const SERVER_TIMES: &[&str] = &[
     "tcp-ut",
 ];
 
-/// Inherited from `defaults` by frontends (and listens) only.
-const FRONTEND_ONLY: &[&str] = &["maxconn", "timeout.client", "timeout.client-fin"];
+/// Inherited from `defaults` by frontends (and listens) only: what `proxy_defproxy_cpy`
+/// (src/proxy.c, 2.6) copies under `PR_CAP_FE`.
+const FRONTEND_ONLY: &[&str] = &[
+    "maxconn",
+    "backlog",
+    "rate-limit",
+    "timeout.client",
+    "timeout.client-fin",
+    "monitor-uri",
+    "default_backend",
+    "log-format",
+    "log-format-sd",
+    "error-log-format",
+    "capture",
+];
 
-/// Inherited from `defaults` by backends (and listens) only.
+/// Inherited from `defaults` by backends (and listens) only: what `proxy_defproxy_cpy` copies
+/// under `PR_CAP_BE` (servers live only in backends, so `default-server` too).
 const BACKEND_ONLY: &[&str] = &[
     "balance",
     "fullconn",
     "retries",
     "hash-type",
+    "hash-balance-factor",
     "default-server",
+    "cookie",
+    "dynamic-cookie-key",
+    "source",
+    "load-server-state-from-file",
+    "max-keep-alive-queue",
+    "http-check",
+    "tcp-check",
     "timeout.connect",
     "timeout.server",
     "timeout.server-fin",
@@ -224,22 +254,16 @@ const BACKEND_ONLY: &[&str] = &[
     "timeout.check",
 ];
 
-/// Never inherited: rules, acls, listeners, servers.
+/// Never inherited (`proxy_defproxy_cpy` copies none of them): acls, listeners, servers,
+/// switching rules, stick rules and tables, filters.
 const NOT_INHERITED: &[&str] = &[
     "acl",
     "bind",
     "server",
-    "http-request",
-    "http-response",
-    "http-after-response",
-    "tcp-request",
-    "tcp-response",
+    "server-template",
     "use_backend",
     "use-server",
     "redirect",
-    "default_backend",
-    "stats",
-    "capture",
     "monitor",
     "stick",
     "stick-table",
@@ -248,6 +272,74 @@ const NOT_INHERITED: &[&str] = &[
     "description",
     "id",
 ];
+
+/// Lists a proxy runs after those of its defaults: the rules of a named `defaults` are
+/// evaluated before the proxy's own (HAProxy 2.6 keeps a reference, `proxy_ref_defaults`,
+/// src/cfgparse-listen.c), and `log` lines are copied, the proxy's own appended (`no log`
+/// drops those before it).
+const APPENDED: &[&str] = &[
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "tcp-request",
+    "tcp-response",
+    "log",
+];
+
+/// Bind options that take a value (the next word); any other word is a flag. From the
+/// `bind_kw_list` tables of HAProxy 2.6 (src/listener.c, src/cfgparse-ssl.c,
+/// src/cfgparse-tcp.c, src/cfgparse-unix.c, src/cli.c), each keyword with its count of
+/// arguments; every keyword is parsed on its own, so their order is no drift.
+const BIND_ARGS: &[&str] = &[
+    "accept-netscaler-cip",
+    "alpn",
+    "backlog",
+    "ca-file",
+    "ca-ignore-err",
+    "ca-sign-file",
+    "ca-sign-pass",
+    "ca-verify-file",
+    "ciphers",
+    "ciphersuites",
+    "crl-file",
+    "crt",
+    "crt-ignore-err",
+    "crt-list",
+    "curves",
+    "ecdhe",
+    "expose-fd",
+    "gid",
+    "group",
+    "id",
+    "interface",
+    "level",
+    "maxconn",
+    "mode",
+    "mss",
+    "name",
+    "namespace",
+    "nice",
+    "npn",
+    "process",
+    "proto",
+    "severity-output",
+    "shards",
+    "ssl-max-ver",
+    "ssl-min-ver",
+    "tcp-ut",
+    "thread",
+    "tls-ticket-keys",
+    "uid",
+    "user",
+    "verify",
+];
+
+/// How many keys one bind line may make (its addresses × its options).
+const MAX_BIND_KEYS: usize = 100_000;
+
+/// Bind options each line of which adds one more, in order: certificates (the first is the
+/// one served to a client that sends no SNI).
+const BIND_REPEATED: &[&str] = &["crt", "crt-list"];
 
 /// One key's value and line; repeated directives collect every line.
 #[derive(Default)]
@@ -389,12 +481,44 @@ fn directive(s: &mut Section, words: &[String], ln: u32) -> Result<(), String> {
             set(key(&["errorfile", &args[0]]), Value::text(&args[1]), false);
         }
         "bind" => {
-            let addr = args.first().ok_or("expected an address after 'bind'")?;
-            set(
-                key(&["bind", addr]),
-                Value::text(args[1..].join(" ")),
-                false,
-            );
+            let addrs = args.first().ok_or("expected an address after 'bind'")?;
+            let options = bind_options(&args[1..]);
+            // `bind :80,:8080 OPTIONS` is one listener per address, each with the options: a
+            // hostile line could ask for addresses × options keys.
+            let count = addrs.split(',').filter(|a| !a.is_empty()).count();
+            if count.saturating_mul(options.len() + 1) > MAX_BIND_KEYS {
+                return Err(format!(
+                    "this bind line makes more than {MAX_BIND_KEYS} settings ({count} addresses, each with {} options): confdrift stops here",
+                    options.len()
+                ));
+            }
+            for addr in addrs.split(',').filter(|a| !a.is_empty()) {
+                let at = key(&["bind", &bind_address(addr)]);
+                // A later line for the same address replaces the earlier one's options.
+                let stale: Vec<String> = s
+                    .keys
+                    .range(format!("{at}.")..)
+                    .map(|(k, _)| k)
+                    .take_while(|k| k.starts_with(&format!("{at}.")))
+                    .cloned()
+                    .collect();
+                for k in stale {
+                    s.keys.remove(&k);
+                    s.lists.remove(&k);
+                }
+                s.keys.insert(at.clone(), vec![(Value::Bool(true), ln)]);
+                for (opt, value) in &options {
+                    let k = format!("{at}.{}", key(&[opt]));
+                    let repeated = BIND_REPEATED.contains(&opt.as_str());
+                    let values = s.keys.entry(k.clone()).or_default();
+                    if repeated {
+                        values.push((value.clone(), ln));
+                        s.lists.insert(k);
+                    } else {
+                        *values = vec![(value.clone(), ln)];
+                    }
+                }
+            }
         }
         "stats" if !args.is_empty() => {
             let sub = &args[0];
@@ -448,11 +572,6 @@ fn directive(s: &mut Section, words: &[String], ln: u32) -> Result<(), String> {
             set(k, value, !single);
         }
     }
-    for (k, values) in &s.keys {
-        if values.len() > 1 && !s.lists.contains(k) {
-            s.lists.insert(k.clone());
-        }
-    }
     Ok(())
 }
 
@@ -483,6 +602,83 @@ fn server_options(words: &[String]) -> Result<Vec<(String, Value)>, String> {
         }
     }
     Ok(out)
+}
+
+/// A bind line's options, each as its own key; a flag is true. A keyword missing its value
+/// (HAProxy refuses it) is kept as a flag.
+fn bind_options(words: &[String]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let value = match BIND_ARGS.contains(&w.as_str()).then(|| it.next()).flatten() {
+            Some(v) if w == "maxconn" || w == "backlog" => Value::Int(atol(v)),
+            Some(v) if w == "tcp-ut" => time_ms(v).unwrap_or_else(|| Value::text(v)),
+            Some(v) => Value::text(v),
+            None => Value::Bool(true),
+        };
+        out.push((w.clone(), value));
+    }
+    out
+}
+
+/// A bind address as HAProxy's `str2sa_range` (src/tools.c) reads it, in one spelling: the
+/// IPv4 wildcard `*:80`, `0.0.0.0:80`, `ipv4@:80` and `:80` are `:80`; the IPv6 one `:::80`,
+/// `[::]:80` and `ipv6@:80` are `[::]:80`; an IP address as `inet_pton` reads it, IPv6 in
+/// brackets; a port as `atoi` reads it (`080` is 80). Host names, unix sockets and other
+/// prefixes (`unix@`, `abns@`, `fd@`, ...) are kept as written.
+fn bind_address(addr: &str) -> String {
+    use std::net::{IpAddr, Ipv6Addr};
+    let (family, rest) = match addr.split_once('@') {
+        None => (0, addr),
+        Some(("ip", rest)) => (0, rest),
+        Some(("ipv4", rest)) => (4, rest),
+        Some(("ipv6", rest)) => (6, rest),
+        Some(_) => return addr.to_string(),
+    };
+    if rest.starts_with('/') {
+        return addr.to_string();
+    }
+    // The port follows the last ':' unless the address ends with ']'.
+    let (host, port) = match rest.rfind([':', ']']) {
+        Some(at) if rest.as_bytes()[at] == b':' => (&rest[..at], Some(&rest[at + 1..])),
+        _ => (rest, None),
+    };
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let host = match (family, bare) {
+        (0 | 4, "" | "*") => String::new(),
+        (6, "" | "*") => format!("[{}]", Ipv6Addr::UNSPECIFIED),
+        _ => match bare.parse::<IpAddr>() {
+            Ok(IpAddr::V4(ip)) if family != 6 && bare == host => {
+                if ip.is_unspecified() {
+                    String::new()
+                } else {
+                    ip.to_string()
+                }
+            }
+            Ok(IpAddr::V6(ip)) if family != 4 => format!("[{ip}]"),
+            _ => return addr.to_string(),
+        },
+    };
+    let port = match port {
+        None => return host,
+        Some(p) => {
+            let numbers: Option<Vec<String>> = p
+                .split('-')
+                .map(|n| {
+                    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        .then(|| atol(n).to_string())
+                })
+                .collect();
+            match numbers {
+                Some(n) if n.len() <= 2 => n.join("-"),
+                _ => p.to_string(),
+            }
+        }
+    };
+    format!("{host}:{port}")
 }
 
 /// A number as C's `atol` reads it, as HAProxy 2.6 reads `maxconn`, `weight`, ...: blanks,
@@ -546,7 +742,38 @@ fn inherited(kind: &str, key: &str) -> bool {
 /// could otherwise ask for every one of thousands of proxies to copy thousands of keys.
 const MAX_INHERITED: usize = 1_000_000;
 
-/// The sections into one tree, each proxy with what it inherits.
+/// Whether a proxy runs `key`'s lines after those of its defaults (see [`APPENDED`]).
+fn appended(key: &str) -> bool {
+    APPENDED.contains(&key)
+}
+
+/// A `log` list as HAProxy 2.6 builds it: `no log` drops the lines before it.
+fn logs(values: Vec<(Value, u32)>) -> Vec<(Value, u32)> {
+    let mut out = Vec::new();
+    for (v, line) in values {
+        if v == Value::Bool(false) {
+            out.clear();
+        } else {
+            out.push((v, line));
+        }
+    }
+    out
+}
+
+/// The sections into one tree: each proxy with what it runs, its own settings and those it
+/// inherits; a `defaults` section only with what reaches no proxy of this file.
+///
+/// HAProxy 2.6 (`cfg_parse_listen`, src/cfgparse-listen.c): a frontend, backend or listen
+/// takes the last `defaults` before it (named or not), or the one its `from NAME` names; a
+/// `defaults` section takes nothing but from its own `from NAME`. The defaults in force are
+/// kept in static variables across files, so the last `defaults` of this file is the one of
+/// the proxies of any file read after it (`haproxy -f a.cfg -f conf.d/`), and a named one can
+/// be taken by a `from NAME` there. So a `defaults` key is reported by itself only where no
+/// proxy of this file runs it and a later file still could: in the file's last `defaults`
+/// section, or a named one. Where a proxy here runs it, it is compared in that proxy (at the
+/// `defaults` line), so moving `timeout connect 5s` from `defaults` into every backend that
+/// runs it is no drift. A key no proxy runs in an unnamed `defaults` that a later one
+/// replaces is read by nothing: not compared.
 fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
     let anonymous = sections
         .iter()
@@ -559,6 +786,7 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
             Some(name) => sections[..i]
                 .iter()
                 .rposition(|d| d.kind == "defaults" && d.name.as_deref() == Some(name)),
+            None if sections[i].kind == "defaults" => None,
             None => last_defaults,
         };
         let s = &mut sections[i];
@@ -576,17 +804,30 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
         if matches!(s.kind, "frontend" | "backend" | "listen" | "defaults") {
             s.inherits = inherits;
         }
-        if sections[i].kind == "defaults" {
+        // A directive given more than once is a list.
+        let repeated: Vec<String> = s
+            .keys
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(k, _)| k.clone())
+            .collect();
+        s.lists.extend(repeated);
+        if s.kind == "defaults" {
             last_defaults = Some(i);
         }
     }
-    // Defaults may inherit from defaults (`defaults B from A`): resolve in file order.
+    // What each section runs, in file order (a defaults may take from an earlier one), and
+    // which (defaults section, key) some proxy runs.
     let mut effective: Vec<BTreeMap<String, Vec<(Value, u32)>>> = Vec::new();
     let mut lists: Vec<std::collections::HashSet<String>> = Vec::new();
+    let mut taken: std::collections::HashSet<(usize, String)> = Default::default();
     let mut budget = MAX_INHERITED;
     for s in &sections {
         let mut keys = s.keys.clone();
         let mut list = s.lists.clone();
+        // A proxy's first `stats` line detaches it from the defaults' stats settings (all of
+        // them: `uri_auth = NULL`, src/cfgparse-listen.c).
+        let own_stats = s.kind != "defaults" && keys.keys().any(|k| k.starts_with("stats."));
         if let Some(d) = s.inherits {
             budget = budget.checked_sub(effective[d].len()).ok_or_else(|| {
                 ParseError::new(
@@ -598,12 +839,43 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
                 )
             })?;
             for (k, v) in &effective[d] {
-                if (s.kind == "defaults" || inherited(s.kind, k)) && !keys.contains_key(k) {
+                if !(s.kind == "defaults" || inherited(s.kind, k))
+                    || (own_stats && k.starts_with("stats."))
+                {
+                    continue;
+                }
+                if appended(k) {
+                    let mut all = v.clone();
+                    all.extend(keys.remove(k).unwrap_or_default());
+                    keys.insert(k.clone(), all);
+                    list.insert(k.clone());
+                } else if keys.contains_key(k) {
+                    continue;
+                } else {
                     keys.insert(k.clone(), v.clone());
                     if lists[d].contains(k) {
                         list.insert(k.clone());
                     }
                 }
+                if s.kind != "defaults" {
+                    // Runs the key of `d`, and of the defaults `d` took it from.
+                    let mut at = d;
+                    while taken.insert((at, k.clone())) {
+                        let own = sections[at].keys.contains_key(k);
+                        match sections[at].inherits {
+                            Some(p) if effective[p].contains_key(k) && (!own || appended(k)) => {
+                                at = p;
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(v) = keys.remove("log") {
+            let v = logs(v);
+            if !v.is_empty() {
+                keys.insert("log".into(), v);
             }
         }
         effective.push(keys);
@@ -611,13 +883,14 @@ fn build(mut sections: Vec<Section>) -> Result<Tree, ParseError> {
     }
     let mut tree = Tree::new();
     for (i, s) in sections.iter().enumerate() {
-        // A defaults section's own keys; a proxy's effective ones.
-        let keys = if s.kind == "defaults" {
-            &s.keys
-        } else {
-            &effective[i]
-        };
-        for (k, values) in keys {
+        let reachable = s.name.is_some() || Some(i) == last_defaults;
+        if s.kind == "defaults" && !reachable {
+            continue;
+        }
+        for (k, values) in &effective[i] {
+            if s.kind == "defaults" && taken.contains(&(i, k.clone())) {
+                continue;
+            }
             let mut path = s.path.clone();
             path.push('.');
             path.push_str(k);
@@ -740,6 +1013,129 @@ mod tests {
         assert_eq!(get(&a, "backend.app.mode").0, &s("http"));
         let named = parse("defaults base\n  maxconn 10\ndefaults other\n  maxconn 20\nfrontend web from base\n  bind :80\n").unwrap();
         assert_eq!(get(&named, "frontend.web.maxconn").0, &Value::Int(10));
+    }
+
+    #[test]
+    fn a_defaults_key_is_compared_where_a_proxy_runs_it() {
+        // Moved from defaults into the backends that run it: no drift.
+        let a = parse("defaults\n  mode http\n  timeout connect 5s\nbackend a\n  server s 10.0.0.1:80\nbackend b\n  server s 10.0.0.2:80\n").unwrap();
+        let b = parse("defaults\n  mode http\nbackend a\n  timeout connect 5000\n  server s 10.0.0.1:80\nbackend b\n  timeout connect 5s\n  server s 10.0.0.2:80\n").unwrap();
+        assert_eq!(drift(&a, &b), Vec::<String>::new());
+        assert!(a.get("defaults.timeout.connect").is_none());
+        assert_eq!(get(&a, "backend.b.timeout.connect"), (&Value::Int(5000), 3));
+        // Run by no proxy here: the last defaults reaches the files read after this one.
+        let c = parse("defaults\n  timeout connect 5s\n  timeout client 9s\nbackend a\n").unwrap();
+        assert_eq!(get(&c, "defaults.timeout.client"), (&Value::Int(9000), 3));
+        assert!(c.get("defaults.timeout.connect").is_none());
+        // A named one can be taken by `from` in a later file; an unnamed one a later
+        // defaults replaces is read by nothing.
+        let d = parse("defaults\n  maxconn 7\ndefaults base\n  maxconn 8\ndefaults\n  mode tcp\n  timeout client 3s\nbackend a\n").unwrap();
+        assert_eq!(get(&d, "defaults.base.maxconn").0, &Value::Int(8));
+        assert!(
+            d.iter().all(|(k, _)| !k.starts_with("defaults[0]")),
+            "{d:?}"
+        );
+        assert_eq!(get(&d, "defaults[1].timeout.client").0, &Value::Int(3000));
+        assert!(d.get("defaults[1].mode").is_none());
+    }
+
+    #[test]
+    fn a_proxys_own_stats_replace_all_of_the_defaults() {
+        let t = parse("defaults\n  stats enable\n  stats uri /s\n  stats auth a:b\nlisten one\n  bind :80\nlisten two\n  bind :81\n  stats auth c:d\n").unwrap();
+        assert_eq!(get(&t, "listen.one.stats.uri"), (&s("/s"), 3));
+        assert!(t.get("listen.two.stats.uri").is_none());
+        assert!(t.get("listen.two.stats.auth[1]").is_none());
+        assert_eq!(get(&t, "listen.two.stats.auth[0]").0, &s("c:d"));
+    }
+
+    #[test]
+    fn a_defaults_section_takes_nothing_from_the_one_before() {
+        let t = parse(
+            "defaults\n  maxconn 10\n  mode http\ndefaults\n  retries 2\nfrontend f\n  bind :80\n",
+        )
+        .unwrap();
+        assert!(t.get("frontend.f.maxconn").is_none());
+        assert!(t.get("frontend.f.mode").is_none());
+        let from = parse(
+            "defaults a\n  maxconn 10\ndefaults b from a\n  retries 2\nlisten f\n  bind :80\n",
+        )
+        .unwrap();
+        assert_eq!(get(&from, "listen.f.maxconn"), (&Value::Int(10), 2));
+        assert_eq!(get(&from, "listen.f.retries"), (&Value::Int(2), 4));
+    }
+
+    #[test]
+    fn rules_and_logs_of_defaults_run_first() {
+        let t = parse("defaults web\n  log global\n  http-request set-header X-A 1\nfrontend f from web\n  log 127.0.0.1 local0\n  http-request deny\n  bind :80\nfrontend g from web\n  no log\n  bind :81\n").unwrap();
+        assert_eq!(
+            get(&t, "frontend.f.http-request[0]"),
+            (&s("set-header X-A 1"), 3)
+        );
+        assert_eq!(get(&t, "frontend.f.http-request[1]"), (&s("deny"), 6));
+        assert_eq!(get(&t, "frontend.f.log[0]").0, &s("global"));
+        assert_eq!(get(&t, "frontend.f.log[1]").0, &s("127.0.0.1 local0"));
+        assert!(
+            t.iter().all(|(k, _)| !k.starts_with("frontend.g.log")),
+            "{t:?}"
+        );
+        assert!(t.iter().all(|(k, _)| !k.starts_with("defaults")), "{t:?}");
+    }
+
+    #[test]
+    fn bind_lines_by_address_options_in_any_order() {
+        let a = parse("frontend f\n  bind :443 ssl crt /x.pem alpn h2 maxconn 10\n").unwrap();
+        let b = parse("frontend f\n  bind *:443 maxconn 10 alpn h2 ssl crt /x.pem\n").unwrap();
+        assert_eq!(drift(&a, &b), Vec::<String>::new());
+        assert_eq!(get(&a, "frontend.f.bind.:443.alpn"), (&s("h2"), 2));
+        assert_eq!(get(&a, "frontend.f.bind.:443.maxconn").0, &Value::Int(10));
+        assert_eq!(get(&a, "frontend.f.bind.:443.ssl").0, &Value::Bool(true));
+        assert_eq!(get(&a, "frontend.f.bind.:443.crt[0]").0, &s("/x.pem"));
+        // Certificates keep their order: the first is served without SNI.
+        let c = parse("frontend f\n  bind :443 ssl crt /a.pem crt /b.pem\n").unwrap();
+        let d = parse("frontend f\n  bind :443 ssl crt /b.pem crt /a.pem\n").unwrap();
+        assert_eq!(drift(&c, &d).len(), 2);
+        // One listener per address of a list.
+        let e = parse("frontend f\n  bind :80,:8080 name x\n").unwrap();
+        let f = parse("frontend f\n  bind :8080 name x\n  bind :80 name x\n").unwrap();
+        assert_eq!(drift(&e, &f), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_bind_line_is_bounded() {
+        let addrs: Vec<String> = (0..2000).map(|i| format!(":{i}")).collect();
+        let line = format!(
+            "frontend f\n  bind {}{}\n",
+            addrs.join(","),
+            " ssl".repeat(100)
+        );
+        let e = parse(&line).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("more than 100000"), "{e:?}");
+        assert!(parse(&format!("frontend f\n  bind {} ssl\n", addrs.join(","))).is_ok());
+    }
+
+    #[test]
+    fn bind_addresses_as_haproxy_reads_them() {
+        for (written, read) in [
+            (":80", ":80"),
+            ("*:80", ":80"),
+            ("0.0.0.0:80", ":80"),
+            ("ipv4@:80", ":80"),
+            ("ip@*:080", ":80"),
+            (":::80", "[::]:80"),
+            ("[::]:80", "[::]:80"),
+            ("ipv6@:80", "[::]:80"),
+            ("[0:0::1]:80", "[::1]:80"),
+            ("::1:80", "[::1]:80"),
+            ("127.0.0.1:8000-8009", "127.0.0.1:8000-8009"),
+            ("/run/haproxy.sock", "/run/haproxy.sock"),
+            ("unix@web.sock", "unix@web.sock"),
+            ("fd@3", "fd@3"),
+            ("localhost:80", "localhost:80"),
+            ("ipv6@127.0.0.1:80", "ipv6@127.0.0.1:80"),
+        ] {
+            assert_eq!(bind_address(written), read, "{written}");
+        }
     }
 
     #[test]

@@ -1,33 +1,51 @@
-//! Docker Compose files judged by Compose itself: `docker-compose config` (Debian's
-//! docker-compose 1.29.2; it normalizes a file without a daemon) prints the model Compose
-//! reads. Equivalent rewrites of a real upstream file (awesome-compose's
-//! nextcloud-redis-mariadb) print the same model, and confdrift finds no drift in them; edits
-//! print another, and confdrift names the key that changed.
+//! Docker Compose files judged by Compose itself, both versions: `config` (it normalizes a
+//! file without a daemon) prints the model Compose reads. The judges are Compose v1 (Debian
+//! bookworm's docker-compose 1.29.2, Python) and Compose v2, the current one (Debian trixie's
+//! docker-compose 2.26.1, a Go binary; `.ci/run` fetches it from trixie as
+//! `docker-compose-v2`). Equivalent rewrites of a real upstream file (awesome-compose's
+//! nextcloud-redis-mariadb) print the same model under both, and confdrift finds no drift in
+//! them; edits print another under both, and confdrift names the key that changed. Where the
+//! two disagree (a bare build argument), confdrift follows v2.
 
 use crate::harness::run_in;
 
 const UPSTREAM: &str = include_str!("../../fixtures/upstream/awesome-compose/compose.yaml");
 
-/// What `docker-compose config` prints for `text` (no environment: nothing substituted).
-fn judge(text: &str) -> String {
+/// Compose v1 and v2, as installed by `.ci/run`.
+const V1: &str = "docker-compose";
+const V2: &str = "docker-compose-v2";
+
+/// What `PROGRAM config` prints for `text` (no environment: nothing substituted; one
+/// project name and the directory as `DIR`, so nothing depends on where it ran).
+fn judge_with(program: &str, text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("compose.yaml");
     std::fs::write(&file, text).unwrap();
-    let out = std::process::Command::new("docker-compose")
-        .arg("-f")
+    let out = std::process::Command::new(program)
+        .args(["-p", "confdrift", "-f"])
         .arg(&file)
         .arg("config")
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .current_dir(dir.path())
         .output()
-        .expect("docker-compose must be installed (.ci/run installs Debian's docker-compose)");
+        .unwrap_or_else(|e| {
+            panic!("{program} must be installed (.ci/run installs Compose v1 and v2): {e}")
+        });
     assert!(
         out.status.success(),
-        "docker-compose config refused:\n{text}\n{}",
+        "{program} config refused:\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    // A build context is printed as an absolute path: the temporary directory's.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .replace(&dir.path().display().to_string(), "DIR")
+}
+
+/// Whether Compose v1 and v2 each read `a` and `b` as the same model.
+fn same_for(a: &str, b: &str) -> [bool; 2] {
+    [V1, V2].map(|p| judge_with(p, a) == judge_with(p, b))
 }
 
 /// `confdrift diff old/compose.yaml new/compose.yaml`: (key, kind) of each finding, and the
@@ -138,12 +156,12 @@ fn equivalent_rewrites_are_no_drift_as_compose_reads_them() {
         UPSTREAM.replace("- MYSQL_USER=nextcloud", "- \"MYSQL_USER=nextcloud\""),
         sections_reversed(&env_as_map(UPSTREAM)),
     ] {
-        assert_eq!(judge(UPSTREAM), judge(&rewritten), "{rewritten}");
+        assert_eq!(same_for(UPSTREAM, &rewritten), [true, true], "{rewritten}");
         let (found, _) = confdrift(UPSTREAM, &rewritten);
         assert_eq!(found, vec![], "{rewritten}");
     }
     let rewritten = with_nc(&env_as_map(UPSTREAM), labels_map);
-    assert_eq!(judge(&base), judge(&rewritten), "{rewritten}");
+    assert_eq!(same_for(&base, &rewritten), [true, true], "{rewritten}");
     assert_eq!(confdrift(&base, &rewritten).0, vec![], "{rewritten}");
 }
 
@@ -182,7 +200,7 @@ fn edits_are_drift_named_by_key_as_compose_reads_them() {
             vec![k("services.nc.environment.MYSQL_HOST", "removed")],
         ),
     ] {
-        assert_ne!(judge(&old), judge(&new), "{new}");
+        assert_eq!(same_for(&old, &new), [false, false], "{new}");
         let (found, _) = confdrift(&old, &new);
         assert_eq!(found, want, "{new}");
     }
@@ -195,7 +213,7 @@ fn passwords_in_environment_lists_are_not_shown() {
         "- MYSQL_ROOT_PASSWORD=Tr0ub4dor-3",
         1,
     );
-    assert_ne!(judge(UPSTREAM), judge(&new));
+    assert_eq!(same_for(UPSTREAM, &new), [false, false]);
     let (found, text) = confdrift(UPSTREAM, &new);
     assert_eq!(
         found,
@@ -206,4 +224,38 @@ fn passwords_in_environment_lists_are_not_shown() {
     );
     assert!(!text.contains("Tr0ub4dor"), "{text}");
     assert!(text.contains("MYSQL_ROOT_PASSWORD"), "{text}");
+}
+
+#[test]
+fn a_bare_build_argument_is_taken_from_the_shell_as_compose_v2_reads_it() {
+    // `- VERSION` alone: v2 passes the shell's value, or nothing at all (the Dockerfile's
+    // default) when the shell has none; v1 printed (and passed) the empty string, as for
+    // `- VERSION=`. confdrift follows v2: the bare argument is not the empty one.
+    let build = |arg: &str| {
+        format!(
+            "services:\n  app:\n    image: app\n    build:\n      context: .\n      args:\n        - {arg}\n        - MODE=prod\n"
+        )
+    };
+    let (bare, empty) = (build("VERSION"), build("VERSION="));
+    assert_eq!(same_for(&bare, &empty), [true, false]);
+    assert!(!judge_with(V2, &bare).contains("VERSION"));
+    assert!(judge_with(V2, &empty).contains("VERSION: \"\""));
+    assert_eq!(
+        confdrift(&bare, &empty).0,
+        vec![(
+            "services.app.build.args.VERSION".to_string(),
+            "changed".to_string()
+        )]
+    );
+    // Written as a mapping, the same two.
+    let map = |v: &str| {
+        build("MODE=prod").replace(
+            "        - MODE=prod\n        - MODE=prod\n",
+            &format!("        MODE: prod\n        VERSION:{v}\n"),
+        )
+    };
+    assert_eq!(same_for(&map(""), &bare), [true, true]);
+    assert_eq!(same_for(&map(" ''"), &empty), [true, true]);
+    assert_eq!(confdrift(&map(""), &bare).0, vec![]);
+    assert_eq!(confdrift(&map(" ''"), &empty).0, vec![]);
 }

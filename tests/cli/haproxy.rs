@@ -213,6 +213,31 @@ fn haproxy_accepts_each_rewrite_and_confdrift_names_each_edit() {
             vec![],
         ),
         (
+            "timeout connect moved from defaults into every backend and listen",
+            replace(a, "\ttimeout connect 5000\n", "")
+                .replace(
+                    "\tbalance roundrobin\n",
+                    "\tbalance roundrobin\n\ttimeout connect 5s\n",
+                )
+                .replace("\tserver api1", "\ttimeout connect 5000\n\tserver api1")
+                .replace(
+                    "\tbalance leastconn\n",
+                    "\tbalance leastconn\n\ttimeout connect 5s\n",
+                )
+                .replace(
+                    "\tstats enable\n",
+                    "\tstats enable\n\ttimeout connect 5000ms\n",
+                ),
+            vec![],
+        ),
+        (
+            "bind addresses spelled otherwise (the IPv4 wildcard, a port with a 0)",
+            e("bind :8080", "bind *:8080")
+                .replace("bind :5433", "bind 0.0.0.0:5433")
+                .replace("bind :8404", "bind ipv4@:08404"),
+            vec![],
+        ),
+        (
             "a server's maxconn 100 -> 200",
             e(db1, "server db1 10.0.0.5:5432 maxconn 200 check inter 2s"),
             vec![("listen.pg.server.db1.maxconn", line_of(a, db1))],
@@ -240,10 +265,9 @@ fn haproxy_accepts_each_rewrite_and_confdrift_names_each_edit() {
             ],
         ),
         (
-            "the defaults' maxconn, inherited by the frontend and the listens",
+            "the defaults' maxconn, inherited by the frontend and the listens (named there, not at the defaults: every proxy that runs it is named)",
             e("maxconn 2000", "maxconn 3000"),
             vec![
-                ("defaults.maxconn", line_of(a, "maxconn 2000")),
                 ("frontend.web.maxconn", line_of(a, "maxconn 2000")),
                 ("listen.pg.maxconn", line_of(a, "maxconn 2000")),
                 ("listen.stats.maxconn", line_of(a, "maxconn 2000")),

@@ -16,6 +16,7 @@ mod follow;
 mod formats;
 mod getting_started;
 mod haproxy;
+mod haproxy_running;
 mod harness;
 mod include_refusals;
 mod init;
