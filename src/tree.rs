@@ -299,7 +299,9 @@ mod tests {
     /// vertical tab, NEL, NBSP or an em space), and plain keys, ASCII or not, are not.
     #[test]
     fn key_segments_with_any_whitespace_are_quoted() {
-        for ws in ['\u{b}', '\u{c}', '\r', '\u{85}', '\u{a0}', '\u{2003}', '\u{3000}'] {
+        for ws in [
+            '\u{b}', '\u{c}', '\r', '\u{85}', '\u{a0}', '\u{2003}', '\u{3000}',
+        ] {
             let mut p = String::new();
             push_key(&mut p, &format!("a{ws}b"));
             assert_eq!(p, format!("\"a{ws}b\""), "{:?}", ws);

@@ -13,21 +13,104 @@
 //!   Compose v2 reads it: the shell's value, or none at all (the Dockerfile's default) when
 //!   the shell has none; v1 printed and passed the empty string instead. A list item that is
 //!   not a string stays at its index.
-//! - Everything else is YAML as written (`deploy.replicas`, `ports`, `command`): a port list
-//!   is still compared by position, and `"80:80"` is not the same as the long syntax.
+//! - A service's `ports` are read as Compose v2 reads them ([`compose_ports`]): the short
+//!   syntax and the long one are one model (`"80:80"` is `ports[0].target` 80,
+//!   `ports[0].published` "80", `protocol` tcp, `mode` ingress), a range one port per number;
+//!   still by position, as `config` prints them.
+//! - Everything else is YAML as written (`deploy.replicas`, `command`).
 
-use crate::tree::{ParseError, Tree, Value, push_key};
+use super::compose_ports::{self, Port};
+use crate::tree::{Entry, ParseError, Tree, Value, push_key};
+use indexmap::IndexMap;
 
 pub fn parse(text: &str) -> Result<Tree, ParseError> {
     let tree = super::yaml::parse(text)?;
     let mut out = Tree::new();
+    // A service's port items, by list and index: (field, entry) of each ("" for a scalar).
+    let mut ports: IndexMap<&str, IndexMap<&str, Vec<(&str, &Entry)>>> = IndexMap::new();
     for (key, entry) in tree.iter() {
+        if let Some((list, index, field)) = port_item(key) {
+            let item = ports.entry(list).or_default().entry(index).or_default();
+            item.push((field, entry));
+            continue;
+        }
         match by_name(key, &entry.value) {
             Some((path, value)) => out.insert(path, value, entry.line),
             None => out.insert(key, entry.value.clone(), entry.line),
         }
     }
+    // Ranges expand: at most this many ports per file (a hostile `1-65535:1-65535` on every
+    // line must not take the memory); past it, items are kept as written.
+    let mut budget = MAX_PORTS;
+    for (list, items) in ports {
+        let mut at = 0;
+        for (index, fields) in items {
+            let line = fields.iter().map(|(_, e)| e.line).min().unwrap_or(0);
+            let read: Option<Vec<Port>> = match fields.as_slice() {
+                [("", entry)] => match &entry.value {
+                    Value::Str(s) => compose_ports::short(s, budget),
+                    Value::Int(n) => compose_ports::short(&n.to_string(), budget),
+                    _ => None,
+                },
+                _ if fields
+                    .iter()
+                    .all(|(f, _)| !f.is_empty() && !f.contains(['.', '['])) =>
+                {
+                    compose_ports::long(&fields).map(|p| vec![p])
+                }
+                _ => None,
+            };
+            let read = read.filter(|r| r.len() <= budget);
+            match read {
+                Some(read) => {
+                    budget -= read.len();
+                    for port in read {
+                        for (field, value) in port {
+                            out.insert(format!("{list}[{at}].{field}"), value, line);
+                        }
+                        at += 1;
+                    }
+                }
+                // Kept as written (under its own index, so it never matches a read one).
+                None => {
+                    for (field, entry) in fields {
+                        let key = match field {
+                            "" => format!("{list}[{index}]"),
+                            f => format!("{list}[{index}].{f}"),
+                        };
+                        out.insert(key, entry.value.clone(), entry.line);
+                    }
+                    at += 1;
+                }
+            }
+        }
+    }
     Ok(out)
+}
+
+/// How many ports a file's short-syntax ranges may expand to ([`parse`]).
+const MAX_PORTS: usize = 10_000;
+
+/// `services.web.ports[2].target` → (`services.web.ports`, `2`, `target`); the field is ""
+/// for a scalar item.
+fn port_item(key: &str) -> Option<(&str, &str, &str)> {
+    let rest = key.strip_prefix("services.")?;
+    let at = rest.find(".ports[")?;
+    // The service's name is one segment: quoted when it holds a dot.
+    let name = &rest[..at];
+    if name.is_empty() || (!name.starts_with('"') && name.contains(['.', '['])) {
+        return None;
+    }
+    let list = &key[.."services.".len() + at + ".ports".len()];
+    let tail = &key[list.len() + 1..];
+    let (index, field) = tail.split_once(']')?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match field {
+        "" => Some((list, index, "")),
+        f => Some((list, index, f.strip_prefix('.')?)),
+    }
 }
 
 /// The mapping key and value of a `- KEY=value` item of an `environment`, `labels` or
@@ -118,10 +201,32 @@ mod tests {
     }
 
     #[test]
+    fn short_and_long_ports_are_one_model_and_ranges_are_bounded() {
+        let short = parse("services:\n  web:\n    ports:\n      - 80:80\n      - \"127.0.0.1:53:53/udp\"\n      - 9000-9001\n").unwrap();
+        let long = parse("services:\n  web:\n    ports:\n      - {target: 80, published: 80}\n      - target: 53\n        published: \"53\"\n        host_ip: 127.0.0.1\n        protocol: udp\n        mode: ingress\n      - {target: 9000}\n      - {target: 9001, protocol: tcp}\n").unwrap();
+        assert_eq!(short.len(), long.len());
+        for (k, e) in short.iter() {
+            let other = long.get(k).unwrap_or_else(|| panic!("{k} missing"));
+            assert!(e.value.same(&other.value), "{k}");
+        }
+        assert_eq!(
+            short.get("services.web.ports[1].host_ip").map(|e| e.line),
+            Some(5)
+        );
+        let hostile = format!(
+            "services:\n  web:\n    ports:\n{}",
+            "      - 1-65535:1-65535\n".repeat(50)
+        );
+        let t = parse(&hostile).unwrap();
+        assert_eq!(t.get("services.web.ports[49]").map(|e| e.line), Some(53));
+        assert!(t.len() < 60);
+    }
+
+    #[test]
     fn other_lists_stay_by_position() {
         let t = parse("services:\n  web:\n    command:\n      - A=1\n    ports:\n      - 80:80\nx-env:\n  environment:\n    - A=1\n").unwrap();
         assert!(t.get("services.web.command[0]").is_some());
-        assert!(t.get("services.web.ports[0]").is_some());
+        assert!(t.get("services.web.ports[0].target").is_some());
         assert!(t.get("x-env.environment[0]").is_some());
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod binary;
 mod compose;
+mod compose_ports;
 pub mod defaults;
 mod dotenv;
 pub mod follow;

@@ -259,3 +259,80 @@ fn a_bare_build_argument_is_taken_from_the_shell_as_compose_v2_reads_it() {
     assert_eq!(confdrift(&map(""), &bare).0, vec![]);
     assert_eq!(confdrift(&map(" ''"), &empty).0, vec![]);
 }
+
+/// A service's ports as Compose v2 reads them: the short syntax, quoted or not, with its
+/// defaults written out, or the long one, is the same model (v1 printed some of these
+/// differently: its answers are shown, not required); a changed published port, protocol,
+/// address or target is drift named by its field.
+#[test]
+fn ports_in_short_and_long_syntax_are_one_model_as_compose_v2_reads_them() {
+    let ports = |items: &str| {
+        UPSTREAM.replacen(
+            "    ports:\n      - 80:80\n",
+            &format!("    ports:\n{items}"),
+            1,
+        )
+    };
+    let base = ports("      - 80:80\n      - 9000-9001:9000-9001\n");
+    assert_ne!(base, UPSTREAM);
+    for rewritten in [
+        ports("      - \"80:80\"\n      - \"9000-9001:9000-9001/tcp\"\n"),
+        ports("      - target: 80\n        published: 80\n      - 9000:9000\n      - 9001:9001\n"),
+        ports(
+            "      - {mode: ingress, target: 80, published: \"80\", protocol: tcp}\n      - 9000-9001:9000-9001\n",
+        ),
+        ports(
+            "      - 080:80\n      - target: 9000\n        published: 9000\n      - {target: 9001, published: \"9001\", protocol: tcp}\n",
+        ),
+    ] {
+        let [v1, v2] = same_for(&base, &rewritten);
+        assert!(v2, "Compose v2 reads these alike (v1: {v1}):\n{rewritten}");
+        let (found, _) = confdrift(&base, &rewritten);
+        assert_eq!(found, vec![], "{rewritten}");
+    }
+    // Spellings v1 refuses and v2 takes: an upper-case protocol, an empty one.
+    let v2_only = ports("      - 80:80/TCP\n      - 9000-9001:9000-9001/\n");
+    assert_eq!(judge_with(V2, &base), judge_with(V2, &v2_only));
+    assert_eq!(confdrift(&base, &v2_only).0, vec![]);
+    let k = |key: &str| (key.to_string(), "changed".to_string());
+    for (new, want) in [
+        (
+            ports("      - 8080:80\n      - 9000-9001:9000-9001\n"),
+            vec![k("services.nc.ports[0].published")],
+        ),
+        (
+            ports("      - 80:80/udp\n      - 9000-9001:9000-9001\n"),
+            vec![k("services.nc.ports[0].protocol")],
+        ),
+        // The long syntax's protocol is kept as written: `TCP` is not `tcp` to v2.
+        (
+            ports(
+                "      - {target: 80, published: 80, protocol: TCP}\n      - 9000-9001:9000-9001\n",
+            ),
+            vec![k("services.nc.ports[0].protocol")],
+        ),
+        (
+            ports("      - 80:80\n      - 9000-9001:9000-9001\n")
+                .replace("9000-9001:9000-9001", "9000-9001:9100-9101"),
+            vec![
+                k("services.nc.ports[1].target"),
+                k("services.nc.ports[2].target"),
+            ],
+        ),
+    ] {
+        assert_eq!(same_for(&base, &new)[1], false, "{new}");
+        let (found, _) = confdrift(&base, &new);
+        assert_eq!(found, want, "{new}");
+    }
+    let (found, _) = confdrift(
+        &base,
+        &ports("      - 127.0.0.1:80:80\n      - 9000-9001:9000-9001\n"),
+    );
+    assert_eq!(
+        found,
+        vec![(
+            "services.nc.ports[0].host_ip".to_string(),
+            "added".to_string()
+        )]
+    );
+}
