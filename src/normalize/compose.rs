@@ -27,7 +27,7 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
     let tree = super::yaml::parse(text)?;
     let mut out = Tree::new();
     // A service's port items, by list and index: (field, entry) of each ("" for a scalar).
-    let mut ports: IndexMap<&str, IndexMap<&str, Vec<(&str, &Entry)>>> = IndexMap::new();
+    let mut ports: IndexMap<&str, Items> = IndexMap::new();
     for (key, entry) in tree.iter() {
         if let Some((list, index, field)) = port_item(key) {
             let item = ports.entry(list).or_default().entry(index).or_default();
@@ -87,6 +87,9 @@ pub fn parse(text: &str) -> Result<Tree, ParseError> {
     }
     Ok(out)
 }
+
+/// One `ports` list's items by index: (field, entry) of each ("" for a scalar item).
+type Items<'t> = IndexMap<&'t str, Vec<(&'t str, &'t Entry)>>;
 
 /// How many ports a file's short-syntax ranges may expand to ([`parse`]).
 const MAX_PORTS: usize = 10_000;
