@@ -320,7 +320,7 @@ fn ports_in_short_and_long_syntax_are_one_model_as_compose_v2_reads_them() {
             ],
         ),
     ] {
-        assert_eq!(same_for(&base, &new)[1], false, "{new}");
+        assert!(!same_for(&base, &new)[1], "{new}");
         let (found, _) = confdrift(&base, &new);
         assert_eq!(found, want, "{new}");
     }
