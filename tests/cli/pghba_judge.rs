@@ -269,10 +269,27 @@ fn edits_the_server_reads_differently_are_named_by_rule() {
         "host all pgbouncer db.example.com",
     ] {
         assert!(
-            after.contains(&key(rule, "after").as_str()),
+            findings.contains(&(key(rule, "after"), "moved".to_string())),
             "{rule}: {findings:?}"
         );
     }
+    // A move is a `moved` finding, whose message names the rule it now comes after.
+    assert!(
+        findings.iter().all(|(_, kind)| kind == "moved"),
+        "{findings:?}"
+    );
+    let a = f.write("old/pg_hba.conf", &base);
+    let b = f.write("new/pg_hba.conf", &moved);
+    let text = f.run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("moved")
+            && text
+                .stdout
+                .contains("now after \"host all all all\", which matches first where both match"),
+        "{}",
+        text.stdout
+    );
     assert!(
         !after.iter().any(|k| k.starts_with("\"local")),
         "local rules never meet a host rule: {findings:?}"
