@@ -85,6 +85,7 @@ pub fn collect_following(
                 if !snap.asked.contains(&inc.pattern)
                     && !wanted.iter().any(|(w, _, _)| w.pattern == inc.pattern)
                 {
+                    let format = inc.format.unwrap_or(format);
                     wanted.push((inc, format, path.clone()));
                 }
             }

@@ -25,6 +25,7 @@
 
 use super::Format;
 use super::includes::{self, join, parent};
+use super::pghba_includes;
 use crate::tree::{Tree, Value};
 
 /// One file (or glob of files) an include directive names.
@@ -42,6 +43,9 @@ pub struct Include {
     /// `include_dir` ("could not open configuration directory"), MariaDB's `!includedir`
     /// ("Fatal error in defaults handling").
     pub dir: Option<String>,
+    /// The format the file is read in, when not its includer's (pg_hba.conf's `@file`, a
+    /// list of names).
+    pub format: Option<Format>,
 }
 
 /// The directory a file's includes are followed within: the first two levels of the path of
@@ -70,7 +74,7 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer"
+        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer" | "pghba" | "pgnames"
     )
 }
 
@@ -88,7 +92,9 @@ pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec
         format.name(),
         "pgconf" | "sshd" | "ssh" | "redis" | "pgbouncer"
     ) {
-        if !directive_word().is_match(bytes) {
+        // pg_hba.conf's `@file` names a file without the word.
+        let names = matches!(format.name(), "pghba" | "pgnames") && bytes.contains(&b'@');
+        if !names && !directive_word().is_match(bytes) {
             return Vec::new();
         }
         return match format.parse(bytes) {
@@ -168,6 +174,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     line,
                     skip_dot_files: true,
                     dir: Some(target.trim_end_matches('/').to_string()),
+                    format: None,
                 },
                 _ => Include {
                     pattern: glob_escape(&target),
@@ -175,6 +182,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     line: if line == u32::MAX { 0 } else { line },
                     skip_dot_files: false,
                     dir: None,
+                    format: None,
                 },
             })
             .collect(),
@@ -198,6 +206,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     required: false,
                     line,
                     dir: None,
+                    format: None,
                 })
                 .collect()
         }
@@ -247,10 +256,19 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                         pattern,
                         line,
                         dir: None,
+                        format: None,
                     }
                 })
                 .collect()
         }
+        "pghba" => pghba_includes::references(path, tree)
+            .into_iter()
+            .map(pg_hba_include)
+            .collect(),
+        "pgnames" => pghba_includes::name_references(path, tree)
+            .into_iter()
+            .map(pg_hba_include)
+            .collect(),
         _ => Vec::new(),
     };
     out.retain(|i| i.pattern.starts_with('/') && !i.pattern.contains(['\n', '\0']));
@@ -265,6 +283,36 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
     }
     out.sort_by_key(|i| i.line);
     out
+}
+
+/// A file or directory a pg_hba.conf line names, as an include: `include` and `@file` are
+/// required (the server refuses to start without them), `@file` is a list of names
+/// (`pgnames`), `include_dir` reads the directory's `*.conf` not starting with `.`.
+fn pg_hba_include((r, line): (pghba_includes::Reference, u32)) -> Include {
+    use pghba_includes::Reference;
+    let (target, required, format) = match &r {
+        Reference::Include(t) => (t, true, None),
+        Reference::IfExists(t) => (t, false, None),
+        Reference::Names(t) => (t, true, Format::from_name("pgnames")),
+        Reference::Dir(t) => {
+            return Include {
+                pattern: format!("{}/*.conf", glob_escape(t.trim_end_matches('/'))),
+                required: false,
+                line,
+                skip_dot_files: true,
+                dir: Some(t.trim_end_matches('/').to_string()),
+                format: None,
+            };
+        }
+    };
+    Include {
+        pattern: glob_escape(target),
+        required,
+        line,
+        skip_dot_files: false,
+        dir: None,
+        format,
+    }
 }
 
 /// The values of every key whose last segment is `name` (`include`, `include[2]`,
@@ -299,6 +347,7 @@ fn absolute<'t>(
                 line,
                 skip_dot_files: false,
                 dir: None,
+                format: None,
             }
         })
         .collect()

@@ -327,7 +327,7 @@ pub(crate) fn join(dir: &str, target: &str) -> String {
 }
 
 /// The collected files `include_dir` reads from `dir`, in the order the server reads them.
-fn in_dir(dir: &str, paths: &[&str]) -> Vec<String> {
+pub(crate) fn in_dir(dir: &str, paths: &[&str]) -> Vec<String> {
     let mut out: Vec<&str> = paths
         .iter()
         .copied()

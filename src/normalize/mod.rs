@@ -24,7 +24,9 @@ mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
 mod pghba;
+pub mod pghba_includes;
 mod pgident;
+mod pgnames;
 mod pgpass;
 mod phpfpm;
 mod properties;
@@ -180,6 +182,15 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: pgident::parse,
+    },
+    // Only through pg_hba.conf's `@file` (or `format = "pgnames"`): no name of its own.
+    FormatSpec {
+        name: "pgnames",
+        file_names: &[],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgnames::parse,
     },
     FormatSpec {
         name: "ini",

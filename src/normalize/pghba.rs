@@ -51,7 +51,7 @@ const MAX_AFTER: usize = 32;
 /// byte offset in the logical line.
 pub(super) struct Tok {
     pub(super) text: String,
-    quoted: bool,
+    pub(super) quoted: bool,
     pub(super) at: usize,
     end: usize,
 }
@@ -302,8 +302,9 @@ fn line_rules(l: &Logical, fields: &[Vec<Tok>], rules: &mut Rules) -> Result<(),
         first.text.as_str(),
         "include" | "include_if_exists" | "include_dir"
     ) {
+        // PostgreSQL takes the first token of the second field (`include a,b` reads `a`).
         let file = match fields {
-            [_, f] if f.len() == 1 => &f[0],
+            [_, f] => &f[0],
             _ => {
                 return Err(l.error(
                     first.at,
@@ -821,3 +822,4 @@ fn after_text(keys: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests;
+pub(super) mod through;

@@ -234,6 +234,7 @@ fn included_formats(
                             && !(inc.skip_dot_files && base.starts_with('.'))
                             && spec.matches(&format!("/{other}"))
                         {
+                            let format = inc.format.unwrap_or(format);
                             out.insert((*other).clone(), (format, name.clone()));
                             next.push((*other, format, entry.clone()));
                         }

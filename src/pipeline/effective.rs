@@ -15,7 +15,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, glob3, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes,
-    redis_includes, systemd_dropins,
+    pghba_includes, redis_includes, systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -49,6 +49,9 @@ pub(super) fn views<'c, 'v>(
     let (units, other): (Vec<_>, Vec<_>) = other
         .into_iter()
         .partition(|f| f.format.name() == "systemd");
+    let (hba, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| matches!(f.format.name(), "pghba" | "pgnames"));
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow, version_of));
     out.extend(model_views(sshd, follow_sshd, version_of));
@@ -57,6 +60,7 @@ pub(super) fn views<'c, 'v>(
     out.extend(model_views(bouncer, follow_bouncer, version_of));
     out.extend(model_views(mycnf, follow_mycnf, version_of));
     out.extend(model_views(units, follow_systemd, version_of));
+    out.extend(model_views(hba, follow_pghba, version_of));
     out
 }
 
@@ -71,6 +75,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "pgbouncer" => Some(follow_bouncer),
         "mycnf" => Some(follow_mycnf),
         "systemd" => Some(follow_systemd),
+        "pghba" => Some(follow_pghba),
         _ => None,
     }
 }
@@ -208,6 +213,18 @@ fn follow_systemd<'t>(
     through(model_of("systemd"), path, tree, lookup, paths)
 }
 
+/// The rules PostgreSQL reads from a pg_hba.conf through its include lines and `@file` lists,
+/// when an included file holds some.
+fn follow_pghba<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("pghba"), path, tree, lookup, paths)
+}
+
 /// What MariaDB's server and clients run with when they read `path` (with the option table
 /// of `version`), when a file it includes sets something, keyed for rules as option files
 /// are: the server's options under `mysqld.` whichever group set them (`[mariadb]
@@ -307,11 +324,30 @@ struct Model {
     /// in its file ([`ReadThrough::own`]: MariaDB's `mariadb.max_connections`), not by the
     /// key of what the program runs with.
     names_own: bool,
+    /// Formats of files the program reads only through its own (pg_hba.conf's `@file` lists):
+    /// read with them, their changes judged by what the program runs with.
+    also: &'static [&'static str],
 }
 
-/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis
-/// and PgBouncer.
+impl Model {
+    fn reads(&self, format: Format) -> bool {
+        format.name() == self.format || self.also.contains(&format.name())
+    }
+}
+
+/// The programs whose includes are followed: PostgreSQL (postgresql.conf and pg_hba.conf),
+/// sshd, nginx, MariaDB's server, Redis, PgBouncer and systemd.
 const MODELS: &[Model] = &[
+    Model {
+        format: "pghba",
+        read_through: |root, tree, lookup, paths, _| {
+            pghba_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pghba_includes::is_directive,
+        reads_others: pghba_includes::reads_others,
+        names_own: false,
+        also: &["pgnames"],
+    },
     Model {
         format: "pgconf",
         read_through: |root, tree, lookup, paths, _| {
@@ -321,6 +357,7 @@ const MODELS: &[Model] = &[
         // postgresql.auto.conf counts only when collected: then it is a second file here.
         reads_others: |_, tree| includes::has_includes(tree),
         names_own: false,
+        also: &[],
     },
     Model {
         format: "sshd",
@@ -333,6 +370,7 @@ const MODELS: &[Model] = &[
         },
         reads_others: sshd_includes,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "nginx",
@@ -342,6 +380,7 @@ const MODELS: &[Model] = &[
         is_directive: nginx_includes::is_directive,
         reads_others: nginx_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "mycnf",
@@ -349,6 +388,7 @@ const MODELS: &[Model] = &[
         is_directive: mycnf_includes::is_directive,
         reads_others: mycnf_includes::reads_others,
         names_own: true,
+        also: &[],
     },
     Model {
         format: "redis",
@@ -358,6 +398,7 @@ const MODELS: &[Model] = &[
         is_directive: redis_includes::is_directive,
         reads_others: redis_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "pgbouncer",
@@ -367,6 +408,7 @@ const MODELS: &[Model] = &[
         is_directive: pgbouncer_includes::is_directive,
         reads_others: pgbouncer_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "systemd",
@@ -376,6 +418,7 @@ const MODELS: &[Model] = &[
         is_directive: |_| false,
         reads_others: systemd_dropins::reads_others,
         names_own: false,
+        also: &[],
     },
 ];
 
@@ -425,10 +468,7 @@ fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
 pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String, u32, String)> {
     let mut out: Vec<(String, u32, String)> = Vec::new();
     for model in MODELS {
-        let ours: Vec<&Compared> = files
-            .iter()
-            .filter(|f| f.format.name() == model.format)
-            .collect();
+        let ours: Vec<&Compared> = files.iter().filter(|f| model.reads(f.format)).collect();
         let paths: Vec<&str> = ours
             .iter()
             .filter(|f| f.live_tree().is_some())
@@ -473,21 +513,19 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
 /// file whose includes name files without includes, is not read through again.
 fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
     const SHORTEST_LIMIT: usize = 10;
-    let with: Vec<(&str, &Tree)> = files
+    let with: Vec<(&str, &Tree, Format)> = files
         .iter()
-        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
-        .filter(|(p, t)| (model.reads_others)(p, t))
+        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?, f.format)))
+        .filter(|(p, t, _)| (model.reads_others)(p, t))
         .collect();
     if with.len() >= SHORTEST_LIMIT {
         return true;
     }
-    let Some(format) = Format::from_name(model.format) else {
-        return true;
-    };
     // Edges among the files with includes; a circle is a path back to where it started.
     let next: Vec<Vec<usize>> = with
         .iter()
-        .map(|(path, tree)| {
+        .map(|(path, tree, format)| {
+            let format = *format;
             let includes = follow::includes(format, path, tree);
             (0..with.len())
                 .filter(|&j| {
@@ -540,7 +578,7 @@ fn drop_for(
     findings: &mut Vec<Finding>,
 ) {
     let pg: Vec<usize> = (0..files.len())
-        .filter(|&i| files[i].format.name() == model.format)
+        .filter(|&i| model.reads(files[i].format))
         .collect();
     if pg.len() < 2 && !pg.iter().any(|&i| has_any_includes(model, &files[i])) {
         return;
@@ -764,6 +802,7 @@ fn drop_for(
         };
         let mut keys: BTreeSet<&str> = base.tree.iter().map(|(k, _)| k).collect();
         keys.extend(live.tree.iter().map(|(k, _)| k));
+        let mut pending: Vec<(usize, Change)> = Vec::new();
         for key in keys {
             let (b, l) = (base.tree.get(key), live.tree.get(key));
             let format = files[pg[r]].format;
@@ -815,9 +854,31 @@ fn drop_for(
                 baseline: b.cloned(),
                 live: l.cloned(),
             };
-            files[at]
-                .changes
-                .extend(secret::match_fingerprints(format, vec![change]));
+            for c in secret::match_fingerprints(format, vec![change]) {
+                pending.push((at, c));
+            }
+        }
+        // pg_hba.conf: an `after` that only rules added or removed above it changed is theirs;
+        // one the rules both sides have in another order is a move.
+        if model.format == "pghba" {
+            let mut changes: Vec<Change> = pending.iter().map(|(_, c)| c.clone()).collect();
+            super::pghba_order::settle(
+                files[pg[r]].path,
+                None,
+                Some(&base.tree),
+                Some(&live.tree),
+                &mut changes,
+            );
+            pending = changes
+                .into_iter()
+                .filter_map(|c| {
+                    let at = pending.iter().find(|(_, p)| p.key == c.key)?.0;
+                    Some((at, c))
+                })
+                .collect();
+        }
+        for (at, c) in pending {
+            files[at].changes.push(c);
         }
     }
     drop_idle_files(scope, files, &pg, &idle, notices, findings);

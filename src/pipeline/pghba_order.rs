@@ -1,13 +1,14 @@
 //! pg_hba.conf's order, settled: a rule's `after` (the earlier rules that can match some of
 //! the same connections) changes whenever such a rule is added or removed above it, and that
-//! add or removal is already its own finding. An `after` change is kept only when the rules
-//! both sides have come in another order before it (a move that changes which rule matches
+//! add or removal is already its own finding. An `after` change is kept only when another set
+//! of the rules both sides have comes before it (a move that changes which rule matches
 //! first), and is then a `moved` finding; or when one side's list is too long to compare (a
 //! digest), as a change.
 
 use crate::diff::Change;
 use crate::report::Kind;
 use crate::tree::{Tree, push_key};
+use std::collections::BTreeSet;
 
 /// Drops the `after` changes that added or removed rules explain.
 pub(crate) fn settle(
@@ -73,8 +74,10 @@ fn order_change(base: &Tree, live: &Tree, c: &Change) -> Order {
         push_key(&mut k, name);
         exists(base, &k) && exists(live, &k)
     };
-    let old: Vec<&String> = old.iter().filter(|n| both(n)).collect();
-    let new: Vec<&String> = new.iter().filter(|n| both(n)).collect();
+    // Which rules come first, not their order among themselves: two rules above it that swap
+    // are their own moves, not this rule's.
+    let old: BTreeSet<&String> = old.iter().filter(|n| both(n)).collect();
+    let new: BTreeSet<&String> = new.iter().filter(|n| both(n)).collect();
     if old == new {
         Order::Explained
     } else {
