@@ -18,6 +18,10 @@
 //! - **MySQL / MariaDB** (`mycnf`): `!include FILE` and `!includedir DIR` (its `*.cnf`); only
 //!   absolute paths (the clients and server resolve relative ones against their working
 //!   directory).
+//! - **pg_hba.conf** (`pghba`): `include` and `@file` (required), `include_if_exists`,
+//!   `include_dir` (its `*.conf` not starting with `.`), relative to the naming file's
+//!   directory; an `@file` (in a rule, or in another `@file`) is read as `pgnames`.
+//!   pg_ident.conf (`pgident`): the same include lines.
 //! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
 //!   prefix: the main file's directory (the entry file `nginx.conf`'s), else the `nginx`
 //!   directory the entry lies under (`/etc/nginx`), else the entry's own directory. A
@@ -25,7 +29,7 @@
 
 use super::Format;
 use super::includes::{self, join, parent};
-use super::pghba_includes;
+use super::{pghba_includes, pgident_includes};
 use crate::tree::{Tree, Value};
 
 /// One file (or glob of files) an include directive names.
@@ -74,7 +78,16 @@ pub fn within(area: &str, inc: &Include) -> bool {
 pub fn can_include(format: Format) -> bool {
     matches!(
         format.name(),
-        "pgconf" | "sshd" | "ssh" | "redis" | "mycnf" | "nginx" | "pgbouncer" | "pghba" | "pgnames"
+        "pgconf"
+            | "sshd"
+            | "ssh"
+            | "redis"
+            | "mycnf"
+            | "nginx"
+            | "pgbouncer"
+            | "pghba"
+            | "pgnames"
+            | "pgident"
     )
 }
 
@@ -268,6 +281,17 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
         "pgnames" => pghba_includes::name_references(path, tree)
             .into_iter()
             .map(pg_hba_include)
+            .collect(),
+        "pgident" => pgident_includes::directives(path, tree)
+            .into_iter()
+            .map(|(d, target, line)| {
+                let r = match d {
+                    "include" => pghba_includes::Reference::Include(target),
+                    "include_if_exists" => pghba_includes::Reference::IfExists(target),
+                    _ => pghba_includes::Reference::Dir(target),
+                };
+                pg_hba_include((r, line))
+            })
             .collect(),
         _ => Vec::new(),
     };

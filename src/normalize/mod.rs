@@ -26,6 +26,7 @@ mod pgconf;
 mod pghba;
 pub mod pghba_includes;
 mod pgident;
+pub mod pgident_includes;
 mod pgnames;
 mod pgpass;
 mod phpfpm;
@@ -451,8 +452,8 @@ impl Eq for FormatSpec {}
 impl Format {
     /// The format named `name` (`yaml`, `k8s`, `compose`, `toml`, `json`, `ini`, `pgbouncer`,
     /// `mycnf`, `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`,
-    /// `phpfpm`, `haproxy`, `pghba`, `pgident`, `systemd`, `pgpass`, `userlist`, `htpasswd`,
-    /// `text`, `binary`).
+    /// `phpfpm`, `haproxy`, `pghba`, `pgident`, `pgnames`, `systemd`, `pgpass`, `userlist`,
+    /// `htpasswd`, `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);

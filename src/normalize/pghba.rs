@@ -9,12 +9,13 @@
 //!   quote inside it); a quoted `"all"` is a database or role named all, not the keyword.
 //! - `TYPE DATABASE USER [ADDRESS [NETMASK]] METHOD [name=value ...]`; `local` rules have no
 //!   address. Keywords: `all`, `sameuser`, `samerole` (`samegroup`), `replication` for
-//!   databases, `all` and `+role` for users; `@file` and `/regex` are kept as written (the
-//!   file is not read). Addresses: `all`, `samehost`, `samenet`, a host name (compared
+//!   databases, `all` and `+role` for users; `@file` and `/regex` are kept as written (what
+//!   the file holds is read where the files are read together: [`through`]). Addresses: `all`, `samehost`, `samenet`, a host name (compared
 //!   without case), or an IP address with a `/bits` CIDR mask or a netmask field, as
 //!   `getaddrinfo` reads it (`10.1` is 10.0.0.1).
 //! - `include FILE`, `include_if_exists FILE`, `include_dir DIR` (PostgreSQL 16): the rules of
-//!   the file(s) stand at the directive's place. The files are not followed here.
+//!   the file(s) stand at the directive's place; one file alone keeps the line as a key, the
+//!   files read together ([`through`]) put the included rules there.
 //!
 //! Keys: one rule per database × user of its line, keyed by what it matches, so that a list
 //! split over lines, a netmask written as `/bits` or a quoted plain name is the same rule:
@@ -33,8 +34,8 @@
 //! should have decided fall through to the next rule): a missing field, several values where
 //! one is allowed, an unknown connection type or method, a bad address or mask, an option
 //! not `name=value`, unknown or not valid for the method, and the methods Debian's build does
-//! not have (`sspi`, `bsd`). Not judged here: names an `@file` holds, whether a RADIUS server
-//! name resolves, and `hostssl` lines on a server without SSL.
+//! not have (`sspi`, `bsd`). Not judged here: whether a RADIUS server name resolves, and
+//! `hostssl` lines on a server without SSL.
 
 use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_key};

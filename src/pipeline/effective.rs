@@ -15,7 +15,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, glob3, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes,
-    pghba_includes, redis_includes, systemd_dropins,
+    pghba_includes, pgident_includes, redis_includes, systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -52,6 +52,9 @@ pub(super) fn views<'c, 'v>(
     let (hba, other): (Vec<_>, Vec<_>) = other
         .into_iter()
         .partition(|f| matches!(f.format.name(), "pghba" | "pgnames"));
+    let (ident, other): (Vec<_>, Vec<_>) = other
+        .into_iter()
+        .partition(|f| f.format.name() == "pgident");
     let mut out: Vec<(Compared, Views)> = other.into_iter().map(|f| (f, None)).collect();
     out.extend(model_views(pg, follow, version_of));
     out.extend(model_views(sshd, follow_sshd, version_of));
@@ -61,6 +64,7 @@ pub(super) fn views<'c, 'v>(
     out.extend(model_views(mycnf, follow_mycnf, version_of));
     out.extend(model_views(units, follow_systemd, version_of));
     out.extend(model_views(hba, follow_pghba, version_of));
+    out.extend(model_views(ident, follow_pgident, version_of));
     out
 }
 
@@ -76,6 +80,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
         "mycnf" => Some(follow_mycnf),
         "systemd" => Some(follow_systemd),
         "pghba" => Some(follow_pghba),
+        "pgident" => Some(follow_pgident),
         _ => None,
     }
 }
@@ -225,6 +230,18 @@ fn follow_pghba<'t>(
     through(model_of("pghba"), path, tree, lookup, paths)
 }
 
+/// The user maps PostgreSQL reads from a pg_ident.conf through its include lines, when an
+/// included file holds some.
+fn follow_pgident<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("pgident"), path, tree, lookup, paths)
+}
+
 /// What MariaDB's server and clients run with when they read `path` (with the option table
 /// of `version`), when a file it includes sets something, keyed for rules as option files
 /// are: the server's options under `mysqld.` whichever group set them (`[mariadb]
@@ -347,6 +364,16 @@ const MODELS: &[Model] = &[
         reads_others: pghba_includes::reads_others,
         names_own: false,
         also: &["pgnames"],
+    },
+    Model {
+        format: "pgident",
+        read_through: |root, tree, lookup, paths, _| {
+            pgident_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pgident_includes::is_directive,
+        reads_others: pgident_includes::reads_others,
+        names_own: false,
+        also: &[],
     },
     Model {
         format: "pgconf",

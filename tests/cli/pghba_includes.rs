@@ -85,13 +85,18 @@ impl Pg17 {
             .args(["--locale", "C.UTF-8", "-D"])
             .arg(&data));
         let pg = Pg17 { dir };
-        pg.write(&[("pg_hba.conf", "local all all trust\n")]);
+        pg.write(&[
+            ("pg_hba.conf", "local all all trust\n"),
+            ("pg_ident.conf", ""),
+        ]);
         let conf = data.join("postgresql.conf");
         let mut text = std::fs::read_to_string(&conf).unwrap();
         text.push_str(&format!(
-            "unix_socket_directories = '{}'\nlisten_addresses = ''\nhba_file = '{}'\n",
+            "unix_socket_directories = '{}'\nlisten_addresses = ''\nhba_file = '{}'\n\
+             ident_file = '{}'\n",
             root.display(),
-            pg.hba().join("pg_hba.conf").display()
+            pg.hba().join("pg_hba.conf").display(),
+            pg.hba().join("pg_ident.conf").display()
         ));
         std::fs::write(&conf, text).unwrap();
         ok(server("pg_ctl")
@@ -121,6 +126,45 @@ impl Pg17 {
             std::fs::write(&p, text).unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
+    }
+
+    /// Runs SQL as the superuser; its unaligned output.
+    fn sql(&self, sql: &str) -> String {
+        ok(Command::new("psql")
+            .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(format!(
+                "host={} dbname=postgres user=postgres",
+                self.dir.path().display()
+            ))
+            .args(["-c", sql]))
+    }
+
+    /// What the server reads from `files` as its pg_ident.conf: the mappings as
+    /// `map|system user|pg user`, sorted (any line that matches may be used), and (file, line,
+    /// error) of each line it refuses.
+    fn read_ident(&self, files: &[(&str, &str)]) -> (Vec<String>, Vec<(String, u32, String)>) {
+        self.write(files);
+        let out = self.sql(
+            "SELECT file_name, line_number, coalesce(error, ''), coalesce(map_name, ''), \
+             coalesce(sys_name, ''), coalesce(pg_username, '') FROM pg_ident_file_mappings",
+        );
+        let prefix = format!("{}/", self.hba().display());
+        let (mut maps, mut errors) = (Vec::new(), Vec::new());
+        for row in out.lines() {
+            let cols: Vec<&str> = row.split('|').collect();
+            if cols[2].is_empty() {
+                maps.push(cols[3..].join("|"));
+            } else {
+                errors.push((
+                    cols[0].trim_start_matches(&prefix).to_string(),
+                    cols[1].parse().unwrap(),
+                    cols[2].replace(&prefix, ""),
+                ));
+            }
+        }
+        maps.sort();
+        maps.dedup();
+        (maps, errors)
     }
 
     /// What the server reads from `files`: its rules in order as
@@ -193,7 +237,12 @@ type Said = (
 );
 
 fn check(base: &[(&str, &str)], live: &[(&str, &str)]) -> Said {
-    let f = Fleet::new(&app_config(&["db-1"], &[&format!("{DIR}/pg_hba.conf")]));
+    check_listed("pg_hba.conf", base, live)
+}
+
+/// [`check`] with `listed` (relative to DIR) the file the group lists.
+fn check_listed(listed: &str, base: &[(&str, &str)], live: &[(&str, &str)]) -> Said {
+    let f = Fleet::new(&app_config(&["db-1"], &[&format!("{DIR}/{listed}")]));
     for (name, text) in base {
         f.group_baseline("app", &format!("{DIR}/{name}"), text);
     }
@@ -571,4 +620,97 @@ fn missing_files_and_include_circles_are_trouble_where_the_server_marks_them() {
             "{what}: server {errors:?}, confdrift {errs:?}"
         );
     }
+}
+
+#[test]
+fn pg_ident_conf_through_its_includes_as_postgresql_17_reads_it() {
+    let pg = Pg17::start();
+    let split = vec![
+        (
+            "pg_ident.conf",
+            "omicron bryanh bryanh\ninclude_dir pg_ident.d\ninclude_if_exists absent.conf\n",
+        ),
+        (
+            "pg_ident.d/10-ops.conf",
+            "ops deploy postgres\nomicron bryanh admin\n",
+        ),
+        ("pg_ident.d/.old.conf", "ops root postgres\n"),
+    ];
+    let (maps, errors) = pg.read_ident(&split);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        maps,
+        vec![
+            "omicron|bryanh|admin",
+            "omicron|bryanh|bryanh",
+            "ops|deploy|postgres"
+        ]
+    );
+    // The same maps in one file: no drift either way.
+    let flat = [(
+        "pg_ident.conf",
+        "omicron bryanh admin\nomicron bryanh bryanh\nops deploy postgres\n",
+    )];
+    assert_eq!(pg.read_ident(&flat), (maps.clone(), vec![]));
+    assert_eq!(
+        check_listed("pg_ident.conf", &flat, &split),
+        (0, vec![], vec![])
+    );
+    assert_eq!(
+        check_listed("pg_ident.conf", &split, &flat),
+        (0, vec![], vec![])
+    );
+    // A mapping added in an included file: named there, by map and system user.
+    let mut more = split.clone();
+    more[1].1 = "ops deploy postgres\nomicron bryanh admin\nops ci postgres\n";
+    let (m, _) = pg.read_ident(&more);
+    assert_ne!(m, maps);
+    assert_eq!(
+        check_listed("pg_ident.conf", &split, &more),
+        (
+            1,
+            vec![(
+                "pg_ident.d/10-ops.conf".to_string(),
+                "ops.ci".to_string(),
+                "added".to_string()
+            )],
+            vec![]
+        )
+    );
+    // A file including itself: refused at the 11th level, at the server's file and line.
+    let looped = [
+        (
+            "pg_ident.conf",
+            "omicron bryanh bryanh\ninclude pg_ident.d/loop.conf\n",
+        ),
+        ("pg_ident.d/loop.conf", "\ninclude loop.conf\n"),
+    ];
+    let (_, errors) = pg.read_ident(&looped);
+    let (file, line, message) = &errors[0];
+    assert!(
+        message.contains("maximum nesting depth exceeded"),
+        "{errors:?}"
+    );
+    let (code, _, errs) = check_listed("pg_ident.conf", &looped, &looped);
+    assert_eq!(code, 2, "{errs:?}");
+    assert!(
+        errs.iter().any(|(f, l, m)| f == file
+            && *l == u64::from(*line)
+            && m.contains("maximum nesting depth exceeded")),
+        "server {errors:?}, confdrift {errs:?}"
+    );
+    // A missing include: trouble at its line, as the server marks it.
+    let missing = [(
+        "pg_ident.conf",
+        "omicron bryanh bryanh\ninclude nothing.conf\n",
+    )];
+    let (_, errors) = pg.read_ident(&missing);
+    assert_eq!((errors[0].0.as_str(), errors[0].1), ("pg_ident.conf", 2));
+    let (code, _, errs) = check_listed("pg_ident.conf", &flat, &missing);
+    assert_eq!(code, 2);
+    assert_eq!(
+        (errs[0].0.as_str(), errs[0].1),
+        ("pg_ident.conf", 2),
+        "{errs:?}"
+    );
 }
