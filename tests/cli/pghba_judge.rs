@@ -282,6 +282,14 @@ fn edits_the_server_reads_differently_are_named_by_rule() {
     let b = f.write("new/pg_hba.conf", &moved);
     let text = f.run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(text.code, 1);
+    let json = f.run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    crate::formats::assert_valid(&json.json());
     assert!(
         text.stdout.contains("moved")
             && text
