@@ -105,9 +105,13 @@ pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec
         format.name(),
         "pgconf" | "sshd" | "ssh" | "redis" | "pgbouncer"
     ) {
-        // pg_hba.conf's `@file` names a file without the word.
-        let names = matches!(format.name(), "pghba" | "pgnames") && bytes.contains(&b'@');
-        if !names && !directive_word().is_match(bytes) {
+        // pg_hba.conf's `@file` names a file without the word; its sample's comments hold
+        // both, so only what is not a comment counts.
+        if matches!(format.name(), "pghba" | "pgnames" | "pgident") {
+            if !bytes.split(|b| *b == b'\n').any(hba_reference) {
+                return Vec::new();
+            }
+        } else if !directive_word().is_match(bytes) {
             return Vec::new();
         }
         return match format.parse(bytes) {
@@ -161,6 +165,17 @@ pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec
         }
     }
     out
+}
+
+/// Whether a line of a pg_hba.conf-format file may name another: an `@` or a line starting
+/// with `include` outside a comment (a line with a quote is kept whole: `#` may be quoted).
+fn hba_reference(line: &[u8]) -> bool {
+    let code = if line.contains(&b'"') {
+        line
+    } else {
+        line.split(|b| *b == b'#').next().unwrap_or(line)
+    };
+    code.contains(&b'@') || code.trim_ascii_start().starts_with(b"include")
 }
 
 /// The word `include`, in any case (nginx and my.cnf: where a directive may be).

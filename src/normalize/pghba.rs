@@ -183,7 +183,7 @@ pub(super) fn logical_lines(text: &str) -> Vec<Logical> {
 }
 
 /// A database or user of a rule, as far as which connections it can match.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Elem {
     All,
     /// `replication`: physical replication connections only.
@@ -745,6 +745,13 @@ fn conn_overlap(a: &str, b: &str) -> bool {
 }
 
 fn elems_overlap(a: &[Elem], b: &[Elem]) -> bool {
+    // Two long lists of plain names (an `@file` read in): a set, not every pair.
+    let plain = |v: &[Elem]| v.iter().all(|e| matches!(e, Elem::Name(_)));
+    if a.len().min(b.len()) > 16 && a.len() * b.len() > 4096 && plain(a) && plain(b) {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let set: std::collections::HashSet<&Elem> = short.iter().collect();
+        return long.iter().any(|e| set.contains(e));
+    }
     a.iter().any(|x| {
         b.iter().any(|y| match (x, y) {
             (Elem::Replication, o) | (o, Elem::Replication) => *o == Elem::Replication,

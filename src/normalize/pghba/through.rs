@@ -31,6 +31,11 @@ const MAX_READS: usize = 256;
 /// The most tokens one `@file` expands to (with what it reads in turn).
 const MAX_NAMES: usize = 10_000;
 
+/// The most tokens all `@file`s expand to for one main file: a hostile file naming a large
+/// list on every line must not cost millions of copies, nor `after` compare long lists pair by
+/// pair (its cost is at most this squared; past it, `@file` stays as written).
+const NAMES_BUDGET: usize = 20_000;
+
 /// What a pg_hba.conf line names besides rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reference {
@@ -121,6 +126,8 @@ pub fn read_through<'t>(
         refused: Vec::new(),
         rules: Rules::default(),
         whose: Vec::new(),
+        budget: NAMES_BUDGET,
+        names: HashMap::new(),
     };
     file(root, tree, 0, &mut walk);
     let Walk {
@@ -172,16 +179,22 @@ struct Walk<'a, 't> {
     rules: Rules,
     /// For each rule kept: the file that holds it and its key segment there.
     whose: Vec<(String, String)>,
+    /// Tokens `@file`s may still expand to (and files they may still name).
+    budget: usize,
+    /// Each names file's tokens, read once.
+    names: HashMap<String, std::rc::Rc<Vec<Token>>>,
 }
 
 /// Opens `target` for a line of `path` at `line`, one level below `depth`: its tree, or none
-/// (not collected, too deep: then the line is refused, as the server refuses it).
+/// (not collected, too deep: then the line is refused, as the server refuses it). An included
+/// file counts against [`MAX_READS`]; a names file against the walk's budget of names.
 fn open<'t>(
     walk: &mut Walk<'_, 't>,
     path: &str,
     line: u32,
     target: &str,
     depth: usize,
+    names: bool,
 ) -> Option<&'t Tree> {
     if depth + 1 > MAX_DEPTH {
         let r = (
@@ -194,11 +207,11 @@ fn open<'t>(
         }
         return None;
     }
-    if walk.reads >= MAX_READS {
+    if !names && walk.reads >= MAX_READS {
         return None;
     }
     let tree = (walk.lookup)(target)?;
-    walk.reads += 1;
+    walk.reads += usize::from(!names);
     walk.read.insert(target.to_string());
     Some(tree)
 }
@@ -216,7 +229,7 @@ fn file<'t>(path: &str, tree: &'t Tree, depth: usize, walk: &mut Walk<'_, 't>) {
                     vec![target]
                 };
                 for f in files {
-                    if let Some(sub) = open(walk, path, w.line, &f, depth) {
+                    if let Some(sub) = open(walk, path, w.line, &f, depth, false) {
                         file(&f, sub, depth + 1, walk);
                     }
                 }
@@ -237,6 +250,10 @@ fn rules_of(
     depth: usize,
     walk: &mut Walk,
 ) {
+    // As many rules as one file may hold (`after` costs their square).
+    if walk.rules.list.len() >= super::MAX_RULES {
+        return;
+    }
     let f = fields(&w.seg);
     let (Some(conn), Some(dbs), Some(users)) = (
         f.first().and_then(|c| c.first()),
@@ -256,7 +273,7 @@ fn rules_of(
         for t in toks {
             match at_file(&t.text, t.quoted) {
                 // Not collected: what it holds is not known, the token stays as written.
-                Some(name) if (walk.lookup)(&join(dir, name)).is_none() => {
+                Some(name) if walk.budget == 0 || (walk.lookup)(&join(dir, name)).is_none() => {
                     out.push((t.text.clone(), t.quoted));
                 }
                 Some(name) => names(walk, path, w.line, &join(dir, name), depth, &mut out),
@@ -326,23 +343,42 @@ fn names(
     depth: usize,
     out: &mut Vec<(String, bool)>,
 ) {
-    let Some(tree) = open(walk, path, line, target, depth) else {
+    if out.len() >= MAX_NAMES || walk.budget == 0 {
+        return;
+    }
+    walk.budget -= 1;
+    let Some(tree) = open(walk, path, line, target, depth, true) else {
         return;
     };
     let dir = parent(target).to_string();
-    for (text, quoted, _) in names_of(tree) {
-        if out.len() >= MAX_NAMES {
+    let listed = match walk.names.get(target) {
+        Some(listed) => std::rc::Rc::clone(listed),
+        None => {
+            let listed = std::rc::Rc::new(names_of(tree));
+            walk.names
+                .insert(target.to_string(), std::rc::Rc::clone(&listed));
+            listed
+        }
+    };
+    for (text, quoted, _) in listed.iter().cloned() {
+        if out.len() >= MAX_NAMES || walk.budget == 0 {
             return;
         }
         match at_file(&text, quoted) {
             Some(name) => names(walk, path, line, &join(&dir, name), depth + 1, out),
-            None => out.push((text, quoted)),
+            None => {
+                walk.budget -= 1;
+                out.push((text, quoted));
+            }
         }
     }
 }
 
-/// The tokens of a names file's tree, in order: (text, quoted, line).
-fn names_of(tree: &Tree) -> Vec<(String, bool, u32)> {
+/// A names file's token: its text, whether it was quoted, its line.
+type Token = (String, bool, u32);
+
+/// The tokens of a names file's tree, in order.
+fn names_of(tree: &Tree) -> Vec<Token> {
     tree.iter()
         .filter_map(|(key, e)| {
             let (seg, rest) = split(key).unwrap_or((key.to_string(), ""));
@@ -532,6 +568,31 @@ mod tests {
             references("/etc/pg/pg_hba.d/app.conf", &app),
             vec![(Reference::Names("/etc/pg/pg_hba.d/dbs".into()), 1)]
         );
+    }
+
+    #[test]
+    fn hostile_names_files_stay_bounded() {
+        let lines: String = (0..1000)
+            .map(|i| format!("host @big{} u{i} all md5\n", i % 20))
+            .collect();
+        let root = hba(&lines);
+        let bigs: Vec<(String, Tree)> = (0..20)
+            .map(|b| {
+                let names: String = (0..5000).map(|n| format!("d{b}x{n} ")).collect();
+                (format!("/etc/pg/big{b}"), pgnames::parse(&names).unwrap())
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let r = read_through(
+            "/etc/pg/pg_hba.conf",
+            &root,
+            &|p| bigs.iter().find(|(q, _)| q == p).map(|(_, t)| t),
+            &[],
+        );
+        assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+        // Every line is a rule; past the budget, as written.
+        assert_eq!(rules(&r.tree).len(), 1000);
+        assert!(r.tree.get("\"host @big19 u999 all\".method").is_some());
     }
 
     #[test]
