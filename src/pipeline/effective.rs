@@ -6,6 +6,9 @@
 //! setting moved between files, set again where an include overrides it, an include directive
 //! that changes nothing, an included file at defaults), which are no drift, and the changes no
 //! file shows that it runs with all the same (an include moved, a file renamed in its order).
+//! pg_hba.conf's rules and pg_ident.conf's maps are read the same way (with the `@file` lists a
+//! pg_hba.conf names: [`pghba_includes`]); a rule whose place among the whole list changes which
+//! rule matches first is `moved` ([`super::pghba_order`]).
 
 use super::compare::{Compared, Live};
 use super::program::{default_entry, ignored};
