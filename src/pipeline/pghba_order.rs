@@ -7,7 +7,7 @@
 
 use crate::diff::Change;
 use crate::report::Kind;
-use crate::tree::{Tree, push_key};
+use crate::tree::{Entry, Tree, Value, push_key};
 use std::collections::BTreeSet;
 
 /// Drops the `after` changes that added or removed rules explain.
@@ -27,6 +27,16 @@ pub(crate) fn settle(
             Order::Other => kept.push(c),
             Order::Moved => {
                 c.kind = Kind::Moved;
+                // No earlier rule on a side: an empty list, at the rule's line there.
+                let rule = c.key.strip_suffix(".after").unwrap_or(&c.key).to_string();
+                for (side, tree) in [(&mut c.baseline, base), (&mut c.live, live)] {
+                    if side.is_none() {
+                        *side = tree.get(&format!("{rule}.method")).map(|e| Entry {
+                            value: Value::text(""),
+                            line: e.line,
+                        });
+                    }
+                }
                 kept.push(c);
             }
             Order::Explained => {}

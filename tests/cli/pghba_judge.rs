@@ -289,7 +289,31 @@ fn edits_the_server_reads_differently_are_named_by_rule() {
         "--format",
         "json",
     ]);
-    crate::formats::assert_valid(&json.json());
+    let report = json.json();
+    crate::formats::assert_valid(&report);
+    // Named at the rule's line on each side.
+    let line_of =
+        |text: &str| text.lines().position(|l| l == reject.trim_end()).unwrap() as u64 + 1;
+    let catch_all = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == key("host all all all", "after").as_str())
+        .expect("the catch-all's move");
+    assert_eq!(
+        (
+            catch_all["line"].as_u64(),
+            catch_all["baseline_line"].as_u64()
+        ),
+        (Some(line_of(&moved)), Some(line_of(&base)))
+    );
+    assert!(
+        catch_all["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("moved: now before \"host all all 127.0.0.1/32\""),
+        "{catch_all}"
+    );
     assert!(
         text.stdout.contains("moved")
             && text
