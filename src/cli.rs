@@ -160,8 +160,8 @@ pub struct DiffArgs {
     /// Read both sides as this format instead of detecting it from the file name (or, when
     /// the name says nothing, from the content): yaml, k8s (Kubernetes manifests), compose,
     /// toml, json, pgconf, ini, pgbouncer, mycnf, properties, env, sshd, ssh, redis, sysctl,
-    /// nginx, phpfpm, haproxy, pghba, pgident, systemd, pgpass, userlist, htpasswd, binary
-    /// (compared by content hash) or text (a line diff)
+    /// nginx, phpfpm, haproxy, pghba, pgident, pgnames, systemd, pgpass, userlist, htpasswd,
+    /// binary (compared by content hash) or text (a line diff)
     #[arg(long = "as", value_name = "FORMAT", env = "CONFDRIFT_AS")]
     pub as_format: Option<String>,
     /// Read YAML as this version: 1.1 (Ruby's Psych, PyYAML: `no` is false, `0777` is octal)

@@ -94,6 +94,7 @@ pub fn collect_following(
                         }
                     }
                 } else if !snap.asked.contains(&inc.pattern) {
+                    let format = inc.format.unwrap_or(format);
                     wanted.push((inc, format, path.clone()));
                 }
             }

@@ -25,6 +25,10 @@
 //! - **PHP-FPM** (`phpfpm`): `include = GLOB`, globbed (a path matching nothing is a warning in
 //!   php-fpm, no error); a relative path is relative to php-fpm's prefix (`-p`), which a file
 //!   does not say, so only absolute paths are followed.
+//! - **pg_hba.conf** (`pghba`): `include` and `@file` (required), `include_if_exists`,
+//!   `include_dir` (its `*.conf` not starting with `.`), relative to the naming file's
+//!   directory; an `@file` (in a rule, or in another `@file`) is read as `pgnames`.
+//!   pg_ident.conf (`pgident`): the same include lines.
 //! - **nginx**: `include` anywhere, globs; a relative path is relative to nginx's configuration
 //!   prefix: the main file's directory (the entry file `nginx.conf`'s), else the `nginx`
 //!   directory the entry lies under (`/etc/nginx`), else the entry's own directory. A
@@ -32,7 +36,7 @@
 
 use super::Format;
 use super::includes::{self, join, parent};
-use super::systemd_dropins;
+use super::{pghba_includes, pgident_includes, systemd_dropins};
 use crate::tree::{Tree, Value};
 
 /// One file (or glob of files) an include directive names.
@@ -53,6 +57,9 @@ pub struct Include {
     /// The directories the matches must be in, when not empty: a unit's drop-in directories
     /// (`pattern` names every drop-in of a unit directory, `/etc/systemd/system/*.d/*.conf`).
     pub only_dirs: Vec<String>,
+    /// The format the file is read in, when not its includer's (pg_hba.conf's `@file`, a
+    /// list of names).
+    pub format: Option<Format>,
 }
 
 impl Include {
@@ -102,6 +109,9 @@ pub fn can_include(format: Format) -> bool {
             | "pgbouncer"
             | "phpfpm"
             | "systemd"
+            | "pghba"
+            | "pgnames"
+            | "pgident"
     )
 }
 
@@ -122,7 +132,13 @@ pub fn includes_in(format: Format, path: &str, entry: &str, bytes: &[u8]) -> Vec
         format.name(),
         "pgconf" | "sshd" | "ssh" | "redis" | "pgbouncer"
     ) {
-        if !directive_word().is_match(bytes) {
+        // pg_hba.conf's `@file` names a file without the word; its sample's comments hold
+        // both, so only what is not a comment counts.
+        if matches!(format.name(), "pghba" | "pgnames" | "pgident") {
+            if !bytes.split(|b| *b == b'\n').any(hba_reference) {
+                return Vec::new();
+            }
+        } else if !directive_word().is_match(bytes) {
             return Vec::new();
         }
         return match format.parse(bytes) {
@@ -205,8 +221,20 @@ fn unit_dropins(path: &str) -> Vec<Include> {
             skip_dot_files: true,
             dir: None,
             only_dirs: dirs.iter().filter(|d| parent(d) == l).cloned().collect(),
+            format: None,
         })
         .collect()
+}
+
+/// Whether a line of a pg_hba.conf-format file may name another: an `@` or a line starting
+/// with `include` outside a comment (a line with a quote is kept whole: `#` may be quoted).
+fn hba_reference(line: &[u8]) -> bool {
+    let code = if line.contains(&b'"') {
+        line
+    } else {
+        line.split(|b| *b == b'#').next().unwrap_or(line)
+    };
+    code.contains(&b'@') || code.trim_ascii_start().starts_with(b"include")
 }
 
 /// The word `include`, in any case (nginx and my.cnf: where a directive may be).
@@ -234,6 +262,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     skip_dot_files: true,
                     dir: Some(target.trim_end_matches('/').to_string()),
                     only_dirs: Vec::new(),
+                    format: None,
                 },
                 _ => Include {
                     pattern: glob_escape(&target),
@@ -242,6 +271,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     skip_dot_files: false,
                     dir: None,
                     only_dirs: Vec::new(),
+                    format: None,
                 },
             })
             .collect(),
@@ -266,6 +296,7 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                     line,
                     dir: None,
                     only_dirs: Vec::new(),
+                    format: None,
                 })
                 .collect()
         }
@@ -328,10 +359,30 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
                         line,
                         dir: None,
                         only_dirs: Vec::new(),
+                        format: None,
                     }
                 })
                 .collect()
         }
+        "pghba" => pghba_includes::references(path, tree)
+            .into_iter()
+            .map(pg_hba_include)
+            .collect(),
+        "pgnames" => pghba_includes::name_references(path, tree)
+            .into_iter()
+            .map(pg_hba_include)
+            .collect(),
+        "pgident" => pgident_includes::directives(path, tree)
+            .into_iter()
+            .map(|(d, target, line)| {
+                let r = match d {
+                    "include" => pghba_includes::Reference::Include(target),
+                    "include_if_exists" => pghba_includes::Reference::IfExists(target),
+                    _ => pghba_includes::Reference::Dir(target),
+                };
+                pg_hba_include((r, line))
+            })
+            .collect(),
         _ => Vec::new(),
     };
     out.retain(|i| i.pattern.starts_with('/') && !i.pattern.contains(['\n', '\0']));
@@ -346,6 +397,38 @@ pub fn includes_from(format: Format, path: &str, entry: &str, tree: &Tree) -> Ve
     }
     out.sort_by_key(|i| i.line);
     out
+}
+
+/// A file or directory a pg_hba.conf line names, as an include: `include` and `@file` are
+/// required (the server refuses to start without them), `@file` is a list of names
+/// (`pgnames`), `include_dir` reads the directory's `*.conf` not starting with `.`.
+fn pg_hba_include((r, line): (pghba_includes::Reference, u32)) -> Include {
+    use pghba_includes::Reference;
+    let (target, required, format) = match &r {
+        Reference::Include(t) => (t, true, None),
+        Reference::IfExists(t) => (t, false, None),
+        Reference::Names(t) => (t, true, Format::from_name("pgnames")),
+        Reference::Dir(t) => {
+            return Include {
+                pattern: format!("{}/*.conf", glob_escape(t.trim_end_matches('/'))),
+                required: false,
+                line,
+                skip_dot_files: true,
+                dir: Some(t.trim_end_matches('/').to_string()),
+                only_dirs: Vec::new(),
+                format: None,
+            };
+        }
+    };
+    Include {
+        pattern: glob_escape(target),
+        required,
+        line,
+        skip_dot_files: false,
+        dir: None,
+        only_dirs: Vec::new(),
+        format,
+    }
 }
 
 /// The values of every key whose last segment is `name` (`include`, `include[2]`,
@@ -381,6 +464,7 @@ fn absolute<'t>(
                 skip_dot_files: false,
                 dir: None,
                 only_dirs: Vec::new(),
+                format: None,
             }
         })
         .collect()

@@ -341,7 +341,7 @@ fn is_clean(path: &[u8]) -> bool {
 }
 
 /// The collected files `include_dir` reads from `dir`, in the order the server reads them.
-fn in_dir(dir: &str, paths: &[&str]) -> Vec<String> {
+pub(crate) fn in_dir(dir: &str, paths: &[&str]) -> Vec<String> {
     let mut out: Vec<&str> = paths
         .iter()
         .copied()

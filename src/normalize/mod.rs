@@ -25,7 +25,10 @@ mod pgbouncer;
 pub mod pgbouncer_includes;
 mod pgconf;
 mod pghba;
+pub mod pghba_includes;
 mod pgident;
+pub mod pgident_includes;
+mod pgnames;
 mod pgpass;
 mod phpfpm;
 pub mod phpfpm_includes;
@@ -182,6 +185,15 @@ pub static FORMATS: &[FormatSpec] = &[
         extensions: &[],
         bytes: Bytes::Any,
         parse: pgident::parse,
+    },
+    // Only through pg_hba.conf's `@file` (or `format = "pgnames"`): no name of its own.
+    FormatSpec {
+        name: "pgnames",
+        file_names: &[],
+        patterns: &[],
+        extensions: &[],
+        bytes: Bytes::Any,
+        parse: pgnames::parse,
     },
     FormatSpec {
         name: "ini",
@@ -451,8 +463,8 @@ impl Eq for FormatSpec {}
 impl Format {
     /// The format named `name` (`yaml`, `k8s`, `compose`, `toml`, `json`, `ini`, `pgbouncer`,
     /// `mycnf`, `properties`, `pgconf`, `env`, `sshd`, `ssh`, `redis`, `sysctl`, `nginx`,
-    /// `phpfpm`, `haproxy`, `pghba`, `pgident`, `systemd`, `pgpass`, `userlist`, `htpasswd`,
-    /// `text`, `binary`).
+    /// `phpfpm`, `haproxy`, `pghba`, `pgident`, `pgnames`, `systemd`, `pgpass`, `userlist`,
+    /// `htpasswd`, `text`, `binary`).
     pub fn from_name(name: &str) -> Option<Format> {
         if name.eq_ignore_ascii_case("text") {
             return Some(Format::Text);

@@ -9,12 +9,13 @@
 //!   quote inside it); a quoted `"all"` is a database or role named all, not the keyword.
 //! - `TYPE DATABASE USER [ADDRESS [NETMASK]] METHOD [name=value ...]`; `local` rules have no
 //!   address. Keywords: `all`, `sameuser`, `samerole` (`samegroup`), `replication` for
-//!   databases, `all` and `+role` for users; `@file` and `/regex` are kept as written (the
-//!   file is not read). Addresses: `all`, `samehost`, `samenet`, a host name (compared
+//!   databases, `all` and `+role` for users; `@file` and `/regex` are kept as written (what
+//!   the file holds is read where the files are read together: [`through`]). Addresses: `all`, `samehost`, `samenet`, a host name (compared
 //!   without case), or an IP address with a `/bits` CIDR mask or a netmask field, as
 //!   `getaddrinfo` reads it (`10.1` is 10.0.0.1).
 //! - `include FILE`, `include_if_exists FILE`, `include_dir DIR` (PostgreSQL 16): the rules of
-//!   the file(s) stand at the directive's place. The files are not followed here.
+//!   the file(s) stand at the directive's place; one file alone keeps the line as a key, the
+//!   files read together ([`through`]) put the included rules there.
 //!
 //! Keys: one rule per database × user of its line, keyed by what it matches, so that a list
 //! split over lines, a netmask written as `/bits` or a quoted plain name is the same rule:
@@ -33,8 +34,8 @@
 //! should have decided fall through to the next rule): a missing field, several values where
 //! one is allowed, an unknown connection type or method, a bad address or mask, an option
 //! not `name=value`, unknown or not valid for the method, and the methods Debian's build does
-//! not have (`sspi`, `bsd`). Not judged here: names an `@file` holds, whether a RADIUS server
-//! name resolves, and `hostssl` lines on a server without SSL.
+//! not have (`sspi`, `bsd`). Not judged here: whether a RADIUS server name resolves, and
+//! `hostssl` lines on a server without SSL.
 
 use super::{column, line_number};
 use crate::tree::{ParseError, Tree, Value, push_key};
@@ -51,7 +52,7 @@ const MAX_AFTER: usize = 32;
 /// byte offset in the logical line.
 pub(super) struct Tok {
     pub(super) text: String,
-    quoted: bool,
+    pub(super) quoted: bool,
     pub(super) at: usize,
     end: usize,
 }
@@ -182,7 +183,7 @@ pub(super) fn logical_lines(text: &str) -> Vec<Logical> {
 }
 
 /// A database or user of a rule, as far as which connections it can match.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Elem {
     All,
     /// `replication`: physical replication connections only.
@@ -302,8 +303,9 @@ fn line_rules(l: &Logical, fields: &[Vec<Tok>], rules: &mut Rules) -> Result<(),
         first.text.as_str(),
         "include" | "include_if_exists" | "include_dir"
     ) {
+        // PostgreSQL takes the first token of the second field (`include a,b` reads `a`).
         let file = match fields {
-            [_, f] if f.len() == 1 => &f[0],
+            [_, f] => &f[0],
             _ => {
                 return Err(l.error(
                     first.at,
@@ -743,6 +745,13 @@ fn conn_overlap(a: &str, b: &str) -> bool {
 }
 
 fn elems_overlap(a: &[Elem], b: &[Elem]) -> bool {
+    // Two long lists of plain names (an `@file` read in): a set, not every pair.
+    let plain = |v: &[Elem]| v.iter().all(|e| matches!(e, Elem::Name(_)));
+    if a.len().min(b.len()) > 16 && a.len() * b.len() > 4096 && plain(a) && plain(b) {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        let set: std::collections::HashSet<&Elem> = short.iter().collect();
+        return long.iter().any(|e| set.contains(e));
+    }
     a.iter().any(|x| {
         b.iter().any(|y| match (x, y) {
             (Elem::Replication, o) | (o, Elem::Replication) => *o == Elem::Replication,
@@ -821,3 +830,4 @@ fn after_text(keys: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests;
+pub(super) mod through;

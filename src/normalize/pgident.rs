@@ -7,7 +7,8 @@
 //! "/^(.*)@example\\.com$"` = `\1`; several PostgreSQL users, sorted and blank-separated (one
 //! with a blank in double quotes). Fields after the third are ignored, as PostgreSQL ignores
 //! them. `include`, `include_if_exists` and `include_dir` lines (PostgreSQL 16) are keys of
-//! their own (`"include FILE"`), not followed; PostgreSQL 15 refuses them.
+//! their own (`"include FILE"`); the files are read together in [`super::pgident_includes`];
+//! PostgreSQL 15 refuses them.
 //!
 //! Errors, as the server marks them in `pg_ident_file_mappings`: a field with several values
 //! (`multiple values in ident field`), fewer than three fields (`missing entry at end of

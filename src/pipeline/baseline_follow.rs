@@ -74,6 +74,7 @@ pub(super) fn follow(
                     expected.insert(p.clone(), f.clone());
                     areas.insert(p.clone(), area.clone());
                     entries.insert(p.clone(), entry.clone());
+                    let format = inc.format.unwrap_or(format);
                     followed.push((p.clone(), format, entry.clone()));
                     next.push((p.clone(), format));
                 }

@@ -243,6 +243,7 @@ fn included_formats(
                             && spec.matches(&format!("/{other}"))
                             && inc.admits(&format!("/{other}"))
                         {
+                            let format = inc.format.unwrap_or(format);
                             out.insert((*other).clone(), (format, name.clone()));
                             next.push((*other, format, entry.clone()));
                         }

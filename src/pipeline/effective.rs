@@ -6,6 +6,9 @@
 //! setting moved between files, set again where an include overrides it, an include directive
 //! that changes nothing, an included file at defaults), which are no drift, and the changes no
 //! file shows that it runs with all the same (an include moved, a file renamed in its order).
+//! pg_hba.conf's rules and pg_ident.conf's maps are read the same way (with the `@file` lists a
+//! pg_hba.conf names: [`pghba_includes`]); a rule whose place among the whole list changes which
+//! rule matches first is `moved` ([`super::pghba_order`]).
 
 use super::compare::{Compared, Live};
 use super::program::{default_entry, ignored};
@@ -15,7 +18,7 @@ use crate::normalize::Format;
 use crate::normalize::includes::{self, Effective, ReadThrough};
 use crate::normalize::{
     follow, glob3, mycnf_includes, nginx_includes, openssh_includes, pgbouncer_includes,
-    phpfpm_includes, redis_includes, systemd_dropins,
+    pghba_includes, pgident_includes, phpfpm_includes, redis_includes, systemd_dropins,
 };
 use crate::report::Finding;
 use crate::report::Kind;
@@ -39,7 +42,7 @@ pub(super) fn views<'c, 'v>(
     for f in files {
         match RESOLVERS
             .iter()
-            .position(|(name, _)| *name == f.format.name())
+            .position(|(name, _)| *name == bucket_of(f.format.name()))
         {
             Some(i) => buckets[i].push(f),
             None => out.push((f, None)),
@@ -63,7 +66,7 @@ pub(super) fn resolver(format: &str) -> Option<ResolveFn> {
 }
 
 /// The formats whose includes the judge follows, and how ([`views`], [`resolver`]).
-const RESOLVERS: [(&str, ResolveFn); 8] = [
+const RESOLVERS: [(&str, ResolveFn); 10] = [
     ("pgconf", follow),
     ("sshd", follow_sshd),
     ("nginx", follow_nginx),
@@ -72,7 +75,18 @@ const RESOLVERS: [(&str, ResolveFn); 8] = [
     ("mycnf", follow_mycnf),
     ("systemd", follow_systemd),
     ("phpfpm", follow_phpfpm),
+    ("pghba", follow_pghba),
+    ("pgident", follow_pgident),
 ];
+
+/// The [`RESOLVERS`] row a format's files go to: an `@file` list of names with the
+/// pg_hba.conf that names it.
+fn bucket_of(format: &str) -> &str {
+    match format {
+        "pgnames" => "pghba",
+        f => f,
+    }
+}
 
 /// Resolves one side of a file through its includes: (path, tree, the other trees by path,
 /// every path); `None` when nothing included changes anything.
@@ -218,6 +232,30 @@ fn follow_phpfpm<'t>(
     through(model_of("phpfpm"), path, tree, lookup, paths)
 }
 
+/// The rules PostgreSQL reads from a pg_hba.conf through its include lines and `@file` lists,
+/// when an included file holds some.
+fn follow_pghba<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("pghba"), path, tree, lookup, paths)
+}
+
+/// The user maps PostgreSQL reads from a pg_ident.conf through its include lines, when an
+/// included file holds some.
+fn follow_pgident<'t>(
+    path: &str,
+    tree: Option<&'t Tree>,
+    lookup: &dyn Fn(&str) -> Option<&'t Tree>,
+    paths: &[&str],
+    _: Option<&str>,
+) -> Option<Effective> {
+    through(model_of("pgident"), path, tree, lookup, paths)
+}
+
 /// What MariaDB's server and clients run with when they read `path` (with the option table
 /// of `version`), when a file it includes sets something, keyed for rules as option files
 /// are: the server's options under `mysqld.` whichever group set them (`[mariadb]
@@ -317,11 +355,41 @@ struct Model {
     /// in its file ([`ReadThrough::own`]: MariaDB's `mariadb.max_connections`), not by the
     /// key of what the program runs with.
     names_own: bool,
+    /// Formats of files the program reads only through its own (pg_hba.conf's `@file` lists):
+    /// read with them, their changes judged by what the program runs with.
+    also: &'static [&'static str],
 }
 
-/// The programs whose includes are followed: PostgreSQL, sshd, nginx, MariaDB's server, Redis,
-/// PgBouncer, systemd (drop-ins) and php-fpm.
+impl Model {
+    fn reads(&self, format: Format) -> bool {
+        format.name() == self.format || self.also.contains(&format.name())
+    }
+}
+
+/// The programs whose includes are followed: PostgreSQL (postgresql.conf, pg_hba.conf and
+/// pg_ident.conf), sshd, nginx, MariaDB's server, Redis, PgBouncer, systemd (drop-ins) and
+/// php-fpm.
 const MODELS: &[Model] = &[
+    Model {
+        format: "pghba",
+        read_through: |root, tree, lookup, paths, _| {
+            pghba_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pghba_includes::is_directive,
+        reads_others: pghba_includes::reads_others,
+        names_own: false,
+        also: &["pgnames"],
+    },
+    Model {
+        format: "pgident",
+        read_through: |root, tree, lookup, paths, _| {
+            pgident_includes::read_through(root, tree, lookup, paths)
+        },
+        is_directive: pgident_includes::is_directive,
+        reads_others: pgident_includes::reads_others,
+        names_own: false,
+        also: &[],
+    },
     Model {
         format: "pgconf",
         read_through: |root, tree, lookup, paths, _| {
@@ -331,6 +399,7 @@ const MODELS: &[Model] = &[
         // postgresql.auto.conf counts only when collected: then it is a second file here.
         reads_others: |_, tree| includes::has_includes(tree),
         names_own: false,
+        also: &[],
     },
     Model {
         format: "sshd",
@@ -343,6 +412,7 @@ const MODELS: &[Model] = &[
         },
         reads_others: sshd_includes,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "nginx",
@@ -352,6 +422,7 @@ const MODELS: &[Model] = &[
         is_directive: nginx_includes::is_directive,
         reads_others: nginx_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "mycnf",
@@ -359,6 +430,7 @@ const MODELS: &[Model] = &[
         is_directive: mycnf_includes::is_directive,
         reads_others: mycnf_includes::reads_others,
         names_own: true,
+        also: &[],
     },
     Model {
         format: "redis",
@@ -368,6 +440,7 @@ const MODELS: &[Model] = &[
         is_directive: redis_includes::is_directive,
         reads_others: redis_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "pgbouncer",
@@ -377,6 +450,7 @@ const MODELS: &[Model] = &[
         is_directive: pgbouncer_includes::is_directive,
         reads_others: pgbouncer_includes::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "systemd",
@@ -386,6 +460,7 @@ const MODELS: &[Model] = &[
         is_directive: |_| false,
         reads_others: systemd_dropins::reads_others,
         names_own: false,
+        also: &[],
     },
     Model {
         format: "phpfpm",
@@ -395,6 +470,7 @@ const MODELS: &[Model] = &[
         is_directive: phpfpm_includes::is_directive,
         reads_others: phpfpm_includes::reads_others,
         names_own: false,
+        also: &[],
     },
 ];
 
@@ -444,10 +520,7 @@ fn keys_of<'m>(moved: &'m Moved, path: &str, key: &'m str) -> Vec<&'m str> {
 pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String, u32, String)> {
     let mut out: Vec<(String, u32, String)> = Vec::new();
     for model in MODELS {
-        let ours: Vec<&Compared> = files
-            .iter()
-            .filter(|f| f.format.name() == model.format)
-            .collect();
+        let ours: Vec<&Compared> = files.iter().filter(|f| model.reads(f.format)).collect();
         if ours.is_empty() || !may_refuse(model, &ours) {
             continue;
         }
@@ -493,10 +566,10 @@ pub(super) fn refused_includes(scope: &Scope, files: &[Compared]) -> Vec<(String
 fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
     // php-fpm opens 5 files in a chain at most; the others nest 10 levels or more.
     let shortest_limit: usize = if model.format == "phpfpm" { 5 } else { 10 };
-    let with: Vec<(&str, &Tree)> = files
+    let with: Vec<(&str, &Tree, Format)> = files
         .iter()
-        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?)))
-        .filter(|(p, t)| (model.reads_others)(p, t))
+        .filter_map(|f| Some((f.path.as_str(), f.live_tree()?, f.format)))
+        .filter(|(p, t, _)| (model.reads_others)(p, t))
         .collect();
     if with.is_empty() {
         return false;
@@ -504,13 +577,11 @@ fn may_refuse(model: &Model, files: &[&Compared]) -> bool {
     if with.len() >= shortest_limit {
         return true;
     }
-    let Some(format) = Format::from_name(model.format) else {
-        return true;
-    };
     // Edges among the files with includes; a circle is a path back to where it started.
     let next: Vec<Vec<usize>> = with
         .iter()
-        .map(|(path, tree)| {
+        .map(|(path, tree, format)| {
+            let format = *format;
             let includes = follow::includes(format, path, tree);
             (0..with.len())
                 .filter(|&j| {
@@ -563,7 +634,7 @@ fn drop_for(
     findings: &mut Vec<Finding>,
 ) {
     let pg: Vec<usize> = (0..files.len())
-        .filter(|&i| files[i].format.name() == model.format)
+        .filter(|&i| model.reads(files[i].format))
         .collect();
     if pg.len() < 2 && !pg.iter().any(|&i| has_any_includes(model, &files[i])) {
         return;
@@ -787,6 +858,7 @@ fn drop_for(
         };
         let mut keys: BTreeSet<&str> = base.tree.iter().map(|(k, _)| k).collect();
         keys.extend(live.tree.iter().map(|(k, _)| k));
+        let mut pending: Vec<(usize, Change)> = Vec::new();
         for key in keys {
             let (b, l) = (base.tree.get(key), live.tree.get(key));
             let format = files[pg[r]].format;
@@ -838,9 +910,31 @@ fn drop_for(
                 baseline: b.cloned(),
                 live: l.cloned(),
             };
-            files[at]
-                .changes
-                .extend(secret::match_fingerprints(format, vec![change]));
+            for c in secret::match_fingerprints(format, vec![change]) {
+                pending.push((at, c));
+            }
+        }
+        // pg_hba.conf: an `after` that only rules added or removed above it changed is theirs;
+        // one the rules both sides have in another order is a move.
+        if model.format == "pghba" {
+            let mut changes: Vec<Change> = pending.iter().map(|(_, c)| c.clone()).collect();
+            super::pghba_order::settle(
+                files[pg[r]].path,
+                None,
+                Some(&base.tree),
+                Some(&live.tree),
+                &mut changes,
+            );
+            pending = changes
+                .into_iter()
+                .filter_map(|c| {
+                    let at = pending.iter().find(|(_, p)| p.key == c.key)?.0;
+                    Some((at, c))
+                })
+                .collect();
+        }
+        for (at, c) in pending {
+            files[at].changes.push(c);
         }
     }
     drop_idle_files(scope, files, &pg, &idle, notices, findings);

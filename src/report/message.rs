@@ -14,6 +14,50 @@ pub fn drift_message(baseline: Option<&Value>, live: Option<&Value>) -> String {
     }
 }
 
+/// What a `moved` finding says, from its two values (the earlier rules that can match some of
+/// the same connections, `; `-separated, on each side): the rules it now comes before, which it
+/// now matches first for the connections both match, and those it now comes after, which now
+/// match those first.
+pub fn move_message(baseline: Option<&Value>, live: Option<&Value>) -> String {
+    let list = |v: Option<&Value>| -> Vec<String> {
+        v.map(|v| v.to_string())
+            .unwrap_or_default()
+            .split("; ")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (base, live) = (list(baseline), list(live));
+    let names = |v: Vec<&String>| {
+        let shown: Vec<String> = v.iter().take(3).map(|k| format!("\"{k}\"")).collect();
+        match v.len().saturating_sub(3) {
+            0 => shown.join(", "),
+            n => format!("{} and {n} more", shown.join(", ")),
+        }
+    };
+    let above: Vec<&String> = base.iter().filter(|k| !live.contains(k)).collect();
+    let below: Vec<&String> = live.iter().filter(|k| !base.contains(k)).collect();
+    let mut parts = Vec::new();
+    if !above.is_empty() {
+        parts.push(format!(
+            "now before {}: this rule matches first where both match",
+            names(above)
+        ));
+    }
+    if !below.is_empty() {
+        let n = below.len();
+        parts.push(format!(
+            "now after {}, which {} first where both match",
+            names(below),
+            if n == 1 { "matches" } else { "match" }
+        ));
+    }
+    if parts.is_empty() {
+        return "moved: the rules before it that match some of the same connections are in another order".to_string();
+    }
+    format!("moved: {}", parts.join("; "))
+}
+
 /// A value for a one-line message: the first line, at most 60 characters.
 fn short(v: &Value) -> String {
     let s = v.to_string();

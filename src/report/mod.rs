@@ -21,7 +21,7 @@ pub use json::{JsonWriter, SCHEMA, finding_to_json};
 pub use json_read::{finding_from_json, read_report};
 pub use junit::JunitWriter;
 pub use markdown::MarkdownWriter;
-pub use message::drift_message;
+pub use message::{drift_message, move_message};
 pub use prometheus::PrometheusWriter;
 pub use text::TextWriter;
 
@@ -68,12 +68,19 @@ pub enum Kind {
     RuntimeOnly,
     /// The running server refused a line of its files.
     Rejected,
+    /// An ordered rule (pg_hba.conf's) now comes before or after other rules that match some
+    /// of the same connections: which rule matches them first changed. Its key is the rule's
+    /// `after`, its values the earlier rules on each side.
+    Moved,
 }
 
 impl Kind {
     /// A key's value differs from the baseline's.
     pub fn is_drift(self) -> bool {
-        matches!(self, Kind::Changed | Kind::Added | Kind::Removed)
+        matches!(
+            self,
+            Kind::Changed | Kind::Added | Kind::Removed | Kind::Moved
+        )
     }
 
     /// A finding about a running server (it carries `file_value`, `running` and `source`).
@@ -95,6 +102,7 @@ impl Kind {
             Kind::NotApplied => "not_applied",
             Kind::RuntimeOnly => "runtime_only",
             Kind::Rejected => "rejected",
+            Kind::Moved => "moved",
         }
     }
 }

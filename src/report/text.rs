@@ -4,7 +4,7 @@
 //! what was resolved since the last run.
 
 use super::describe::{live_place, truncate};
-use super::{Finding, Kind, Report, Severity, Status, Writer};
+use super::{Finding, Report, Severity, Status, Writer};
 use anstyle::{AnsiColor, Effects, Style};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -211,7 +211,7 @@ fn finding(w: &TextWriter, f: &Finding, s: &mut String) {
         Some(v) => v.to_string(),
         None => "(absent)".to_string(),
     };
-    let drift = matches!(f.kind, Kind::Changed | Kind::Added | Kind::Removed);
+    let drift = f.kind.is_drift();
     // (label, value, where, colour, shown): a running server's finding shows baseline, file
     // and running side by side; drift its two sides; a rule's finding the sides it has.
     let mut sides: Vec<(&str, String, String, Style, bool)> = if f.kind.is_running() {

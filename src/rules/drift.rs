@@ -3,7 +3,7 @@
 
 use crate::diff::Change;
 use crate::normalize::Format;
-use crate::report::{Finding, Severity, drift_message};
+use crate::report::{Finding, Kind, Severity, drift_message, move_message};
 use crate::secret;
 
 /// Severity of plain drift (no rule says otherwise).
@@ -26,7 +26,11 @@ pub fn finding_from_change(
         .live
         .as_ref()
         .map(|e| secret::redact(format, &c.key, &e.value));
-    let message = drift_message(baseline.as_ref(), live.as_ref());
+    let message = if c.kind == Kind::Moved {
+        move_message(baseline.as_ref(), live.as_ref())
+    } else {
+        drift_message(baseline.as_ref(), live.as_ref())
+    };
     Finding {
         host: host.map(str::to_string),
         group: group.map(str::to_string),

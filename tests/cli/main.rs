@@ -29,6 +29,7 @@ mod pg_effective;
 mod pg_includes;
 mod pgbouncer_effective;
 mod pgbouncer_includes;
+mod pghba_includes;
 mod pghba_judge;
 mod phpfpm;
 mod phpfpm_includes;

@@ -269,10 +269,59 @@ fn edits_the_server_reads_differently_are_named_by_rule() {
         "host all pgbouncer db.example.com",
     ] {
         assert!(
-            after.contains(&key(rule, "after").as_str()),
+            findings.contains(&(key(rule, "after"), "moved".to_string())),
             "{rule}: {findings:?}"
         );
     }
+    // A move is a `moved` finding, whose message names the rule it now comes after.
+    assert!(
+        findings.iter().all(|(_, kind)| kind == "moved"),
+        "{findings:?}"
+    );
+    let a = f.write("old/pg_hba.conf", &base);
+    let b = f.write("new/pg_hba.conf", &moved);
+    let text = f.run(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(text.code, 1);
+    let json = f.run(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = json.json();
+    crate::formats::assert_valid(&report);
+    // Named at the rule's line on each side.
+    let line_of =
+        |text: &str| text.lines().position(|l| l == reject.trim_end()).unwrap() as u64 + 1;
+    let catch_all = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == key("host all all all", "after").as_str())
+        .expect("the catch-all's move");
+    assert_eq!(
+        (
+            catch_all["line"].as_u64(),
+            catch_all["baseline_line"].as_u64()
+        ),
+        (Some(line_of(&moved)), Some(line_of(&base)))
+    );
+    assert!(
+        catch_all["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("moved: now before \"host all all 127.0.0.1/32\""),
+        "{catch_all}"
+    );
+    assert!(
+        text.stdout.contains("moved")
+            && text
+                .stdout
+                .contains("now after \"host all all all\", which matches first where both match"),
+        "{}",
+        text.stdout
+    );
     assert!(
         !after.iter().any(|k| k.starts_with("\"local")),
         "local rules never meet a host rule: {findings:?}"
