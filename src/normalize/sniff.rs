@@ -9,7 +9,13 @@
 //!    `[section]` lines try INI, then MariaDB/MySQL option files, then TOML; lines of
 //!    `key = value`, `key: value` or `key value` try `.properties` (Java's rules), then TOML
 //!    and YAML; a file with indented lines, `- ` items or `---` tries YAML before `.properties`;
-//!    an `!include` line tries MariaDB/MySQL option files first.
+//!    an `!include` line tries MariaDB/MySQL option files first. A program's own reader
+//!    comes before those on a hint ([`specific::Hints`], prefix tests only): a first
+//!    `[section]` of systemd's tries systemd units, a `pm`/`listen` key or `[global]` PHP-FPM;
+//!    a first line opening a HAProxy section at its start tries HAProxy, one starting with a
+//!    pg_hba connection type or include pg_hba.conf; `apiVersion:` tries Kubernetes
+//!    manifests, `services:` at a line's start Compose; a first line of three words tries
+//!    pg_ident.conf last, and only when nothing before explains the file.
 //! 2. A reader explains a file when it reads the whole file without error and:
 //!    - JSON, TOML, YAML: their grammar is the proof; the root must be a mapping or list with
 //!      at least one key (any text is a YAML scalar: that proves nothing);
@@ -17,7 +23,15 @@
 //!    - INI, option files and `.properties`: every significant line is accounted for: a comment, a blank, a
 //!      `[section]` header (INI), a continuation (`.properties`), or a line whose key is its
 //!      own entry in the tree: a repeated key (one of two lines lost) or a key that does not
-//!      look like one (`2]`, `This`, a sentence) is not explained.
+//!      look like one (`2]`, `This`, a sentence) is not explained;
+//!    - a program's reader (haproxy, pghba, pgident, systemd, phpfpm, compose, k8s): what
+//!      reading the file without error does not prove by itself is asked too
+//!      ([`specific`]): systemd's and pg_hba's readers refuse what their program does not
+//!      know; PHP-FPM's keys must all be php-fpm options, HAProxy's lines sections and
+//!      directives with one of HAProxy's own, Compose's top level Compose's keys, every
+//!      Kubernetes document an object. pg_ident.conf's evidence (three names a line) is weak:
+//!      it also needs a map of several lines or a regular expression, and is never preferred
+//!      to a reader that explains the file.
 //! 3. Both sides of a comparison are read in one format ([`pair`]): the first, in the
 //!    baseline's order, that explains both; none explains both, text. When several explain
 //!    both and one of them reads the two as the same while another finds a difference, the
