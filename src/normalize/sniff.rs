@@ -10,7 +10,7 @@
 //!    `key = value`, `key: value` or `key value` try `.properties` (Java's rules), then TOML
 //!    and YAML; a file with indented lines, `- ` items or `---` tries YAML before `.properties`;
 //!    an `!include` line tries MariaDB/MySQL option files first. A program's own reader
-//!    comes before those on a hint ([`specific::Hints`], prefix tests only): a first
+//!    comes before those on a hint (`sniff/specific.rs`, prefix tests only): a first
 //!    `[section]` of systemd's tries systemd units, a `pm`/`listen` key or `[global]` PHP-FPM;
 //!    a first line opening a HAProxy section at its start tries HAProxy, one starting with a
 //!    pg_hba connection type or include pg_hba.conf; `apiVersion:` tries Kubernetes
@@ -26,7 +26,7 @@
 //!      look like one (`2]`, `This`, a sentence) is not explained;
 //!    - a program's reader (haproxy, pghba, pgident, systemd, phpfpm, compose, k8s): what
 //!      reading the file without error does not prove by itself is asked too
-//!      ([`specific`]): systemd's and pg_hba's readers refuse what their program does not
+//!      (`sniff/specific.rs`): systemd's and pg_hba's readers refuse what their program does not
 //!      know; PHP-FPM's keys must all be php-fpm options, HAProxy's lines sections and
 //!      directives with one of HAProxy's own, Compose's top level Compose's keys, every
 //!      Kubernetes document an object. pg_ident.conf's evidence (three names a line) is weak:
