@@ -174,7 +174,8 @@ pub(super) struct Hints {
     pub haproxy: bool,
     /// The first significant line starts with a pg_hba connection type or an include.
     pub hba: bool,
-    /// The first significant line has three words: maybe a pg_ident map line.
+    /// The first significant line has three words, no `=` and no `:`: maybe a pg_ident map
+    /// line.
     pub ident: bool,
     /// The first `[section]` is one of systemd's.
     pub unit: bool,
@@ -187,8 +188,14 @@ pub(super) struct Hints {
 }
 
 impl Hints {
-    /// From the first significant line.
+    /// From the first significant line. HAProxy's sections and pg_hba's connection types are
+    /// lowercase words without `=` or `:`: other lines skip those tests.
     pub(super) fn first(&mut self, raw: &str, t: &str) {
+        // Not `key = value` nor `key: value`: those are other formats' lines.
+        if t.contains(['=', ':']) || !t.starts_with(|c: char| c.is_ascii_lowercase()) {
+            self.ident = !t.contains(['=', ':']) && t.split_whitespace().take(4).count() == 3;
+            return;
+        }
         let word = first_word(t);
         self.haproxy = !raw.starts_with([' ', '\t']) && HAPROXY_SECTIONS.contains(&word);
         self.hba = HBA_TYPES.contains(&word) || PG_INCLUDES.contains(&word);
@@ -196,18 +203,25 @@ impl Hints {
     }
 
     /// From any significant line; `first_header` when it is the file's first `[section]`.
+    /// Runs on every line of the quick part: one byte decides which prefix is tested.
     pub(super) fn line(&mut self, raw: &str, t: &str, first_header: bool) {
-        if first_header {
-            let name = &t[1..t.len() - 1];
-            self.unit = UNIT_SECTIONS.contains(&name);
-            self.fpm |= name == "global";
+        match t.as_bytes().first() {
+            Some(b'[') if first_header => {
+                let name = &t[1..t.len() - 1];
+                self.unit = UNIT_SECTIONS.contains(&name);
+                self.fpm |= name == "global";
+            }
+            Some(b'p' | b'l') if !self.fpm => {
+                let rest = t
+                    .strip_prefix("pm")
+                    .or_else(|| t.strip_prefix("listen"))
+                    .unwrap_or("-");
+                self.fpm = rest.starts_with([' ', '\t', '=', '.']);
+            }
+            Some(b's') => self.services |= raw.starts_with("services:"),
+            Some(b'a') => self.api_version |= t.starts_with("apiVersion:"),
+            _ => {}
         }
-        self.fpm |= (t.starts_with("pm") || t.starts_with("listen"))
-            && t.trim_start_matches("pm")
-                .trim_start_matches("listen")
-                .starts_with([' ', '\t', '=', '.']);
-        self.services |= raw.starts_with("services:");
-        self.api_version |= t.starts_with("apiVersion:");
     }
 }
 
