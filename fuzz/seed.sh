@@ -5,6 +5,7 @@
 #   corpus/parse/         selector byte + file, for every format (byte i = Format::names()[i])
 #   corpus/parse-<name>/  the files as they are, for CONFDRIFT_FUZZ_FORMAT=<name>
 #   corpus/diff/          selector byte + old + "\n===\n" + new, for every format
+#   corpus/sniff/         each file whole, and each neighbour pair old + "\n===\n" + new
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/fuzz/corpus"
@@ -21,8 +22,8 @@ mapfile -t files < <(cd "$root" && find fixtures/upstream fixtures/fleet baselin
 # The selector byte for format i (a NUL cannot live in a shell variable, so print it).
 sel() { printf "\\x$(printf %02x "$1")"; }
 
-rm -rf "$out/parse" "$out/diff" "$out"/parse-*
-mkdir -p "$out/parse" "$out/diff"
+rm -rf "$out/parse" "$out/diff" "$out/sniff" "$out"/parse-*
+mkdir -p "$out/parse" "$out/diff" "$out/sniff"
 for i in "${!names[@]}"; do
     name=${names[$i]}
     mkdir -p "$out/parse-$name"
@@ -53,6 +54,16 @@ for f in "$root"/fixtures/fleet/app-1/etc/myapp/*; do
                 > "$out/diff/$i-app-1-vs-$host-${rel//\//_}"
         done
     done
+done
+# Content detection: no selector byte; files whole and neighbours paired.
+prev=
+for f in "${files[@]}"; do
+    flat=${f//\//_}
+    cp "$root/$f" "$out/sniff/$flat"
+    if [[ -n $prev ]]; then
+        { cat "$root/$prev"; printf '\n===\n'; cat "$root/$f"; } > "$out/sniff/pair-$flat"
+    fi
+    prev=$f
 done
 echo "formats: ${names[*]}"
 for d in "$out"/*/; do printf '%6d files  %s\n' "$(ls "$d" | wc -l)" "${d#"$root"/}"; done

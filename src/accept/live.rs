@@ -137,11 +137,21 @@ fn one<'a>(
         if !only.is_empty() && !only.contains(path) {
             continue;
         }
-        let format = snap
+        let mut format = snap
             .followed
             .get(path)
             .copied()
             .unwrap_or_else(|| group.format_of(path));
+        if let Some(Fetched::Present(bytes)) = snap.files.get(path)
+            && format == Format::Text
+            && !snap.followed.contains_key(path)
+            && group.sniffs(path)
+        {
+            // Its name says nothing: its content decides, as `check` reads the file it writes
+            // (normalize::sniff), so secrets are fingerprinted on their keys and a rewrite
+            // that means the same is nothing to accept.
+            format = crate::normalize::sniff::one(bytes).format;
+        }
         let content = match snap.files.get(path) {
             Some(Fetched::Present(bytes)) => match secret::protect_file(format, bytes, key) {
                 Ok(b) => {

@@ -56,8 +56,9 @@ pub fn parse_yaml(text: &str) -> Result<Tree, ParseError> {
     as_manifests(text).unwrap_or_else(|| yaml::parse(text))
 }
 
-/// The manifests of `text` when every document is an object (a broken entry is an error then).
-fn as_manifests(text: &str) -> Option<Result<Tree, ParseError>> {
+/// The manifests of `text` when every document is an object (a broken entry is an error then);
+/// `None` when some document is not one (content detection asks this: `normalize::sniff`).
+pub fn as_manifests(text: &str) -> Option<Result<Tree, ParseError>> {
     if !mentions_object(text) {
         return None;
     }

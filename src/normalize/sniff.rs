@@ -9,7 +9,13 @@
 //!    `[section]` lines try INI, then MariaDB/MySQL option files, then TOML; lines of
 //!    `key = value`, `key: value` or `key value` try `.properties` (Java's rules), then TOML
 //!    and YAML; a file with indented lines, `- ` items or `---` tries YAML before `.properties`;
-//!    an `!include` line tries MariaDB/MySQL option files first.
+//!    an `!include` line tries MariaDB/MySQL option files first. A program's own reader
+//!    comes before those on a hint (`sniff/specific.rs`, prefix tests only): a first
+//!    `[section]` of systemd's tries systemd units, a `pm`/`listen` key or `[global]` PHP-FPM;
+//!    a first line opening a HAProxy section at its start tries HAProxy, one starting with a
+//!    pg_hba connection type or include pg_hba.conf; `apiVersion:` tries Kubernetes
+//!    manifests, `services:` at a line's start Compose; a first line of three words tries
+//!    pg_ident.conf last, and only when nothing before explains the file.
 //! 2. A reader explains a file when it reads the whole file without error and:
 //!    - JSON, TOML, YAML: their grammar is the proof; the root must be a mapping or list with
 //!      at least one key (any text is a YAML scalar: that proves nothing);
@@ -17,7 +23,15 @@
 //!    - INI, option files and `.properties`: every significant line is accounted for: a comment, a blank, a
 //!      `[section]` header (INI), a continuation (`.properties`), or a line whose key is its
 //!      own entry in the tree: a repeated key (one of two lines lost) or a key that does not
-//!      look like one (`2]`, `This`, a sentence) is not explained.
+//!      look like one (`2]`, `This`, a sentence) is not explained;
+//!    - a program's reader (haproxy, pghba, pgident, systemd, phpfpm, compose, k8s): what
+//!      reading the file without error does not prove by itself is asked too
+//!      (`sniff/specific.rs`): systemd's and pg_hba's readers refuse what their program does not
+//!      know; PHP-FPM's keys must all be php-fpm options, HAProxy's lines sections and
+//!      directives with one of HAProxy's own, Compose's top level Compose's keys, every
+//!      Kubernetes document an object. pg_ident.conf's evidence (three names a line) is weak:
+//!      it also needs a map of several lines or a regular expression, and is never preferred
+//!      to a reader that explains the file.
 //! 3. Both sides of a comparison are read in one format ([`pair`]): the first, in the
 //!    baseline's order, that explains both; none explains both, text. When several explain
 //!    both and one of them reads the two as the same while another finds a difference, the
@@ -147,6 +161,7 @@ fn names(found: &[(Format, Tree)]) -> String {
 
 fn because(format: Format, found: &[(Format, Tree)]) -> String {
     let how = match format.name() {
+        _ if specific::how(format).is_some() => specific::how(format).unwrap_or_default(),
         "json" => "a JSON document",
         "toml" => "a TOML document",
         "yaml" => "a YAML mapping or list",
@@ -208,25 +223,73 @@ pub fn explaining(bytes: &[u8]) -> Result<Vec<(Format, Tree)>, String> {
     if quick.blocks {
         order.push("nginx");
     }
+    let hints = &quick.hints;
     if quick.headers {
+        if hints.unit {
+            order.push("systemd");
+        }
+        if hints.fpm {
+            order.push("phpfpm");
+        }
         order.extend(["ini", "mycnf", "toml"]);
     } else {
+        if hints.haproxy {
+            order.push("haproxy");
+        }
+        if hints.hba {
+            order.push("pghba");
+        }
         if quick.mysql_include {
             order.push("mycnf");
+        }
+        if hints.api_version {
+            order.push("k8s");
+        }
+        if hints.services {
+            order.push("compose");
         }
         if quick.nested {
             order.extend(["yaml", "properties", "toml"]);
         } else {
             order.extend(["properties", "toml", "yaml"]);
         }
+        // Three words a line is weak evidence: only when nothing before explains the file.
+        if hints.ident {
+            order.push("pgident");
+        }
     }
-    let mut found = Vec::new();
+    let mut found: Vec<(Format, Tree)> = Vec::new();
     let mut whys = Vec::new();
     for name in order {
         let Some(format) = Format::from_name(name) else {
             continue;
         };
-        let tree = match format.parse(bytes) {
+        if name == "pgident" && !found.is_empty() {
+            break;
+        }
+        // The YAML reader reads a file of Kubernetes objects as manifests, as `k8s` does.
+        if let (true, Some((Format::Structured(s), t))) = (name == "yaml", found.first())
+            && s.name == "k8s"
+        {
+            let tree = t.clone();
+            found.push((format, tree));
+            continue;
+        }
+        let parsed = if name == "k8s" {
+            match super::raw::text_for(bytes, super::Bytes::Utf8, name) {
+                Ok(text) => super::k8s::as_manifests(&text).map(|r| r.map(Document::Tree)),
+                Err(e) => Some(Err(e)),
+            }
+        } else {
+            Some(format.parse(bytes))
+        };
+        let Some(parsed) = parsed else {
+            whys.push(format!(
+                "as {name}, a document is not a Kubernetes object (apiVersion and kind)"
+            ));
+            continue;
+        };
+        let tree = match parsed {
             Ok(Document::Tree(t)) => t,
             Ok(_) => continue,
             Err(e) => {
@@ -285,6 +348,8 @@ struct Shape {
     blocks: bool,
     /// A `!include` or `!includedir` line: a MariaDB/MySQL option file.
     mysql_include: bool,
+    /// Hints of a program's own format ([`specific::Hints`]).
+    hints: specific::Hints,
 }
 
 impl Shape {
@@ -298,9 +363,12 @@ impl Shape {
             if s.first.is_none() {
                 s.first = t.chars().next();
                 s.blocks = nginx_end(t);
+                s.hints.first(raw, t);
             }
             s.mysql_include |= t.starts_with("!include");
-            s.headers |= is_header(t);
+            let header = is_header(t);
+            s.hints.line(raw, t, header && !s.headers);
+            s.headers |= header;
             s.nested |=
                 raw.starts_with([' ', '\t']) || t.starts_with("- ") || t == "-" || t == "---";
         }
@@ -315,7 +383,10 @@ fn is_header(t: &str) -> bool {
 
 /// Whether the line-shaped reader `name` accounts for every significant line of `text`.
 fn explains(name: &str, text: &str, tree: &Tree) -> Result<(), String> {
-    if matches!(name, "json" | "toml" | "yaml") {
+    if let Some(specific) = specific::explains(name, text, tree) {
+        return specific;
+    }
+    if matches!(name, "json" | "toml" | "yaml" | "k8s") {
         return if tree.is_empty() || tree.get("").is_some() || tree.get("\"\"").is_some() {
             Err("a bare value, not a mapping or list".to_string())
         } else {
@@ -458,6 +529,8 @@ fn balanced(key: &str) -> bool {
     }
     !open
 }
+
+mod specific;
 
 #[cfg(test)]
 mod tests;

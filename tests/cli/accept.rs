@@ -461,3 +461,92 @@ fn two_concurrent_accepts_are_serialized() {
         assert_eq!(f.run(&["check"]).code, 0);
     }
 }
+
+/// A file whose name confdrift does not know is read by its content, as `check` reads it: a
+/// PHP-FPM pool under an unknown name gets its password stored as a fingerprint on its key
+/// (not the whole line), so `check` then compares the file by key; and a rewrite that means the
+/// same to php-fpm is nothing to accept.
+#[test]
+fn files_of_unknown_names_are_accepted_by_their_content() {
+    let path = "/etc/app/current";
+    let www = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/upstream/php8.2-fpm/www.conf"
+    ))
+    .unwrap();
+    let f = Fleet::new(&app_config(&["app-1", "app-2", "app-3"], &[path]));
+    with_identity(&f);
+    f.group_baseline("app", path, &www);
+    for h in ["app-1", "app-2", "app-3"] {
+        f.live(h, path, &www);
+    }
+    f.commit("Intended state");
+    let key = [("CONFDRIFT_SECRET_KEY", crate::baseline_repo::KEY)];
+    let with_password = |pw: &str| {
+        www.replace("pm.max_children = 5", "pm.max_children = 50")
+            + &format!("env[DB_PASSWORD] = {pw}\n")
+    };
+    f.live("app-3", path, with_password("Hunter2-prod-77"));
+    // Comments gone and blanks around `=` changed: the same pool for php-fpm.
+    let rewritten: String = www
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(';') && !l.trim().is_empty())
+        .map(|l| format!("{}\n", l.replacen(" = ", "=", 1)))
+        .collect();
+    f.live("app-2", path, &rewritten);
+
+    let out = run_env(
+        f.path(),
+        &["accept", "--host", "app-2", "-m", "reformatted"],
+        &key,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("nothing to accept"), "{}", out.stdout);
+
+    let out = run_env(
+        f.path(),
+        &[
+            "accept",
+            "--host",
+            "app-3",
+            "-m",
+            "app-3 runs more children",
+        ],
+        &key,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = show(&f, "HEAD", "baselines/hosts/app-3/etc/app/current").unwrap();
+    assert!(
+        written.contains("env[DB_PASSWORD] = hmac-sha256:") && !written.contains("Hunter2"),
+        "{written}"
+    );
+    let check = run_env(f.path(), &["check", "--format", "json"], &key);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    let r = check.json();
+    let formats: Vec<&str> = r["detected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["format"].as_str().unwrap())
+        .collect();
+    assert!(
+        !formats.is_empty() && formats.iter().all(|f| *f == "phpfpm"),
+        "{r}"
+    );
+    // A new password on app-3: one change, on its key.
+    f.live("app-3", path, with_password("Hunter3-prod-78"));
+    let check = run_env(f.path(), &["check", "--format", "json"], &key);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let r = check.json();
+    assert_eq!(
+        kinds(&r),
+        vec![(
+            "app-3".to_string(),
+            path.to_string(),
+            "www.env.DB_PASSWORD".to_string(),
+            "changed".to_string()
+        )],
+        "{r}"
+    );
+    assert!(!r.to_string().contains("Hunter"), "{r}");
+}

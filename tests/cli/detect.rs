@@ -84,10 +84,10 @@ fn renamed_upstream_files_are_compared_by_key() {
     for (rel, format, comment, edit, key, line) in [
         (
             "php8.2-fpm/www.conf",
-            "ini",
+            "phpfpm",
             &[';'][..],
             ("pm.max_children = 5", "pm.max_children = 50"),
-            "www.\"pm.max_children\"",
+            "www.pm.max_children",
             127,
         ),
         (
@@ -140,6 +140,261 @@ fn renamed_upstream_files_are_compared_by_key() {
             notice.starts_with(&format!("new.settings: read as {format} (its content")),
             "{notice}"
         );
+    }
+}
+
+/// Debian's pg_hba.conf and a pg_ident.conf: the package's samples filled in as `initdb`
+/// fills the first (as tests/cli/pghba_judge.rs does), the second with the map lines of
+/// PostgreSQL's documentation (its sample holds comments only).
+fn pg_files() -> [(&'static str, String); 2] {
+    let hba = fixture("postgresql-15/pg_hba.conf.sample")
+        .replace("@authcomment@", "")
+        .replace("@remove-line-for-nolocal@", "")
+        .replace("@authmethodlocal@", "peer")
+        .replace("@authmethodhost@", "scram-sha-256");
+    let ident = fixture("postgresql-15/pg_ident.conf.sample")
+        + "omicron bryanh bryanh\nomicron ann ann\n# bob has user name robert on these machines\n\
+           omicron robert bob\n# bryanh can also connect as guest1\nomicron bryanh guest1\n";
+    [
+        ("postgresql-15/pg_hba.conf.sample, as initdb fills it", hba),
+        ("postgresql-15/pg_ident.conf.sample, with map lines", ident),
+    ]
+}
+
+/// A file, its text, its format, an edit, the key and line the edit is named by.
+type Case = (
+    String,
+    String,
+    &'static str,
+    (String, String),
+    &'static str,
+    u64,
+);
+
+/// Every upstream file of the formats with a program's own reader (HAProxy, pg_hba.conf,
+/// pg_ident.conf, systemd units and drop-ins, PHP-FPM, Compose, Kubernetes), copied to a name
+/// confdrift does not know: read in that program's format, equal to itself, and a real edit
+/// named by that format's key and line.
+#[test]
+fn program_files_under_unknown_names_are_read_by_their_program_reader() {
+    let [hba, ident] = pg_files();
+    let unit_description = |rel: &str| {
+        let text = fixture(rel);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Description="))
+            .unwrap()
+            .to_string();
+        (line.clone(), format!("{line} (edited)"))
+    };
+    let mut cases: Vec<Case> = Vec::new();
+    let mut add = |rel: &str, format, edit: (&str, &str), key, line| {
+        let text = fixture(rel);
+        let edit = (edit.0.to_string(), edit.1.to_string());
+        cases.push((rel.to_string(), text, format, edit, key, line));
+    };
+    add(
+        "haproxy/basic-config-edge.cfg",
+        "haproxy",
+        ("timeout client 1m", "timeout client 2m"),
+        "frontend.pub1.timeout.client",
+        47,
+    );
+    add(
+        "haproxy/content-sw-sample.cfg",
+        "haproxy",
+        ("maxconn         10000", "maxconn         12000"),
+        "global.maxconn",
+        11,
+    );
+    add(
+        "haproxy/haproxy.cfg",
+        "haproxy",
+        ("timeout connect 5000", "timeout connect 6000"),
+        "defaults.timeout.connect",
+        25,
+    );
+    add(
+        "haproxy/option-http_proxy.cfg",
+        "haproxy",
+        ("maxconn         20000", "maxconn         30000"),
+        "global.maxconn",
+        6,
+    );
+    add(
+        "haproxy/quick-test.cfg",
+        "haproxy",
+        ("timeout client 60s", "timeout client 90s"),
+        "listen.p.timeout.client",
+        16,
+    );
+    add(
+        "haproxy/socks4.cfg",
+        "haproxy",
+        ("timeout connect 5000", "timeout connect 6000"),
+        "defaults.timeout.connect",
+        11,
+    );
+    add(
+        "haproxy/transparent_proxy.cfg",
+        "haproxy",
+        ("timeout connect\t\t30s", "timeout connect\t\t40s"),
+        "backend.TransparentBack_http.timeout.connect",
+        12,
+    );
+    add(
+        "mariadb-server/mariadb@bootstrap.service.d/use_galera_new_cluster.conf",
+        "systemd",
+        ("Type=oneshot", "Type=simple"),
+        "Service.Type",
+        15,
+    );
+    add(
+        "php8.2-fpm/php-fpm.conf",
+        "phpfpm",
+        ("pid = /run/php/php8.2-fpm.pid", "pid = /run/php/fpm.pid"),
+        "global.pid",
+        19,
+    );
+    add(
+        "php8.2-fpm/www.conf",
+        "phpfpm",
+        ("pm.max_children = 5", "pm.max_children = 50"),
+        "www.pm.max_children",
+        127,
+    );
+    add(
+        "awesome-compose/compose.yaml",
+        "compose",
+        ("- MYSQL_HOST=db", "- MYSQL_HOST=db2"),
+        "services.nc.environment.MYSQL_HOST",
+        14,
+    );
+    add(
+        "kubernetes-examples/cassandra-statefulset.yaml",
+        "k8s",
+        ("replicas: 3", "replicas: 5"),
+        "StatefulSet/cassandra.spec.replicas",
+        9,
+    );
+    add(
+        "kubernetes-examples/guestbook-all-in-one.yaml",
+        "k8s",
+        ("replicas: 2", "replicas: 4"),
+        "Deployment/redis-replica.spec.replicas",
+        72,
+    );
+    for (rel, line) in [
+        ("postgresql-common/postgresql@.service", 7),
+        ("pgbouncer/pgbouncer.service", 2),
+        ("redis-server/redis-server.service", 2),
+        ("nginx-common/nginx.service", 14),
+        ("openssh-server/ssh.service", 2),
+        ("mariadb-server/mariadb@.service", 147),
+    ] {
+        let (from, to) = unit_description(rel);
+        cases.push((
+            rel.to_string(),
+            fixture(rel),
+            "systemd",
+            (from, to),
+            "Unit.Description",
+            line,
+        ));
+    }
+    cases.push((
+        hba.0.to_string(),
+        hba.1,
+        "pghba",
+        (
+            "host    all             all             127.0.0.1/32            scram-sha-256"
+                .to_string(),
+            "host    all             all             127.0.0.1/32            md5".to_string(),
+        ),
+        "\"host all all 127.0.0.1/32\".method",
+        87,
+    ));
+    cases.push((
+        ident.0.to_string(),
+        ident.1,
+        "pgident",
+        (
+            "omicron robert bob".to_string(),
+            "omicron robert rob".to_string(),
+        ),
+        "omicron.robert",
+        46,
+    ));
+    // Every upstream file of those formats is in the list.
+    let listed: Vec<&str> = cases.iter().map(|c| c.0.as_str()).collect();
+    let root = format!("{}/fixtures/upstream", env!("CARGO_MANIFEST_DIR"));
+    for entry in walk(std::path::Path::new(&root)) {
+        let rel = entry.strip_prefix(&root).unwrap().to_string_lossy();
+        let rel = rel.trim_start_matches('/');
+        let format = Format::detect(&format!("/{rel}"));
+        if ["haproxy", "systemd", "phpfpm", "compose", "k8s"].contains(&format.name()) {
+            assert!(
+                listed.contains(&rel),
+                "{rel} ({}) is not tested",
+                format.name()
+            );
+        }
+    }
+    assert_eq!(cases.len(), 21);
+    for (rel, text, format, (from, to), key, line) in cases {
+        let (code, r) = diff_named("current", &text, &text, &[]);
+        assert_eq!((code, keys(&r)), (0, vec![]), "{rel}");
+        let (f, why) = detected(&r);
+        assert_eq!(f, format, "{rel}: {why}");
+        assert!(why.starts_with("its content: "), "{rel}: {why}");
+        assert!(text.contains(&from), "{rel}: {from}");
+        let edited = text.replacen(&from, &to, 1);
+        let (code, r) = diff_named("current", &text, &edited, &[]);
+        assert_eq!((code, detected(&r).0.as_str()), (1, format), "{rel}");
+        let found = keys(&r);
+        assert!(
+            found.contains(&(key.to_string(), "changed".to_string(), line)),
+            "{rel}: {found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .all(|(_, kind, l)| kind == "changed" && *l == line),
+            "{rel}: {found:?}"
+        );
+    }
+}
+
+/// Files close to those formats that must not be taken for them: a `.properties` file, nginx
+/// files, option files and plain INI, Helm values and Prometheus' YAML, prose.
+#[test]
+fn look_alikes_are_not_taken_for_program_formats() {
+    for (rel, format) in [
+        ("tomcat10/catalina.properties", "properties"),
+        ("zookeeper/zoo.cfg", "properties"),
+        ("nginx-common/sites-available-default", "nginx"),
+        ("nginx-common/fastcgi.conf", "nginx"),
+        ("mysql-common/my.cnf.fallback", "mycnf"),
+        ("pgbouncer/pgbouncer.ini", "ini"),
+        ("bitnami-charts/values.yaml", "yaml 1.2"),
+        ("prometheus/prometheus.yml", "yaml 1.2"),
+    ] {
+        let text = fixture(rel);
+        let (_, r) = diff_named("current", &text, &text, &[]);
+        assert_eq!(detected(&r).0, format, "{rel}: {}", detected(&r).1);
+    }
+    for (text, format) in [
+        ("[global]\nworkgroup = WORKGROUP\nsecurity = user\n", "ini"),
+        ("[Unit]\nName=x\n", "ini"),
+        ("Do not edit this file.\nIt is managed.\n", "text"),
+        (
+            "127.0.0.1 localhost app\n127.0.1.1 host1 host1.example\n",
+            "text",
+        ),
+        ("listen 80\nserver_name example.com\n", "properties"),
+    ] {
+        let (_, r) = diff_named("current", text, text, &[]);
+        assert_eq!(detected(&r).0, format, "{text}: {}", detected(&r).1);
     }
 }
 
@@ -265,7 +520,7 @@ fn check_reads_renamed_files_by_content_and_says_so() {
         "/etc/php/pools/www.pool",
         www.replace("pm.max_children = 5", "pm.max_children = 50"),
     );
-    // app-4's file no longer reads as INI (a line without `=`): both sides line by line.
+    // app-4's file no longer reads as PHP-FPM's (a line without `=`): both sides line by line.
     f.live(
         "app-4",
         "/etc/php/pools/www.pool",
@@ -282,7 +537,7 @@ fn check_reads_renamed_files_by_content_and_says_so() {
             (
                 "app-3".to_string(),
                 file.to_string(),
-                "www.\"pm.max_children\"".to_string(),
+                "www.pm.max_children".to_string(),
                 "changed".to_string()
             ),
             (
@@ -294,7 +549,10 @@ fn check_reads_renamed_files_by_content_and_says_so() {
         ]
     );
     let detected = r["detected"].as_array().unwrap();
-    let ini: Vec<&serde_json::Value> = detected.iter().filter(|d| d["format"] == "ini").collect();
+    let ini: Vec<&serde_json::Value> = detected
+        .iter()
+        .filter(|d| d["format"] == "phpfpm")
+        .collect();
     assert_eq!(ini.len(), 1, "{detected:?}");
     assert_eq!(
         ini[0]["hosts"],
@@ -305,7 +563,7 @@ fn check_reads_renamed_files_by_content_and_says_so() {
     assert_eq!(text[0]["hosts"], serde_json::json!(["app-4"]));
     let why = text[0]["why"].as_str().unwrap();
     assert!(
-        why.contains("the baseline reads as ini, but the live file does not")
+        why.contains("the baseline reads as phpfpm, but the live file does not")
             && why.contains("line 116"),
         "{why}"
     );
@@ -319,7 +577,7 @@ fn check_reads_renamed_files_by_content_and_says_so() {
     );
     assert!(
         out.stderr.contains(&format!(
-            "confdrift: app-3: {file}: read as ini (its content"
+            "confdrift: app-3: {file}: read as phpfpm (its content"
         )),
         "{}",
         out.stderr

@@ -274,3 +274,67 @@ fn from_live_warns_when_the_seeded_baseline_breaks_a_critical_rule() {
             .exists()
     );
 }
+
+/// A file whose name confdrift does not know is seeded by its content, as `check` reads it: a
+/// PHP-FPM pool under an unknown name is one group file (a host whose copy means the same to
+/// php-fpm needs none of its own), its password a fingerprint on its key; `check` then reads
+/// it by key.
+#[test]
+fn from_live_reads_files_of_unknown_names_by_their_content() {
+    let path = "/etc/app/current";
+    let www = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/upstream/php8.2-fpm/www.conf"
+    ))
+    .unwrap()
+        + "env[DB_PASSWORD] = Hunter2-prod-77\n";
+    let f = Fleet::new(&app_config(&["app-1", "app-2", "app-3"], &[path]));
+    with_identity(&f);
+    f.write(".gitignore", "fleet/\n");
+    f.live("app-1", path, &www);
+    f.live("app-2", path, &www);
+    let rewritten: String = www
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(';') && !l.trim().is_empty())
+        .map(|l| format!("{}\n", l.replacen(" = ", "=", 1)))
+        .collect();
+    f.live("app-3", path, &rewritten);
+    let key = [("CONFDRIFT_SECRET_KEY", crate::baseline_repo::KEY)];
+    let out = run_env(f.path(), &["init", "--from-live"], &key);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let b = f.path().join("baselines");
+    let group = read(&b.join("groups/app/etc/app/current"));
+    assert!(
+        group.contains("env[DB_PASSWORD] = hmac-sha256:") && !group.contains("Hunter2"),
+        "{group}"
+    );
+    assert!(!b.join("hosts").join("app-3").exists(), "{}", out.stdout);
+    f.commit("Seeded from the live state");
+    let check = run_env(f.path(), &["check", "--format", "json"], &key);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    f.live(
+        "app-1",
+        path,
+        www.replace("pm.max_children = 5", "pm.max_children = 50"),
+    );
+    let check = run_env(f.path(), &["check", "--format", "json"], &key);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let r = check.json();
+    let found: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["host"].as_str().unwrap().to_string(),
+                x["key"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("app-1".to_string(), "www.pm.max_children".to_string())],
+        "{r}"
+    );
+    assert_eq!(r["detected"][0]["format"], "phpfpm", "{r}");
+}

@@ -18,10 +18,10 @@ fn name(text: &str) -> &'static str {
 
 #[test]
 fn each_candidate_on_real_files() {
-    assert_eq!(name(WWW_CONF), "ini");
+    assert_eq!(name(WWW_CONF), "phpfpm");
     assert_eq!(name(ZOO_CFG), "properties");
     assert_eq!(name(KAFKA), "properties");
-    assert_eq!(name(COMPOSE), "yaml");
+    assert_eq!(name(COMPOSE), "compose");
     assert_eq!(name(POLICY), "json");
     assert_eq!(name(SHORTNAMES), "toml");
     assert_eq!(name(FASTCGI), "nginx");
@@ -31,7 +31,8 @@ fn each_candidate_on_real_files() {
 #[test]
 fn small_files_of_each_shape() {
     for (text, format) in [
-        ("[www]\nuser = www-data\npm.max_children = 5\n", "ini"),
+        ("[www]\nuser = www-data\npm.max_children = 5\n", "phpfpm"),
+        ("[www]\nuser = www-data\ngroup = www-data\n", "ini"),
         ("; c\n[a]\nx = 1\n[b]\nx = 2\n", "ini"),
         ("maxclients 100\ntimeout 30\n", "properties"),
         ("a=1\nb: 2\n# c\n! c\nc 3\n", "properties"),
@@ -206,4 +207,104 @@ fn why_never_quotes_a_line() {
         assert_eq!(s.format, Format::Text, "{text}");
         assert!(!s.why.contains("hunter2"), "{}", s.why);
     }
+}
+
+/// Program-specific readers, each from the smallest file that shows its evidence, and files
+/// that look close but must not be taken for them.
+#[test]
+fn program_formats_by_their_evidence_and_not_without_it() {
+    for (text, format) in [
+        (
+            "global\n  maxconn 100\ndefaults\n  mode http\nbackend db\n  server db1 10.0.0.5:5432 maxconn 10\n",
+            "haproxy",
+        ),
+        // Directives at a line's start are HAProxy's too.
+        ("frontend web\nbind :80\ndefault_backend app\n", "haproxy"),
+        (
+            "local all postgres peer\nhost all all 10.0.0.0/8 scram-sha-256\n",
+            "pghba",
+        ),
+        ("host all all 127.0.0.1/32 md5\n", "pghba"),
+        (
+            "omicron bryanh bryanh\nomicron ann ann\nomicron bryanh guest1\n",
+            "pgident",
+        ),
+        (
+            "certs /^(.*)@example\\.com$ \\1\ncerts /^(.*)@corp$ \\1\n",
+            "pgident",
+        ),
+        ("[Service]\nLimitNOFILE=65536\n", "systemd"),
+        (
+            "[Unit]\nDescription=x\n[Service]\nExecStart=/bin/x\nExecStart=/bin/y\n",
+            "systemd",
+        ),
+        (
+            "[global]\npid = /run/php-fpm.pid\ninclude = /etc/php/pool.d/*.conf\n",
+            "phpfpm",
+        ),
+        (
+            "[app]\nlisten = 9000\npm = static\nphp_admin_value[memory_limit] = 64M\n",
+            "phpfpm",
+        ),
+        ("services:\n  db:\n    image: postgres\n", "compose"),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n",
+            "k8s",
+        ),
+        // Not those.
+        ("listen 80\nserver_name x\n", "properties"),
+        ("global\n  foo bar\n", "text"),
+        ("[global]\nworkgroup = WORKGROUP\nsecurity = user\n", "ini"),
+        ("[www]\nuser = a\npm = static\nmemory = 5\n", "ini"),
+        ("[Unit]\nFoo=bar\n", "ini"),
+        ("[Service]\nExecStart=/bin/x\n[Database]\nhost=x\n", "ini"),
+        ("[X-Mine]\nA=b\n", "ini"),
+        (
+            "127.0.0.1 localhost foo\n10.0.0.2 db db.example\n10.0.0.2 db2 x\n",
+            "text",
+        ),
+        ("Do not edit.\nThis is managed.\n", "text"),
+        ("a b c\na b d e\n", "text"),
+        ("local all peer\nlocal all peer\n", "text"),
+        ("version: \"3\"\nnetworks:\n  a: {}\n", "yaml"),
+        ("services:\n  a:\n    image: x\nfoo: 2\n", "yaml"),
+        ("services:\n  - a\n", "yaml"),
+        (
+            "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nname: x\n",
+            "yaml",
+        ),
+    ] {
+        let s = one(text.as_bytes());
+        assert_eq!(s.format.name(), format, "{text}: {}", s.why);
+    }
+}
+
+/// The program's reader keys a real edit; when it reads two sides as the same but the generic
+/// reader finds a difference, the generic one is kept (a guess never hides drift).
+#[test]
+fn program_formats_keep_the_pair_rule() {
+    let base = "services:\n  db:\n    environment:\n      - A=1\n";
+    let edited = "services:\n  db:\n    environment:\n      - A=2\n";
+    let s = pair(base.as_bytes(), edited.as_bytes());
+    assert_eq!((s.format.name(), s.note), ("compose", false), "{}", s.why);
+    // The same for Compose, not for plain YAML: YAML is kept, with a note.
+    let as_map = "services:\n  db:\n    environment:\n      A: \"1\"\n";
+    let s = pair(base.as_bytes(), as_map.as_bytes());
+    assert_eq!((s.format.name(), s.note), ("yaml", true), "{}", s.why);
+    assert!(
+        s.why.contains("compose reads the two as the same"),
+        "{}",
+        s.why
+    );
+    // systemd reads `yes` and `true` alike; INI does not.
+    let s = pair(
+        b"[Service]\nPrivateTmp=yes\n",
+        b"[Service]\nPrivateTmp=true\n",
+    );
+    assert_eq!(s.format.name(), "ini", "{}", s.why);
+    let s = pair(
+        b"[Service]\nLimitNOFILE=1024\n",
+        b"[Service]\nLimitNOFILE=4096\n",
+    );
+    assert_eq!((s.format.name(), s.note), ("systemd", false), "{}", s.why);
 }
