@@ -35,7 +35,10 @@
 //! 3. Both sides of a comparison are read in one format ([`pair`]): the first, in the
 //!    baseline's order, that explains both; none explains both, text. When several explain
 //!    both and one of them reads the two as the same while another finds a difference, the
-//!    first that finds the difference is kept: a guess never hides drift.
+//!    first that finds the difference is kept: a guess never hides drift. Except when the
+//!    first is a program's reader shown by its evidence (not pg_ident's, which is weak): its
+//!    reading is the program's, and a difference only the generic readers it refines find
+//!    (YAML under Compose, INI under systemd) is none to the program.
 
 use super::{Document, Format};
 use crate::tree::Tree;
@@ -114,7 +117,12 @@ fn choose(
     };
     let differs: Vec<bool> = both.iter().map(|(_, bt, lt)| !same(bt, lt)).collect();
     let why = format!("its content: {}", because(first, &b));
-    if differs[0] || !differs.iter().any(|d| *d) {
+    // A program's own reader, shown by its evidence, reads both sides: its reading is the
+    // program's. The generic readers it refines (YAML under Compose, INI under systemd) do not
+    // know the program's rules, so a difference only they find is no change to the program.
+    // pg_ident's evidence is weak: the rule below holds for it.
+    let program = specific::how(first).is_some() && first.name() != "pgident";
+    if differs[0] || program || !differs.iter().any(|d| *d) {
         return Sniffed {
             format: first,
             why,
