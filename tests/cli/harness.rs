@@ -135,14 +135,30 @@ pub fn app_config(hosts: &[&str], files: &[&str]) -> String {
     )
 }
 
+/// Whether the tests run as root (the servers that refuse root are then run as their user).
+pub fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// Runs `cmd`, which must succeed: its standard output.
+pub fn ok(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// `program` as the tests run servers that refuse root (pgbouncer): as nobody when the tests
 /// run as root, else as the tests' own user.
 pub fn unprivileged(program: &str) -> std::process::Command {
-    let root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if root {
+    if running_as_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", program]);
         c

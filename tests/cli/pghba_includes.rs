@@ -9,7 +9,7 @@
 //! matches first; a missing `include`, `@file` or directory and an include circle are
 //! trouble at the line the server marks. A missing server is a failure, never a skip.
 
-use crate::harness::{Fleet, app_config};
+use crate::harness::{Fleet, app_config, ok, running_as_root};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
@@ -31,34 +31,16 @@ fn bin() -> PathBuf {
     bin
 }
 
-fn root_user() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 /// A command of PostgreSQL 17's, as `postgres` when the tests run as root.
 fn server(program: &str) -> Command {
     let path = bin().join(program);
-    if root_user() {
+    if running_as_root() {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--"]).arg(path);
         c
     } else {
         Command::new(path)
     }
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// What the server reads: (rule, file, line) of its rules, (file, line, error) of its errors.
@@ -76,7 +58,7 @@ impl Pg17 {
         let root = dir.path().to_path_buf();
         let root = root.as_path();
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
-        if root_user() {
+        if running_as_root() {
             ok(Command::new("chown").arg("postgres:postgres").arg(root));
         }
         let data = root.join("data");

@@ -10,7 +10,7 @@
 //! server is a failure, never a skip (`.ci/run` installs mariadb-server). Only MariaDB is
 //! tested: the `mysql` server kind is not supported yet.
 
-use crate::harness::Fleet;
+use crate::harness::{Fleet, ok, running_as_root};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -28,24 +28,6 @@ const CONF_D: &[(&str, &str)] = &[
         "50-mysql-clients.cnf",
     ),
 ];
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// One MariaDB server of a test, stopped when dropped.
 pub struct Maria {
@@ -87,10 +69,14 @@ impl Maria {
             format!(
                 "# the test's own: where this server keeps its files\n[mysqld]\ndatadir = {r}/data\n\
                  socket = {r}/mysqld.sock\npid-file = {r}/mysqld.pid\nlog-error = {r}/error.log\n\
-                 skip-networking\n"
+                 skip-networking\n\
+                 # the tests start several servers at once: each its own temporary tables\n\
+                 # (in a shared /tmp, two of them took each other's)\n\
+                 tmpdir = {r}/tmp\n"
             ),
         )
         .unwrap();
+        std::fs::create_dir_all(root.join("tmp")).unwrap();
         let m = Maria {
             root,
             _dir: None,
@@ -110,9 +96,10 @@ impl Maria {
         });
         assert!(
             out.status.success(),
-            "mariadb-install-db: {}{}",
+            "mariadb-install-db: {}{}\nerror.log:\n{}",
             String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(m.root.join("error.log")).unwrap_or_default()
         );
         m
     }

@@ -7,7 +7,7 @@
 //! system user when the tests run as root (postgres refuses root), and is stopped at the end.
 //! A missing server is a failure, never a skip (`.ci/run` installs postgresql).
 
-use crate::harness::Fleet;
+use crate::harness::{Fleet, ok, running_as_root};
 use serde_json::Value as Json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -21,13 +21,6 @@ pub struct Pg {
     root: PathBuf,
     _dir: Option<tempfile::TempDir>,
     pub data: PathBuf,
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
 
 /// A command of the server's, run as `postgres` when the tests run as root.
@@ -44,17 +37,6 @@ pub(crate) fn as_server(program: &str) -> Command {
     } else {
         Command::new(path)
     }
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Pg {
