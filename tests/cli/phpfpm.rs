@@ -16,9 +16,21 @@ const MAIN: &str = include_str!("../../fixtures/upstream/php8.2-fpm/php-fpm.conf
 fn fpm_dump(dir: &std::path::Path, conf: &str) -> Result<Vec<String>, String> {
     let file = dir.join("fpm-under-test.conf");
     std::fs::write(&file, conf).unwrap();
+    Ok(fpm_sections(&file)?
+        .into_iter()
+        .flat_map(|mut s| {
+            s[1..].sort();
+            s
+        })
+        .collect())
+}
+
+/// `php-fpm8.2 -tt -y FILE`'s dump: each section's header (`[www]`) and lines as printed,
+/// timestamps dropped; `Err` with its message when php-fpm refuses the file.
+pub(crate) fn fpm_sections(file: &std::path::Path) -> Result<Vec<Vec<String>>, String> {
     let out = Command::new("php-fpm8.2")
         .args(["-tt", "-y"])
-        .arg(&file)
+        .arg(file)
         .output()
         .expect("php-fpm8.2 must be installed for this test (.ci/run installs php8.2-fpm)");
     let text =
@@ -39,13 +51,7 @@ fn fpm_dump(dir: &std::path::Path, conf: &str) -> Result<Vec<String>, String> {
             s.push(rest.trim().to_string());
         }
     }
-    Ok(sections
-        .into_iter()
-        .flat_map(|mut s| {
-            s[1..].sort();
-            s
-        })
-        .collect())
+    Ok(sections)
 }
 
 /// `confdrift diff --format json a b`, the files written as `www.conf`: the findings' (key,

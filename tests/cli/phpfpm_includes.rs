@@ -7,10 +7,10 @@
 //! an included pool never shown, and an include chain php-fpm refuses.
 
 use crate::harness::Fleet;
+use crate::phpfpm::fpm_sections;
 use confdrift::normalize::{Document, Format, phpfpm_includes};
 use confdrift::tree::Tree;
 use std::path::Path;
-use std::process::Command;
 
 const POOL: &str = include_str!("../../fixtures/upstream/php8.2-fpm/www.conf");
 
@@ -65,30 +65,12 @@ fn write(root: &Path, files: &Files, prefix: &str) {
 fn fpm_dump(root: &Path, files: &Files) -> Result<Vec<Vec<String>>, String> {
     let prefix = root.display().to_string();
     write(root, files, &prefix);
-    let out = Command::new("php-fpm8.2")
-        .args(["-tt", "-y"])
-        .arg(root.join(FPM.trim_start_matches('/')).join("php-fpm.conf"))
-        .output()
-        .expect("php-fpm8.2 must be installed for this test (.ci/run installs php8.2-fpm)");
-    let text =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(text);
-    }
-    let mut sections: Vec<Vec<String>> = Vec::new();
-    for line in text.lines() {
-        let Some((_, rest)) = line.split_once("] NOTICE: ") else {
-            continue;
-        };
-        if rest.starts_with("configuration file ") {
-            continue;
-        }
-        if rest.starts_with('[') {
-            sections.push(vec![rest.to_string()]);
-        } else if let Some(s) = sections.last_mut()
-            && !rest.trim().is_empty()
-        {
-            s.push(rest.trim().replace(&prefix, ""));
+    let conf = root.join(FPM.trim_start_matches('/')).join("php-fpm.conf");
+    let mut sections = fpm_sections(&conf)?;
+    for s in &mut sections {
+        s.retain(|line| !line.starts_with("configuration file "));
+        for line in &mut s[1..] {
+            *line = line.replace(&prefix, "");
         }
     }
     for s in &mut sections {
